@@ -1,0 +1,303 @@
+"""Run a build: plan, load and render, publish, record (DESIGN §5).
+
+`run_build` is the core of `skillforge build`: it reports through a `Reporter` and returns a
+`BuildReport`. The no-op fast path (`fastpath.py`) answers before this module is imported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from skillforge.config import Config
+from skillforge.discover import Inventory, scan
+from skillforge.errors import Problem
+from skillforge.fingerprint import digest_bytes
+from skillforge.manifest import (
+    Manifest,
+    manifest_path,
+    move_aside,
+    read_manifest,
+    write_manifest,
+)
+from skillforge.options import BuildOptions
+from skillforge.plan import Plan, make_plan
+from skillforge.record import Written, next_manifest
+from skillforge.report import BuildReport
+
+# Dirty specs from which rendering is spread over worker processes: below this, starting
+# processes costs more than it saves.
+PARALLEL_FROM = 64
+
+if TYPE_CHECKING:
+    from skillforge.cache import Store
+    from skillforge.render import RenderedSpec
+    from skillforge.report import Reporter
+    from skillforge.workers import Batch
+    from skillforge.write import Writer
+
+
+def scan_project(config: Config) -> Inventory:
+    """Scan the folders `config` names."""
+    return scan(
+        str(config.root),
+        [str(p) for p in config.specs],
+        [str(p) for p in config.traits],
+        [str(p) for p in config.templates],
+    )
+
+
+def run_build(
+    config: Config,
+    options: BuildOptions,
+    reporter: Reporter,
+    started: float | None = None,
+) -> BuildReport:
+    """Build the project (or the specs under `options.paths`); spec errors go in the report."""
+    started = time.perf_counter() if started is None else started
+    report = BuildReport(dry_run=options.dry_run)
+
+    def warn(message: str, file: str = "") -> None:
+        problem = Problem(file or config.rel(config.cache_dir), None, None, message, "warning")
+        report.warnings.append(problem)
+        reporter.problem(problem)
+
+    from skillforge.templating import environment_digest, environment_files
+
+    scan_ns = time.time_ns()
+    inventory = scan_project(config)
+    previous = _read_previous(config, warn)
+    plan = make_plan(
+        inventory,
+        previous,
+        config_changed=previous is not None and previous.config != config.digest,
+        force=options.force,
+        paths=options.paths,
+        env=environment_digest(),
+    )
+    report.specs_total = plan.total
+    report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
+
+    from skillforge.cache import Store
+    from skillforge.workers import default_jobs, render_parallel, render_specs
+    from skillforge.write import Writer
+
+    store = Store(config.cache_dir, config.cache_size_limit, warn)
+    dirty = list(plan.dirty)
+    reporter.start(len(dirty))
+    phase = time.perf_counter()
+    jobs = default_jobs(config, options.jobs)
+    if jobs > 1 and len(dirty) >= PARALLEL_FROM:
+        batch = render_parallel(config, inventory, dirty, jobs, reporter.advance)
+        store.pending.update(batch.entries)
+        for message in batch.warnings:
+            warn(message)
+    else:
+        batch = render_specs(config, inventory, store, dirty, reporter.advance)
+    report.specs_parsed = batch.parsed
+    report.timings["load_ms"] = batch.load_seconds * 1000
+    report.timings["render_ms"] = batch.render_seconds * 1000
+    report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
+    _check_collisions(previous, plan, batch)
+
+    phase = time.perf_counter()
+    writer = Writer(config, previous, options.force)
+    written = _publish(plan, batch, writer, store, options, report, reporter)
+    removed = _remove_stale(plan, previous, batch, writer, options, report, reporter, warn)
+    report.timings["write_ms"] = (time.perf_counter() - phase) * 1000
+
+    for problems in batch.failed.values():
+        for problem in problems:
+            report.errors.append(problem)
+            reporter.problem(problem)
+    report.ok = not report.errors
+    _count_documents(plan, previous, batch)
+    report.counters = batch.counters.as_dict()
+    report.unchanged += len(plan.unchanged)
+
+    if not options.dry_run and (
+        plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
+    ):
+        manifest = next_manifest(
+            config,
+            inventory,
+            previous,
+            plan,
+            batch.results,
+            written,
+            removed,
+            batch.digests,
+            scan_ns,
+        )
+        manifest.env = environment_digest()
+        manifest.env_files = environment_files()
+        store.flush()
+        write_manifest(str(config.cache_dir), manifest)
+    store.close()
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    report.timings["total_ms"] = report.duration_ms
+    reporter.finish(report)
+    return report
+
+
+def _read_previous(config: Config, warn: object) -> Manifest | None:
+    cache_dir = str(config.cache_dir)
+    try:
+        return read_manifest(cache_dir)
+    except ValueError as exc:
+        moved = move_aside(manifest_path(cache_dir))
+        assert callable(warn)
+        warn(f"{exc}; moved to {config.rel(moved)}, building cold")
+        return None
+
+
+def _env_moved(previous: Manifest | None) -> bool:
+    from skillforge.templating import environment_files
+
+    return previous is not None and previous.env_files != environment_files()
+
+
+def _publish(
+    plan: Plan,
+    batch: Batch,
+    writer: Writer,
+    store: Store,
+    options: BuildOptions,
+    report: BuildReport,
+    reporter: Reporter,
+) -> dict[str, Written]:
+    """Write each rendered spec's outputs whose bytes changed; refuse hand-edited ones."""
+    from skillforge.write import OutputError
+
+    written: dict[str, Written] = {}
+    for spec_id, rendered in sorted(batch.results.items()):
+        decisions = [(out, writer.decide(out.path, out.data)) for out in rendered.outputs]
+        conflicts = [
+            Problem(o.path, None, None, d.why) for o, d in decisions if d.action == "conflict"
+        ]
+        if conflicts:
+            batch.failed[spec_id] = conflicts
+            del batch.results[spec_id]
+            continue
+        reasons = _explain(plan.dirty[spec_id], rendered, store)
+        for out, decision in decisions:
+            digest = digest_bytes(out.data)
+            stat = None
+            if decision.action == "unchanged":
+                report.unchanged += out.document
+            elif not options.dry_run:
+                try:
+                    stat = writer.write(out.path, out.data)
+                except OutputError as exc:
+                    batch.failed.setdefault(spec_id, []).append(
+                        Problem(out.path, None, None, str(exc))
+                    )
+                    continue
+            written[out.path] = Written(stat, digest, rendered.document_key, out.document)
+            if decision.action == "unchanged":
+                continue
+            if out.document:
+                new = "new spec" in reasons
+                first = [decision.why] if decision.why and not new else []
+                why = first + [r for r in reasons if r not in first]
+                report.written.append(out.path)
+                report.reasons[out.path] = why
+                reporter.written(out.path, why)
+            else:
+                report.files_written += 1
+        if not options.dry_run:
+            frontmatter = digest_bytes(rendered.frontmatter.encode())
+            store.set(f"doc:{rendered.outputs[0].path}", [rendered.sections, frontmatter])
+    return written
+
+
+def _remove_stale(
+    plan: Plan,
+    previous: Manifest | None,
+    batch: Batch,
+    writer: Writer,
+    options: BuildOptions,
+    report: BuildReport,
+    reporter: Reporter,
+    warn: object,
+) -> set[str]:
+    """Remove outputs no spec produces any more (if unedited); return what left the manifest."""
+    if previous is None:
+        return set()
+    produced = {o.path for r in batch.results.values() for o in r.outputs}
+    stale = list(plan.orphans)
+    for spec_id in batch.results:
+        old = previous.specs.get(spec_id)
+        stale.extend(p for p in (old.outputs if old else []) if p not in produced)
+    removed: set[str] = set()
+    for rel in stale:
+        if rel in produced:
+            continue
+        outcome = "removed" if options.dry_run else writer.remove(rel)
+        removed.add(rel)
+        if outcome == "kept":
+            assert callable(warn)
+            warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
+        elif rel in previous.outputs and previous.outputs[rel].document:
+            report.removed.append(rel)
+            reporter.removed(rel)
+    return removed
+
+
+def _explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
+    """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
+    if "spec changed" not in reasons:
+        return reasons
+    before = store.get(f"doc:{rendered.outputs[0].path}")
+    detail: list[str] = []
+    if isinstance(before, list) and len(before) == 2:
+        old = dict(before[0])
+        new = dict(rendered.sections)
+        for sid, key in rendered.sections:
+            if sid not in old:
+                detail.append(f"spec section {sid} added")
+            elif old[sid] != key:
+                detail.append(f"spec section {sid} changed")
+        detail.extend(f"spec section {sid} removed" for sid in old if sid not in new)
+        if before[1] != digest_bytes(rendered.frontmatter.encode()):
+            detail.append("spec frontmatter changed")
+    out: list[str] = []
+    for reason in reasons:
+        out.extend(detail or [reason]) if reason == "spec changed" else out.append(reason)
+    return out
+
+
+def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> None:
+    """Two specs must not produce the same output (same kind and name, or same file)."""
+    owner: dict[str, str] = {}
+    if previous:
+        for spec_id, record in previous.specs.items():
+            if spec_id not in plan.dirty and spec_id not in plan.orphan_specs:
+                for path in record.outputs:
+                    owner[path] = spec_id
+    for spec_id in sorted(batch.results):
+        for out in batch.results[spec_id].outputs:
+            other = owner.setdefault(out.path, spec_id)
+            if other != spec_id:
+                batch.failed.setdefault(spec_id, []).append(
+                    Problem(
+                        spec_id,
+                        None,
+                        "name",
+                        f"{out.path} is also produced by {other}; give one of them another name",
+                    )
+                )
+    for spec_id in batch.failed:
+        batch.results.pop(spec_id, None)
+
+
+def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> None:
+    """A document is a cache hit when its key (all section keys + frontmatter) is unchanged."""
+    counters = batch.counters
+    counters.documents_cached += len(plan.unchanged)
+    for rendered in batch.results.values():
+        old = previous.outputs.get(rendered.outputs[0].path) if previous else None
+        if old is not None and old.key == rendered.document_key:
+            counters.documents_cached += 1
+        else:
+            counters.documents_rendered += 1

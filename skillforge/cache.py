@@ -1,0 +1,111 @@
+"""The on-disk cache (diskcache) behind the template, fragment and section layers.
+
+Writes are buffered and flushed in one transaction at the end of a build. A cache that cannot
+be opened or read is moved aside with a warning; the build goes on cold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+from skillforge.manifest import move_aside
+
+CACHE_FOLDER = "cache"
+_BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
+
+
+class Store:
+    """Cache entries by key, with a write buffer; never raises on a damaged cache."""
+
+    def __init__(self, cache_dir: Path, size_limit: int, warn: Callable[[str], None]) -> None:
+        self.directory = cache_dir / CACHE_FOLDER
+        self.size_limit = size_limit
+        self.warn = warn
+        self.pending: dict[str, Any] = {}
+        self._cache: Any = None
+        self._opened = False
+
+    def _open(self) -> Any:
+        if self._opened:
+            return self._cache
+        self._opened = True
+        try:
+            self._cache = self._connect()
+        except _BROKEN as exc:
+            self._recover(exc)
+        return self._cache
+
+    def _connect(self) -> Any:
+        cache = diskcache.Cache(
+            str(self.directory),
+            size_limit=self.size_limit,
+            eviction_policy="least-recently-stored",
+        )
+        cache.get("skillforge:probe")
+        return cache
+
+    def _recover(self, exc: BaseException) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(*_BROKEN):
+                self._cache.close()
+        self._cache = None
+        moved = None
+        if self.directory.exists():
+            try:
+                moved = move_aside(str(self.directory))
+            except OSError:
+                moved = None
+        where = f"; moved to {os.path.basename(moved)}" if moved else ""
+        self.warn(f"cache unreadable ({exc.__class__.__name__}: {exc}){where}; building cold")
+        try:
+            self._cache = self._connect()
+        except _BROKEN as again:
+            self.warn(f"cache disabled for this build: {again}")
+            self._cache = None
+
+    def get(self, key: str) -> Any:
+        """Return the cached value, or None on a miss (or a damaged cache)."""
+        if key in self.pending:
+            return self.pending[key]
+        cache = self._open()
+        if cache is None:
+            return None
+        try:
+            return cache.get(key)
+        except _BROKEN as exc:
+            self._recover(exc)
+            return None
+
+    def set(self, key: str, value: Any) -> None:
+        """Buffer a new entry; `flush` writes it."""
+        self.pending[key] = value
+
+    def flush(self) -> None:
+        """Write the buffered entries in one transaction."""
+        if not self.pending:
+            return
+        cache = self._open()
+        if cache is None:
+            self.pending.clear()
+            return
+        try:
+            with cache.transact():
+                for key, value in self.pending.items():
+                    cache.set(key, value)
+        except _BROKEN as exc:
+            self.warn(f"could not write the cache ({exc}); the next build will be slower")
+        self.pending.clear()
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+            self._opened = False

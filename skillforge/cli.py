@@ -1,0 +1,134 @@
+"""The command-line interface (Typer): translates options and calls the core.
+
+`build` is normally parsed by `entry.parse_build_args` (the fast path); the Typer command here
+serves `--help`, `python -m skillforge` with unusual spellings, and usage errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from skillforge import __version__
+from skillforge.entry import EXIT_USAGE, build_command, guard
+from skillforge.options import BuildOptions
+
+app = typer.Typer(
+    name="skillforge",
+    help="Build Claude Code skills and subagents from YAML specs, incrementally.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.11
+    typer.Option("--config", help="Use this config file instead of searching for one."),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"skillforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Build Claude Code skills and subagents from YAML specs, incrementally."""
+
+
+@app.command()
+def build(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Build only the specs in these files or folders."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild everything; overwrite hand-edited outputs.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print why each written output was rebuilt.")
+    ] = False,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render and report, but write nothing.")
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Build every spec (or those under PATHS); only what changed is rendered and written."""
+    options = BuildOptions(
+        force=force,
+        explain=explain,
+        dry_run=dry_run,
+        jobs=jobs,
+        paths=list(paths) if paths else None,
+        json=json,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    raise typer.Exit(guard(lambda: build_command(options, config), verbose))
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to create the project in (default: here).")
+    ] = Path("."),
+    verbose: VerboseOption = False,
+) -> None:
+    """Create a working project: config, a skill, an agent, a trait and templates."""
+    from skillforge.scaffold import scaffold
+
+    def action() -> int:
+        for line in scaffold(directory):
+            print(line)
+        return 0
+
+    raise typer.Exit(guard(action, verbose))
+
+
+@app.command()
+def clean(
+    cache: Annotated[bool, typer.Option("--cache", help="Also remove the cache folder.")] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Remove the outputs skillforge generated (never other files)."""
+    from skillforge.clean import clean_project
+    from skillforge.entry import project_config
+
+    def action() -> int:
+        for line in clean_project(project_config(config), cache=cache):
+            print(line)
+        return 0
+
+    raise typer.Exit(guard(action, verbose))
+
+
+def run(argv: list[str]) -> int:
+    """Run the Typer app with `argv`; return its exit code instead of exiting."""
+    try:
+        app(args=argv, prog_name="skillforge")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else EXIT_USAGE
+    return 0

@@ -1,0 +1,200 @@
+"""Find and read the project configuration (DESIGN §8)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skillforge import __version__
+from skillforge.errors import ConfigError
+from skillforge.fingerprint import digest_bytes, digest_value
+
+CONFIG_NAME = ".skillforge.toml"
+PYPROJECT = "pyproject.toml"
+
+DEFAULT_BUDGETS: dict[str, Any] = {
+    "body_lines": 500,
+    "body_tokens": 5000,
+    "description_chars": 1024,
+    "context_tokens": 200_000,
+    "listing_fraction": 0.01,
+    "strict": False,
+}
+
+# key -> (expected types, description used in messages)
+_TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "specs": ((list, str), "a list of folders"),
+    "traits": ((list, str), "a list of folders"),
+    "templates": ((list, str), "a list of folders"),
+    "out": ((str,), "a folder"),
+    "cache_dir": ((str,), "a folder"),
+    "vars": ((dict,), "a table"),
+    "budgets": ((dict,), "a table"),
+    "cache": ((dict,), "a table"),
+    "build": ((dict,), "a table"),
+}
+_TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
+    "budgets": {
+        "body_lines": (int,),
+        "body_tokens": (int,),
+        "description_chars": (int,),
+        "context_tokens": (int,),
+        "listing_fraction": (int, float),
+        "strict": (bool,),
+    },
+    "cache": {"size_limit": (int,)},
+    "build": {"jobs": (int,), "max_spec_bytes": (int,)},
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration of one project; paths are absolute."""
+
+    root: Path
+    path: Path | None
+    specs: tuple[Path, ...]
+    traits: tuple[Path, ...]
+    templates: tuple[Path, ...]
+    out: Path
+    cache_dir: Path
+    vars: dict[str, Any] = field(default_factory=dict)
+    budgets: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    cache_size_limit: int = 2**30
+    jobs: int | None = None
+    max_spec_bytes: int = 2**20
+    digest: str = ""
+    raw_digest: str = ""
+
+    def rel(self, path: Path | str) -> str:
+        """Return `path` relative to the project root, with forward slashes."""
+        p = os.path.relpath(path, self.root)
+        return p.replace(os.sep, "/")
+
+    def layout(self) -> dict[str, Any]:
+        """The folders of the project, relative to the root (kept in the manifest)."""
+        return {
+            "specs": [self.rel(p) for p in self.specs],
+            "traits": [self.rel(p) for p in self.traits],
+            "templates": [self.rel(p) for p in self.templates],
+            "out": self.rel(self.out),
+        }
+
+    @property
+    def display_path(self) -> str:
+        """Name the config file as a user would, relative to the root."""
+        return self.rel(self.path) if self.path else "(defaults)"
+
+
+def find_config(start: Path) -> Path | None:
+    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file():
+            try:
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "tool.skillforge" in text:
+                return pyproject
+    return None
+
+
+def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config:
+    """Load the config named by `explicit`, or the one found by walking up from `cwd`."""
+    cwd = cwd or Path.cwd()
+    if explicit is not None:
+        path = explicit if explicit.is_absolute() else cwd / explicit
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+    else:
+        found = find_config(cwd)
+        if found is None:
+            return _build_config(cwd.resolve(), None, {}, "")
+        path = found
+    path = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read the config file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    if path.name == PYPROJECT:
+        data = data.get("tool", {}).get("skillforge", {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path.name}: [tool.skillforge] must be a table")
+    return _build_config(path.parent, path, data, digest_bytes(raw))
+
+
+def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_digest: str) -> Config:
+    name = path.name if path else CONFIG_NAME
+    prefix = "tool.skillforge." if path is not None and path.name == PYPROJECT else ""
+    problems: list[str] = []
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            problems.append(f"unknown key '{prefix}{key}'{_hint(key, _TOP_KEYS)}")
+            continue
+        types, what = _TOP_KEYS[key]
+        if not isinstance(value, types):
+            problems.append(f"'{prefix}{key}' must be {what}")
+            continue
+        is_folders = key in ("specs", "traits", "templates") and isinstance(value, list)
+        if is_folders and not all(isinstance(v, str) for v in value):
+            problems.append(f"'{prefix}{key}' must be a list of folder names")
+        for sub, subvalue in value.items() if key in _TABLE_KEYS else ():
+            allowed = _TABLE_KEYS[key]
+            if sub not in allowed:
+                problems.append(f"unknown key '{prefix}{key}.{sub}'{_hint(sub, allowed)}")
+            elif not isinstance(subvalue, allowed[sub]) or (
+                isinstance(subvalue, bool) and bool not in allowed[sub]
+            ):
+                kind = " or ".join(t.__name__ for t in allowed[sub])
+                problems.append(f"'{prefix}{key}.{sub}' must be of type {kind}")
+    if problems:
+        raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
+
+    def folders(key: str, default: str) -> tuple[Path, ...]:
+        value = data.get(key, [default])
+        items = [value] if isinstance(value, str) else value
+        return tuple((root / item).resolve() for item in items)
+
+    budgets = dict(DEFAULT_BUDGETS)
+    budgets.update(data.get("budgets", {}))
+    build = data.get("build", {})
+    jobs = build.get("jobs")
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"{name}: '{prefix}build.jobs' must be at least 1")
+    return Config(
+        root=root,
+        path=path,
+        specs=folders("specs", "specs"),
+        traits=folders("traits", "traits"),
+        templates=folders("templates", "templates"),
+        out=(root / data.get("out", ".claude")).resolve(),
+        cache_dir=(root / data.get("cache_dir", ".skillforge")).resolve(),
+        vars=data.get("vars", {}),
+        budgets=budgets,
+        cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),
+        jobs=jobs,
+        max_spec_bytes=build.get("max_spec_bytes", 2**20),
+        digest=digest_value(__version__, data),
+        raw_digest=raw_digest,
+    )
+
+
+def _hint(key: str, known: dict[str, Any]) -> str:
+    from difflib import get_close_matches
+
+    match = get_close_matches(key, list(known), n=1, cutoff=0.6)
+    if match:
+        return f" (did you mean '{match[0]}'?)"
+    return f" (known keys: {', '.join(sorted(known))})"

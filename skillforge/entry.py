@@ -1,0 +1,187 @@
+"""The console entry point and the one error boundary of skillforge.
+
+`skillforge build` is parsed here, without Typer, so that a build with nothing to do finishes
+before Typer, Rich, Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path), and a
+small incremental build does not pay for Typer either. Everything else, `--help` included, goes
+to the Typer app in `cli.py`.
+
+Exit codes (DESIGN §6):
+    0   success
+    1   the build or check failed (spec, template, rule, stale or hand-edited output)
+    2   usage or configuration error
+    130 interrupted (SIGINT)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from skillforge.errors import SkillforgeError, UsageError
+from skillforge.options import BuildOptions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import IO
+
+    from skillforge.config import Config
+    from skillforge.report import Reporter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run skillforge with `argv` (default: the process arguments); return the exit code."""
+    started = time.perf_counter()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["build"]:
+        parsed = parse_build_args(args[1:])
+        if parsed is not None:
+            options, config_file = parsed
+            return guard(lambda: build_command(options, config_file, started), options.verbose)
+    from skillforge.cli import run
+
+    return run(args)
+
+
+_FLAGS = {
+    "--force": "force",
+    "--explain": "explain",
+    "--dry-run": "dry_run",
+    "--json": "json",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "-v": "verbose",
+    "--verbose": "verbose",
+}
+
+
+def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
+    """Parse `build`'s options; None when Typer should handle them (help, mistakes)."""
+    options = BuildOptions()
+    config: str | None = None
+    paths: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        value: str | None = None
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+        if arg in _FLAGS and value is None:
+            setattr(options, _FLAGS[arg], True)
+        elif arg in ("--config", "--jobs", "-j"):
+            if value is None:
+                i += 1
+                if i >= len(args):
+                    return None
+                value = args[i]
+            if arg == "--config":
+                config = value
+            elif value.isdigit() and int(value) >= 1:
+                options.jobs = int(value)
+            else:
+                return None
+        elif arg == "--":
+            paths.extend(args[i + 1 :])
+            break
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(arg)
+        i += 1
+    options.paths = paths or None
+    return options, config
+
+
+def guard(action: Callable[[], int], verbose: bool) -> int:
+    """Run a command; turn errors into a message and an exit code (the only boundary)."""
+    try:
+        return action()
+    except SkillforgeError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the boundary: never a bare traceback unless -v
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            print(
+                f"internal error: {exc.__class__.__name__}: {exc} (rerun with -v for details)",
+                file=sys.stderr,
+            )
+        return EXIT_FAILED
+
+
+def project_config(config_file: str | Path | None) -> Config:
+    """Load the config; without one, the working folder must at least hold `specs/`."""
+    from pathlib import Path
+
+    from skillforge.config import load_config
+
+    config = load_config(Path(config_file) if config_file is not None else None)
+    if config.path is None and not any(folder.is_dir() for folder in config.specs):
+        raise UsageError(
+            "no .skillforge.toml (or [tool.skillforge] in pyproject.toml) here or above, and no "
+            "specs/ folder: run `skillforge init` to create a project"
+        )
+    return config
+
+
+def relative_paths(config: Config, paths: list[str] | None) -> list[str] | None:
+    """Turn PATHS given on the command line into paths relative to the project root."""
+    if not paths:
+        return None
+    found = []
+    for raw in paths:
+        path = os.path.abspath(raw)
+        if not os.path.exists(path):
+            raise UsageError(f"{raw}: no such file or folder")
+        rel = config.rel(path)
+        if rel == ".." or rel.startswith("../"):
+            raise UsageError(f"{raw}: outside the project")
+        found.append(rel)
+    return found
+
+
+def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Reporter:
+    """JSON with --json, Rich on a terminal, plain lines otherwise."""
+    from skillforge.report import JsonReporter, PlainReporter
+
+    if options.json:
+        return JsonReporter(stream)
+    if stream is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+        from skillforge.report_rich import RichReporter
+
+        return RichReporter(quiet=options.quiet, explain=options.explain, verbose=options.verbose)
+    return PlainReporter(
+        stream, quiet=options.quiet, explain=options.explain, verbose=options.verbose
+    )
+
+
+def build_command(
+    options: BuildOptions,
+    config_file: str | Path | None,
+    started: float | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """`skillforge build`: the no-op fast path first, then the full build."""
+    started = time.perf_counter() if started is None else started
+    from skillforge.fastpath import try_noop
+
+    code = try_noop(options, None if config_file is None else str(config_file), started, stream)
+    if code is not None:
+        return code
+    from skillforge.build import run_build
+
+    config = project_config(config_file)
+    options.paths = relative_paths(config, options.paths)
+    report = run_build(config, options, make_reporter(options, stream), started)
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,0 +1,86 @@
+"""The no-op fast path of `skillforge build` (DESIGN §5).
+
+Finds the config, reads the manifest, stats the inputs and outputs and, when nothing changed,
+reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
+diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
+changed config, a dirty spec) returns None and the full build takes over.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from skillforge.discover import scan
+from skillforge.fingerprint import digest_file
+from skillforge.manifest import read_manifest
+from skillforge.options import BuildOptions
+from skillforge.plan import make_plan
+from skillforge.report import BuildReport, PlainReporter, encode_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
+CONFIG_NAME = ".skillforge.toml"
+DEFAULT_CACHE = ".skillforge"
+
+
+def find_config_file(start: str) -> str | None:
+    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            try:
+                with open(pyproject, "rb") as f:
+                    if b"tool.skillforge" in f.read():
+                        return pyproject
+            except OSError:
+                pass
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def try_noop(
+    options: BuildOptions, config_file: str | None, started: float, stream: IO[str] | None = None
+) -> int | None:
+    """Report and return 0 when the build has nothing to do; None to run the full build."""
+    if not options.fast:
+        return None
+    path = find_config_file(os.getcwd()) if config_file is None else os.path.abspath(config_file)
+    root = os.path.dirname(path) if path else os.getcwd()
+    raw = (digest_file(path) or "?") if path else ""
+    try:
+        manifest = read_manifest(os.path.join(root, DEFAULT_CACHE))
+    except ValueError:
+        return None
+    if manifest is None or manifest.config_raw != raw or not manifest.layout:
+        return None
+
+    def folders(key: str) -> list[str]:
+        return [os.path.join(root, p) for p in manifest.layout[key]]
+
+    inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
+    plan = make_plan(inventory, manifest, config_changed=False)
+    if not plan.is_noop:
+        return None
+    report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
+    report.counters["documents_cached"] = len(plan.unchanged)
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    report.timings = {"plan_ms": report.duration_ms, "total_ms": report.duration_ms}
+    if options.json:
+        out = stream
+        if out is None:
+            import sys
+
+            out = sys.stdout
+        out.write(encode_json(report.to_json()) + "\n")
+    else:
+        PlainReporter(stream, quiet=options.quiet).finish(report)
+    return 0

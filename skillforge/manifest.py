@@ -1,0 +1,160 @@
+"""The compact manifest: what the last build read and wrote, with stats and digests.
+
+Stored with `marshal` (the fastest loader in the standard library) and built from plain
+classes: the no-op fast path reads it before anything heavy is imported. Written atomically.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+FORMAT = 2
+MANIFEST_NAME = "manifest.bin"
+# A file whose mtime is this close to the moment it was read may still change within the same
+# filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
+RACY_NS = 50_000_000
+
+
+class OutputRecord:
+    """One file skillforge wrote: its stat and digest, the spec it came from, its document key."""
+
+    __slots__ = ("digest", "document", "key", "mtime_ns", "size", "spec")
+
+    def __init__(
+        self, mtime_ns: int, size: int, digest: str, spec: str, document: bool, key: str
+    ) -> None:
+        self.mtime_ns = mtime_ns
+        self.size = size
+        self.digest = digest
+        self.spec = spec
+        self.document = document
+        self.key = key
+
+    def to_raw(self) -> tuple[Any, ...]:
+        return (self.mtime_ns, self.size, self.digest, self.spec, self.document, self.key)
+
+
+class SpecRecord:
+    """What one spec depended on and produced at the last build."""
+
+    __slots__ = ("deps", "failed", "outputs")
+
+    def __init__(self, deps: list[str], outputs: list[str], failed: bool = False) -> None:
+        self.deps = deps
+        self.outputs = outputs
+        self.failed = failed
+
+
+class Manifest:
+    """The state of the last build of a project."""
+
+    def __init__(self) -> None:
+        self.tool = ""
+        self.env = ""
+        self.env_files: dict[str, list[int]] = {}
+        self.config = ""
+        self.config_raw = ""
+        self.layout: dict[str, Any] = {}
+        self.files: dict[str, list[Any]] = {}
+        self.resolved: dict[str, str] = {}
+        self.specs: dict[str, SpecRecord] = {}
+        self.outputs: dict[str, OutputRecord] = {}
+
+    def to_raw(self) -> dict[str, Any]:
+        depsets: dict[tuple[str, ...], int] = {}
+        specs: dict[str, tuple[Any, ...]] = {}
+        for rel, rec in sorted(self.specs.items()):
+            index = depsets.setdefault(tuple(rec.deps), len(depsets))
+            specs[rel] = (index, tuple(rec.outputs), rec.failed)
+        return {
+            "format": FORMAT,
+            "tool": self.tool,
+            "env": self.env,
+            "env_files": self.env_files,
+            "config": self.config,
+            "config_raw": self.config_raw,
+            "layout": self.layout,
+            "files": self.files,
+            "resolved": self.resolved,
+            "depsets": list(depsets),
+            "specs": specs,
+            "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
+        }
+
+    @classmethod
+    def from_raw(cls, data: dict[str, Any]) -> Manifest:
+        if data.get("format") != FORMAT:
+            raise ValueError("manifest written by another version of skillforge")
+        m = cls()
+        m.tool = data["tool"]
+        m.env = data["env"]
+        m.env_files = data["env_files"]
+        m.config = data["config"]
+        m.config_raw = data["config_raw"]
+        m.layout = data["layout"]
+        m.files = data["files"]
+        m.resolved = data["resolved"]
+        depsets = data["depsets"]
+        m.specs = {
+            rel: SpecRecord(list(depsets[raw[0]]), list(raw[1]), bool(raw[2]))
+            for rel, raw in data["specs"].items()
+        }
+        m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
+        return m
+
+
+def manifest_path(cache_dir: str) -> str:
+    return os.path.join(cache_dir, MANIFEST_NAME)
+
+
+def read_manifest(cache_dir: str) -> Manifest | None:
+    """Return the manifest, None when there is none; raise ValueError when it is corrupt."""
+    try:
+        with open(manifest_path(cache_dir), "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValueError(f"unreadable manifest: {exc.strerror}") from None
+    try:
+        data = marshal.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a manifest")
+        return Manifest.from_raw(data)
+    except (ValueError, KeyError, TypeError, IndexError, EOFError) as exc:
+        raise ValueError(f"corrupt manifest ({exc})") from None
+
+
+def write_manifest(cache_dir: str, manifest: Manifest) -> None:
+    """Write the manifest atomically (temp file in the same folder, then rename)."""
+    os.makedirs(cache_dir, exist_ok=True)
+    target = manifest_path(cache_dir)
+    tmp = f"{target}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(manifest.to_raw()))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:
+    """Return a file record; a racy mtime (too close to now) is stored as 0 to force a hash."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    if now_ns - mtime_ns < RACY_NS:
+        mtime_ns = 0
+    return [mtime_ns, size, digest]
+
+
+def move_aside(path: str) -> str:
+    """Rename a corrupt file or folder out of the way and return its new path."""
+    target = f"{path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    os.replace(path, target)
+    return target

@@ -1,0 +1,330 @@
+"""Render a merged spec into its output files, section by section, through the caches.
+
+A section is the unit of caching: its key covers the closure of its template, its own data
+and only the context fields the closure can reach (DESIGN §5). Nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import marshal
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from skillforge import __version__
+from skillforge.cache import Store
+from skillforge.config import Config
+from skillforge.discover import Inventory
+from skillforge.errors import Problem, SpecError
+from skillforge.fingerprint import digest_bytes, digest_value
+from skillforge.frontmatter import emit
+from skillforge.rules import hint
+from skillforge.spec import Spec
+from skillforge.templating import (
+    Closure,
+    Counters,
+    Library,
+    env_fingerprint,
+    fragment_template,
+    make_environment,
+)
+
+MISSING = "\x00missing"
+_JINJA_SYNTAX = ("{{", "{%", "{#")
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+
+
+@dataclass
+class RenderedOutput:
+    """One file of a spec's outputs, in memory."""
+
+    path: str
+    data: bytes
+    document: bool
+
+
+@dataclass
+class RenderedSpec:
+    """Everything a spec produced, and what it depended on."""
+
+    spec: str
+    outputs: list[RenderedOutput]
+    document_key: str
+    sections: list[tuple[str, str]]
+    frontmatter: str
+    deps: list[str]
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
+    """Return (document path, folder for supporting files) of a spec's outputs."""
+    if kind == "skill":
+        folder = config.out / "skills" / name
+        return folder / "SKILL.md", folder
+    return config.out / "agents" / f"{name}.md", config.out / "agents"
+
+
+class Renderer:
+    """Renders specs for one build; holds the Environment and the cache handles."""
+
+    def __init__(self, config: Config, inventory: Inventory, store: Store) -> None:
+        self.config = config
+        self.inventory = inventory
+        self.store = store
+        self.counters = Counters()
+        self.env = make_environment(inventory, store, self.counters)
+        self.env.globals["fragment"] = self._fragment
+        self.library = Library(self.env, inventory, store)
+        self.fingerprint = env_fingerprint()
+
+    # -- sections -------------------------------------------------------------------------
+
+    def render_spec(self, spec: Spec) -> RenderedSpec:
+        """Render one spec; raise SpecError naming the section and template on failure."""
+        data = spec.data
+        variables = data.get("vars") or {}
+        problems: list[Problem] = []
+        deps = list(spec.deps)
+        section_keys: list[tuple[str, str]] = []
+        texts: list[str] = []
+        for section in spec.sections:
+            try:
+                key, text, closure = self._section(spec, section, variables)
+            except SpecError as exc:
+                problems.extend(exc.problems)
+                continue
+            if closure is not None:
+                deps.extend(closure.deps())
+            section_keys.append((section["id"], key))
+            title = section.get("title")
+            if title:
+                texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
+            elif text:
+                texts.append(text)
+        if problems:
+            raise SpecError(problems)
+        frontmatter = emit(spec.kind, data)
+        base = f"base/{spec.kind}.md.j2"
+        closure = self._closure(spec, base, "kind")
+        deps.extend(closure.deps())
+        document_key = digest_value(
+            __version__,
+            self.fingerprint,
+            closure.digest,
+            frontmatter,
+            section_keys,
+            self._reach(closure, data, variables),
+        )
+        template = self.env.get_template(base)
+        started = time.perf_counter()
+        try:
+            document = template.render(frontmatter=frontmatter, sections=texts, spec=data)
+        except Exception as exc:
+            raise SpecError([self._problem(exc, spec, "kind", base)]) from None
+        self.counters.timed(base, time.perf_counter() - started)
+        path, folder = output_paths(self.config, spec.kind, spec.name)
+        outputs = [RenderedOutput(self.config.rel(path), _finish(document), True)]
+        digests: dict[str, str] = {}
+        for i, entry in enumerate(spec.files):
+            outputs.append(self._supporting(spec, i, entry, folder, variables, deps, digests))
+        return RenderedSpec(
+            spec.file, outputs, document_key, section_keys, frontmatter, deps, digests
+        )
+
+    def _section(
+        self, spec: Spec, section: dict[str, Any], variables: dict[str, Any]
+    ) -> tuple[str, str, Closure | None]:
+        sid = section["id"]
+        own = {"id": sid, "title": section.get("title"), "with": section.get("with") or {}}
+        closure: Closure | None = None
+        template_name = section.get("template")
+        body: str = section.get("body") or ""
+        if template_name is not None:
+            closure = self._closure(spec, template_name, f"sections.{sid}.template")
+        elif section.get("render", True) and any(m in body for m in _JINJA_SYNTAX):
+            closure = self.library.closure_of_source(body, self._label(spec, sid))
+            for name in closure.missing:
+                raise self._missing(spec, f"sections.{sid}.body", name)
+        reach = self._reach(closure, spec.data, variables) if closure else None
+        key = digest_value(
+            __version__,
+            self.fingerprint,
+            "section",
+            template_name,
+            closure.digest if closure else body,
+            own,
+            reach,
+        )
+        cached = self.store.get("sec:" + key)
+        if isinstance(cached, str):
+            self.counters.sections_cached += 1
+            return key, cached, closure
+        if closure is None:
+            text = body
+        else:
+            label = template_name or self._label(spec, sid)
+            try:
+                template = (
+                    self.env.get_template(template_name)
+                    if template_name
+                    else self._inline(body, label)
+                )
+                started = time.perf_counter()
+                text = template.render(
+                    spec=spec.data, vars=variables, section=own, project=self.config.vars
+                )
+                self.counters.timed(label, time.perf_counter() - started)
+            except Exception as exc:
+                field = f"sections.{sid}.template" if template_name else f"sections.{sid}.body"
+                raise SpecError([self._problem(exc, spec, field, label)]) from None
+        text = _LEADING_BLANK_LINES.sub("", text).rstrip()
+        self.counters.sections_rendered += 1
+        self.store.set("sec:" + key, text)
+        return key, text, closure
+
+    def _closure(self, spec: Spec, name: str, field: str) -> Closure:
+        if name not in self.inventory.templates:
+            raise self._missing(spec, field, name)
+        closure = self.library.closure(name)
+        for missing in closure.missing:
+            raise self._missing(spec, field, missing, via=name)
+        return closure
+
+    def _missing(self, spec: Spec, field: str, name: str, via: str | None = None) -> SpecError:
+        file, line = spec.origin(field)
+        known = list(self.inventory.templates)
+        where = f" (included by {via})" if via else ""
+        return SpecError.one(
+            file, line, field, f"template '{name}' not found{where}{hint(name, known)}"
+        )
+
+    def _reach(self, closure: Closure, data: dict[str, Any], variables: dict[str, Any]) -> Any:
+        sources = {"spec": data, "vars": variables, "project": self.config.vars}
+        values: dict[str, Any] = {}
+        for root, fields in closure.reach.items():
+            source = sources[root]
+            values[root] = source if fields is None else {f: source.get(f, MISSING) for f in fields}
+        return values
+
+    def _label(self, spec: Spec, sid: str) -> str:
+        return f"{spec.file}#sections.{sid}"
+
+    def _inline(self, source: str, label: str) -> jinja2.Template:
+        """Compile an inline template through the compiled-template cache."""
+        key = "il:" + digest_value(self.fingerprint, source)
+        raw = self.store.get(key)
+        code = None
+        if isinstance(raw, bytes):
+            try:
+                code = marshal.loads(raw)
+            except (EOFError, ValueError, TypeError):
+                code = None
+        if code is None:
+            code = self.env.compile(source, name=label, filename=label)
+            self.store.set(key, marshal.dumps(code))
+            self.counters.templates_compiled += 1
+        else:
+            self.counters.templates_cached += 1
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    # -- fragments ------------------------------------------------------------------------
+
+    def _fragment(self, name: str, **args: Any) -> str:
+        template_name = fragment_template(name)
+        if template_name not in self.inventory.templates:
+            known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
+            raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
+        closure = self.library.closure(template_name)
+        key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
+        cached = self.store.get(key)
+        if isinstance(cached, str):
+            self.counters.fragments_cached += 1
+            return cached
+        started = time.perf_counter()
+        text = self.env.get_template(template_name).render(**args)
+        self.counters.timed(template_name, time.perf_counter() - started)
+        self.counters.fragments_rendered += 1
+        self.store.set(key, text)
+        return text
+
+    # -- supporting files -----------------------------------------------------------------
+
+    def _supporting(
+        self,
+        spec: Spec,
+        index: int,
+        entry: dict[str, Any],
+        folder: Path,
+        variables: dict[str, Any],
+        deps: list[str],
+        digests: dict[str, str],
+    ) -> RenderedOutput:
+        field = f"files[{index}]"
+        src_id = entry["_src"]
+        file, line = spec.origin("files")
+        dest = (folder / entry["dest"]).resolve()
+        if dest == output_paths(self.config, spec.kind, spec.name)[0] or folder not in dest.parents:
+            raise SpecError.one(file, line, f"{field}.dest", f"'{entry['dest']}' is not allowed")
+        try:
+            with open(self.inventory.path(src_id), "rb") as f:
+                raw = f.read()
+        except OSError as exc:
+            raise SpecError.one(
+                file,
+                line,
+                f"{field}.src",
+                f"cannot read '{entry['src']}' ({src_id}): {exc.strerror}",
+            ) from None
+        digests[src_id] = digest_bytes(raw)
+        if entry.get("render"):
+            try:
+                source = raw.decode("utf-8")
+                closure = self.library.closure_of_source(source, src_id)
+                deps.extend(closure.deps())
+                text = self._inline(source, src_id).render(
+                    spec=spec.data, vars=variables, project=self.config.vars
+                )
+            except Exception as exc:
+                raise SpecError([self._problem(exc, spec, f"{field}.src", src_id)]) from None
+            raw = _finish(text)
+        return RenderedOutput(self.config.rel(dest), raw, False)
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def _problem(self, exc: BaseException, spec: Spec, field: str, label: str) -> Problem:
+        file, line = spec.origin(field)
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            where = f"{exc.filename or exc.name or label}:{exc.lineno}"
+            return Problem(file, line, field, f"template syntax error at {where}: {exc.message}")
+        where = _template_line(exc.__traceback__) or label
+        if isinstance(exc, jinja2.UndefinedError):
+            message = f"undefined value in {where}: {exc.message}"
+            if "(required by" not in str(exc.message):
+                message += "; use `is defined` or `|default(...)` for optional values"
+        elif isinstance(exc, jinja2.TemplateNotFound):
+            message = f"in {where}: template not found: {exc.message}"
+        else:
+            message = f"error in {where}: {exc.__class__.__name__}: {exc}"
+        return Problem(file, line, field, message)
+
+
+def _template_line(tb: TracebackType | None) -> str | None:
+    """Return 'template:line' of the innermost template frame of a render traceback."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = f"{filename.removeprefix('builtin:')}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _finish(text: str) -> bytes:
+    """LF line endings and exactly one trailing newline."""
+    text = text.replace("\r\n", "\n").rstrip("\n") + "\n"
+    return text.encode("utf-8")

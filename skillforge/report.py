@@ -1,0 +1,197 @@
+"""Build reports and the reporters that print them: plain lines and JSON.
+
+Plain classes and no `json` import at module level: the no-op fast path prints through this
+module. The Rich reporter lives in `report_rich.py` and is loaded only on a terminal. The
+core never prints: it calls a `Reporter`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from skillforge.errors import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any, Protocol
+
+    class Reporter(Protocol):
+        """Receives build events; one implementation per output style."""
+
+        def start(self, dirty: int) -> None: ...
+        def advance(self, spec: str) -> None: ...
+        def written(self, path: str, reasons: list[str]) -> None: ...
+        def removed(self, path: str) -> None: ...
+        def problem(self, problem: Problem) -> None: ...
+        def finish(self, report: BuildReport) -> None: ...
+
+
+class BuildReport:
+    """What one build did; `to_json` is the `build --json` object of DESIGN §6."""
+
+    def __init__(self, specs_total: int = 0, unchanged: int = 0, dry_run: bool = False) -> None:
+        self.ok = True
+        self.duration_ms = 0.0
+        self.specs_total = specs_total
+        self.specs_parsed = 0
+        self.written: list[str] = []
+        self.unchanged = unchanged
+        self.removed: list[str] = []
+        self.files_written = 0
+        self.counters: dict[str, int] = {}
+        self.reasons: dict[str, list[str]] = {}
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.timings: dict[str, float] = {}
+        self.dry_run = dry_run
+
+    def count(self, name: str) -> int:
+        return self.counters.get(name, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        layers = {
+            "sections": ("rendered", "cached"),
+            "fragments": ("rendered", "cached"),
+            "templates": ("compiled", "cached"),
+            "documents": ("rendered", "cached"),
+        }
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "duration_ms": round(self.duration_ms, 1),
+            "dry_run": self.dry_run,
+            "specs": {"total": self.specs_total, "parsed": self.specs_parsed},
+            "outputs": {
+                "written": len(self.written),
+                "unchanged": self.unchanged,
+                "removed": len(self.removed),
+                "files_written": self.files_written,
+            },
+        }
+        for layer, (miss, hit) in layers.items():
+            data[layer] = {
+                miss: self.count(f"{layer}_{miss}"),
+                hit: self.count(f"{layer}_{hit}"),
+            }
+        data.update(
+            {
+                "written": self.written,
+                "removed": self.removed,
+                "reasons": self.reasons,
+                "errors": [p.as_dict() for p in self.errors],
+                "warnings": [p.as_dict() for p in self.warnings],
+                "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            }
+        )
+        return data
+
+    def summary(self) -> str:
+        """One line: what was built, written, removed, cached, and how long it took."""
+        verb = "would write" if self.dry_run else "written"
+        parts = [
+            f"{self.specs_total} specs",
+            f"{len(self.written)} {verb}",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        rendered, cached = self.count("sections_rendered"), self.count("sections_cached")
+        if rendered or cached:
+            parts.append(f"sections {rendered} rendered / {cached} cached")
+        if self.errors:
+            parts.append(f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''}")
+        status = "failed" if not self.ok else "built"
+        return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
+
+
+def encode_json(value: Any) -> str:
+    """Encode a report as JSON; `json` itself is imported only when a value needs it."""
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{encode_json(k)}: {encode_json(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(encode_json(v) for v in value) + "]"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    plain = isinstance(value, str) and value.isascii() and value.isprintable()
+    if plain and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    import json
+
+    return json.dumps(value)
+
+
+class PlainReporter:
+    """Plain lines for logs and CI: problems as they come, a summary at the end."""
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        quiet: bool = False,
+        explain: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.err = stream or sys.stderr
+        self.quiet = quiet
+        self.explain = explain
+        self.verbose = verbose
+
+    def start(self, dirty: int) -> None:
+        pass
+
+    def advance(self, spec: str) -> None:
+        pass
+
+    def written(self, path: str, reasons: list[str]) -> None:
+        if self.quiet:
+            return
+        if self.explain:
+            print(f"wrote {path}: {'; '.join(reasons)}", file=self.stream)
+        elif self.verbose:
+            print(f"wrote {path}", file=self.stream)
+
+    def removed(self, path: str) -> None:
+        if not self.quiet:
+            print(f"removed {path} (its spec is gone)", file=self.stream)
+
+    def problem(self, problem: Problem) -> None:
+        if problem.severity == "warning" and self.quiet:
+            return
+        print(f"{problem.severity}: {problem}", file=self.err)
+
+    def finish(self, report: BuildReport) -> None:
+        if not self.quiet:
+            print(report.summary(), file=self.stream)
+
+
+class JsonReporter:
+    """Prints nothing until the end, then the report as one JSON object on stdout."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def start(self, dirty: int) -> None:
+        pass
+
+    def advance(self, spec: str) -> None:
+        pass
+
+    def written(self, path: str, reasons: list[str]) -> None:
+        pass
+
+    def removed(self, path: str) -> None:
+        pass
+
+    def problem(self, problem: Problem) -> None:
+        pass
+
+    def finish(self, report: BuildReport) -> None:
+        print(encode_json(report.to_json()), file=self.stream)

@@ -1,0 +1,70 @@
+"""The terminal reporter: a Rich progress bar for long builds and a coloured summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from skillforge.errors import Problem
+from skillforge.report import BuildReport
+
+PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
+
+
+class RichReporter:
+    """Rich output on a terminal (respects NO_COLOR through Rich)."""
+
+    def __init__(self, *, quiet: bool = False, explain: bool = False, verbose: bool = False):
+        self.out = Console(highlight=False)
+        self.err = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.explain = explain
+        self.verbose = verbose
+        self.progress: Progress | None = None
+        self.task: int | None = None
+
+    def start(self, dirty: int) -> None:
+        if self.quiet or dirty < PROGRESS_FROM:
+            return
+        self.progress = Progress(
+            TextColumn("[bold]building"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("build", total=dirty)
+
+    def advance(self, spec: str) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)  # type: ignore[arg-type]
+
+    def written(self, path: str, reasons: list[str]) -> None:
+        if self.quiet:
+            return
+        if self.explain:
+            self.out.print(f"[green]wrote[/] {escape(path)}: [dim]{escape('; '.join(reasons))}[/]")
+        elif self.verbose:
+            self.out.print(f"[green]wrote[/] {escape(path)}")
+
+    def removed(self, path: str) -> None:
+        if not self.quiet:
+            self.out.print(f"[yellow]removed[/] {escape(path)} [dim](its spec is gone)[/]")
+
+    def problem(self, problem: Problem) -> None:
+        if problem.severity == "warning":
+            if not self.quiet:
+                self.err.print(f"[yellow]warning:[/] {escape(str(problem))}")
+            return
+        self.err.print(f"[bold red]error:[/] {escape(str(problem))}")
+
+    def finish(self, report: BuildReport) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+        if self.quiet:
+            return
+        style = "bold red" if not report.ok else "bold green"
+        self.out.print(f"[{style}]{escape(report.summary())}[/]")

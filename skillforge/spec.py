@@ -1,0 +1,279 @@
+"""Load a spec with its base (`extends`) and traits, and merge them (DESIGN §3).
+
+Order of merge: the base (its own base first), each trait in the listed order, the spec.
+Maps merge deeply, scalars and lists are replaced, sections merge by id.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from skillforge.config import Config
+from skillforge.discover import Inventory
+from skillforge.errors import Problem, SpecError
+from skillforge.fingerprint import digest_bytes
+from skillforge.rules import check_layer, check_merged, hint
+from skillforge.yamlsafe import Lines, load_yaml
+
+Origin = tuple[str, int | None]
+_META = ("extends", "traits")
+
+
+@dataclass
+class Spec:
+    """A merged, validated spec, ready to render."""
+
+    file: str
+    kind: str
+    name: str
+    data: dict[str, Any]
+    sections: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    deps: list[str]
+    where: dict[str, Origin] = field(default_factory=dict)
+
+    def origin(self, key: str) -> Origin:
+        """Return the file and line where a field (or `sections.<id>`) was set."""
+        return self.where.get(key) or (self.file, None)
+
+
+class SpecLoader:
+    """Parses spec, base and trait files once per build and merges them into `Spec`s."""
+
+    def __init__(self, config: Config, inventory: Inventory) -> None:
+        self.config = config
+        self.inventory = inventory
+        self._parsed: dict[str, tuple[Any, Lines, list[Problem]]] = {}
+        self.digests: dict[str, str] = {}
+
+    def parse(self, file_id: str) -> tuple[Any, Lines, list[Problem]]:
+        """Read and check one YAML file; problems are returned, not raised."""
+        if file_id in self._parsed:
+            return self._parsed[file_id]
+        problems: list[Problem] = []
+        data: Any = None
+        lines: Lines = {}
+        try:
+            data, lines = self._read(file_id)
+            check_layer(data, file_id, lines, problems)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+        self._parsed[file_id] = (data, lines, problems)
+        return data, lines, problems
+
+    def _read(self, file_id: str) -> tuple[Any, Lines]:
+        path = self.inventory.path(file_id)
+        try:
+            size = os.path.getsize(path)
+            if size > self.config.max_spec_bytes:
+                raise SpecError.one(
+                    file_id,
+                    None,
+                    None,
+                    f"file is {size:,} bytes, over the {self.config.max_spec_bytes:,}-byte limit "
+                    "([build] max_spec_bytes)",
+                )
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError as exc:
+            raise SpecError.one(file_id, None, None, f"cannot read: {exc.strerror}") from None
+        self.digests[file_id] = digest_bytes(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise SpecError.one(
+                file_id, line, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            ) from None
+        return load_yaml(text.removeprefix("\ufeff"), file_id)
+
+    def load(self, file_id: str) -> Spec:
+        """Load, merge and validate one spec; raise SpecError with every problem found."""
+        problems: list[Problem] = []
+        data, lines, own = self.parse(file_id)
+        problems.extend(own)
+        if not isinstance(data, dict):
+            raise SpecError(problems)
+        deps: list[str] = []
+        layers: list[tuple[str, dict[str, Any], Lines]] = []
+        self._bases(file_id, data, lines, deps, layers, problems, [file_id])
+        traits = data.get("traits")
+        if traits is None:
+            for _, layer, _ in reversed(layers):
+                if isinstance(layer.get("traits"), list):
+                    traits = layer["traits"]
+                    break
+        for i, name in enumerate(traits if isinstance(traits, list) else []):
+            if not isinstance(name, str):
+                continue
+            deps.append(f"t:{name}")
+            trait_id = self.inventory.traits.get(name)
+            if trait_id is None:
+                known = sorted(self.inventory.traits)
+                problems.append(
+                    Problem(
+                        file_id,
+                        lines.get(("traits", i), lines.get(("traits",))),
+                        "traits",
+                        f"unknown trait '{name}'{hint(name, known)}; traits live in "
+                        f"{', '.join(self.config.rel(t) + '/' for t in self.config.traits)}",
+                    )
+                )
+                continue
+            tdata, tlines, tproblems = self.parse(trait_id)
+            problems.extend(tproblems)
+            if isinstance(tdata, dict):
+                for key in _META:
+                    if key in tdata:
+                        problems.append(
+                            Problem(
+                                trait_id, tlines.get((key,)), key, f"a trait cannot use '{key}'"
+                            )
+                        )
+                layers.append((trait_id, tdata, tlines))
+        layers.append((file_id, data, lines))
+        merged: dict[str, Any] = {}
+        where: dict[str, Origin] = {}
+        for source, layer, layer_lines in layers:
+            _merge_layer(merged, where, source, layer, layer_lines, problems)
+        merged.pop("extends", None)
+        merged.pop("traits", None)
+        check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
+        files = merged.get("files", [])
+        for entry in files if isinstance(files, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("src"), str):
+                deps.append(f"s:{entry['_src']}")
+        if problems:
+            raise SpecError(problems)
+        return Spec(
+            file=file_id,
+            kind=merged["kind"],
+            name=merged["name"],
+            data=merged,
+            sections=merged.get("sections", []),
+            files=files,
+            deps=deps,
+            where=where,
+        )
+
+    def _bases(
+        self,
+        file_id: str,
+        data: dict[str, Any],
+        lines: Lines,
+        deps: list[str],
+        layers: list[tuple[str, dict[str, Any], Lines]],
+        problems: list[Problem],
+        chain: list[str],
+    ) -> None:
+        extends = data.get("extends")
+        if not isinstance(extends, str):
+            return
+        line = lines.get(("extends",))
+        base = os.path.normpath(os.path.join(os.path.dirname(file_id), extends)).replace(
+            os.sep, "/"
+        )
+        if os.path.isabs(extends) or base.startswith("../") or base == "..":
+            problems.append(
+                Problem(file_id, line, "extends", f"'{extends}' points outside the project")
+            )
+            return
+        if base in chain:
+            cycle = " -> ".join([*chain, base])
+            problems.append(Problem(file_id, line, "extends", f"extends cycle: {cycle}"))
+            return
+        if not os.path.isfile(self.inventory.path(base)):
+            problems.append(
+                Problem(file_id, line, "extends", f"base spec '{extends}' not found ({base})")
+            )
+            return
+        deps.append(f"f:{base}")
+        bdata, blines, bproblems = self.parse(base)
+        problems.extend(bproblems)
+        if not isinstance(bdata, dict):
+            return
+        self._bases(base, bdata, blines, deps, layers, problems, [*chain, base])
+        layers.append((base, bdata, blines))
+
+
+def _merge_layer(
+    merged: dict[str, Any],
+    where: dict[str, Origin],
+    source: str,
+    layer: dict[str, Any],
+    lines: Lines,
+    problems: list[Problem],
+) -> None:
+    for key, value in layer.items():
+        where[key] = (source, lines.get((key,)))
+        if key == "sections" and isinstance(value, list):
+            current = merged.setdefault("sections", [])
+            _merge_sections(current, value, source, lines, where, problems)
+        elif key == "files" and isinstance(value, list):
+            folder = os.path.dirname(source)
+            merged[key] = [
+                {**e, "_src": os.path.normpath(os.path.join(folder, e["src"])).replace(os.sep, "/")}
+                if isinstance(e, dict) and isinstance(e.get("src"), str)
+                else e
+                for e in value
+            ]
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _deep_merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _merge_sections(
+    current: list[dict[str, Any]],
+    incoming: list[Any],
+    source: str,
+    lines: Lines,
+    where: dict[str, Origin],
+    problems: list[Problem],
+) -> None:
+    for i, section in enumerate(incoming):
+        if not isinstance(section, dict) or not isinstance(section.get("id"), str):
+            continue
+        sid = section["id"]
+        line = lines.get(("sections", i))
+        where[f"sections.{sid}"] = (source, line)
+        for key in section:
+            where[f"sections.{sid}.{key}"] = (source, lines.get(("sections", i, key), line))
+        new = {k: copy.deepcopy(v) for k, v in section.items() if k not in ("before", "after")}
+        ids = [s["id"] for s in current]
+        anchor = section.get("before") or section.get("after")
+        if sid in ids and not anchor:
+            current[ids.index(sid)] = new
+            continue
+        if sid in ids:
+            del current[ids.index(sid)]
+            ids.remove(sid)
+        if anchor is None:
+            current.append(new)
+        elif anchor not in ids:
+            key = "before" if "before" in section else "after"
+            problems.append(
+                Problem(
+                    source,
+                    lines.get(("sections", i, key), line),
+                    f"sections.{sid}.{key}",
+                    f"no section '{anchor}' to place '{sid}' {key}{hint(anchor, ids)}",
+                )
+            )
+            current.append(new)
+        else:
+            at = ids.index(anchor) + (0 if "before" in section else 1)
+            current.insert(at, new)

@@ -1,0 +1,358 @@
+"""The Jinja2 environment: project-over-built-in loader, bytecode cache, template analysis.
+
+Analysis reads a template's AST once per source digest: which templates it pulls in (extends,
+include, import, `fragment("x")`) and which top-level fields of `spec`, `vars` and `project` it
+can reach. Section cache keys are built from these, so they cover only what a section can see.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2 import nodes
+from jinja2.bccache import Bucket, BytecodeCache
+
+from skillforge import __version__
+from skillforge.cache import Store
+from skillforge.discover import Inventory
+from skillforge.fingerprint import digest_bytes, digest_value
+
+ENV_OPTIONS: dict[str, Any] = {
+    "autoescape": False,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": False,
+    "auto_reload": False,
+}
+ROOTS = ("spec", "vars", "project")
+ALL = "*"
+
+
+def env_fingerprint() -> str:
+    """Digest of everything besides a template's source that changes its compiled code."""
+    return digest_value(
+        "env", __version__, jinja2.__version__, sys.version, sorted(ENV_OPTIONS.items())
+    )
+
+
+def environment_digest() -> str:
+    """Digest of skillforge, Jinja2, PyYAML and Python versions (a change rebuilds all)."""
+    return digest_value(__version__, jinja2.__version__, yaml.__version__, sys.version)
+
+
+def environment_files() -> dict[str, list[int]]:
+    """Stats of the library files the fast path checks instead of importing the libraries."""
+    found: dict[str, list[int]] = {}
+    for module in (jinja2, yaml):
+        path = module.__file__
+        if path:
+            st = os.stat(path)
+            found[path] = [st.st_mtime_ns, st.st_size]
+    return found
+
+
+def fragment_template(name: str) -> str:
+    """Return the template name of the fragment called `name`."""
+    return f"fragments/{name}.md.j2"
+
+
+@dataclass
+class Counters:
+    """Hits and misses of each cache layer in one build (`build --json`, `stats`)."""
+
+    templates_compiled: int = 0
+    templates_cached: int = 0
+    fragments_rendered: int = 0
+    fragments_cached: int = 0
+    sections_rendered: int = 0
+    sections_cached: int = 0
+    documents_rendered: int = 0
+    documents_cached: int = 0
+    template_times: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, other: Counters) -> None:
+        for name in (
+            "templates_compiled",
+            "templates_cached",
+            "fragments_rendered",
+            "fragments_cached",
+            "sections_rendered",
+            "sections_cached",
+            "documents_rendered",
+            "documents_cached",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name, times in other.template_times.items():
+            self.template_times.setdefault(name, []).extend(times)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counters by name (the `build --json` layers read them)."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, int)}
+
+    def timed(self, name: str, seconds: float) -> None:
+        self.template_times.setdefault(name, []).append(seconds)
+
+
+class ProjectLoader(jinja2.BaseLoader):
+    """Loads templates by name from the scanned project and built-in folders, nothing else."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        file_id = self.inventory.templates.get(template)
+        if file_id is None:
+            raise jinja2.TemplateNotFound(template)
+        path = self.inventory.path(file_id)
+        try:
+            with open(path, encoding="utf-8") as f:
+                source = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise jinja2.TemplateNotFound(f"{template} ({exc})") from None
+        return source, file_id, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.inventory.templates)
+
+
+class DiskBytecodeCache(BytecodeCache):
+    """Jinja2 bytecode in the skillforge cache, keyed by name, source, Jinja2 and options."""
+
+    def __init__(self, store: Store, counters: Counters, fingerprint: str) -> None:
+        self.store = store
+        self.counters = counters
+        self.fingerprint = fingerprint
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        checksum = self.get_source_checksum(source)
+        bucket = Bucket(environment, digest_value("bc", name, checksum, self.fingerprint), checksum)
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.store.get("bc:" + bucket.key)
+        if isinstance(data, bytes):
+            bucket.bytecode_from_string(data)
+        if bucket.code is not None:
+            self.counters.templates_cached += 1
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.counters.templates_compiled += 1
+        self.store.set("bc:" + bucket.key, bucket.bytecode_to_string())
+
+
+def make_environment(inventory: Inventory, store: Store, counters: Counters) -> jinja2.Environment:
+    """Create the Environment every template of a build is loaded through."""
+    return jinja2.Environment(
+        loader=ProjectLoader(inventory),
+        undefined=jinja2.StrictUndefined,
+        bytecode_cache=DiskBytecodeCache(store, counters, env_fingerprint()),
+        cache_size=-1,
+        **ENV_OPTIONS,
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one template source references: other templates and context fields."""
+
+    deps: tuple[str, ...]
+    dynamic: bool
+    reach: dict[str, tuple[str, ...] | None]
+
+    def to_json(self) -> list[Any]:
+        return [list(self.deps), self.dynamic, {k: v and list(v) for k, v in self.reach.items()}]
+
+    @classmethod
+    def from_json(cls, raw: list[Any]) -> Analysis:
+        reach = {k: None if v is None else tuple(v) for k, v in raw[2].items()}
+        return cls(tuple(raw[0]), bool(raw[1]), reach)
+
+
+def analyse(env: jinja2.Environment, source: str, name: str | None = None) -> Analysis:
+    """Parse `source` and find the templates and context fields it references."""
+    tree = env.parse(source, name=name)
+    deps: list[str] = []
+    dynamic = False
+    reach: dict[str, set[str] | None] = {}
+
+    def template_ref(node: nodes.Expr) -> None:
+        nonlocal dynamic
+        if isinstance(node, nodes.Const) and isinstance(node.value, str):
+            deps.append(node.value)
+        elif isinstance(node, (nodes.List, nodes.Tuple)):
+            for item in node.items:
+                template_ref(item)
+        else:
+            dynamic = True
+
+    def visit(node: nodes.Node, parent: nodes.Node | None) -> None:
+        nonlocal dynamic
+        if isinstance(node, (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            template_ref(node.template)
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+            if node.node.name == "fragment":
+                first = node.args[0] if node.args else None
+                if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                    deps.append(fragment_template(first.value))
+                else:
+                    dynamic = True
+        elif isinstance(node, nodes.Name) and node.ctx == "load" and node.name in ROOTS:
+            fields = reach.setdefault(node.name, set())
+            attr: str | None = None
+            if isinstance(parent, nodes.Getattr) and parent.node is node:
+                attr = parent.attr
+            elif (
+                isinstance(parent, nodes.Getitem)
+                and parent.node is node
+                and isinstance(parent.arg, nodes.Const)
+                and isinstance(parent.arg.value, str)
+            ):
+                attr = parent.arg.value
+            if attr is None:
+                reach[node.name] = None
+            elif fields is not None:
+                fields.add(attr)
+        for child in node.iter_child_nodes():
+            visit(child, node)
+
+    visit(tree, None)
+    return Analysis(
+        tuple(dict.fromkeys(deps)),
+        dynamic,
+        {k: None if v is None else tuple(sorted(v)) for k, v in sorted(reach.items())},
+    )
+
+
+class Library:
+    """Template sources, digests, analyses and closures for one build."""
+
+    def __init__(self, env: jinja2.Environment, inventory: Inventory, store: Store) -> None:
+        self.env = env
+        self.inventory = inventory
+        self.store = store
+        self._digests: dict[str, str | None] = {}
+        self._analyses: dict[str, Analysis] = {}
+        self._closures: dict[str, Closure] = {}
+
+    def digest(self, name: str) -> str | None:
+        """Digest of a template's source, None when there is no such template."""
+        if name not in self._digests:
+            file_id = self.inventory.templates.get(name)
+            value = None
+            if file_id is not None:
+                try:
+                    with open(self.inventory.path(file_id), "rb") as f:
+                        value = digest_bytes(f.read())
+                except OSError:
+                    value = None
+            self._digests[name] = value
+        return self._digests[name]
+
+    def file_digests(self) -> dict[str, str]:
+        """Digests of the template files read in this build, by file id."""
+        found: dict[str, str] = {}
+        for name, value in self._digests.items():
+            file_id = self.inventory.templates.get(name)
+            if file_id and value:
+                found[file_id] = value
+        return found
+
+    def analysis_of_source(self, source: str, name: str | None) -> Analysis:
+        """Analyse a template source, through the cache."""
+        key = "an:" + digest_value(__version__, source)
+        if key in self._analyses:
+            return self._analyses[key]
+        raw = self.store.get(key)
+        if raw is not None:
+            result = Analysis.from_json(raw)
+        else:
+            result = analyse(self.env, source, name)
+            self.store.set(key, result.to_json())
+        self._analyses[key] = result
+        return result
+
+    def analysis(self, name: str) -> Analysis:
+        source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        return self.analysis_of_source(source, name)
+
+    def closure(self, name: str) -> Closure:
+        """The transitive closure of a template: names, digest, reach."""
+        if name not in self._closures:
+            self._closures[name] = self._close([name], None)
+        return self._closures[name]
+
+    def closure_of_source(self, source: str, label: str) -> Closure:
+        """The closure of an inline template (a section body)."""
+        return self._close([], (source, label))
+
+    def _close(self, names: list[str], inline: tuple[str, str] | None) -> Closure:
+        seen: dict[str, str | None] = {}
+        dynamic = False
+        reach: dict[str, set[str] | None] = {}
+        queue = list(names)
+        analyses: list[Analysis] = []
+        if inline is not None:
+            analyses.append(self.analysis_of_source(*inline))
+        for analysis in analyses:
+            queue.extend(analysis.deps)
+        while queue or analyses:
+            for analysis in analyses:
+                dynamic = dynamic or analysis.dynamic
+                for root, fields in analysis.reach.items():
+                    current = reach.get(root, set())
+                    if fields is None or current is None:
+                        reach[root] = None
+                    else:
+                        reach[root] = current | set(fields)
+            analyses = []
+            while queue:
+                name = queue.pop()
+                if name in seen:
+                    continue
+                seen[name] = self.digest(name)
+                if seen[name] is None:
+                    continue
+                found = self.analysis(name)
+                analyses.append(found)
+                queue.extend(found.deps)
+        parts: list[Any] = sorted(seen.items())
+        if inline is not None:
+            parts.append(digest_value(inline[0]))
+        if dynamic:
+            parts.append(sorted((n, self.digest(n)) for n in self.inventory.templates))
+        return Closure(
+            names=tuple(sorted(seen)),
+            digest=digest_value(parts),
+            dynamic=dynamic,
+            reach={k: None if v is None else tuple(sorted(v)) for k, v in reach.items()},
+            missing=tuple(sorted(n for n, d in seen.items() if d is None)),
+        )
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A template and everything it pulls in, as one digest plus what it can reach."""
+
+    names: tuple[str, ...]
+    digest: str
+    dynamic: bool
+    reach: dict[str, tuple[str, ...] | None]
+    missing: tuple[str, ...]
+
+    def deps(self) -> Iterator[str]:
+        """Manifest dependency ids of this closure."""
+        for name in self.names:
+            yield f"T:{name}"
+        if self.dynamic:
+            yield "T:*"

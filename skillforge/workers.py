@@ -1,0 +1,130 @@
+"""Load and render dirty specs: in this process, or in worker processes when many are dirty.
+
+Workers only read the cache; the entries they create come back with their results and the
+parent writes them in one transaction, so no two processes ever write the cache at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from skillforge.cache import Store
+from skillforge.config import Config
+from skillforge.discover import Inventory
+from skillforge.errors import Problem, SpecError
+from skillforge.render import RenderedSpec, Renderer
+from skillforge.spec import SpecLoader
+from skillforge.templating import Counters
+
+CHUNK = 32
+
+
+@dataclass
+class Batch:
+    """What rendering a set of specs produced."""
+
+    results: dict[str, RenderedSpec] = field(default_factory=dict)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    digests: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    parsed: int = 0
+    load_seconds: float = 0.0
+    render_seconds: float = 0.0
+
+    def merge(self, other: Batch) -> None:
+        self.results.update(other.results)
+        self.failed.update(other.failed)
+        self.counters.add(other.counters)
+        self.digests.update(other.digests)
+        self.entries.update(other.entries)
+        self.warnings.extend(other.warnings)
+        self.parsed += other.parsed
+        self.load_seconds += other.load_seconds
+        self.render_seconds += other.render_seconds
+
+
+def render_specs(
+    config: Config,
+    inventory: Inventory,
+    store: Store,
+    spec_ids: list[str],
+    advance: Callable[[str], None],
+) -> Batch:
+    """Load and render `spec_ids` in this process, through `store`."""
+    batch = Batch()
+    loader = SpecLoader(config, inventory)
+    renderer = Renderer(config, inventory, store)
+    for spec_id in spec_ids:
+        t0 = time.perf_counter()
+        try:
+            spec = loader.load(spec_id)
+        except SpecError as exc:
+            batch.failed[spec_id] = exc.problems
+            spec = None
+        t1 = time.perf_counter()
+        batch.load_seconds += t1 - t0
+        if spec is not None:
+            try:
+                batch.results[spec_id] = renderer.render_spec(spec)
+            except SpecError as exc:
+                batch.failed[spec_id] = exc.problems
+            batch.render_seconds += time.perf_counter() - t1
+        advance(spec_id)
+    batch.counters = renderer.counters
+    batch.digests = {**loader.digests, **renderer.library.file_digests()}
+    batch.parsed = sum(1 for s in spec_ids if s in loader.digests)
+    return batch
+
+
+def _work(config: Config, inventory: Inventory, spec_ids: list[str]) -> Batch:
+    warnings: list[str] = []
+    store = Store(config.cache_dir, config.cache_size_limit, warnings.append)
+    try:
+        batch = render_specs(config, inventory, store, spec_ids, lambda _: None)
+    finally:
+        store.close()
+    batch.entries = store.pending
+    batch.warnings = warnings
+    return batch
+
+
+def render_parallel(
+    config: Config,
+    inventory: Inventory,
+    spec_ids: list[str],
+    jobs: int,
+    advance: Callable[[str], None],
+) -> Batch:
+    """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
+    batch = Batch()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context(method)
+    ) as pool:
+        futures = {pool.submit(_work, config, inventory, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            batch.merge(future.result())
+            for spec_id in futures[future]:
+                advance(spec_id)
+    return batch
+
+
+def default_jobs(config: Config, requested: int | None) -> int:
+    """--jobs, else `[build] jobs`, else the number of CPUs this process may use."""
+    if requested:
+        return requested
+    if config.jobs:
+        return config.jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

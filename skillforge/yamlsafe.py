@@ -1,0 +1,121 @@
+"""Load untrusted YAML safely: safe (C) loader, line numbers, no duplicate keys, no bombs.
+
+Values are built from the node tree here, not by PyYAML's constructor, so that every key keeps
+its line, duplicate keys are errors, and an alias bomb hits a node budget instead of memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import yaml
+
+from skillforge.errors import SpecError
+
+Lines = dict[tuple[Any, ...], int]
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]
+    """The safe loader without the timestamp resolver: dates stay strings."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_SCALARS = {
+    "tag:yaml.org,2002:str": None,
+    "tag:yaml.org,2002:null": "construct_yaml_null",
+    "tag:yaml.org,2002:bool": "construct_yaml_bool",
+    "tag:yaml.org,2002:int": "construct_yaml_int",
+    "tag:yaml.org,2002:float": "construct_yaml_float",
+}
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
+    """Parse one YAML document; return its value and a map of key paths to line numbers."""
+    if "\x00" in text:
+        raise SpecError.one(file, None, None, "contains NUL bytes; is this a binary file?")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise SpecError.one(file, line, None, f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError.one(file, None, None, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is None:
+        return None, lines
+    builder = _Builder(loader, file, lines)
+    return builder.build(node, (), 0), lines
+
+
+class _Builder:
+    def __init__(self, loader: Any, file: str, lines: Lines) -> None:
+        self.loader = loader
+        self.file = file
+        self.lines = lines
+        self.count = 0
+
+    def error(self, node: yaml.Node, message: str, field: str | None = None) -> SpecError:
+        return SpecError.one(self.file, node.start_mark.line + 1, field, message)
+
+    def build(self, node: yaml.Node, path: tuple[Any, ...], depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.error(
+                node,
+                f"more than {MAX_NODES:,} values (YAML aliases expanding exponentially?); "
+                "simplify the document",
+            )
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
+        if path not in self.lines:
+            self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> Any:
+        try:
+            self.loader.flatten_mapping(node)
+        except yaml.MarkedYAMLError as exc:
+            raise self.error(node, f"bad merge key: {exc.problem}") from None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.error(key_node, "mapping keys must be plain strings")
+            key = self._scalar(key_node, path)
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else str(key)
+            dotted = ".".join(str(p) for p in (*path, key))
+            if key in result:
+                first = self.lines.get((*path, key))
+                raise self.error(
+                    key_node, f"duplicate key '{key}' (first defined on line {first})", dotted
+                )
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+
+    def _scalar(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
+        if node.tag not in _SCALARS:
+            field = ".".join(str(p) for p in path) or None
+            raise self.error(node, f"unsupported YAML tag {node.tag}; use plain values", field)
+        method = _SCALARS[node.tag]
+        if method is None:
+            return node.value
+        return getattr(self.loader, method)(node)
