@@ -124,10 +124,12 @@ class Project:
                 found.append(path)
         return sorted(found)
 
-    def partial(self, path: Path) -> Spec:
+    def partial(self, path: Path, trait: bool = False) -> Spec:
+        """A base (resolved through its own ``extends``) or a trait (as written), read once."""
         path = path.resolve()
         if path not in self._partials:
-            self._partials[path] = self.resolve(path, load_yaml(path))
+            raw = load_yaml(path)
+            self._partials[path] = raw if trait else self.resolve(path, raw)
         return self._partials[path]
 
     def resolve(self, path: Path, spec: Spec) -> Spec:
@@ -135,7 +137,7 @@ class Project:
         if "extends" in spec:
             merged = self.partial(path.parent / spec["extends"])
         for trait in spec.get("traits", []):
-            merged = merge(merged, self.partial(self.traits_dir / f"{trait}.yaml"))
+            merged = merge(merged, self.partial(self.traits_dir / f"{trait}.yaml", trait=True))
         own = {k: v for k, v in spec.items() if k not in ("extends", "traits")}
         return merge(merged, own)
 

@@ -14,8 +14,11 @@ The large agents are ``specs/agents/large-agent-<k>.yaml``; their rendered body 
 
 Every spec has a ``notes`` section with an inline body holding the marker
 ``bench-variant-0``; the shared section template ``templates/sections/checklist.md.j2`` holds
-one too. The ``edit_*`` helpers flip a marker between ``bench-variant-0`` and
-``bench-variant-1``, so each call is a real edit that changes the rendered output.
+one too. Each call of an ``edit_*`` helper is a real edit that changes the rendered output: by
+default it bumps the marker to a value never seen before (``bench-variant-1``, ``-2``, ...),
+so a content-addressed section cache cannot serve it; with ``alternate=True`` it flips
+between ``bench-variant-0`` and ``bench-variant-1`` (an undo/redo pattern, which such a
+cache may serve from earlier renders).
 
 A file ``.bench-corpus`` (JSON) in ``DIR`` marks the folder as a generated corpus and records
 its shape (counts, the edit targets); ``read_info`` loads it.
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -35,7 +39,7 @@ from typing import Any
 import yaml
 
 INFO_FILE = ".bench-corpus"
-MARKERS = ("bench-variant-0", "bench-variant-1")
+MARKER = re.compile(r"bench-variant-(\d+)")
 SHARED_TEMPLATE = "sections/checklist.md.j2"
 LARGE_AGENT_RULES = 6000
 GENERATED = (
@@ -356,7 +360,7 @@ def _notes_section(kind: str) -> dict[str, Any]:
         "body": _Literal(
             f"This {kind} focuses on {{{{ vars.topic }}}} work for {{{{ vars.audience }}}}.\n"
             "Keep answers short and cite the files you read.\n"
-            f"Revision marker: {MARKERS[0]}.\n"
+            "Revision marker: bench-variant-0.\n"
         ),
     }
 
@@ -670,37 +674,40 @@ def read_info(root: Path) -> dict[str, Any]:
     return data
 
 
-def toggle_marker(path: Path) -> int:
-    """Flip the single ``bench-variant-N`` marker in ``path``; return the new variant."""
+def bump_marker(path: Path, alternate: bool = False) -> int:
+    """Change the single ``bench-variant-N`` marker in ``path``; return the new N.
+
+    N becomes N + 1 (a value this file never had), or with ``alternate`` flips 0 <-> 1.
+    """
     text = path.read_text(encoding="utf-8")
-    if MARKERS[0] in text:
-        new, variant = text.replace(MARKERS[0], MARKERS[1], 1), 1
-    elif MARKERS[1] in text:
-        new, variant = text.replace(MARKERS[1], MARKERS[0], 1), 0
-    else:
+    found = MARKER.search(text)
+    if found is None:
         raise ValueError(f"{path}: no benchmark marker to edit")
-    path.write_text(new, encoding="utf-8", newline="\n")
-    return variant
+    old = int(found.group(1))
+    new = (old + 1) % 2 if alternate else old + 1
+    text = text[: found.start()] + f"bench-variant-{new}" + text[found.end() :]
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return new
 
 
-def edit_one_section(root: Path) -> Path:
+def edit_one_section(root: Path, alternate: bool = False) -> Path:
     """Edit the inline ``notes`` section of one regular skill (a one-section change)."""
     path = root / str(read_info(root)["edit_spec"])
-    toggle_marker(path)
+    bump_marker(path, alternate)
     return path
 
 
-def edit_shared_template(root: Path) -> Path:
+def edit_shared_template(root: Path, alternate: bool = False) -> Path:
     """Edit the shared section template (its rendered text changes in every user)."""
     path = root / "templates" / SHARED_TEMPLATE
-    toggle_marker(path)
+    bump_marker(path, alternate)
     return path
 
 
-def edit_large_agent(root: Path, index: int = 1) -> Path:
+def edit_large_agent(root: Path, index: int = 1, alternate: bool = False) -> Path:
     """Edit the small inline ``notes`` section of large agent ``index`` (1-based)."""
     path = root / "specs" / "agents" / f"large-agent-{index}.yaml"
-    toggle_marker(path)
+    bump_marker(path, alternate)
     return path
 
 

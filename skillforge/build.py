@@ -82,7 +82,7 @@ def run_build(
     from skillforge.workers import default_jobs, render_parallel, render_specs
     from skillforge.write import Writer
 
-    store = Store(config.cache_dir, config.cache_size_limit, warn)
+    store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=options.dry_run)
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
@@ -279,10 +279,11 @@ def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> No
         for out in batch.results[spec_id].outputs:
             other = owner.setdefault(out.path, spec_id)
             if other != spec_id:
+                file, line = batch.results[spec_id].name_origin
                 batch.failed.setdefault(spec_id, []).append(
                     Problem(
-                        spec_id,
-                        None,
+                        file or spec_id,
+                        line,
                         "name",
                         f"{out.path} is also produced by {other}; give one of them another name",
                     )

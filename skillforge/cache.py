@@ -25,8 +25,16 @@ _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError,
 class Store:
     """Cache entries by key, with a write buffer; never raises on a damaged cache."""
 
-    def __init__(self, cache_dir: Path, size_limit: int, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        size_limit: int,
+        warn: Callable[[str], None],
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.directory = cache_dir / CACHE_FOLDER
+        self.read_only = read_only
         self.size_limit = size_limit
         self.warn = warn
         self.pending: dict[str, Any] = {}
@@ -37,6 +45,8 @@ class Store:
         if self._opened:
             return self._cache
         self._opened = True
+        if self.read_only and not self.directory.is_dir():
+            return None  # nothing to read, and a read-only store creates nothing
         try:
             self._cache = self._connect()
         except _BROKEN as exc:
@@ -57,19 +67,20 @@ class Store:
             with contextlib.suppress(*_BROKEN):
                 self._cache.close()
         self._cache = None
+        what = f"cache unreadable ({exc.__class__.__name__}: {exc})"
+        if self.read_only:
+            self.warn(f"{what}; rendering without it")
+            return
         moved = None
         if self.directory.exists():
-            try:
+            with contextlib.suppress(OSError):
                 moved = move_aside(str(self.directory))
-            except OSError:
-                moved = None
         where = f"; moved to {os.path.basename(moved)}" if moved else ""
-        self.warn(f"cache unreadable ({exc.__class__.__name__}: {exc}){where}; building cold")
+        self.warn(f"{what}{where}; building cold")
         try:
             self._cache = self._connect()
         except _BROKEN as again:
             self.warn(f"cache disabled for this build: {again}")
-            self._cache = None
 
     def get(self, key: str) -> Any:
         """Return the cached value, or None on a miss (or a damaged cache)."""
@@ -90,7 +101,8 @@ class Store:
 
     def flush(self) -> None:
         """Write the buffered entries in one transaction."""
-        if not self.pending:
+        if not self.pending or self.read_only:
+            self.pending.clear()
             return
         cache = self._open()
         if cache is None:

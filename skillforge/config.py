@@ -139,12 +139,13 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     name = path.name if path else CONFIG_NAME
     prefix = "tool.skillforge." if path is not None and path.name == PYPROJECT else ""
     problems: list[str] = []
+    value: Any
     for key, value in data.items():
         if key not in _TOP_KEYS:
             problems.append(f"unknown key '{prefix}{key}'{_hint(key, _TOP_KEYS)}")
             continue
         types, what = _TOP_KEYS[key]
-        if not isinstance(value, types):
+        if not _is_instance(value, types):
             problems.append(f"'{prefix}{key}' must be {what}")
             continue
         is_folders = key in ("specs", "traits", "templates") and isinstance(value, list)
@@ -189,6 +190,10 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
     )
+
+
+def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types)
 
 
 def _hint(key: str, known: dict[str, Any]) -> str:

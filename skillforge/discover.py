@@ -26,6 +26,8 @@ class Inventory:
     def __init__(self, root: str, builtin: str) -> None:
         self.root = root
         self.builtin = builtin
+        self._root_prefix = root.rstrip(os.sep) + os.sep
+        self._builtin_prefix = builtin.rstrip(os.sep) + os.sep
         self.specs: list[str] = []
         self.files: dict[str, tuple[int, int]] = {}
         self.traits: dict[str, str] = {}
@@ -34,8 +36,8 @@ class Inventory:
     def path(self, file_id: str) -> str:
         """Return the absolute path of a file id."""
         if file_id.startswith(BUILTIN):
-            return os.path.join(self.builtin, file_id[len(BUILTIN) :])
-        return os.path.join(self.root, file_id)
+            return self._builtin_prefix + file_id[len(BUILTIN) :]
+        return self._root_prefix + file_id
 
 
 def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -> Inventory:
@@ -90,4 +92,7 @@ def _walk(top: str, parts: tuple[str, ...]) -> list[tuple[tuple[str, ...], os.Di
 
 
 def _rel(path: str, root: str) -> str:
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix) and os.sep == "/":
+        return path[len(prefix) :]
     return os.path.relpath(path, root).replace(os.sep, "/")

@@ -21,14 +21,20 @@ class _Quoted(str):
     """A string that must be written double-quoted on one line."""
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, no aliases, no line folding."""
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type, misc]
+    """Block style, no aliases, no line folding; LibYAML's emitter when available."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if not value.replace("\n", "").isprintable():
+        # control characters and Unicode line separators survive only as escapes
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     if _VERSION_LIKE.match(value):

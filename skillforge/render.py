@@ -59,6 +59,7 @@ class RenderedSpec:
     frontmatter: str
     deps: list[str]
     digests: dict[str, str] = field(default_factory=dict)
+    name_origin: tuple[str, int | None] = ("", None)
 
 
 def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
@@ -133,7 +134,14 @@ class Renderer:
         for i, entry in enumerate(spec.files):
             outputs.append(self._supporting(spec, i, entry, folder, variables, deps, digests))
         return RenderedSpec(
-            spec.file, outputs, document_key, section_keys, frontmatter, deps, digests
+            spec.file,
+            outputs,
+            document_key,
+            section_keys,
+            frontmatter,
+            deps,
+            digests,
+            spec.origin("name"),
         )
 
     def _section(
@@ -147,7 +155,11 @@ class Renderer:
         if template_name is not None:
             closure = self._closure(spec, template_name, f"sections.{sid}.template")
         elif section.get("render", True) and any(m in body for m in _JINJA_SYNTAX):
-            closure = self.library.closure_of_source(body, self._label(spec, sid))
+            field = f"sections.{sid}.body"
+            try:
+                closure = self.library.closure_of_source(body, self._label(spec, sid))
+            except jinja2.TemplateSyntaxError as exc:
+                raise SpecError([self._problem(exc, spec, field, self._label(spec, sid))]) from None
             for name in closure.missing:
                 raise self._missing(spec, f"sections.{sid}.body", name)
         reach = self._reach(closure, spec.data, variables) if closure else None
@@ -190,7 +202,10 @@ class Renderer:
     def _closure(self, spec: Spec, name: str, field: str) -> Closure:
         if name not in self.inventory.templates:
             raise self._missing(spec, field, name)
-        closure = self.library.closure(name)
+        try:
+            closure = self.library.closure(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SpecError([self._problem(exc, spec, field, name)]) from None
         for missing in closure.missing:
             raise self._missing(spec, field, missing, via=name)
         return closure
@@ -266,10 +281,16 @@ class Renderer:
     ) -> RenderedOutput:
         field = f"files[{index}]"
         src_id = entry["_src"]
-        file, line = spec.origin("files")
+        file, line = spec.origin(field)
         dest = (folder / entry["dest"]).resolve()
         if dest == output_paths(self.config, spec.kind, spec.name)[0] or folder not in dest.parents:
-            raise SpecError.one(file, line, f"{field}.dest", f"'{entry['dest']}' is not allowed")
+            raise SpecError.one(
+                file,
+                line,
+                f"{field}.dest",
+                f"'{entry['dest']}' would overwrite the generated SKILL.md or leave the skill "
+                "folder; pick another destination",
+            )
         try:
             with open(self.inventory.path(src_id), "rb") as f:
                 raw = f.read()
@@ -297,29 +318,52 @@ class Renderer:
     # -- errors ---------------------------------------------------------------------------
 
     def _problem(self, exc: BaseException, spec: Spec, field: str, label: str) -> Problem:
+        """Turn a template error into a problem at the spec line (or template line) it concerns."""
         file, line = spec.origin(field)
+        inline = label.startswith(f"{spec.file}#")
         if isinstance(exc, jinja2.TemplateSyntaxError):
-            where = f"{exc.filename or exc.name or label}:{exc.lineno}"
-            return Problem(file, line, field, f"template syntax error at {where}: {exc.message}")
-        where = _template_line(exc.__traceback__) or label
-        if isinstance(exc, jinja2.UndefinedError):
-            message = f"undefined value in {where}: {exc.message}"
+            frame: tuple[str, int] | None = (exc.filename or exc.name or label, exc.lineno)
+        else:
+            frame = _template_frame(exc.__traceback__)
+        where = ""
+        if frame is not None and frame[0] == label and inline:
+            sid = field.split(".")[1]
+            section = next((s for s in spec.sections if s.get("id") == sid), {})
+            text = str(section.get("body") or "")
+            if line is not None and "\n" in text.rstrip("\n"):
+                line += frame[1]  # a block scalar's first line is the one after `body:`
+        elif frame is not None:
+            where = f" in {frame[0].removeprefix('builtin:')}:{frame[1]}"
+        elif not inline:
+            where = f" in {label.removeprefix('builtin:')}"
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            message = f"template syntax error{where}: {exc.message}"
+        elif isinstance(exc, jinja2.UndefinedError):
+            message = f"undefined value{where}: {_readable(str(exc.message))}"
             if "(required by" not in str(exc.message):
                 message += "; use `is defined` or `|default(...)` for optional values"
         elif isinstance(exc, jinja2.TemplateNotFound):
-            message = f"in {where}: template not found: {exc.message}"
+            message = f"template not found{where}: {exc.message}"
         else:
-            message = f"error in {where}: {exc.__class__.__name__}: {exc}"
+            message = f"template error{where}: {exc.__class__.__name__}: {exc}"
         return Problem(file, line, field, message)
 
 
-def _template_line(tb: TracebackType | None) -> str | None:
-    """Return 'template:line' of the innermost template frame of a render traceback."""
+def _readable(message: str) -> str:
+    """Say "no key 'x'" instead of Jinja's "'dict object' has no attribute 'x'"."""
+    prefix = "'dict object' has no attribute "
+    if message.startswith(prefix):
+        return f"no key {message[len(prefix) :]}"
+    return message
+
+
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
+    """Return (template, line) of the innermost template frame of a render traceback."""
     found = None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if not filename.endswith(".py") and not filename.startswith("<"):
-            found = f"{filename.removeprefix('builtin:')}:{tb.tb_lineno}"
+            found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
 

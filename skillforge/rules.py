@@ -87,6 +87,15 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "color": ((str,), "a string"),
 }
 
+_OTHER = {"skill": "an agent", "agent": "a skill"}
+_ARTICLE = {"skill": "a", "agent": "an"}
+_COUNTERPARTS = {
+    "allowed-tools": "tools",
+    "disallowed-tools": "disallowedTools",
+    "tools": "allowed-tools",
+    "disallowedTools": "disallowed-tools",
+}
+
 Where = Callable[[str], tuple[str, int | None]]
 
 
@@ -101,23 +110,19 @@ def check_layer(
 ) -> bool:
     """Check one YAML file of a spec (the spec, a base or a trait) on its own; False if unusable."""
     if not isinstance(data, dict):
-        what = "empty" if data is None else f"a {type(data).__name__}"
-        problems.append(
-            Problem(file, lines.get(()), None, f"a spec must be a mapping of fields, not {what}")
-        )
+        if data is None:
+            message = "the file is empty; a spec is a mapping of fields (kind, name, description…)"
+        else:
+            message = f"a spec must be a mapping of fields, not a {type(data).__name__}"
+        problems.append(Problem(file, lines.get(()), None, message))
         return False
     for key, value in data.items():
         line = lines.get((key,))
         if key not in ALL_KEYS:
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    key,
-                    f"unknown key '{key}'{hint(key, ALL_KEYS)}; "
-                    "put keys for the target format under 'frontmatter:'",
-                )
+            suggestion = hint(key, ALL_KEYS) or (
+                "; keys of the target format that skillforge does not know go under 'frontmatter:'"
             )
+            problems.append(Problem(file, line, key, f"unknown key '{key}'{suggestion}"))
             continue
         if key in _TYPES and not _type_ok(value, _TYPES[key][0]):
             problems.append(Problem(file, line, key, f"must be {_TYPES[key][1]}"))
@@ -255,7 +260,9 @@ def _check_files(
                         file,
                         line,
                         f"{field}.{key}",
-                        f"unsafe path {value!r}: use a relative path without '..'",
+                        f"unsafe path {value!r}: use a path relative to "
+                        + ("the spec's folder" if key == "src" else "the skill folder")
+                        + " without '..'",
                     )
                 )
         if "render" in entry and not isinstance(entry["render"], bool):
@@ -283,7 +290,12 @@ def check_merged(data: dict[str, Any], where: Where, problems: list[Problem]) ->
     other = AGENT_KEYS if kind == "skill" else SKILL_KEYS
     for key in data:
         if key in other and key not in own:
-            add(key, f"'{key}' is not a field of a {kind}{hint(key, own)}")
+            counterpart = _COUNTERPARTS.get(key)
+            if counterpart:
+                use = f"{_ARTICLE[kind]} {kind} uses '{counterpart}'"
+                add(key, f"'{key}' is a field of {_OTHER[kind]}; {use}")
+            else:
+                add(key, f"'{key}' is not a field of {_ARTICLE[kind]} {kind}{hint(key, own)}")
     if kind == "agent" and "files" in data:
         add("files", "supporting 'files' are for skills; an agent is a single file")
     name, description = data.get("name"), data.get("description")
@@ -328,4 +340,4 @@ def _check_name(kind: str, name: str, add: Callable[[str, str], None]) -> None:
     elif ":" in name:
         add("name", "agent name must not contain ':'")
     elif "/" in name or "\\" in name or name in (".", "..") or "\x00" in name:
-        add("name", f"agent name {name!r} must be usable as a file name (no '/', '\\\\' or '..')")
+        add("name", f"agent name {name!r} must be usable as a file name (no '/', '\\', '..')")

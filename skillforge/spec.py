@@ -6,7 +6,6 @@ Maps merge deeply, scalars and lists are replaced, sections merge by id.
 
 from __future__ import annotations
 
-import copy
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,8 +136,11 @@ class SpecLoader:
         layers.append((file_id, data, lines))
         merged: dict[str, Any] = {}
         where: dict[str, Origin] = {}
+        placements: list[Placement] = []
         for source, layer, layer_lines in layers:
-            _merge_layer(merged, where, source, layer, layer_lines, problems)
+            _merge_layer(merged, where, source, layer, layer_lines, placements)
+        if isinstance(merged.get("sections"), list):
+            _place_sections(merged["sections"], placements, problems)
         merged.pop("extends", None)
         merged.pop("traits", None)
         check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
@@ -205,15 +207,17 @@ def _merge_layer(
     source: str,
     layer: dict[str, Any],
     lines: Lines,
-    problems: list[Problem],
+    placements: list[Placement],
 ) -> None:
     for key, value in layer.items():
         where[key] = (source, lines.get((key,)))
         if key == "sections" and isinstance(value, list):
             current = merged.setdefault("sections", [])
-            _merge_sections(current, value, source, lines, where, problems)
+            _merge_sections(current, value, source, lines, where, placements)
         elif key == "files" and isinstance(value, list):
             folder = os.path.dirname(source)
+            for i in range(len(value)):
+                where[f"files[{i}]"] = (source, lines.get(("files", i), lines.get((key,))))
             merged[key] = [
                 {**e, "_src": os.path.normpath(os.path.join(folder, e["src"])).replace(os.sep, "/")}
                 if isinstance(e, dict) and isinstance(e.get("src"), str)
@@ -223,7 +227,7 @@ def _merge_layer(
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = value
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -232,8 +236,11 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = _deep_merge(result[key], value)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = value
     return result
+
+
+Placement = tuple[str, str, str, Origin]  # (section id, "before"|"after", anchor id, origin)
 
 
 def _merge_sections(
@@ -242,8 +249,13 @@ def _merge_sections(
     source: str,
     lines: Lines,
     where: dict[str, Origin],
-    problems: list[Problem],
+    placements: list[Placement],
 ) -> None:
+    """Merge sections by id: same id replaces in place, new ids are appended.
+
+    `before:`/`after:` requests are collected and applied once every layer is merged, so a
+    trait can place its section next to one that only the spec itself defines.
+    """
     for i, section in enumerate(incoming):
         if not isinstance(section, dict) or not isinstance(section.get("id"), str):
             continue
@@ -252,28 +264,35 @@ def _merge_sections(
         where[f"sections.{sid}"] = (source, line)
         for key in section:
             where[f"sections.{sid}.{key}"] = (source, lines.get(("sections", i, key), line))
-        new = {k: copy.deepcopy(v) for k, v in section.items() if k not in ("before", "after")}
+        new = {k: v for k, v in section.items() if k not in ("before", "after")}
         ids = [s["id"] for s in current]
-        anchor = section.get("before") or section.get("after")
-        if sid in ids and not anchor:
-            current[ids.index(sid)] = new
-            continue
         if sid in ids:
-            del current[ids.index(sid)]
-            ids.remove(sid)
-        if anchor is None:
+            current[ids.index(sid)] = new
+        else:
             current.append(new)
-        elif anchor not in ids:
-            key = "before" if "before" in section else "after"
+        for key in ("before", "after"):
+            anchor = section.get(key)
+            if isinstance(anchor, str):
+                origin = (source, lines.get(("sections", i, key), line))
+                placements.append((sid, key, anchor, origin))
+
+
+def _place_sections(
+    sections: list[dict[str, Any]], placements: list[Placement], problems: list[Problem]
+) -> None:
+    for sid, key, anchor, (file, line) in placements:
+        ids = [s["id"] for s in sections]
+        if anchor not in ids or anchor == sid:
+            others = [i for i in ids if i != sid]
             problems.append(
                 Problem(
-                    source,
-                    lines.get(("sections", i, key), line),
+                    file,
+                    line,
                     f"sections.{sid}.{key}",
-                    f"no section '{anchor}' to place '{sid}' {key}{hint(anchor, ids)}",
+                    f"no section '{anchor}' to place '{sid}' {key}{hint(anchor, others)}",
                 )
             )
-            current.append(new)
-        else:
-            at = ids.index(anchor) + (0 if "before" in section else 1)
-            current.insert(at, new)
+            continue
+        moving = sections.pop(ids.index(sid))
+        at = [s["id"] for s in sections].index(anchor)
+        sections.insert(at if key == "before" else at + 1, moving)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat as st
 from dataclasses import dataclass
-from pathlib import Path
 
 from skillforge.config import Config
 from skillforge.fingerprint import digest_bytes
@@ -27,28 +27,41 @@ class Writer:
     """Writes and removes outputs under the output root of a project."""
 
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
-        self.config = config
+        self.root = str(config.root)
+        self.out = str(config.out)
         self.previous = previous
         self.force = force
         self.out_root = os.path.realpath(config.out)
+        self._safe_folders: set[str] = set()
+
+    def _path(self, rel: str) -> str:
+        return os.path.join(self.root, rel)
 
     def decide(self, rel: str, data: bytes) -> Decision:
         """Compare a rendered output with the disk and with what skillforge last wrote."""
-        path = self.config.root / rel
-        if path.is_symlink():
-            return Decision("conflict", "is a symbolic link; skillforge writes only regular files")
+        path = self._path(rel)
         try:
-            existing = path.read_bytes()
+            info = os.lstat(path)
         except FileNotFoundError:
             return Decision("write", "output missing")
         except OSError as exc:
             return Decision("conflict", f"cannot be read ({exc.strerror})")
-        if existing == data:
-            return Decision("unchanged")
+        if st.S_ISLNK(info.st_mode):
+            return Decision("conflict", "is a symbolic link; skillforge writes only regular files")
+        if info.st_size == len(data):
+            try:
+                with open(path, "rb") as f:
+                    existing = f.read()
+            except OSError as exc:
+                return Decision("conflict", f"cannot be read ({exc.strerror})")
+            if existing == data:
+                return Decision("unchanged")
+        else:
+            existing = None
         record = self.previous.outputs.get(rel) if self.previous else None
         if record is None:
             why = "exists and was not written by skillforge"
-        elif digest_bytes(existing) != record.digest:
+        elif not self._matches(path, existing, record.digest):
             why = "was edited by hand since skillforge wrote it"
         else:
             return Decision("write")
@@ -56,51 +69,59 @@ class Writer:
             return Decision("write", "output edited")
         return Decision("conflict", f"{why}; rerun with --force to overwrite it, or edit the spec")
 
+    @staticmethod
+    def _matches(path: str, existing: bytes | None, digest: str) -> bool:
+        if existing is None:
+            try:
+                with open(path, "rb") as f:
+                    existing = f.read()
+            except OSError:
+                return False
+        return digest_bytes(existing) == digest
+
     def write(self, rel: str, data: bytes) -> os.stat_result:
         """Write `data` atomically (temp file in the same folder, then rename)."""
-        path = self.config.root / rel
-        folder = path.parent
+        path = self._path(rel)
+        folder = os.path.dirname(path)
+        tmp = os.path.join(folder, f".{os.path.basename(path)}.skillforge-{os.getpid()}.tmp")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._check_inside(folder, rel)
-            tmp = folder / f".{path.name}.skillforge-{os.getpid()}.tmp"
+            if folder not in self._safe_folders:
+                os.makedirs(folder, exist_ok=True)
+                self._check_inside(folder, rel)
+                self._safe_folders.add(folder)
             try:
                 with open(tmp, "wb") as f:
                     f.write(data)
                 os.replace(tmp, path)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
-            return path.stat()
+            except BaseException:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
+                raise
+            return os.stat(path)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
 
-    def _check_inside(self, folder: Path, rel: str) -> None:
+    def _check_inside(self, folder: str, rel: str) -> None:
         real = os.path.realpath(folder)
         if real != self.out_root and not real.startswith(self.out_root + os.sep):
             raise OutputError(f"{rel}: resolves outside the output folder (through a symlink?)")
 
     def remove(self, rel: str) -> str:
         """Remove an output skillforge wrote; return 'removed', 'gone' or 'kept' (edited)."""
-        path = self.config.root / rel
+        path = self._path(rel)
         record = self.previous.outputs.get(rel) if self.previous else None
-        try:
-            existing = path.read_bytes()
-        except FileNotFoundError:
+        if not os.path.lexists(path):
             return "gone"
-        except OSError:
+        if record is None or os.path.islink(path) or not self._matches(path, None, record.digest):
             return "kept"
-        if record is None or digest_bytes(existing) != record.digest:
-            return "kept"
-        path.unlink()
-        self._prune(path.parent)
+        os.unlink(path)
+        self._prune(os.path.dirname(path))
         return "removed"
 
-    def _prune(self, folder: Path) -> None:
-        out = Path(self.config.out)
-        while folder != out and out in folder.parents:
+    def _prune(self, folder: str) -> None:
+        while folder != self.out and folder.startswith(self.out + os.sep):
             try:
-                folder.rmdir()
+                os.rmdir(folder)
             except OSError:
                 return
-            folder = folder.parent
+            folder = os.path.dirname(folder)

@@ -28,6 +28,7 @@ class _Loader(_Base):  # type: ignore[valid-type, misc]
     }
 
 
+_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _SCALARS = {
     "tag:yaml.org,2002:str": None,
     "tag:yaml.org,2002:null": "construct_yaml_null",
@@ -40,15 +41,16 @@ _SCALARS = {
 def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     """Parse one YAML document; return its value and a map of key paths to line numbers."""
     if "\x00" in text:
-        raise SpecError.one(file, None, None, "contains NUL bytes; is this a binary file?")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SpecError.one(file, line, None, "contains NUL bytes; is this a binary file?")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        where = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
-        raise SpecError.one(file, line, None, f"YAML syntax error: {what}") from None
+        raise SpecError.one(file, where, None, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
         raise SpecError.one(file, None, None, f"YAML error: {exc}") from None
     finally:
@@ -82,6 +84,9 @@ class _Builder:
             raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
         if path not in self.lines:
             self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTIONS:
+            field = ".".join(str(p) for p in path) or None
+            raise self.error(node, f"unsupported YAML tag {node.tag}; use plain values", field)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):

@@ -1,0 +1,103 @@
+"""The no-op fast path: nothing heavy imported, the same report as the full build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import build_json, project, run
+
+from skillforge.entry import parse_build_args
+from skillforge.options import BuildOptions
+
+HEAVY = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "click", "tomllib")
+
+
+def test_noop_build_imports_nothing_heavy(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from skillforge.entry import main
+        code = main(["build", "--json"])
+        heavy = [m for m in {HEAVY!r} if m in sys.modules]
+        print("HEAVY", heavy, code)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY [] 0" in out
+
+
+def test_fast_and_full_noop_reports_agree(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    fast = build_json(tmp_path)
+    # --jobs 1 is still the fast path; a manifest without layout is not: force the full path
+    # by touching a spec (stat change, same bytes) and compare the shapes.
+    full = run(tmp_path, "build", "--json", "specs").report
+    for report in (fast, full):
+        report.pop("duration_ms")
+        report.pop("timings")
+    assert fast["outputs"] == {"written": 0, "unchanged": 3, "removed": 0, "files_written": 0}
+    assert fast.keys() == full.keys()
+    assert fast["outputs"] == full["outputs"]
+
+
+def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
+    import json
+
+    from skillforge.report import encode_json
+
+    value = {'a"b': ["c\\d", "é", 1.5, None, True], "n": {"x": 0}}
+    assert json.loads(encode_json(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("argv", "typer_argv"),
+    [
+        ([], []),
+        (["--force", "--explain"], ["--force", "--explain"]),
+        (["-q", "--json", "-j", "3"], ["--quiet", "--json", "--jobs", "3"]),
+        (["--jobs=2", "--dry-run", "specs/a.yaml"], ["--jobs", "2", "--dry-run", "specs/a.yaml"]),
+        (["-v", "--config", "x.toml", "a", "b"], ["--verbose", "--config", "x.toml", "a", "b"]),
+    ],
+)
+def test_fast_parser_agrees_with_typer(argv: list[str], typer_argv: list[str]) -> None:
+    import typer.testing
+
+    from skillforge import cli
+
+    seen: dict[str, object] = {}
+
+    def fake_build_command(options: BuildOptions, config: object, *args: object) -> int:
+        seen["options"], seen["config"] = options, config
+        return 0
+
+    parsed = parse_build_args(argv)
+    assert parsed is not None
+    original = cli.build_command
+    cli.build_command = fake_build_command  # type: ignore[assignment]
+    try:
+        result = typer.testing.CliRunner().invoke(cli.app, ["build", *typer_argv])
+    finally:
+        cli.build_command = original  # type: ignore[assignment]
+    assert result.exit_code == 0, result.output
+    assert seen["options"] == parsed[0]
+    assert (str(seen["config"]) if seen["config"] else None) == parsed[1]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--bogus"], ["--jobs"], ["--jobs", "zero"]])
+def test_fast_parser_hands_unusual_arguments_to_typer(argv: list[str]) -> None:
+    assert parse_build_args(argv) is None
+
+
+def test_unknown_build_option_is_a_usage_error(tmp_path: Path) -> None:
+    project(tmp_path)
+    result = run(tmp_path, "build", "--bogus")
+    assert result.code == 2

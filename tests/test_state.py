@@ -1,0 +1,80 @@
+"""The cache folder is disposable: corrupt, missing or foreign state costs a cold build only."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from helpers import build_json, project
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in (root / ".claude").rglob("*.md")}
+
+
+def test_garbage_cache_database_is_moved_aside(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    good = outputs(tmp_path)
+    db = tmp_path / ".skillforge/cache/cache.db"
+    assert db.exists()
+    db.write_bytes(b"this is not a sqlite database" * 100)
+    spec = tmp_path / "specs/skill-0.yaml"
+    spec.write_text(spec.read_text() + "\n")
+    report = build_json(tmp_path, "--force")
+    assert report["ok"] is True
+    assert any("cache unreadable" in w["message"] for w in report["warnings"])
+    assert outputs(tmp_path) == good
+    assert list((tmp_path / ".skillforge").glob("cache.corrupt-*"))
+    # the next build is clean again
+    assert build_json(tmp_path, "--force")["warnings"] == []
+
+
+def test_truncated_manifest_means_a_cold_build(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    good = outputs(tmp_path)
+    manifest = tmp_path / ".skillforge/manifest.bin"
+    manifest.write_bytes(manifest.read_bytes()[:20])
+    report = build_json(tmp_path)
+    assert report["ok"] is True
+    assert any("corrupt manifest" in w["message"] for w in report["warnings"])
+    assert report["outputs"]["written"] == 0  # same bytes: adopted, not rewritten
+    assert report["outputs"]["unchanged"] == 3
+    assert outputs(tmp_path) == good
+    assert build_json(tmp_path)["specs"]["parsed"] == 0
+
+
+def test_missing_cache_folder_rebuilds_from_scratch(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    good = outputs(tmp_path)
+    shutil.rmtree(tmp_path / ".skillforge")
+    report = build_json(tmp_path)
+    assert report["ok"] is True
+    assert (
+        report["sections"]["cached"] < report["sections"]["rendered"] + report["sections"]["cached"]
+    )
+    assert outputs(tmp_path) == good
+
+
+def test_cache_hit_after_manifest_loss_renders_nothing(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    (tmp_path / ".skillforge/manifest.bin").unlink()
+    report = build_json(tmp_path)
+    assert report["sections"]["rendered"] == 0
+    assert report["templates"]["compiled"] == 0
+    assert report["outputs"]["written"] == 0
+
+
+def test_second_build_loads_templates_from_the_bytecode_cache(tmp_path: Path) -> None:
+    project(tmp_path, skills=1, agents=0)
+    first = build_json(tmp_path)
+    assert first["templates"]["compiled"] >= 2
+    (tmp_path / ".skillforge/manifest.bin").unlink()
+    spec = tmp_path / "specs/skill-0.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes", "Other notes"))
+    report = build_json(tmp_path)
+    assert report["templates"]["compiled"] == 0
+    assert report["templates"]["cached"] >= 1  # the base layout, from bytecode
