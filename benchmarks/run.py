@@ -204,9 +204,10 @@ class Bench:
         self.log(f"baseline:   {sc.label} x {self.repeat} (+{self.warmup} warm-up)")
         cmd = [sys.executable, str(BASELINE), str(self.root)]
         for i in range(self.warmup + self.repeat):
-            sc.prepare()
-            if sc.key == "cold":
+            if sc.key == "cold":  # the baseline's own cold start; skillforge's state stays
                 shutil.rmtree(self.root / ".baseline", ignore_errors=True)
+            else:
+                sc.prepare()
             run = measure(cmd, self.root)
             if run.returncode != 0 or run.report is None:
                 self.fail(f"baseline {sc.label}: exited {run.returncode}", run)
