@@ -31,6 +31,7 @@ PARALLEL_FROM = 64
 
 if TYPE_CHECKING:
     from skillforge.cache import Store
+    from skillforge.fastpath import Scanned
     from skillforge.render import RenderedSpec
     from skillforge.report import Reporter
     from skillforge.workers import Batch
@@ -52,8 +53,12 @@ def run_build(
     options: BuildOptions,
     reporter: Reporter,
     started: float | None = None,
+    scanned: Scanned | None = None,
 ) -> BuildReport:
-    """Build the project (or the specs under `options.paths`); spec errors go in the report."""
+    """Build the project (or the specs under `options.paths`); spec errors go in the report.
+
+    `scanned` is what the fast path already read; it is reused when it describes this config.
+    """
     started = time.perf_counter() if started is None else started
     report = BuildReport(dry_run=options.dry_run)
 
@@ -64,17 +69,34 @@ def run_build(
 
     from skillforge.templating import environment_digest, environment_files
 
-    scan_ns = time.time_ns()
-    inventory = scan_project(config)
-    previous = _read_previous(config, warn)
-    plan = make_plan(
-        inventory,
-        previous,
-        config_changed=previous is not None and previous.config != config.digest,
-        force=options.force,
-        paths=options.paths,
-        env=environment_digest(),
+    env = environment_digest()
+    reuse = (
+        scanned is not None
+        and scanned.root == str(config.root)
+        and scanned.manifest.config == config.digest
+        and scanned.manifest.layout == config.layout()
+        and scanned.manifest.env == env
     )
+    previous: Manifest | None
+    if scanned is not None and reuse:
+        scan_ns, inventory, previous, plan = (
+            scanned.scan_ns,
+            scanned.inventory,
+            scanned.manifest,
+            scanned.plan,
+        )
+    else:
+        scan_ns = time.time_ns()
+        inventory = scan_project(config)
+        previous = _read_previous(config, warn)
+        plan = make_plan(
+            inventory,
+            previous,
+            config_changed=previous is not None and previous.config != config.digest,
+            force=options.force,
+            paths=options.paths,
+            env=env,
+        )
     report.specs_total = plan.total
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
 
@@ -129,7 +151,7 @@ def run_build(
             batch.digests,
             scan_ns,
         )
-        manifest.env = environment_digest()
+        manifest.env = env
         manifest.env_files = environment_files()
         store.flush()
         write_manifest(str(config.cache_dir), manifest)

@@ -176,12 +176,12 @@ def build_command(
     started = time.perf_counter() if started is None else started
     from skillforge.fastpath import try_noop
 
-    code = try_noop(options, None if config_file is None else str(config_file), started, stream)
-    if code is not None:
-        return code
+    outcome = try_noop(options, None if config_file is None else str(config_file), started, stream)
+    if isinstance(outcome, int):
+        return outcome
     from skillforge.build import run_build
 
     config = project_config(config_file)
     options.paths = relative_paths(config, options.paths)
-    report = run_build(config, options, make_reporter(options, stream), started)
+    report = run_build(config, options, make_reporter(options, stream), started, outcome)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -22,6 +22,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
 
+    from skillforge.discover import Inventory
+    from skillforge.manifest import Manifest
+    from skillforge.plan import Plan
+
 CONFIG_NAME = ".skillforge.toml"
 DEFAULT_CACHE = ".skillforge"
 
@@ -47,10 +51,29 @@ def find_config_file(start: str) -> str | None:
         folder = parent
 
 
+class Scanned:
+    """What the fast path read, handed to the full build so it does not read it again."""
+
+    __slots__ = ("inventory", "manifest", "plan", "root", "scan_ns")
+
+    def __init__(
+        self, root: str, inventory: Inventory, manifest: Manifest, plan: Plan, scan_ns: int
+    ) -> None:
+        self.root = root
+        self.inventory = inventory
+        self.manifest = manifest
+        self.plan = plan
+        self.scan_ns = scan_ns
+
+
 def try_noop(
     options: BuildOptions, config_file: str | None, started: float, stream: IO[str] | None = None
-) -> int | None:
-    """Report and return 0 when the build has nothing to do; None to run the full build."""
+) -> int | Scanned | None:
+    """Report and return 0 when the build has nothing to do.
+
+    Otherwise return what was scanned (for the full build to reuse), or None when the fast
+    path could not tell (no manifest, another config).
+    """
     if not options.fast:
         return None
     path = find_config_file(os.getcwd()) if config_file is None else os.path.abspath(config_file)
@@ -66,10 +89,11 @@ def try_noop(
     def folders(key: str) -> list[str]:
         return [os.path.join(root, p) for p in manifest.layout[key]]
 
+    scan_ns = time.time_ns()
     inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
     plan = make_plan(inventory, manifest, config_changed=False)
     if not plan.is_noop:
-        return None
+        return Scanned(root, inventory, manifest, plan, scan_ns)
     report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
     report.counters["documents_cached"] = len(plan.unchanged)
     report.duration_ms = (time.perf_counter() - started) * 1000
