@@ -34,6 +34,7 @@ unit: $(VENV)/.dev
 
 ## bench: build a 1,000-spec corpus and report medians (see benchmarks/README.md)
 bench: $(VENV)/.dev
+	$(BIN)/python -m compileall -q skillforge
 	$(BIN)/python benchmarks/run.py --specs 1000
 
 clean:

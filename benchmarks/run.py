@@ -58,6 +58,10 @@ class Run:
 def measure(cmd: list[str], cwd: Path) -> Run:
     """Run ``cmd`` in ``cwd``; wall time around the process, peak RSS from ``wait4``."""
     env = dict(os.environ, NO_COLOR="1")
+    # Measure an installed tool as users run it: with its bytecode cached (pip compiles
+    # site-packages at install; an environment that forbids writing .pyc would time the
+    # compilation of skillforge's own modules on every run instead).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(

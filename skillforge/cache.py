@@ -38,6 +38,7 @@ class Store:
         self.size_limit = size_limit
         self.warn = warn
         self.pending: dict[str, Any] = {}
+        self.handed_over: dict[str, Any] = {}
         self._cache: Any = None
         self._opened = False
 
@@ -86,6 +87,8 @@ class Store:
         """Return the cached value, or None on a miss (or a damaged cache)."""
         if key in self.pending:
             return self.pending[key]
+        if key in self.handed_over:
+            return self.handed_over[key]
         cache = self._open()
         if cache is None:
             return None
@@ -98,6 +101,13 @@ class Store:
     def set(self, key: str, value: Any) -> None:
         """Buffer a new entry; `flush` writes it."""
         self.pending[key] = value
+
+    def hand_over(self) -> dict[str, Any]:
+        """Return the new entries for another process to write; keep serving them here."""
+        entries = self.pending
+        self.handed_over.update(entries)
+        self.pending = {}
+        return entries
 
     def flush(self) -> None:
         """Write the buffered entries in one transaction."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 FORMAT = 2
@@ -45,7 +47,7 @@ class SpecRecord:
 
     __slots__ = ("deps", "failed", "outputs")
 
-    def __init__(self, deps: list[str], outputs: list[str], failed: bool = False) -> None:
+    def __init__(self, deps: Sequence[str], outputs: list[str], failed: bool = False) -> None:
         self.deps = deps
         self.outputs = outputs
         self.failed = failed
@@ -82,7 +84,7 @@ class Manifest:
             "layout": self.layout,
             "files": self.files,
             "resolved": self.resolved,
-            "depsets": list(depsets),
+            "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
             "specs": specs,
             "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
         }
@@ -102,7 +104,7 @@ class Manifest:
         m.resolved = data["resolved"]
         depsets = data["depsets"]
         m.specs = {
-            rel: SpecRecord(list(depsets[raw[0]]), list(raw[1]), bool(raw[2]))
+            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
             for rel, raw in data["specs"].items()
         }
         m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}

@@ -113,20 +113,21 @@ def _record_files(
     known = dict(digests)
     for rendered in results.values():
         known.update(rendered.digests)
-    needed: set[str] = set()
+    needed: set[str] = set(manifest.specs)
+    deps: set[str] = set()
+    for depset in {id(r.deps): r.deps for r in manifest.specs.values()}.values():
+        deps.update(depset)
     any_template = False
-    for spec_id, record in manifest.specs.items():
-        needed.add(spec_id)
-        for dep in record.deps:
-            kind, _, name = dep.partition(":")
-            table = inventory.traits if kind == "t" else inventory.templates
-            if dep == ALL_TEMPLATES:
-                any_template = True
-            elif kind in ("f", "s"):
-                needed.add(name)
-            elif kind in ("t", "T") and name in table:
-                manifest.resolved[dep] = table[name]
-                needed.add(table[name])
+    for dep in deps:
+        kind, _, name = dep.partition(":")
+        table = inventory.traits if kind == "t" else inventory.templates
+        if dep == ALL_TEMPLATES:
+            any_template = True
+        elif kind in ("f", "s"):
+            needed.add(name)
+        elif kind in ("t", "T") and name in table:
+            manifest.resolved[dep] = table[name]
+            needed.add(table[name])
     if any_template:
         for name, file_id in inventory.templates.items():
             manifest.resolved[f"T:{name}"] = file_id

@@ -91,6 +91,16 @@ class Counters:
         for name, times in other.template_times.items():
             self.template_times.setdefault(name, []).extend(times)
 
+    def take(self) -> Counters:
+        """Return a copy of the counters and reset them to zero (in place)."""
+        copy = Counters()
+        copy.add(self)
+        for name, value in vars(self).items():
+            if isinstance(value, int):
+                setattr(self, name, 0)
+        self.template_times = {}
+        return copy
+
     def as_dict(self) -> dict[str, int]:
         """The counters by name (the `build --json` layers read them)."""
         return {k: v for k, v in vars(self).items() if isinstance(v, int)}

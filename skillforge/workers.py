@@ -6,11 +6,9 @@ parent writes them in one transaction, so no two processes ever write the cache 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +49,39 @@ class Batch:
         self.render_seconds += other.render_seconds
 
 
+class Worker:
+    """A loader and a renderer that stay warm across the specs (and chunks) they render."""
+
+    def __init__(self, config: Config, inventory: Inventory, store: Store) -> None:
+        self.store = store
+        self.loader = SpecLoader(config, inventory)
+        self.renderer = Renderer(config, inventory, store)
+
+    def render(self, spec_ids: list[str], advance: Callable[[str], None]) -> Batch:
+        """Load and render `spec_ids`; the counters are those of this call only."""
+        batch = Batch()
+        for spec_id in spec_ids:
+            t0 = time.perf_counter()
+            try:
+                spec = self.loader.load(spec_id)
+            except SpecError as exc:
+                batch.failed[spec_id] = exc.problems
+                spec = None
+            t1 = time.perf_counter()
+            batch.load_seconds += t1 - t0
+            if spec is not None:
+                try:
+                    batch.results[spec_id] = self.renderer.render_spec(spec)
+                except SpecError as exc:
+                    batch.failed[spec_id] = exc.problems
+                batch.render_seconds += time.perf_counter() - t1
+            advance(spec_id)
+        batch.counters = self.renderer.counters.take()
+        batch.digests = {**self.loader.digests, **self.renderer.library.file_digests()}
+        batch.parsed = sum(1 for s in spec_ids if s in self.loader.digests)
+        return batch
+
+
 def render_specs(
     config: Config,
     inventory: Inventory,
@@ -59,40 +90,32 @@ def render_specs(
     advance: Callable[[str], None],
 ) -> Batch:
     """Load and render `spec_ids` in this process, through `store`."""
-    batch = Batch()
-    loader = SpecLoader(config, inventory)
-    renderer = Renderer(config, inventory, store)
-    for spec_id in spec_ids:
-        t0 = time.perf_counter()
-        try:
-            spec = loader.load(spec_id)
-        except SpecError as exc:
-            batch.failed[spec_id] = exc.problems
-            spec = None
-        t1 = time.perf_counter()
-        batch.load_seconds += t1 - t0
-        if spec is not None:
-            try:
-                batch.results[spec_id] = renderer.render_spec(spec)
-            except SpecError as exc:
-                batch.failed[spec_id] = exc.problems
-            batch.render_seconds += time.perf_counter() - t1
-        advance(spec_id)
-    batch.counters = renderer.counters
-    batch.digests = {**loader.digests, **renderer.library.file_digests()}
-    batch.parsed = sum(1 for s in spec_ids if s in loader.digests)
-    return batch
+    return Worker(config, inventory, store).render(spec_ids, advance)
 
 
-def _work(config: Config, inventory: Inventory, spec_ids: list[str]) -> Batch:
-    warnings: list[str] = []
-    store = Store(config.cache_dir, config.cache_size_limit, warnings.append)
-    try:
-        batch = render_specs(config, inventory, store, spec_ids, lambda _: None)
-    finally:
-        store.close()
-    batch.entries = store.pending
-    batch.warnings = warnings
+class _Process:
+    """The worker of one pool process, made by the pool's initializer.
+
+    A pool hands work to a process only through module state: this holder is the one such
+    place, written once per worker process, never in the parent.
+    """
+
+    worker: Worker | None = None
+    warnings: list[str] = []  # noqa: RUF012 - per process, see above
+
+
+def _start(config: Config, inventory: Inventory) -> None:
+    store = Store(config.cache_dir, config.cache_size_limit, _Process.warnings.append)
+    _Process.worker = Worker(config, inventory, store)
+
+
+def _work(spec_ids: list[str]) -> Batch:
+    worker = _Process.worker
+    assert worker is not None, "the pool initializer did not run"
+    batch = worker.render(spec_ids, lambda _: None)
+    batch.entries = worker.store.hand_over()
+    batch.warnings = list(_Process.warnings)
+    _Process.warnings.clear()
     return batch
 
 
@@ -104,13 +127,19 @@ def render_parallel(
     advance: Callable[[str], None],
 ) -> Batch:
     """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
     batch = Batch()
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context(method)
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start,
+        initargs=(config, inventory),
     ) as pool:
-        futures = {pool.submit(_work, config, inventory, chunk): chunk for chunk in chunks}
+        futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             batch.merge(future.result())
             for spec_id in futures[future]:
