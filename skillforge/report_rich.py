@@ -15,9 +15,17 @@ PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth d
 class RichReporter:
     """Rich output on a terminal (respects NO_COLOR through Rich)."""
 
-    def __init__(self, *, quiet: bool = False, explain: bool = False, verbose: bool = False):
-        self.out = Console(highlight=False)
-        self.err = Console(stderr=True, highlight=False)
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        explain: bool = False,
+        verbose: bool = False,
+        out: Console | None = None,
+        err: Console | None = None,
+    ) -> None:
+        self.out = out or Console(highlight=False)
+        self.err = err or Console(stderr=True, highlight=False)
         self.quiet = quiet
         self.explain = explain
         self.verbose = verbose

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from helpers import build_file_tree, build_json, mtimes, project
 
 SHARED = """
@@ -323,3 +324,34 @@ def test_parallel_build_matches_serial(tmp_path: Path) -> None:
     for path in a["written"]:
         assert (serial / path).read_bytes() == (parallel / path).read_bytes()
     assert build_json(parallel)["outputs"]["written"] == 0
+
+
+def test_new_skillforge_version_rebuilds_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skillforge.plan
+    import skillforge.record
+    import skillforge.render
+
+    project(tmp_path, skills=2, agents=0)
+    cold = build_json(tmp_path)
+    for module in (skillforge.plan, skillforge.record, skillforge.render):
+        monkeypatch.setattr(module, "__version__", "99.0.0")
+    report = build_json(tmp_path, "--explain")
+    assert report["specs"]["parsed"] == 2
+    assert report["sections"] == cold["sections"]  # section keys carry the version
+    assert report["reasons"] == {}  # reasons are given for written outputs only
+    assert report["outputs"]["written"] == 0  # same bytes: nothing to write
+    assert build_json(tmp_path)["specs"]["parsed"] == 0
+
+
+def test_failed_spec_is_retried_until_fixed(tmp_path: Path) -> None:
+    project(tmp_path, skills=1, agents=0, extra={"specs/bad.yaml": "kind: skill\nname: bad\n"})
+    assert build_json(tmp_path)["ok"] is False
+    again = build_json(tmp_path)
+    assert again["ok"] is False  # the fast path never hides a failing spec
+    assert again["specs"]["parsed"] == 1
+    (tmp_path / "specs/bad.yaml").write_text("kind: skill\nname: bad\ndescription: Fixed.\n")
+    fixed = build_json(tmp_path, "--explain")
+    assert fixed["ok"] is True
+    assert fixed["written"] == [".claude/skills/bad/SKILL.md"]
