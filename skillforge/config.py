@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +67,7 @@ class Config:
     max_spec_bytes: int = 2**20
     digest: str = ""
     raw_digest: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
 
     def rel(self, path: Path | str) -> str:
         """Return `path` relative to the project root, with forward slashes."""
@@ -107,8 +107,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config:
-    """Load the config named by `explicit`, or the one found by walking up from `cwd`."""
+def load_config(
+    explicit: Path | None = None,
+    cwd: Path | None = None,
+    remembered: tuple[str, dict[str, Any]] | None = None,
+) -> Config:
+    """Load the config named by `explicit`, or the one found by walking up from `cwd`.
+
+    `remembered` is (digest of the file's bytes, its parsed table) from the last build: when
+    the bytes are the same, the TOML is not parsed again.
+    """
     cwd = cwd or Path.cwd()
     if explicit is not None:
         path = explicit if explicit.is_absolute() else cwd / explicit
@@ -124,6 +132,11 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path.name}: cannot read the config file ({exc.strerror})") from None
+    raw_digest = digest_bytes(raw)
+    if remembered is not None and remembered[0] == raw_digest:
+        return _build_config(path.parent, path, remembered[1], raw_digest)
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -132,7 +145,7 @@ def load_config(explicit: Path | None = None, cwd: Path | None = None) -> Config
         data = data.get("tool", {}).get("skillforge", {})
         if not isinstance(data, dict):
             raise ConfigError(f"{path.name}: [tool.skillforge] must be a table")
-    return _build_config(path.parent, path, data, digest_bytes(raw))
+    return _build_config(path.parent, path, data, raw_digest)
 
 
 def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_digest: str) -> Config:
@@ -189,6 +202,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         max_spec_bytes=build.get("max_spec_bytes", 2**20),
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
+        data=data,
     )
 
 

@@ -25,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
-    from typing import IO
+    from typing import IO, Any
 
     from skillforge.config import Config
     from skillforge.report import Reporter
@@ -120,13 +120,16 @@ def guard(action: Callable[[], int], verbose: bool) -> int:
         return EXIT_FAILED
 
 
-def project_config(config_file: str | Path | None) -> Config:
+def project_config(
+    config_file: str | Path | None, remembered: tuple[str, dict[str, Any]] | None = None
+) -> Config:
     """Load the config; without one, the working folder must at least hold `specs/`."""
     from pathlib import Path
 
     from skillforge.config import load_config
 
-    config = load_config(Path(config_file) if config_file is not None else None)
+    explicit = Path(config_file) if config_file is not None else None
+    config = load_config(explicit, remembered=remembered)
     if config.path is None and not any(folder.is_dir() for folder in config.specs):
         raise UsageError(
             "no .skillforge.toml (or [tool.skillforge] in pyproject.toml) here or above, and no "
@@ -181,7 +184,10 @@ def build_command(
         return outcome
     from skillforge.build import run_build
 
-    config = project_config(config_file)
+    remembered = None
+    if outcome is not None and outcome.manifest.config_data is not None:
+        remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
+    config = project_config(config_file, remembered)
     options.paths = relative_paths(config, options.paths)
     report = run_build(config, options, make_reporter(options, stream), started, outcome)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-FORMAT = 2
+FORMAT = 3
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
@@ -62,6 +62,7 @@ class Manifest:
         self.env_files: dict[str, list[int]] = {}
         self.config = ""
         self.config_raw = ""
+        self.config_data: dict[str, Any] | None = None
         self.layout: dict[str, Any] = {}
         self.files: dict[str, list[Any]] = {}
         self.resolved: dict[str, str] = {}
@@ -81,6 +82,7 @@ class Manifest:
             "env_files": self.env_files,
             "config": self.config,
             "config_raw": self.config_raw,
+            "config_data": self.config_data,
             "layout": self.layout,
             "files": self.files,
             "resolved": self.resolved,
@@ -99,6 +101,7 @@ class Manifest:
         m.env_files = data["env_files"]
         m.config = data["config"]
         m.config_raw = data["config_raw"]
+        m.config_data = data["config_data"]
         m.layout = data["layout"]
         m.files = data["files"]
         m.resolved = data["resolved"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skillforge import __version__
 from skillforge.config import Config
@@ -45,6 +46,7 @@ def next_manifest(
     manifest.tool = __version__
     manifest.config = config.digest
     manifest.config_raw = config.raw_digest
+    manifest.config_data = _storable(config.data)
     manifest.layout = config.layout()
     present = set(inventory.specs)
     for spec_id, record in old.specs.items():
@@ -141,6 +143,15 @@ def _record_files(
                 manifest.files[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
         elif file_id in old.files:
             manifest.files[file_id] = old.files[file_id]
+
+
+def _storable(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The parsed config, when the manifest can hold it (TOML dates cannot be marshalled)."""
+    try:
+        marshal.dumps(data)
+    except ValueError:
+        return None
+    return data
 
 
 def _stat(path: str) -> tuple[int, int] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from difflib import get_close_matches
 from typing import Any
 
 from skillforge.errors import Problem
@@ -101,6 +100,8 @@ Where = Callable[[str], tuple[str, int | None]]
 
 def hint(word: str, choices: list[str] | tuple[str, ...] | frozenset[str]) -> str:
     """Return ' (did you mean 'x'?)' when `word` looks like a typo of one of `choices`."""
+    from difflib import get_close_matches
+
     match = get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
