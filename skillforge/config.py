@@ -10,9 +10,7 @@ from typing import Any
 from skillforge import __version__
 from skillforge.errors import ConfigError
 from skillforge.fingerprint import digest_bytes, digest_value
-
-CONFIG_NAME = ".skillforge.toml"
-PYPROJECT = "pyproject.toml"
+from skillforge.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -83,28 +81,11 @@ class Config:
             "out": self.rel(self.out),
         }
 
-    @property
-    def display_path(self) -> str:
-        """Name the config file as a user would, relative to the root."""
-        return self.rel(self.path) if self.path else "(defaults)"
-
 
 def find_config(start: Path) -> Path | None:
     """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
-    here = start.resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-        pyproject = folder / PYPROJECT
-        if pyproject.is_file():
-            try:
-                text = pyproject.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if "tool.skillforge" in text:
-                return pyproject
-    return None
+    found = find_config_file(str(start))
+    return Path(found) if found else None
 
 
 def load_config(
@@ -194,7 +175,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         traits=folders("traits", "traits"),
         templates=folders("templates", "templates"),
         out=(root / data.get("out", ".claude")).resolve(),
-        cache_dir=(root / data.get("cache_dir", ".skillforge")).resolve(),
+        cache_dir=(root / data.get("cache_dir", DEFAULT_CACHE)).resolve(),
         vars=data.get("vars", {}),
         budgets=budgets,
         cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),

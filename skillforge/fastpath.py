@@ -13,6 +13,7 @@ import time
 
 from skillforge.discover import scan
 from skillforge.fingerprint import digest_file
+from skillforge.locate import DEFAULT_CACHE, find_config_file
 from skillforge.manifest import read_manifest
 from skillforge.options import BuildOptions
 from skillforge.plan import make_plan
@@ -25,31 +26,6 @@ if TYPE_CHECKING:
     from skillforge.discover import Inventory
     from skillforge.manifest import Manifest
     from skillforge.plan import Plan
-
-CONFIG_NAME = ".skillforge.toml"
-DEFAULT_CACHE = ".skillforge"
-
-
-def find_config_file(start: str) -> str | None:
-    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
-    folder = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(folder, CONFIG_NAME)
-        if os.path.isfile(candidate):
-            return candidate
-        pyproject = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(pyproject):
-            try:
-                with open(pyproject, "rb") as f:
-                    if b"tool.skillforge" in f.read():
-                        return pyproject
-            except OSError:
-                pass
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-
 
 class Scanned:
     """What the fast path read, handed to the full build so it does not read it again."""
