@@ -12,7 +12,7 @@ import os
 import time
 
 from skillforge.discover import scan
-from skillforge.fingerprint import digest_file
+from skillforge.fingerprint import digest_bytes
 from skillforge.locate import DEFAULT_CACHE, find_config_file
 from skillforge.manifest import read_manifest
 from skillforge.options import BuildOptions
@@ -26,6 +26,26 @@ if TYPE_CHECKING:
     from skillforge.discover import Inventory
     from skillforge.manifest import Manifest
     from skillforge.plan import Plan
+
+def _cache_dir(text: bytes, path: str | None) -> str | None:
+    """Read a plain `cache_dir = "..."` line of the config without a TOML parser.
+
+    A wrong guess is harmless: the manifest found must record the digest of these very config
+    bytes, and only the build that read this config wrote such a manifest.
+    """
+    table = "tool.skillforge" if path and path.endswith("pyproject.toml") else ""
+    current = ""
+    for line in text.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            current = line.strip("[] \t")
+        elif current == table and line.startswith("cache_dir"):
+            _, _, value = line.partition("=")
+            value = value.split("#", 1)[0].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                return value[1:-1]
+    return None
+
 
 class Scanned:
     """What the fast path read, handed to the full build so it does not read it again."""
@@ -54,9 +74,17 @@ def try_noop(
         return None
     path = find_config_file(os.getcwd()) if config_file is None else os.path.abspath(config_file)
     root = os.path.dirname(path) if path else os.getcwd()
-    raw = (digest_file(path) or "?") if path else ""
+    text = b""
+    if path:
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError:
+            return None
+    raw = digest_bytes(text) if path else ""
+    cache_dir = _cache_dir(text, path) or DEFAULT_CACHE
     try:
-        manifest = read_manifest(os.path.join(root, DEFAULT_CACHE))
+        manifest = read_manifest(os.path.join(root, cache_dir))
     except ValueError:
         return None
     if manifest is None or manifest.config_raw != raw or not manifest.layout:

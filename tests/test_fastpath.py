@@ -101,3 +101,30 @@ def test_unknown_build_option_is_a_usage_error(tmp_path: Path) -> None:
     project(tmp_path)
     result = run(tmp_path, "build", "--bogus")
     assert result.code == 2
+
+
+@pytest.mark.parametrize(
+    ("config_name", "text"),
+    [
+        (".skillforge.toml", 'cache_dir = "build/sf-cache"  # elsewhere\n'),
+        ("pyproject.toml", "[project]\nname = \"x\"\n\n[tool.skillforge]\ncache_dir = 'state'\n"),
+    ],
+)
+def test_fast_path_finds_a_moved_cache_folder(tmp_path: Path, config_name: str, text: str) -> None:
+    project(tmp_path)
+    (tmp_path / ".skillforge.toml").unlink()
+    (tmp_path / config_name).write_text(text)
+    build_json(tmp_path)
+    assert not (tmp_path / ".skillforge").exists()
+    code = textwrap.dedent(
+        """
+        import sys
+        from skillforge.entry import main
+        code = main(["build", "-q"])
+        print("JINJA", "jinja2" in sys.modules, code)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert "JINJA False 0" in out
