@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from skillforge.manifest import Manifest
     from skillforge.plan import Plan
 
+
 def _cache_dir(text: bytes, path: str | None) -> str | None:
     """Read a plain `cache_dir = "..."` line of the config without a TOML parser.
 

@@ -94,7 +94,7 @@ class Manifest:
     @classmethod
     def from_raw(cls, data: dict[str, Any]) -> Manifest:
         if data.get("format") != FORMAT:
-            raise ValueError("manifest written by another version of skillforge")
+            return cls._foreign(data)
         m = cls()
         m.tool = data["tool"]
         m.env = data["env"]
@@ -111,6 +111,22 @@ class Manifest:
             for rel, raw in data["specs"].items()
         }
         m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
+        return m
+
+    @classmethod
+    def _foreign(cls, data: dict[str, Any]) -> Manifest:
+        """A manifest of another format: keep only what skillforge wrote (path -> digest).
+
+        Every spec is then rebuilt ("version changed"), but outputs written by the other
+        version are still recognised as skillforge's, not as files edited by hand.
+        """
+        m = cls()
+        m.tool = f"format {data.get('format')}"
+        outputs = data.get("outputs")
+        if isinstance(outputs, dict):
+            for rel, raw in outputs.items():
+                if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
+                    m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), "", True, "")
         return m
 
 

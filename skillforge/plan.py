@@ -146,13 +146,13 @@ def make_plan(
     present = set(inv.specs)
     for spec in specs:
         record = manifest.specs.get(spec)
-        if record is None:
+        if record is None and (manifest.specs or not global_reason):
             plan.dirty[spec] = ["new spec"]
             continue
         if global_reason:
             plan.dirty[spec] = [global_reason]
             continue
-        if record.failed:
+        if record is None or record.failed:
             plan.dirty[spec] = ["previous build failed"]
             continue
         reasons = ["spec changed"] if checker.file_changed(spec) else []

@@ -78,3 +78,24 @@ def test_second_build_loads_templates_from_the_bytecode_cache(tmp_path: Path) ->
     report = build_json(tmp_path)
     assert report["templates"]["compiled"] == 0
     assert report["templates"]["cached"] >= 1  # the base layout, from bytecode
+
+
+def test_manifest_of_another_format_still_protects_and_recognises_outputs(tmp_path: Path) -> None:
+    import marshal
+
+    project(tmp_path, skills=2, agents=0)
+    build_json(tmp_path)
+    path = tmp_path / ".skillforge/manifest.bin"
+    data = marshal.loads(path.read_bytes())
+    data["format"] = 1  # as written by an older skillforge
+    path.write_bytes(marshal.dumps(data))
+    spec = tmp_path / "specs/skill-0.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes", "Newer notes"))
+    hand = tmp_path / ".claude/skills/skill-1/SKILL.md"
+    hand.write_text(hand.read_text() + "edited\n")
+    report = build_json(tmp_path, "--explain")
+    assert report["warnings"] == []
+    assert report["written"] == [".claude/skills/skill-0/SKILL.md"]
+    assert report["reasons"][".claude/skills/skill-0/SKILL.md"] == ["version changed"]
+    assert [e["file"] for e in report["errors"]] == [".claude/skills/skill-1/SKILL.md"]
+    assert "edited by hand" in report["errors"][0]["message"]

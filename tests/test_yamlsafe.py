@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from skillforge.errors import SpecError
 from skillforge.yamlsafe import load_yaml
 
-yaml_chars = st.sampled_from(list("ab1 -:[]{},&*!|>'\"#\n\t.?%@`\\") + ["\x00", "é", "\u2028"])
+yaml_chars = st.sampled_from([*"ab1 -:[]{},&*!|>'\"#\n\t.?%@`\\", "\x00", "é", "\u2028"])
 
 
 @settings(max_examples=300, deadline=None)
