@@ -110,12 +110,12 @@ def run_build(
     phase = time.perf_counter()
     jobs = default_jobs(config, options.jobs)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
-        batch = render_parallel(config, inventory, dirty, jobs, reporter.advance)
+        batch = render_parallel(config, inventory, dirty, plan.layers, jobs, reporter.advance)
         store.pending.update(batch.entries)
         for message in batch.warnings:
             warn(message)
     else:
-        batch = render_specs(config, inventory, store, dirty, reporter.advance)
+        batch = render_specs(config, inventory, store, dirty, plan.layers, reporter.advance)
     report.specs_parsed = batch.parsed
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000

@@ -13,6 +13,7 @@ from skillforge.fingerprint import digest_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from skillforge.discover import Inventory
@@ -32,6 +33,8 @@ class Plan:
         self.unchanged: list[str] = []
         self.refreshed: dict[str, list[Any]] = {}
         self.refreshed_outputs: dict[str, list[Any]] = {}
+        # dirty specs whose own YAML files did not change: (file id, digest) of each layer
+        self.layers: dict[str, list[tuple[str, str]]] = {}
         self.env_changed = False
 
     @property
@@ -164,6 +167,10 @@ def make_plan(
             reasons = _output_reasons(inv, manifest, record.outputs, plan)
         if reasons:
             plan.dirty[spec] = reasons
+            if not any(r == "spec changed" or r.startswith(("base ", "trait ")) for r in reasons):
+                layers = _layers(manifest, spec, record.deps)
+                if layers is not None:
+                    plan.layers[spec] = layers
         else:
             plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
     for spec, record in manifest.specs.items():
@@ -171,6 +178,26 @@ def make_plan(
             plan.orphan_specs.append(spec)
             plan.orphans.extend(record.outputs)
     return plan
+
+
+def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[str, str]] | None:
+    """The YAML files a spec is merged from, with their recorded digests (see spec.py)."""
+    files = [spec]
+    for dep in deps:
+        if dep.startswith("f:"):
+            files.append(dep[2:])
+        elif dep.startswith("t:"):
+            resolved = manifest.resolved.get(dep)
+            if resolved is None:
+                return None
+            files.append(resolved)
+    parts = []
+    for file_id in sorted(set(files)):
+        record = manifest.files.get(file_id)
+        if record is None:
+            return None
+        parts.append((file_id, record[2]))
+    return parts
 
 
 def _output_reasons(

@@ -10,10 +10,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from skillforge import __version__
+from skillforge.cache import Store
 from skillforge.config import Config
 from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
-from skillforge.fingerprint import digest_bytes
+from skillforge.fingerprint import digest_bytes, digest_value
 from skillforge.rules import check_layer, check_merged, hint
 from skillforge.yamlsafe import Lines, load_yaml
 
@@ -88,6 +90,32 @@ class SpecLoader:
                 file_id, line, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
             ) from None
         return load_yaml(text.removeprefix("\ufeff"), file_id)
+
+    def load_through(
+        self, file_id: str, store: Store, layers: list[tuple[str, str]] | None
+    ) -> Spec:
+        """Load a spec, from the cache when its YAML files (`layers`) are known unchanged.
+
+        Every spec loaded is stored under the digests of the files it was merged from, so a
+        build that re-renders it for another reason (a template edit) skips YAML entirely.
+        """
+        if layers is not None:
+            cached = store.get(self._key(layers))
+            if isinstance(cached, Spec) and cached.file == file_id:
+                return cached
+        spec = self.load(file_id)
+        files = {file_id}
+        for dep in spec.deps:
+            if dep.startswith("f:"):
+                files.add(dep[2:])
+            elif dep.startswith("t:") and dep[2:] in self.inventory.traits:
+                files.add(self.inventory.traits[dep[2:]])
+        if all(f in self.digests for f in files):
+            store.set(self._key([(f, self.digests[f]) for f in sorted(files)]), spec)
+        return spec
+
+    def _key(self, layers: list[tuple[str, str]]) -> str:
+        return "spec:" + digest_value(__version__, self.config.digest, layers)
 
     def load(self, file_id: str) -> Spec:
         """Load, merge and validate one spec; raise SpecError with every problem found."""

@@ -52,8 +52,15 @@ class Batch:
 class Worker:
     """A loader and a renderer that stay warm across the specs (and chunks) they render."""
 
-    def __init__(self, config: Config, inventory: Inventory, store: Store) -> None:
+    def __init__(
+        self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
+        layers: dict[str, list[tuple[str, str]]],
+    ) -> None:
         self.store = store
+        self.layers = layers
         self.loader = SpecLoader(config, inventory)
         self.renderer = Renderer(config, inventory, store)
 
@@ -63,7 +70,7 @@ class Worker:
         for spec_id in spec_ids:
             t0 = time.perf_counter()
             try:
-                spec = self.loader.load(spec_id)
+                spec = self.loader.load_through(spec_id, self.store, self.layers.get(spec_id))
             except SpecError as exc:
                 batch.failed[spec_id] = exc.problems
                 spec = None
@@ -87,10 +94,11 @@ def render_specs(
     inventory: Inventory,
     store: Store,
     spec_ids: list[str],
+    layers: dict[str, list[tuple[str, str]]],
     advance: Callable[[str], None],
 ) -> Batch:
     """Load and render `spec_ids` in this process, through `store`."""
-    return Worker(config, inventory, store).render(spec_ids, advance)
+    return Worker(config, inventory, store, layers).render(spec_ids, advance)
 
 
 class _Process:
@@ -104,9 +112,9 @@ class _Process:
     warnings: list[str] = []  # noqa: RUF012 - per process, see above
 
 
-def _start(config: Config, inventory: Inventory) -> None:
+def _start(config: Config, inventory: Inventory, layers: dict[str, list[tuple[str, str]]]) -> None:
     store = Store(config.cache_dir, config.cache_size_limit, _Process.warnings.append)
-    _Process.worker = Worker(config, inventory, store)
+    _Process.worker = Worker(config, inventory, store, layers)
 
 
 def _work(spec_ids: list[str]) -> Batch:
@@ -123,6 +131,7 @@ def render_parallel(
     config: Config,
     inventory: Inventory,
     spec_ids: list[str],
+    layers: dict[str, list[tuple[str, str]]],
     jobs: int,
     advance: Callable[[str], None],
 ) -> Batch:
@@ -137,7 +146,7 @@ def render_parallel(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_start,
-        initargs=(config, inventory),
+        initargs=(config, inventory, layers),
     ) as pool:
         futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):

@@ -106,7 +106,8 @@ def test_shared_template_edit_rebuilds_exactly_its_dependents(tmp_path: Path) ->
     assert sorted(report["written"]) == [f".claude/skills/shared-{i}/SKILL.md" for i in range(3)]
     # one render serves all three specs: the section's data is the same in each
     assert report["sections"]["rendered"] == 1
-    assert report["specs"]["parsed"] == 3
+    # their YAML did not change: the merged specs come from the cache, no file is parsed
+    assert report["specs"]["parsed"] == 0
     for reasons in report["reasons"].values():
         assert reasons == ["template sections/shared.md.j2 changed"]
 
@@ -355,3 +356,26 @@ def test_failed_spec_is_retried_until_fixed(tmp_path: Path) -> None:
     fixed = build_json(tmp_path, "--explain")
     assert fixed["ok"] is True
     assert fixed["written"] == [".claude/skills/bad/SKILL.md"]
+
+
+def test_spec_cache_is_not_used_when_a_trait_changed(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": "",
+            "templates/sections/t.md.j2": "T {{ vars.v }}\n",
+            "traits/tr.yaml": "vars: {v: one}\n",
+            "specs/a.yaml": (
+                "kind: skill\nname: a\ndescription: A.\ntraits: [tr]\n"
+                "sections:\n  - {id: s, template: sections/t.md.j2}\n"
+            ),
+        },
+    )
+    build_json(tmp_path)
+    (tmp_path / "templates/sections/t.md.j2").write_text("T2 {{ vars.v }}\n")
+    assert build_json(tmp_path)["specs"]["parsed"] == 0
+    (tmp_path / "traits/tr.yaml").write_text("vars: {v: two}\n")
+    (tmp_path / "templates/sections/t.md.j2").write_text("T3 {{ vars.v }}\n")
+    report = build_json(tmp_path)
+    assert report["specs"]["parsed"] == 1
+    assert "T3 two" in (tmp_path / ".claude/skills/a/SKILL.md").read_text()
