@@ -109,13 +109,18 @@ def run_build(
     reporter.start(len(dirty))
     phase = time.perf_counter()
     jobs = default_jobs(config, options.jobs)
+    remember = previous is not None  # see SpecLoader.load_through
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
-        batch = render_parallel(config, inventory, dirty, plan.layers, jobs, reporter.advance)
+        batch = render_parallel(
+            config, inventory, dirty, plan.layers, remember, jobs, reporter.advance
+        )
         store.pending.update(batch.entries)
         for message in batch.warnings:
             warn(message)
     else:
-        batch = render_specs(config, inventory, store, dirty, plan.layers, reporter.advance)
+        batch = render_specs(
+            config, inventory, store, dirty, plan.layers, remember, reporter.advance
+        )
     report.specs_parsed = batch.parsed
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000
@@ -137,6 +142,7 @@ def run_build(
     report.counters = batch.counters.as_dict()
     report.unchanged += len(plan.unchanged)
 
+    phase = time.perf_counter()
     if not options.dry_run and (
         plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
     ):
@@ -156,6 +162,7 @@ def run_build(
         store.flush()
         write_manifest(str(config.cache_dir), manifest)
     store.close()
+    report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings["total_ms"] = report.duration_ms
     reporter.finish(report)

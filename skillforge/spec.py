@@ -92,18 +92,26 @@ class SpecLoader:
         return load_yaml(text.removeprefix("\ufeff"), file_id)
 
     def load_through(
-        self, file_id: str, store: Store, layers: list[tuple[str, str]] | None
+        self,
+        file_id: str,
+        store: Store,
+        layers: list[tuple[str, str]] | None,
+        remember: bool,
     ) -> Spec:
         """Load a spec, from the cache when its YAML files (`layers`) are known unchanged.
 
-        Every spec loaded is stored under the digests of the files it was merged from, so a
-        build that re-renders it for another reason (a template edit) skips YAML entirely.
+        With `remember`, the spec is stored under the digests of the files it was merged
+        from, so a later build that re-renders it for another reason (a template edit) skips
+        YAML entirely. A cold build does not remember: storing a thousand specs costs more
+        than the first template edit saves.
         """
         if layers is not None:
             cached = store.get(self._key(layers))
             if isinstance(cached, Spec) and cached.file == file_id:
                 return cached
         spec = self.load(file_id)
+        if not remember:
+            return spec
         files = {file_id}
         for dep in spec.deps:
             if dep.startswith("f:"):

@@ -58,9 +58,11 @@ class Worker:
         inventory: Inventory,
         store: Store,
         layers: dict[str, list[tuple[str, str]]],
+        remember: bool = True,
     ) -> None:
         self.store = store
         self.layers = layers
+        self.remember = remember
         self.loader = SpecLoader(config, inventory)
         self.renderer = Renderer(config, inventory, store)
 
@@ -70,7 +72,9 @@ class Worker:
         for spec_id in spec_ids:
             t0 = time.perf_counter()
             try:
-                spec = self.loader.load_through(spec_id, self.store, self.layers.get(spec_id))
+                spec = self.loader.load_through(
+                    spec_id, self.store, self.layers.get(spec_id), self.remember
+                )
             except SpecError as exc:
                 batch.failed[spec_id] = exc.problems
                 spec = None
@@ -95,10 +99,11 @@ def render_specs(
     store: Store,
     spec_ids: list[str],
     layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
     advance: Callable[[str], None],
 ) -> Batch:
     """Load and render `spec_ids` in this process, through `store`."""
-    return Worker(config, inventory, store, layers).render(spec_ids, advance)
+    return Worker(config, inventory, store, layers, remember).render(spec_ids, advance)
 
 
 class _Process:
@@ -112,9 +117,14 @@ class _Process:
     warnings: list[str] = []  # noqa: RUF012 - per process, see above
 
 
-def _start(config: Config, inventory: Inventory, layers: dict[str, list[tuple[str, str]]]) -> None:
+def _start(
+    config: Config,
+    inventory: Inventory,
+    layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
+) -> None:
     store = Store(config.cache_dir, config.cache_size_limit, _Process.warnings.append)
-    _Process.worker = Worker(config, inventory, store, layers)
+    _Process.worker = Worker(config, inventory, store, layers, remember)
 
 
 def _work(spec_ids: list[str]) -> Batch:
@@ -132,6 +142,7 @@ def render_parallel(
     inventory: Inventory,
     spec_ids: list[str],
     layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
     jobs: int,
     advance: Callable[[str], None],
 ) -> Batch:
@@ -146,7 +157,7 @@ def render_parallel(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_start,
-        initargs=(config, inventory, layers),
+        initargs=(config, inventory, layers, remember),
     ) as pool:
         futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):

@@ -88,7 +88,6 @@ class Writer:
             if folder not in self._safe_folders:
                 os.makedirs(folder, exist_ok=True)
                 self._check_inside(folder, rel)
-                self._safe_folders.add(folder)
             try:
                 with open(tmp, "wb") as f:
                     f.write(data)
@@ -102,9 +101,28 @@ class Writer:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
 
     def _check_inside(self, folder: str, rel: str) -> None:
-        real = os.path.realpath(folder)
+        """Refuse a folder that resolves outside the output root (through a symlink).
+
+        A folder is safe when its parent is safe and it is not itself a symlink; the output
+        root's own real path is the base case. Results are kept, so each folder costs one
+        `lstat` per build instead of a `realpath` per file.
+        """
+        if folder in self._safe_folders:
+            return
+        parent = os.path.dirname(folder)
+        if folder == self.out or parent == folder:
+            real = os.path.realpath(folder)
+        elif not folder.startswith(self.out + os.sep):
+            raise OutputError(f"{rel}: outside the output folder")
+        else:
+            self._check_inside(parent, rel)
+            if not os.path.islink(folder):
+                self._safe_folders.add(folder)
+                return
+            real = os.path.realpath(folder)
         if real != self.out_root and not real.startswith(self.out_root + os.sep):
             raise OutputError(f"{rel}: resolves outside the output folder (through a symlink?)")
+        self._safe_folders.add(folder)
 
     def remove(self, rel: str) -> str:
         """Remove an output skillforge wrote; return 'removed', 'gone' or 'kept' (edited)."""

@@ -106,10 +106,15 @@ def test_shared_template_edit_rebuilds_exactly_its_dependents(tmp_path: Path) ->
     assert sorted(report["written"]) == [f".claude/skills/shared-{i}/SKILL.md" for i in range(3)]
     # one render serves all three specs: the section's data is the same in each
     assert report["sections"]["rendered"] == 1
-    # their YAML did not change: the merged specs come from the cache, no file is parsed
-    assert report["specs"]["parsed"] == 0
     for reasons in report["reasons"].values():
         assert reasons == ["template sections/shared.md.j2 changed"]
+    # the cold build did not keep merged specs; this build did, so the next template edit
+    # parses no YAML at all
+    assert report["specs"]["parsed"] == 3
+    template.write_text("Changed again for {{ section.with.who }}.\n")
+    again = build_json(tmp_path)
+    assert again["outputs"]["written"] == 3
+    assert again["specs"]["parsed"] == 0
 
 
 def test_fragment_edit_rebuilds_exactly_its_dependents(tmp_path: Path) -> None:
@@ -372,6 +377,8 @@ def test_spec_cache_is_not_used_when_a_trait_changed(tmp_path: Path) -> None:
         },
     )
     build_json(tmp_path)
+    (tmp_path / "templates/sections/t.md.j2").write_text("T1 {{ vars.v }}\n")
+    assert build_json(tmp_path)["specs"]["parsed"] == 1
     (tmp_path / "templates/sections/t.md.j2").write_text("T2 {{ vars.v }}\n")
     assert build_json(tmp_path)["specs"]["parsed"] == 0
     (tmp_path / "traits/tr.yaml").write_text("vars: {v: two}\n")
