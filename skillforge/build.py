@@ -146,6 +146,9 @@ def run_build(
     if not options.dry_run and (
         plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
     ):
+        # The cache first: outputs then count as settled by the time their stats are recorded
+        # (see manifest.RACY_NS), and the next no-op build need not hash them.
+        store.flush()
         manifest = next_manifest(
             config,
             inventory,
@@ -159,7 +162,6 @@ def run_build(
         )
         manifest.env = env
         manifest.env_files = environment_files()
-        store.flush()
         write_manifest(str(config.cache_dir), manifest)
     store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
