@@ -30,6 +30,8 @@ from skillforge.report import BuildReport
 PARALLEL_FROM = 64
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from skillforge.cache import Store
     from skillforge.fastpath import Scanned
     from skillforge.render import RenderedSpec
@@ -171,13 +173,12 @@ def run_build(
     return report
 
 
-def _read_previous(config: Config, warn: object) -> Manifest | None:
+def _read_previous(config: Config, warn: Callable[..., None]) -> Manifest | None:
     cache_dir = str(config.cache_dir)
     try:
         return read_manifest(cache_dir)
     except ValueError as exc:
         moved = move_aside(manifest_path(cache_dir))
-        assert callable(warn)
         warn(f"{exc}; moved to {config.rel(moved)}, building cold")
         return None
 
@@ -250,7 +251,7 @@ def _remove_stale(
     options: BuildOptions,
     report: BuildReport,
     reporter: Reporter,
-    warn: object,
+    warn: Callable[..., None],
 ) -> set[str]:
     """Remove outputs no spec produces any more (if unedited); return what left the manifest."""
     if previous is None:
@@ -267,8 +268,7 @@ def _remove_stale(
         outcome = "removed" if options.dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "kept":
-            assert callable(warn)
-            warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
+                warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
             reporter.removed(rel)
