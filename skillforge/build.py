@@ -268,7 +268,7 @@ def _remove_stale(
         outcome = "removed" if options.dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "kept":
-                warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
+            warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
             reporter.removed(rel)

@@ -307,40 +307,35 @@ class Library:
         return self._close([], (source, label))
 
     def _close(self, names: list[str], inline: tuple[str, str] | None) -> Closure:
+        """Follow references breadth-first; merge what every template reached can see."""
         seen: dict[str, str | None] = {}
         dynamic = False
         reach: dict[str, set[str] | None] = {}
+        pending = [self.analysis_of_source(*inline)] if inline is not None else []
         queue = list(names)
-        analyses: list[Analysis] = []
-        if inline is not None:
-            analyses.append(self.analysis_of_source(*inline))
-        for analysis in analyses:
-            queue.extend(analysis.deps)
-        while queue or analyses:
-            for analysis in analyses:
+        while queue or pending:
+            for analysis in pending:
                 dynamic = dynamic or analysis.dynamic
+                queue.extend(analysis.deps)
                 for root, fields in analysis.reach.items():
                     current = reach.get(root, set())
-                    if fields is None or current is None:
-                        reach[root] = None
-                    else:
-                        reach[root] = current | set(fields)
-            analyses = []
+                    reach[root] = (
+                        None if fields is None or current is None else current | set(fields)
+                    )
+            pending = []
             while queue:
                 name = queue.pop()
-                if name in seen:
-                    continue
-                seen[name] = self.digest(name)
-                if seen[name] is None:
-                    continue
-                found = self.analysis(name)
-                analyses.append(found)
-                queue.extend(found.deps)
+                if name not in seen:
+                    seen[name] = self.digest(name)
+                    if seen[name] is not None:
+                        pending.append(self.analysis(name))
         parts: list[Any] = sorted(seen.items())
         if inline is not None:
             parts.append(digest_value(inline[0]))
         if dynamic:
+            # a template chosen at render time may be any template and may read anything
             parts.append(sorted((n, self.digest(n)) for n in self.inventory.templates))
+            reach = dict.fromkeys(ROOTS)
         return Closure(
             names=tuple(sorted(seen)),
             digest=digest_value(parts),
