@@ -229,7 +229,8 @@ def analyse(env: jinja2.Environment, source: str, name: str | None = None) -> An
                 and isinstance(parent.arg.value, str)
             ):
                 attr = parent.arg.value
-            if attr is None:
+            if attr is None or hasattr(dict, attr):
+                # `spec.get("x")`, `vars.items()`: a dict method can read any key
                 reach[node.name] = None
             elif fields is not None:
                 fields.add(attr)

@@ -65,3 +65,19 @@ def test_section_reading_one_field_ignores_others(tmp_path: Path) -> None:
     report = build_json(tmp_path)
     assert report["sections"] == {"rendered": 0, "cached": 1}
     assert report["outputs"]["written"] == 1  # the frontmatter changed
+
+
+def test_dict_methods_read_the_whole_mapping(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": "",
+            "templates/sections/get.md.j2": "License: {{ spec.get('license', 'none') }}\n",
+            "specs/s.yaml": spec_with("sections/get.md.j2"),
+        },
+    )
+    build_json(tmp_path)
+    spec = tmp_path / "specs/s.yaml"
+    spec.write_text(spec.read_text() + "license: MIT\n")
+    build_json(tmp_path)
+    assert "License: MIT" in (tmp_path / ".claude/skills/s/SKILL.md").read_text()
