@@ -32,6 +32,8 @@ ENV_OPTIONS: dict[str, Any] = {
 }
 ROOTS = ("spec", "vars", "project")
 ALL = "*"
+# Bump when `analyse` changes what it finds: cached analyses are keyed with it.
+ANALYSIS_REVISION = 2
 
 
 def env_fingerprint() -> str:
@@ -281,7 +283,7 @@ class Library:
 
     def analysis_of_source(self, source: str, name: str | None) -> Analysis:
         """Analyse a template source, through the cache."""
-        key = "an:" + digest_value(__version__, source)
+        key = "an:" + digest_value(__version__, ANALYSIS_REVISION, source)
         if key in self._analyses:
             return self._analyses[key]
         raw = self.store.get(key)
