@@ -31,7 +31,6 @@ ENV_OPTIONS: dict[str, Any] = {
     "auto_reload": False,
 }
 ROOTS = ("spec", "vars", "project")
-ALL = "*"
 # Bump when `analyse` changes what it finds: cached analyses are keyed with it.
 ANALYSIS_REVISION = 2
 
