@@ -140,3 +140,30 @@ def test_installed_console_script(tmp_path: Path) -> None:
     third = subprocess.run([script, "build"], cwd=tmp_path, capture_output=True, text=True)
     assert third.returncode == 1
     assert "missing required field 'description'" in third.stderr
+
+
+def test_interrupt_and_internal_errors_map_to_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skillforge.build
+
+    project(tmp_path)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(skillforge.build, "run_build", interrupted)
+    result = run(tmp_path, "build")
+    assert result.code == 130
+    assert "interrupted" in result.err
+    monkeypatch.setattr(skillforge.build, "run_build", broken)
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    assert "internal error: RuntimeError: boom (rerun with -v for details)" in result.err
+    assert "Traceback" not in result.err
+    result = run(tmp_path, "build", "-v")
+    assert result.code == 1
+    assert "Traceback" in result.err
