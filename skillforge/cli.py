@@ -18,6 +18,10 @@ from skillforge.options import BuildOptions
 app = typer.Typer(
     name="skillforge",
     help="Build Claude Code skills and subagents from YAML specs, incrementally.",
+    epilog=(
+        "Exit codes: 0 success, 1 the build failed (spec, template, rule, hand-edited output), "
+        "2 usage or configuration error, 130 interrupted."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
