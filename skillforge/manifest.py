@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-FORMAT = 3
+FORMAT = 4
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
@@ -24,22 +24,22 @@ RACY_NS = 50_000_000
 
 
 class OutputRecord:
-    """One file skillforge wrote: its stat and digest, the spec it came from, its document key."""
+    """One file skillforge wrote: its stat and digest, and its document key.
 
-    __slots__ = ("digest", "document", "key", "mtime_ns", "size", "spec")
+    The spec that produced it is not kept here: `SpecRecord.outputs` says it.
+    """
 
-    def __init__(
-        self, mtime_ns: int, size: int, digest: str, spec: str, document: bool, key: str
-    ) -> None:
+    __slots__ = ("digest", "document", "key", "mtime_ns", "size")
+
+    def __init__(self, mtime_ns: int, size: int, digest: str, document: bool, key: str) -> None:
         self.mtime_ns = mtime_ns
         self.size = size
         self.digest = digest
-        self.spec = spec
         self.document = document
         self.key = key
 
     def to_raw(self) -> tuple[Any, ...]:
-        return (self.mtime_ns, self.size, self.digest, self.spec, self.document, self.key)
+        return (self.mtime_ns, self.size, self.digest, self.document, self.key)
 
 
 class SpecRecord:
@@ -126,7 +126,7 @@ class Manifest:
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
-                    m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), "", True, "")
+                    m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
 
 

@@ -83,10 +83,7 @@ def _record_outputs(
         if rel in manifest.outputs:
             rec = manifest.outputs[rel]
             mtime, size, _ = stat_record(mtime, size, rec.digest, now_ns)
-            manifest.outputs[rel] = OutputRecord(
-                mtime, size, rec.digest, rec.spec, rec.document, rec.key
-            )
-    owner = {o: s for s, r in manifest.specs.items() for o in r.outputs}
+            manifest.outputs[rel] = OutputRecord(mtime, size, rec.digest, rec.document, rec.key)
     for rel, item in written.items():
         stat = item.stat
         if stat is None:
@@ -95,9 +92,7 @@ def _record_outputs(
             except OSError:
                 continue
         mtime, size, digest = stat_record(stat.st_mtime_ns, stat.st_size, item.digest, now_ns)
-        manifest.outputs[rel] = OutputRecord(
-            mtime, size, digest, owner.get(rel, ""), item.document, item.key
-        )
+        manifest.outputs[rel] = OutputRecord(mtime, size, digest, item.document, item.key)
     for spec_record in manifest.specs.values():
         spec_record.outputs = [o for o in spec_record.outputs if o in manifest.outputs]
 

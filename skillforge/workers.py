@@ -63,6 +63,7 @@ class Worker:
         self.store = store
         self.layers = layers
         self.remember = remember
+        self._reported: dict[str, str] = {}
         self.loader = SpecLoader(config, inventory)
         self.renderer = Renderer(config, inventory, store)
 
@@ -88,7 +89,10 @@ class Worker:
                 batch.render_seconds += time.perf_counter() - t1
             advance(spec_id)
         batch.counters = self.renderer.counters.take()
-        batch.digests = {**self.loader.digests, **self.renderer.library.file_digests()}
+        # digests of the files read since the last call only: a warm worker reports each once
+        read = {**self.loader.digests, **self.renderer.library.file_digests()}
+        batch.digests = {k: v for k, v in read.items() if self._reported.get(k) != v}
+        self._reported.update(batch.digests)
         batch.parsed = sum(1 for s in spec_ids if s in self.loader.digests)
         return batch
 
