@@ -55,6 +55,10 @@ class Store:
         return self._cache
 
     def _connect(self) -> Any:
+        if self.read_only:  # opening a diskcache.Cache writes to it: see cache_reader.py
+            from skillforge.cache_reader import CacheReader
+
+            return CacheReader(self.directory)
         cache = diskcache.Cache(
             str(self.directory),
             size_limit=self.size_limit,

@@ -6,6 +6,7 @@ serves `--help`, `python -m skillforge` with unusual spellings, and usage errors
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,7 +20,8 @@ app = typer.Typer(
     name="skillforge",
     help="Build Claude Code skills and subagents from YAML specs, incrementally.",
     epilog=(
-        "Exit codes: 0 success, 1 the build failed (spec, template, rule, hand-edited output), "
+        "Exit codes: 0 success, 1 the build or check failed (spec, template, rule, stale or "
+        "hand-edited output), "
         "2 usage or configuration error, 130 interrupted."
     ),
     no_args_is_help=True,
@@ -88,6 +90,52 @@ def build(
         verbose=verbose,
     )
     raise typer.Exit(guard(lambda: build_command(options, config), verbose))
+
+
+class CheckFormat(StrEnum):
+    """Output styles of `check`."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Check only the specs in these files or folders."),
+    ] = None,
+    diff: Annotated[
+        bool, typer.Option("--diff/--no-diff", help="Print a unified diff per stale file.")
+    ] = True,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", help="text, json (one object), or github (workflow annotations)."),
+    ] = CheckFormat.text,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Render in memory and compare with the disk; write nothing. Exit 1 when any output is
+    stale, missing, orphaned or edited by hand, or a spec or rule fails."""
+    from skillforge.check import CheckOptions
+    from skillforge.check_command import check_command
+
+    options = CheckOptions(
+        diff=diff,
+        format=output_format.value,
+        jobs=jobs,
+        paths=list(paths) if paths else None,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    config_file = None if config is None else str(config)
+    raise typer.Exit(guard(lambda: check_command(options, config_file), verbose))
 
 
 @app.command()

@@ -2,8 +2,8 @@
 
 `skillforge build` is parsed here, without Typer, so that a build with nothing to do finishes
 before Typer, Rich, Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path), and a
-small incremental build does not pay for Typer either. Everything else, `--help` included, goes
-to the Typer app in `cli.py`.
+small incremental build does not pay for Typer either (`check` likewise, in `check_command.py`).
+Everything else, `--help` included, goes to the Typer app in `cli.py`.
 
 Exit codes (DESIGN §6):
     0   success
@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         if parsed is not None:
             options, config_file = parsed
             return guard(lambda: build_command(options, config_file, started), options.verbose)
+    if args[:1] == ["check"]:
+        from skillforge.check_command import check_command, parse_check_args
+
+        checked = parse_check_args(args[1:])
+        if checked is not None:
+            check, check_file = checked
+            return guard(lambda: check_command(check, check_file, started), check.verbose)
     from skillforge.cli import run
 
     return run(args)

@@ -126,8 +126,11 @@ def _start(
     inventory: Inventory,
     layers: dict[str, list[tuple[str, str]]],
     remember: bool,
+    read_only: bool,
 ) -> None:
-    store = Store(config.cache_dir, config.cache_size_limit, _Process.warnings.append)
+    store = Store(
+        config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
+    )
     _Process.worker = Worker(config, inventory, store, layers, remember)
 
 
@@ -149,8 +152,12 @@ def render_parallel(
     remember: bool,
     jobs: int,
     advance: Callable[[str], None],
+    read_only: bool = False,
 ) -> Batch:
-    """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`."""
+    """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`.
+
+    With `read_only`, the workers read the cache without writing a byte to it (`check`).
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -161,7 +168,7 @@ def render_parallel(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_start,
-        initargs=(config, inventory, layers, remember),
+        initargs=(config, inventory, layers, remember, read_only),
     ) as pool:
         futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):

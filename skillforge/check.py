@@ -1,0 +1,391 @@
+"""`skillforge check`: compare a fresh in-memory render of the project with the disk (DESIGN §6).
+
+The CI step. It writes nothing: no output, no manifest, no cache entry, no stats (it reads the
+cache through `cache_reader`, a connection that cannot write). It fails when an output is
+stale, missing, orphaned or edited by hand, or when a spec, template or rule fails.
+
+Why a clean check renders nothing. Rendering a thousand specs takes seconds; a clean check
+must take a fraction of one. An output is a pure function of its document key (every section
+key plus the frontmatter), and that key is a pure function of the spec's inputs: its YAML
+files, the templates its sections reach, the config and the versions of skillforge, Jinja2,
+PyYAML and Python -- exactly the dependencies the manifest records for each spec, which is
+what the incremental build already relies on. So for a spec whose recorded inputs are all
+unchanged, a fresh render *is* the output the last build rendered, and comparing the bytes on
+disk with the digest recorded for that render is the same comparison as comparing them with a
+fresh render. Unlike `build`, check trusts no stat: it blanks every recorded mtime before
+planning, so each input and each output whose size matches is hashed; a hand edit that kept
+the size and restored the mtime is still caught. Only the specs the plan calls dirty (an input
+changed, an output differs or is missing, the last build failed, or there is no manifest at
+all) are loaded and rendered, and their outputs compared byte for byte.
+
+On a fresh clone (CI) there is no manifest and no cache: every spec is rendered, in worker
+processes when there are many, and an output that differs is reported stale (without the
+manifest a hand edit cannot be told from an old build; either way it fails).
+
+Orphans come from two places: outputs the manifest says skillforge wrote for a spec that is
+gone (or that no longer produces them), and, with or without a manifest, documents under the
+output folder that look generated but that no spec produces (see `orphans.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat as st
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from skillforge.build import scan_project
+from skillforge.config import Config
+from skillforge.errors import Problem
+from skillforge.fingerprint import digest_bytes
+from skillforge.manifest import Manifest, read_manifest
+from skillforge.plan import Plan, make_plan, selected
+
+if TYPE_CHECKING:
+    from skillforge.discover import Inventory
+    from skillforge.render import RenderedOutput
+    from skillforge.workers import Batch
+
+FORMATS = ("text", "json", "github")
+KINDS = ("stale", "missing", "orphaned", "edited")
+MAX_DIFF_LINES = 400
+
+# A further check over the fresh documents (output path -> bytes, as a build would write
+# them), e.g. the error budgets of DESIGN §7. Problems of severity "error" fail the check.
+ExtraCheck = Callable[[Config, Mapping[str, bytes]], list[Problem]]
+
+
+@dataclass
+class CheckOptions:
+    """What the user asked `check` to do."""
+
+    diff: bool = True
+    format: str = "text"
+    jobs: int | None = None
+    paths: list[str] | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+
+@dataclass
+class Finding:
+    """One output that is not what a build would make of the specs now."""
+
+    kind: str  # one of KINDS
+    path: str  # the output, relative to the project root
+    spec: str | None  # the spec that produces (or produced) it
+    message: str  # what is wrong and what to do, without the path
+    line: int | None = None  # where to annotate: see `where`
+    diff: str = ""  # unified diff from the disk to the fresh render
+
+    def where(self) -> tuple[str, int | None]:
+        """The file and line a CI annotation points at.
+
+        An edited or orphaned output is itself the problem; a stale or missing one is fixed
+        by building its spec, which is usually what the pull request touched.
+        """
+        if self.kind in ("stale", "missing") and self.spec:
+            return self.spec, self.line
+        return self.path, self.line
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "spec": self.spec, "message": self.message}
+        if self.diff:
+            data["diff"] = self.diff
+        return data
+
+
+@dataclass
+class CheckReport:
+    """What one check found; `to_json` is the `check --format json` object."""
+
+    specs_total: int = 0
+    specs_rendered: int = 0
+    outputs_checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and not self.errors
+
+    def of(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
+
+    def to_json(self) -> dict[str, Any]:
+        differing = sum(1 for f in self.findings if f.kind != "orphaned")
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "duration_ms": round(self.duration_ms, 1),
+            "specs": {"total": self.specs_total, "rendered": self.specs_rendered},
+            "outputs": {
+                "checked": self.outputs_checked,
+                "up_to_date": self.outputs_checked - differing,
+                **{kind: len(self.of(kind)) for kind in KINDS},
+            },
+        }
+        for kind in KINDS:
+            data[kind] = [f.as_dict() for f in self.of(kind)]
+        data["errors"] = [p.as_dict() for p in self.errors]
+        data["warnings"] = [p.as_dict() for p in self.warnings]
+        return data
+
+
+def run_check(
+    config: Config,
+    options: CheckOptions,
+    extra_checks: Sequence[ExtraCheck] = (),
+    started: float | None = None,
+) -> CheckReport:
+    """Check every output of the project (or of the specs under `options.paths`)."""
+    started = time.perf_counter() if started is None else started
+    report = CheckReport()
+
+    def warn(message: str, file: str = "") -> None:
+        where = file or config.rel(config.cache_dir)
+        report.warnings.append(Problem(where, None, None, message, "warning"))
+
+    inventory = scan_project(config)
+    previous = _read_manifest(config, warn)
+    plan = _plan(config, inventory, previous, options.paths)
+    report.specs_total = plan.total
+    produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
+    fresh: dict[str, bytes] = {}  # documents rendered in memory
+    present = {s for s in inventory.specs if selected(s, options.paths)}
+    for spec_id, record in previous.specs.items() if previous else ():
+        if spec_id in present and spec_id not in plan.dirty:
+            for path in record.outputs:
+                produced[path] = spec_id
+            report.outputs_checked += len(record.outputs)
+    failed = False
+    if plan.dirty:
+        batch = _render(config, inventory, plan, previous, options.jobs, warn)
+        report.specs_rendered = len(plan.dirty)
+        failed = bool(batch.failed)
+        for problems in batch.failed.values():
+            report.errors.extend(p for p in problems if p.severity == "error")
+            report.warnings.extend(p for p in problems if p.severity != "error")
+        for spec_id, rendered in sorted(batch.results.items()):
+            _, line = rendered.name_origin
+            for out in rendered.outputs:
+                produced[out.path] = spec_id
+                report.outputs_checked += 1
+                if out.document:
+                    fresh[out.path] = out.data
+                finding = compare(config, out, spec_id, previous, options.diff)
+                if finding is not None:
+                    if finding.kind != "edited":
+                        finding.line = line if rendered.name_origin[0] == spec_id else None
+                    report.findings.append(finding)
+        for spec_id in batch.failed:  # what a failed spec made before is not an orphan
+            before = previous.specs.get(spec_id) if previous else None
+            for path in before.outputs if before else ():
+                produced.setdefault(path, spec_id)
+
+    from skillforge.orphans import find_orphans
+
+    report.findings.extend(
+        find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
+    )
+    if extra_checks:
+        documents = FreshDocuments(config, fresh, previous, produced)
+        for extra in extra_checks:
+            for problem in extra(config, documents):
+                (report.errors if problem.severity == "error" else report.warnings).append(problem)
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    return report
+
+
+def _read_manifest(config: Config, warn: Callable[[str], None]) -> Manifest | None:
+    """The last build's manifest with its stats blanked, so that every file gets hashed."""
+    try:
+        manifest = read_manifest(str(config.cache_dir))
+    except ValueError as exc:
+        warn(f"{exc}; checking without it (every spec is rendered)")
+        return None
+    if manifest is None:
+        return None
+    manifest.files = {k: [0, v[1], v[2]] for k, v in manifest.files.items()}
+    for record in manifest.outputs.values():
+        record.mtime_ns = 0
+    return manifest
+
+
+def _plan(
+    config: Config, inventory: Inventory, previous: Manifest | None, paths: list[str] | None
+) -> Plan:
+    """The build's plan, judging library versions by their files' stats first (as the no-op
+    build does); when those moved, the real environment digest decides."""
+    changed = previous is not None and previous.config != config.digest
+    plan = make_plan(inventory, previous, config_changed=changed, paths=paths)
+    if plan.env_changed:
+        from skillforge.templating import environment_digest
+
+        env = environment_digest()
+        plan = make_plan(inventory, previous, config_changed=changed, paths=paths, env=env)
+    return plan
+
+
+def _render(
+    config: Config,
+    inventory: Inventory,
+    plan: Plan,
+    previous: Manifest | None,
+    jobs: int | None,
+    warn: Callable[[str], None],
+) -> Batch:
+    """Load and render the dirty specs in memory, reading (never writing) the cache."""
+    from skillforge.build import PARALLEL_FROM, _check_collisions
+    from skillforge.cache import Store
+    from skillforge.workers import default_jobs, render_parallel, render_specs
+
+    dirty = list(plan.dirty)
+    jobs = default_jobs(config, jobs)
+    if jobs > 1 and len(dirty) >= PARALLEL_FROM:
+        batch = render_parallel(
+            config, inventory, dirty, plan.layers, False, jobs, _ignore, read_only=True
+        )
+        for message in batch.warnings:
+            warn(message)
+    else:
+        store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=True)
+        try:
+            batch = render_specs(config, inventory, store, dirty, plan.layers, False, _ignore)
+        finally:
+            store.close()
+    _check_collisions(previous, plan, batch)
+    return batch
+
+
+def _ignore(_: str) -> None:
+    """Progress callback: check reports at the end only."""
+
+
+def compare(
+    config: Config, out: RenderedOutput, spec: str, previous: Manifest | None, diff: bool
+) -> Finding | None:
+    """Compare one freshly rendered output with the file on disk; None when they agree."""
+    path = os.path.join(config.root, out.path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return Finding(
+            "missing",
+            out.path,
+            spec,
+            f"not on disk; {spec} produces it: run `skillforge build` and commit the result",
+        )
+    except OSError as exc:
+        return Finding("edited", out.path, spec, f"cannot be read ({exc.strerror})")
+    if st.S_ISLNK(info.st_mode) or not st.S_ISREG(info.st_mode):
+        what = "a symbolic link" if st.S_ISLNK(info.st_mode) else "not a regular file"
+        return Finding(
+            "edited",
+            out.path,
+            spec,
+            f"{what}; skillforge writes only regular files: remove it and run `skillforge build`",
+        )
+    try:
+        with open(path, "rb") as f:
+            disk = f.read()
+    except OSError as exc:
+        return Finding("edited", out.path, spec, f"cannot be read ({exc.strerror})")
+    if disk == out.data:
+        return None
+    record = previous.outputs.get(out.path) if previous else None
+    text = unified_diff(out.path, disk, out.data) if diff else ""
+    if previous is None or (record is not None and record.digest == digest_bytes(disk)):
+        return Finding(
+            "stale",
+            out.path,
+            spec,
+            f"differs from a fresh render of {spec}; run `skillforge build` and commit the result",
+            diff=text,
+        )
+    if record is None:
+        why = f"not written by skillforge, but {spec} produces it"
+    else:
+        why = "edited by hand since skillforge wrote it"
+    return Finding(
+        "edited",
+        out.path,
+        spec,
+        f"{why}; move the change into {spec} (or its templates), then run "
+        "`skillforge build --force`",
+        line=first_difference(disk, out.data),
+        diff=text,
+    )
+
+
+def first_difference(a: bytes, b: bytes) -> int:
+    """The 1-based line of `a` where `a` and `b` first differ."""
+    lines_a, lines_b = a.split(b"\n"), b.split(b"\n")
+    for number, (x, y) in enumerate(zip(lines_a, lines_b, strict=False), start=1):
+        if x != y:
+            return number
+    return min(len(lines_a), len(lines_b))
+
+
+def unified_diff(path: str, disk: bytes, fresh: bytes) -> str:
+    """A unified diff from the file on disk (a/) to the fresh render (b/), capped in length."""
+    try:
+        before, after = disk.decode("utf-8"), fresh.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"Binary files a/{path} and b/{path} differ\n"
+    import difflib
+
+    lines: list[str] = []
+    for line in difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        f"a/{path}",
+        f"b/{path}",
+    ):
+        if line.endswith("\n"):
+            lines.append(line)
+        else:
+            lines.append(line + "\n\\ No newline at end of file\n")
+    if len(lines) > MAX_DIFF_LINES:
+        more = len(lines) - MAX_DIFF_LINES
+        lines = [*lines[:MAX_DIFF_LINES], f"... ({more} more diff lines not shown)\n"]
+    return "".join(lines)
+
+
+class FreshDocuments(Mapping[str, bytes]):
+    """Every document as a build would write it now: rendered in memory, or, for a spec the
+    check found up to date, the bytes on disk (equal to a fresh render, see the module doc)."""
+
+    def __init__(
+        self,
+        config: Config,
+        rendered: dict[str, bytes],
+        previous: Manifest | None,
+        produced: dict[str, str],
+    ) -> None:
+        self._config = config
+        self._rendered = rendered
+        kept = [
+            p
+            for p in produced
+            if p not in rendered and previous and p in previous.outputs
+            if previous.outputs[p].document
+        ]
+        self._paths = sorted({*rendered, *kept})
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self._rendered:
+            return self._rendered[path]
+        if path not in self._paths:
+            raise KeyError(path)
+        with open(os.path.join(self._config.root, path), "rb") as f:
+            return f.read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)

@@ -1,0 +1,151 @@
+"""Print a `CheckReport`: plain text, one JSON object, or GitHub Actions workflow commands.
+
+`github` prints one `::error` (or `::warning`) command per problem, so that each shows up
+inline on the pull request, then each diff in a collapsible log group and the summary line.
+Workflow commands name files relative to the repository root, which need not be the project
+root (a project in `docs/` of a larger repository): paths are made relative to
+`$GITHUB_WORKSPACE` when the project lies inside it, else to the nearest folder above the
+project holding `.git`, else to the project root.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO
+
+from skillforge.check import KINDS, CheckOptions, CheckReport, Finding
+from skillforge.config import Config
+from skillforge.errors import Problem
+
+TITLES = {
+    "stale": "Stale generated file",
+    "missing": "Missing generated file",
+    "orphaned": "Orphaned generated file",
+    "edited": "Generated file edited by hand",
+}
+
+
+def print_report(
+    report: CheckReport, options: CheckOptions, config: Config, stream: IO[str] | None = None
+) -> None:
+    """Print `report` in the format the user asked for."""
+    out = stream or sys.stdout
+    if options.format == "json":
+        from skillforge.report import encode_json
+
+        print(encode_json(report.to_json()), file=out)
+        return
+    if options.format == "github":
+        lines = github_lines(report, options, repository_prefix(config))
+    else:
+        lines = text_lines(report, options)
+    if lines:
+        out.write("\n".join(lines) + "\n")
+
+
+def summary(report: CheckReport) -> str:
+    """One line: passed or failed, with the counts and how long it took."""
+    seconds = f"in {report.duration_ms / 1000:.2f}s"
+    if report.ok:
+        return (
+            f"check passed: {report.specs_total} specs, {report.outputs_checked} outputs up to "
+            f"date ({report.specs_rendered} specs rendered) {seconds}"
+        )
+    parts = [f"{report.specs_total} specs"]
+    parts += [f"{len(report.of(kind))} {kind}" for kind in KINDS if report.of(kind)]
+    if report.errors:
+        parts.append(f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}")
+    return f"check failed: {', '.join(parts)} {seconds}"
+
+
+def text_lines(report: CheckReport, options: CheckOptions) -> list[str]:
+    """Findings with their diffs, problems, then the summary; `-q` keeps the problems only."""
+    lines: list[str] = []
+    for finding in report.findings:
+        lines.append(finding_line(finding))
+        if finding.diff and options.diff and not options.quiet:
+            lines.append(finding.diff.rstrip("\n"))
+    lines += [f"error: {p}" for p in report.errors]
+    if not options.quiet:
+        lines += [f"warning: {p}" for p in report.warnings]
+        lines.append(summary(report))
+    return lines
+
+
+def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> list[str]:
+    """Workflow commands (`::error file=...,line=...,title=...::message`), diffs, summary."""
+    lines: list[str] = []
+    for finding in report.findings:
+        file, line = finding.where()
+        message = f"{finding.path}: {finding.message}"
+        lines.append(command("error", prefix + file, line, TITLES[finding.kind], message))
+    for problem in report.errors:
+        lines.append(_problem("error", problem, prefix))
+    for problem in report.warnings:
+        if not options.quiet:
+            lines.append(_problem("warning", problem, prefix))
+    if options.quiet:
+        return lines
+    for finding in report.findings:
+        if finding.diff and options.diff:
+            lines.append(f"::group::{escape_data(f'diff of {finding.path} ({finding.kind})')}")
+            # every diff line starts with " ", "+", "-", "@" or "\": none is read as a command
+            lines.append(finding.diff.rstrip("\n"))
+            lines.append("::endgroup::")
+    lines.append(summary(report))
+    return lines
+
+
+def _problem(level: str, problem: Problem, prefix: str) -> str:
+    field = f"{problem.field}: " if problem.field else ""
+    title = "skillforge" if level == "warning" else "skillforge check"
+    return command(level, prefix + problem.file, problem.line, title, field + problem.message)
+
+
+def command(level: str, file: str, line: int | None, title: str, message: str) -> str:
+    """One workflow command, escaped as GitHub's runner expects."""
+    props = [f"file={escape_property(file)}"]
+    if line is not None:
+        props.append(f"line={line}")
+    props.append(f"title={escape_property(title)}")
+    return f"::{level} {','.join(props)}::{escape_data(message)}"
+
+
+def escape_data(value: str) -> str:
+    """Escape a command's message: `%`, CR and LF."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a command's property value: as a message, plus `:` and `,`."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def repository_prefix(config: Config) -> str:
+    """The project root relative to the repository root, with a trailing slash ('' if same)."""
+    root = os.path.realpath(config.root)
+    base = None
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        real = os.path.realpath(workspace)
+        if root == real or root.startswith(real.rstrip(os.sep) + os.sep):
+            base = real
+    if base is None:
+        folder = root
+        while True:
+            if os.path.exists(os.path.join(folder, ".git")):
+                base = folder
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                base = root
+                break
+            folder = parent
+    rel = os.path.relpath(root, base).replace(os.sep, "/")
+    return "" if rel == "." else rel + "/"
+
+
+def finding_line(finding: Finding) -> str:
+    """The plain-text line of a finding (without its diff)."""
+    return f"{finding.kind}: {finding.path}: {finding.message}"
