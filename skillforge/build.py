@@ -114,7 +114,14 @@ def run_build(
     remember = previous is not None  # see SpecLoader.load_through
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
-            config, inventory, dirty, plan.layers, remember, jobs, reporter.advance
+            config,
+            inventory,
+            dirty,
+            plan.layers,
+            remember,
+            jobs,
+            reporter.advance,
+            read_only=options.dry_run,
         )
         store.pending.update(batch.entries)
         for message in batch.warnings:

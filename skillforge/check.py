@@ -36,8 +36,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from skillforge.build import scan_project
 from skillforge.config import Config
+from skillforge.discover import scan
 from skillforge.errors import Problem
 from skillforge.fingerprint import digest_bytes
 from skillforge.manifest import Manifest, read_manifest
@@ -149,7 +149,12 @@ def run_check(
         where = file or config.rel(config.cache_dir)
         report.warnings.append(Problem(where, None, None, message, "warning"))
 
-    inventory = scan_project(config)
+    inventory = scan(
+        str(config.root),
+        [str(p) for p in config.specs],
+        [str(p) for p in config.traits],
+        [str(p) for p in config.templates],
+    )
     previous = _read_manifest(config, warn)
     plan = _plan(config, inventory, previous, options.paths)
     report.specs_total = plan.total

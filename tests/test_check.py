@@ -488,3 +488,12 @@ def test_clean_check_imports_nothing_heavy(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert "HEAVY [] 0" in out
+
+
+def test_dry_run_build_leaves_the_cache_untouched(tmp_path: Path) -> None:
+    built(tmp_path)
+    spec = tmp_path / "specs/skill-0.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes", "Fresh notes"))
+    before = snapshot(tmp_path)
+    assert run(tmp_path, "build", "--dry-run", "-q").code == 0
+    assert snapshot(tmp_path) == before
