@@ -175,16 +175,15 @@ def run_check(
             report.errors.extend(p for p in problems if p.severity == "error")
             report.warnings.extend(p for p in problems if p.severity != "error")
         for spec_id, rendered in sorted(batch.results.items()):
-            _, line = rendered.name_origin
+            file, line = rendered.name_origin
+            name_line = line if file == spec_id else None  # where the output's path comes from
             for out in rendered.outputs:
                 produced[out.path] = spec_id
                 report.outputs_checked += 1
                 if out.document:
                     fresh[out.path] = out.data
-                finding = compare(config, out, spec_id, previous, options.diff)
+                finding = compare(config, out, spec_id, previous, options.diff, name_line)
                 if finding is not None:
-                    if finding.kind != "edited":
-                        finding.line = line if rendered.name_origin[0] == spec_id else None
                     report.findings.append(finding)
         for spec_id in batch.failed:  # what a failed spec made before is not an orphan
             before = previous.specs.get(spec_id) if previous else None
@@ -271,9 +270,18 @@ def _ignore(_: str) -> None:
 
 
 def compare(
-    config: Config, out: RenderedOutput, spec: str, previous: Manifest | None, diff: bool
+    config: Config,
+    out: RenderedOutput,
+    spec: str,
+    previous: Manifest | None,
+    diff: bool,
+    name_line: int | None = None,
 ) -> Finding | None:
-    """Compare one freshly rendered output with the file on disk; None when they agree."""
+    """Compare one freshly rendered output with the file on disk; None when they agree.
+
+    A stale or missing output points at the spec's `name` line; an edited one at its own
+    first differing line.
+    """
     path = os.path.join(config.root, out.path)
     try:
         info = os.lstat(path)
@@ -283,6 +291,7 @@ def compare(
             out.path,
             spec,
             f"not on disk; {spec} produces it: run `skillforge build` and commit the result",
+            line=name_line,
         )
     except OSError as exc:
         return Finding("edited", out.path, spec, f"cannot be read ({exc.strerror})")
@@ -309,6 +318,7 @@ def compare(
             out.path,
             spec,
             f"differs from a fresh render of {spec}; run `skillforge build` and commit the result",
+            line=name_line,
             diff=text,
         )
     if record is None:

@@ -497,3 +497,17 @@ def test_dry_run_build_leaves_the_cache_untouched(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     assert run(tmp_path, "build", "--dry-run", "-q").code == 0
     assert snapshot(tmp_path) == before
+
+
+def test_corrupt_cache_is_a_warning_and_left_in_place(tmp_path: Path) -> None:
+    built(tmp_path)
+    database = tmp_path / ".skillforge/cache/cache.db"
+    database.write_bytes(b"not a database" * 100)
+    spec = tmp_path / "specs/skill-0.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes", "Fresh notes"))
+    before = snapshot(tmp_path)
+    result = run(tmp_path, "check", "--format", "github", "--no-diff")
+    assert result.code == 1
+    assert "title=Stale generated file::" in result.out
+    assert "::warning file=.skillforge,title=skillforge::cache unreadable" in result.out
+    assert snapshot(tmp_path) == before
