@@ -127,6 +127,9 @@ def _start(
     layers: dict[str, list[tuple[str, str]]],
     remember: bool,
 ) -> None:
+    from skillforge.interrupts import ignore_in_worker
+
+    ignore_in_worker()
     store = Store(config.cache_dir, config.cache_size_limit, _Process.warnings.append)
     _Process.worker = Worker(config, inventory, store, layers, remember)
 
@@ -157,18 +160,37 @@ def render_parallel(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
     batch = Batch()
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_start,
         initargs=(config, inventory, layers, remember),
-    ) as pool:
+    )
+    try:
         futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             batch.merge(future.result())
             for spec_id in futures[future]:
                 advance(spec_id)
+    except BaseException:
+        # Interrupted (or a worker failed): do not wait for the queued chunks; stop and reap
+        # the workers so no process outlives the build.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(multiprocessing.active_children())
+        raise
+    pool.shutdown(wait=True)
     return batch
+
+
+def _stop(children: list[Any]) -> None:
+    """Terminate worker processes and wait for them (no zombies, no strays)."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+            child.join()
 
 
 def default_jobs(config: Config, requested: int | None) -> int:
