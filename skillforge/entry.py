@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["build"]:
+        if argv is None:
+            _terminate_as_interrupt()
         parsed = parse_build_args(args[1:])
         if parsed is not None:
             options, config_file = parsed
@@ -58,6 +60,20 @@ _FLAGS = {
     "-v": "verbose",
     "--verbose": "verbose",
 }
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM stops `build` like Ctrl-C (exit 130), from its first line on.
+
+    `_signal`, not `signal`: the no-op path must stay light (the `signal` module loads `enum`).
+    """
+    import _signal  # type: ignore[import-not-found]
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+        _signal.signal(_signal.SIGTERM, interrupt)
 
 
 def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:

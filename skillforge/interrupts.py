@@ -67,10 +67,10 @@ def deferred() -> Iterator[None]:
 
 
 def ignore_in_worker() -> None:
-    """In a worker process: leave Ctrl-C to the parent, and die quietly on SIGTERM.
+    """In a worker process: leave SIGINT and SIGTERM to the parent, which stops the workers.
 
-    A terminal sends SIGINT to the whole process group; the parent stops the workers itself.
-    A forked worker inherits the parent's handlers, so SIGTERM is reset to the default.
+    A terminal (or a CI runner) signals the whole process group; a worker dying on its own
+    could do so while sending a result, which would hang the parent (see workers.py).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
