@@ -241,6 +241,8 @@ def _publish(
                     batch.failed.setdefault(spec_id, []).append(
                         Problem(out.path, None, None, str(exc))
                     )
+                    # recorded as failed, so the next build tries again
+                    batch.results.pop(spec_id, None)
                     continue
             written[out.path] = Written(stat, digest, rendered.document_key, out.document)
             if decision.action == "unchanged":
