@@ -29,6 +29,7 @@ class RenderLimits:
         self.seconds = seconds
         self.max_size = max_size
         self._active = False
+        self._installed = False
 
     def render(self, template: Any, context: dict[str, Any]) -> str:
         """Render `template` (a jinja2.Template) with `context`, within the limits."""
@@ -39,17 +40,18 @@ class RenderLimits:
             and hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
         )
+        if timed and not self._installed:
+            # once, not per render: installing a handler costs ten times arming the timer
+            signal.signal(signal.SIGALRM, self._expired)
+            self._installed = True
         self._active = True
-        previous: Any = None
         try:
             if timed:
-                previous = signal.signal(signal.SIGALRM, self._expired)
                 signal.setitimer(signal.ITIMER_REAL, self.seconds)
             return self._collect(template, context)
         finally:
             if timed:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
             self._active = False
 
     def _collect(self, template: Any, context: dict[str, Any]) -> str:
@@ -66,6 +68,8 @@ class RenderLimits:
         return "".join(chunks)
 
     def _expired(self, signum: int, frame: FrameType | None) -> None:
+        if not self._active:
+            return  # a late alarm, or another user of SIGALRM: not ours to act on
         raise RenderLimitError(
             f"the render ran longer than {self.seconds:g}s ([build] render_timeout); "
             "is a loop running away?"
