@@ -55,7 +55,7 @@ def build_command(jobs: int) -> list[str]:
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     base = tmp_path_factory.mktemp("interrupts")
     stale, cold, reference = base / "stale", base / "cold", base / "reference"
-    corpus.write_corpus(stale, SPECS, 1)
+    corpus.write_corpus(stale, SPECS, 0)
     (stale / corpus.INFO_FILE).unlink()
     assert run(stale, "build", "-q").code == 0
     old = outputs(stale)
