@@ -37,6 +37,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m compileall -q skillforge
 	$(BIN)/python benchmarks/run.py --specs 1000
 	$(BIN)/python benchmarks/check.py --specs 1000
+	$(BIN)/python benchmarks/sandbox.py --specs 300
 
 clean:
 	rm -rf $(VENV) .skillforge .mypy_cache .ruff_cache .pytest_cache dist

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from skillforge.config import Config
 from skillforge.discover import Inventory, scan
-from skillforge.errors import Problem
+from skillforge.errors import Problem, SkillforgeError
 from skillforge.fingerprint import digest_bytes
 from skillforge.manifest import (
     Manifest,
@@ -56,10 +56,13 @@ def run_build(
     reporter: Reporter,
     started: float | None = None,
     scanned: Scanned | None = None,
+    *,
+    notes: list[str] | None = None,
 ) -> BuildReport:
     """Build the project (or the specs under `options.paths`); spec errors go in the report.
 
     `scanned` is what the fast path already read; it is reused when it describes this config.
+    `notes` are warnings found before the build started (while taking the project lock).
     """
     started = time.perf_counter() if started is None else started
     report = BuildReport(dry_run=options.dry_run)
@@ -69,6 +72,8 @@ def run_build(
         report.warnings.append(problem)
         reporter.problem(problem)
 
+    for note in notes or ():
+        warn(note)
     from skillforge.templating import environment_digest, environment_files
 
     env = environment_digest()
@@ -136,43 +141,55 @@ def run_build(
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
     _check_collisions(previous, plan, batch)
 
-    phase = time.perf_counter()
-    writer = Writer(config, previous, options.force)
-    written = _publish(plan, batch, writer, store, options, report, reporter)
-    removed = _remove_stale(plan, previous, batch, writer, options, report, reporter, warn)
-    report.timings["write_ms"] = (time.perf_counter() - phase) * 1000
+    from skillforge.interrupts import deferred
 
-    for problems in batch.failed.values():
-        for problem in problems:
-            report.errors.append(problem)
-            reporter.problem(problem)
-    report.ok = not report.errors
-    _count_documents(plan, previous, batch)
-    report.counters = batch.counters.as_dict()
-    report.unchanged += len(plan.unchanged)
+    # From the first output written to the manifest, a signal waits (see interrupts.py): the
+    # manifest must describe exactly the outputs this build published.
+    with deferred():
+        phase = time.perf_counter()
+        writer = Writer(config, previous, options.force)
+        written = _publish(plan, batch, writer, store, options, report, reporter)
+        removed = _remove_stale(plan, previous, batch, writer, options, report, reporter, warn)
+        report.timings["write_ms"] = (time.perf_counter() - phase) * 1000
 
-    phase = time.perf_counter()
-    if not options.dry_run and (
-        plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
-    ):
-        # The cache first: outputs then count as settled by the time their stats are recorded
-        # (see manifest.RACY_NS), and the next no-op build need not hash them.
-        store.flush()
-        manifest = next_manifest(
-            config,
-            inventory,
-            previous,
-            plan,
-            batch.results,
-            written,
-            removed,
-            batch.digests,
-            scan_ns,
-        )
-        manifest.env = env
-        manifest.env_files = environment_files()
-        write_manifest(str(config.cache_dir), manifest)
-    store.close()
+        for problems in batch.failed.values():
+            for problem in problems:
+                report.errors.append(problem)
+                reporter.problem(problem)
+        report.ok = not report.errors
+        _count_documents(plan, previous, batch)
+        report.counters = batch.counters.as_dict()
+        report.unchanged += len(plan.unchanged)
+
+        phase = time.perf_counter()
+        if not options.dry_run and (
+            plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
+        ):
+            # The cache first: outputs then count as settled by the time their stats are recorded
+            # (see manifest.RACY_NS), and the next no-op build need not hash them.
+            store.flush()
+            manifest = next_manifest(
+                config,
+                inventory,
+                previous,
+                plan,
+                batch.results,
+                written,
+                removed,
+                batch.digests,
+                scan_ns,
+            )
+            manifest.env = env
+            manifest.env_files = environment_files()
+            try:
+                write_manifest(str(config.cache_dir), manifest)
+            except OSError as exc:
+                where = config.rel(manifest_path(str(config.cache_dir)))
+                raise SkillforgeError(
+                    f"{where}: cannot write ({exc.strerror or exc}); the outputs are written "
+                    "and the next build adopts them"
+                ) from None
+        store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings["total_ms"] = report.duration_ms
@@ -231,6 +248,8 @@ def _publish(
                     batch.failed.setdefault(spec_id, []).append(
                         Problem(out.path, None, None, str(exc))
                     )
+                    # recorded as failed, so the next build tries again
+                    batch.results.pop(spec_id, None)
                     continue
             written[out.path] = Written(stat, digest, rendered.document_key, out.document)
             if decision.action == "unchanged":

@@ -33,6 +33,14 @@ ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.11
     typer.Option("--config", help="Use this config file instead of searching for one."),
 ]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another skillforge process on this project.",
+    ),
+]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.")
 ]
@@ -77,6 +85,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
+    lock_timeout: LockTimeoutOption = 60.0,
 ) -> None:
     """Build every spec (or those under PATHS); only what changed is rendered and written."""
     options = BuildOptions(
@@ -88,6 +97,7 @@ def build(
         json=json,
         quiet=quiet,
         verbose=verbose,
+        lock_timeout=lock_timeout,
     )
     raise typer.Exit(guard(lambda: build_command(options, config), verbose))
 
@@ -161,13 +171,19 @@ def clean(
     cache: Annotated[bool, typer.Option("--cache", help="Also remove the cache folder.")] = False,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
+    lock_timeout: LockTimeoutOption = 60.0,
 ) -> None:
     """Remove the outputs skillforge generated (never other files)."""
     from skillforge.clean import clean_project
-    from skillforge.entry import project_config
+    from skillforge.entry import hold_project, project_config
+    from skillforge.interrupts import terminate_as_interrupt
 
     def action() -> int:
-        for line in clean_project(project_config(config), cache=cache):
+        project = project_config(config)
+        notes: list[str] = []
+        with terminate_as_interrupt(), hold_project(project, lock_timeout, "clean", notes):
+            lines = clean_project(project, cache=cache)
+        for line in [f"warning: {note}" for note in notes] + lines:
             print(line)
         return 0
 

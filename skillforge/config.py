@@ -43,7 +43,12 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "strict": (bool,),
     },
     "cache": {"size_limit": (int,)},
-    "build": {"jobs": (int,), "max_spec_bytes": (int,)},
+    "build": {
+        "jobs": (int,),
+        "max_spec_bytes": (int,),
+        "render_timeout": (int, float),
+        "max_render_size": (int,),
+    },
 }
 
 
@@ -63,6 +68,8 @@ class Config:
     cache_size_limit: int = 2**30
     jobs: int | None = None
     max_spec_bytes: int = 2**20
+    render_timeout: float = 10.0
+    max_render_size: int = 10 * 2**20
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -168,6 +175,9 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     jobs = build.get("jobs")
     if jobs is not None and jobs < 1:
         raise ConfigError(f"{name}: '{prefix}build.jobs' must be at least 1")
+    for key in ("render_timeout", "max_render_size", "max_spec_bytes"):
+        if build.get(key, 0) < 0:
+            raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
     return Config(
         root=root,
         path=path,
@@ -181,6 +191,8 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),
         jobs=jobs,
         max_spec_bytes=build.get("max_spec_bytes", 2**20),
+        render_timeout=float(build.get("render_timeout", 10.0)),
+        max_render_size=build.get("max_render_size", 10 * 2**20),
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
         data=data,

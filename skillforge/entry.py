@@ -9,7 +9,7 @@ Exit codes (DESIGN §6):
     0   success
     1   the build or check failed (spec, template, rule, stale or hand-edited output)
     2   usage or configuration error
-    130 interrupted (SIGINT)
+    130 interrupted (SIGINT, or SIGTERM during a build)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from skillforge.options import BuildOptions
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from contextlib import AbstractContextManager
     from pathlib import Path
     from typing import IO, Any
 
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["build"]:
+        if argv is None:
+            _terminate_as_interrupt()
         parsed = parse_build_args(args[1:])
         if parsed is not None:
             options, config_file = parsed
@@ -66,6 +69,20 @@ _FLAGS = {
 }
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM stops `build` like Ctrl-C (exit 130), from its first line on.
+
+    `_signal`, not `signal`: the no-op path must stay light (the `signal` module loads `enum`).
+    """
+    import _signal  # type: ignore[import-not-found]
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+        _signal.signal(_signal.SIGTERM, interrupt)
+
+
 def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
     """Parse `build`'s options; None when Typer should handle them (help, mistakes)."""
     options = BuildOptions()
@@ -79,7 +96,7 @@ def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
             arg, value = arg.split("=", 1)
         if arg in _FLAGS and value is None:
             setattr(options, _FLAGS[arg], True)
-        elif arg in ("--config", "--jobs", "-j"):
+        elif arg in ("--config", "--jobs", "-j", "--lock-timeout"):
             if value is None:
                 i += 1
                 if i >= len(args):
@@ -87,6 +104,11 @@ def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
                 value = args[i]
             if arg == "--config":
                 config = value
+            elif arg == "--lock-timeout":
+                seconds = lock_seconds(value)
+                if seconds is None:
+                    return None
+                options.lock_timeout = seconds
             elif value.isdigit() and int(value) >= 1:
                 options.jobs = int(value)
             else:
@@ -101,6 +123,15 @@ def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
         i += 1
     options.paths = paths or None
     return options, config
+
+
+def lock_seconds(text: str) -> float | None:
+    """Parse a --lock-timeout value: seconds, 0 or more; None when it is not one."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < float("inf") else None
 
 
 def guard(action: Callable[[], int], verbose: bool) -> int:
@@ -196,5 +227,32 @@ def build_command(
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
     config = project_config(config_file, remembered)
     options.paths = relative_paths(config, options.paths)
-    report = run_build(config, options, make_reporter(options, stream), started, outcome)
+    reporter = make_reporter(options, stream)
+    import contextlib
+
+    from skillforge.interrupts import terminate_as_interrupt
+    from skillforge.manifest import manifest_stamp
+
+    notes: list[str] = []
+    # A dry run writes nothing, so it takes no lock (and creates no cache folder).
+    lock = None if options.dry_run else hold_project(config, options.lock_timeout, "build", notes)
+    with terminate_as_interrupt(), lock or contextlib.nullcontext():
+        if outcome is not None and outcome.manifest.stamp != manifest_stamp(str(config.cache_dir)):
+            outcome = None  # another process built while this one waited: plan again
+        report = run_build(config, options, reporter, started, outcome, notes=notes)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def hold_project(
+    config: Config, timeout: float, command: str, notes: list[str], quiet: bool = False
+) -> AbstractContextManager[None]:
+    """The project lock for a command that writes; says on stderr when it has to wait."""
+    from skillforge.lock import project_lock
+
+    def waiting(holder: str) -> None:
+        if not quiet:
+            print(f"waiting for {holder} to finish (up to {timeout:g}s)", file=sys.stderr)
+
+    return project_lock(
+        config.cache_dir, timeout, f"skillforge {command}", warn=notes.append, waiting=waiting
+    )

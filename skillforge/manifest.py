@@ -68,6 +68,9 @@ class Manifest:
         self.resolved: dict[str, str] = {}
         self.specs: dict[str, SpecRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
+        # (inode, mtime_ns, size) of the file this was read from: another process replaced
+        # the manifest since when `manifest_stamp` differs (every write is a new inode)
+        self.stamp: tuple[int, int, int] | None = None
 
     def to_raw(self) -> dict[str, Any]:
         depsets: dict[tuple[str, ...], int] = {}
@@ -139,6 +142,7 @@ def read_manifest(cache_dir: str) -> Manifest | None:
     try:
         with open(manifest_path(cache_dir), "rb") as f:
             raw = f.read()
+            st = os.fstat(f.fileno())
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -147,9 +151,20 @@ def read_manifest(cache_dir: str) -> Manifest | None:
         data = marshal.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("not a manifest")
-        return Manifest.from_raw(data)
-    except (ValueError, KeyError, TypeError, IndexError, EOFError) as exc:
-        raise ValueError(f"corrupt manifest ({exc})") from None
+        manifest = Manifest.from_raw(data)
+    except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
+        raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
+    manifest.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return manifest
+
+
+def manifest_stamp(cache_dir: str) -> tuple[int, int, int] | None:
+    """(inode, mtime_ns, size) of the manifest on disk, None when there is none."""
+    try:
+        st = os.stat(manifest_path(cache_dir))
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def write_manifest(cache_dir: str, manifest: Manifest) -> None:

@@ -17,6 +17,7 @@ class BuildOptions:
         json: bool = False,
         quiet: bool = False,
         verbose: bool = False,
+        lock_timeout: float = 60.0,
     ) -> None:
         self.force = force
         self.explain = explain
@@ -26,6 +27,7 @@ class BuildOptions:
         self.json = json
         self.quiet = quiet
         self.verbose = verbose
+        self.lock_timeout = lock_timeout
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BuildOptions) and vars(self) == vars(other)

@@ -23,6 +23,7 @@ from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
 from skillforge.fingerprint import digest_bytes, digest_value
 from skillforge.frontmatter import emit
+from skillforge.limits import RenderLimitError, RenderLimits
 from skillforge.rules import hint
 from skillforge.spec import Spec
 from skillforge.templating import (
@@ -31,6 +32,7 @@ from skillforge.templating import (
     Library,
     env_fingerprint,
     fragment_template,
+    inside,
     make_environment,
 )
 
@@ -82,6 +84,7 @@ class Renderer:
         self.env.globals["fragment"] = self._fragment
         self.library = Library(self.env, inventory, store)
         self.fingerprint = env_fingerprint()
+        self.limits = RenderLimits(config.render_timeout, config.max_render_size)
 
     # -- sections -------------------------------------------------------------------------
 
@@ -124,7 +127,9 @@ class Renderer:
         template = self.env.get_template(base)
         started = time.perf_counter()
         try:
-            document = template.render(frontmatter=frontmatter, sections=texts, spec=data)
+            document = self.limits.render(
+                template, {"frontmatter": frontmatter, "sections": texts, "spec": data}
+            )
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
         self.counters.timed(base, time.perf_counter() - started)
@@ -158,7 +163,7 @@ class Renderer:
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self._label(spec, sid))
-            except jinja2.TemplateSyntaxError as exc:
+            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
                 raise SpecError([self._problem(exc, spec, field, self._label(spec, sid))]) from None
             for name in closure.missing:
                 raise self._missing(spec, f"sections.{sid}.body", name)
@@ -187,8 +192,14 @@ class Renderer:
                     else self._inline(body, label)
                 )
                 started = time.perf_counter()
-                text = template.render(
-                    spec=spec.data, vars=variables, section=own, project=self.config.vars
+                text = self.limits.render(
+                    template,
+                    {
+                        "spec": spec.data,
+                        "vars": variables,
+                        "section": own,
+                        "project": self.config.vars,
+                    },
                 )
                 self.counters.timed(label, time.perf_counter() - started)
             except Exception as exc:
@@ -204,7 +215,7 @@ class Renderer:
             raise self._missing(spec, field, name)
         try:
             closure = self.library.closure(name)
-        except jinja2.TemplateSyntaxError as exc:
+        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
             raise SpecError([self._problem(exc, spec, field, name)]) from None
         for missing in closure.missing:
             raise self._missing(spec, field, missing, via=name)
@@ -261,7 +272,7 @@ class Renderer:
             self.counters.fragments_cached += 1
             return cached
         started = time.perf_counter()
-        text = self.env.get_template(template_name).render(**args)
+        text = self.limits.render(self.env.get_template(template_name), args)
         self.counters.timed(template_name, time.perf_counter() - started)
         self.counters.fragments_rendered += 1
         self.store.set(key, text)
@@ -291,6 +302,14 @@ class Renderer:
                 f"'{entry['dest']}' would overwrite the generated SKILL.md or leave the skill "
                 "folder; pick another destination",
             )
+        if not inside(self.inventory.path(src_id), self.inventory.root):
+            raise SpecError.one(
+                file,
+                line,
+                f"{field}.src",
+                f"'{entry['src']}' resolves outside the project (through a symlink?); "
+                "supporting files must live in the project",
+            )
         try:
             with open(self.inventory.path(src_id), "rb") as f:
                 raw = f.read()
@@ -307,8 +326,9 @@ class Renderer:
                 source = raw.decode("utf-8")
                 closure = self.library.closure_of_source(source, src_id)
                 deps.extend(closure.deps())
-                text = self._inline(source, src_id).render(
-                    spec=spec.data, vars=variables, project=self.config.vars
+                text = self.limits.render(
+                    self._inline(source, src_id),
+                    {"spec": spec.data, "vars": variables, "project": self.config.vars},
                 )
             except Exception as exc:
                 raise SpecError([self._problem(exc, spec, f"{field}.src", src_id)]) from None
@@ -344,6 +364,10 @@ class Renderer:
                 message += "; use `is defined` or `|default(...)` for optional values"
         elif isinstance(exc, jinja2.TemplateNotFound):
             message = f"template not found{where}: {exc.message}"
+        elif isinstance(exc, RenderLimitError):
+            message = f"template stopped{where}: {exc}"
+        elif isinstance(exc, jinja2.exceptions.SecurityError):
+            message = f"template refused by the sandbox{where}: {exc}"
         else:
             message = f"template error{where}: {exc.__class__.__name__}: {exc}"
         return Problem(file, line, field, message)

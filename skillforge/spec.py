@@ -37,8 +37,15 @@ class Spec:
     where: dict[str, Origin] = field(default_factory=dict)
 
     def origin(self, key: str) -> Origin:
-        """Return the file and line where a field (or `sections.<id>`) was set."""
-        return self.where.get(key) or (self.file, None)
+        """Return the file and line where a field (or `sections.<id>`) was set.
+
+        A sub-field that was not recorded (`files[0].src`) falls back to its parent.
+        """
+        found = self.where.get(key)
+        while found is None and "." in key:
+            key = key.rsplit(".", 1)[0]
+            found = self.where.get(key)
+        return found or (self.file, None)
 
 
 class SpecLoader:

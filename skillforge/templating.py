@@ -17,10 +17,12 @@ import jinja2
 import yaml
 from jinja2 import nodes
 from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
 from skillforge import __version__
 from skillforge.cache import Store
-from skillforge.discover import Inventory
+from skillforge.discover import BUILTIN, Inventory
 from skillforge.fingerprint import digest_bytes, digest_value
 
 ENV_OPTIONS: dict[str, Any] = {
@@ -30,6 +32,45 @@ ENV_OPTIONS: dict[str, Any] = {
     "keep_trailing_newline": False,
     "auto_reload": False,
 }
+# Jinja2's own list of the methods that change a list, dict, set or deque.
+_MUTATORS = frozenset(name for _, names in _mutable_spec for name in names)
+_MAX_REPEAT = 10_000_000
+_MAX_POWER_BITS = 100_000
+
+
+class TemplateSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, also refusing to change the data a template is given.
+
+    Templates are untrusted input (a pull request may add one): the sandbox refuses
+    `__class__`, `__globals__`, `mro()` and every other route to Python internals. Changing
+    the context (`spec.sections.append(...)`) is refused too: it would make the section cache
+    lie. Jinja2's `ImmutableSandboxedEnvironment` does the same with an ABC `isinstance` check
+    on every attribute read; checking the name first skips it on ordinary reads. The sandbox
+    costs about 10% of render time (`benchmarks/sandbox.py`; README.md, "Reliability").
+    """
+
+    # `*` and `**` are checked so that `'x' * 10**12` or `9**9**9` fail at once instead of
+    # filling memory or computing in C, where no timer can stop them.
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and abs(left) > 1 and left.bit_length() * right > _MAX_POWER_BITS:
+                raise SecurityError(f"{left} ** {right} is too large a number")
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple | bytes)
+                if sized and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
+                    raise SecurityError(f"repeating {len(seq):,} items {times:,} times is too much")
+        return super().call_binop(context, operator, left, right)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr in _MUTATORS and modifies_known_mutable(obj, attr):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 ROOTS = ("spec", "vars", "project")
 # Bump when `analyse` changes what it finds: cached analyses are keyed with it.
 ANALYSIS_REVISION = 2
@@ -38,13 +79,20 @@ ANALYSIS_REVISION = 2
 def env_fingerprint() -> str:
     """Digest of everything besides a template's source that changes its compiled code."""
     return digest_value(
-        "env", __version__, jinja2.__version__, sys.version, sorted(ENV_OPTIONS.items())
+        "env",
+        __version__,
+        jinja2.__version__,
+        sys.version,
+        ENVIRONMENT.__qualname__,
+        sorted(ENV_OPTIONS.items()),
     )
 
 
 def environment_digest() -> str:
     """Digest of skillforge, Jinja2, PyYAML and Python versions (a change rebuilds all)."""
-    return digest_value(__version__, jinja2.__version__, yaml.__version__, sys.version)
+    return digest_value(
+        __version__, jinja2.__version__, yaml.__version__, sys.version, ENVIRONMENT.__qualname__
+    )
 
 
 def environment_files() -> dict[str, list[int]]:
@@ -110,6 +158,12 @@ class Counters:
         self.template_times.setdefault(name, []).append(seconds)
 
 
+def inside(path: str, root: str) -> bool:
+    """True when `path`, with every symlink resolved, is under `root` (resolved too)."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
 class ProjectLoader(jinja2.BaseLoader):
     """Loads templates by name from the scanned project and built-in folders, nothing else."""
 
@@ -123,6 +177,11 @@ class ProjectLoader(jinja2.BaseLoader):
         if file_id is None:
             raise jinja2.TemplateNotFound(template)
         path = self.inventory.path(file_id)
+        if not file_id.startswith(BUILTIN) and not inside(path, self.inventory.root):
+            # a symlink in a template folder must not read (and publish) a file from elsewhere
+            raise jinja2.TemplateNotFound(
+                f"{template} ({file_id} resolves outside the project through a symlink)"
+            )
         try:
             with open(path, encoding="utf-8") as f:
                 source = f.read()
@@ -163,8 +222,8 @@ class DiskBytecodeCache(BytecodeCache):
 
 
 def make_environment(inventory: Inventory, store: Store, counters: Counters) -> jinja2.Environment:
-    """Create the Environment every template of a build is loaded through."""
-    return jinja2.Environment(
+    """Create the Environment every template of a build is loaded through (sandboxed)."""
+    return ENVIRONMENT(
         loader=ProjectLoader(inventory),
         undefined=jinja2.StrictUndefined,
         bytecode_cache=DiskBytecodeCache(store, counters, env_fingerprint()),

@@ -67,10 +67,20 @@ class Worker:
         self.loader = SpecLoader(config, inventory)
         self.renderer = Renderer(config, inventory, store)
 
-    def render(self, spec_ids: list[str], advance: Callable[[str], None]) -> Batch:
-        """Load and render `spec_ids`; the counters are those of this call only."""
+    def render(
+        self,
+        spec_ids: list[str],
+        advance: Callable[[str], None],
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Batch:
+        """Load and render `spec_ids`; the counters are those of this call only.
+
+        `cancelled` is asked before each spec: the build was interrupted, stop early.
+        """
         batch = Batch()
         for spec_id in spec_ids:
+            if cancelled is not None and cancelled():
+                break
             t0 = time.perf_counter()
             try:
                 spec = self.loader.load_through(
@@ -119,6 +129,7 @@ class _Process:
 
     worker: Worker | None = None
     warnings: list[str] = []  # noqa: RUF012 - per process, see above
+    stop: Any = None  # the pool's "interrupted" Event
 
 
 def _start(
@@ -127,7 +138,12 @@ def _start(
     layers: dict[str, list[tuple[str, str]]],
     remember: bool,
     read_only: bool,
+    stop: Any,
 ) -> None:
+    from skillforge.interrupts import ignore_in_worker
+
+    ignore_in_worker()
+    _Process.stop = stop
     store = Store(
         config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
     )
@@ -137,7 +153,7 @@ def _start(
 def _work(spec_ids: list[str]) -> Batch:
     worker = _Process.worker
     assert worker is not None, "the pool initializer did not run"
-    batch = worker.render(spec_ids, lambda _: None)
+    batch = worker.render(spec_ids, lambda _: None, _Process.stop.is_set)
     batch.entries = worker.store.hand_over()
     batch.warnings = list(_Process.warnings)
     _Process.warnings.clear()
@@ -164,17 +180,34 @@ def render_parallel(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
     batch = Batch()
-    with ProcessPoolExecutor(
+    context = multiprocessing.get_context(method)
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=multiprocessing.get_context(method),
+        mp_context=context,
         initializer=_start,
-        initargs=(config, inventory, layers, remember, read_only),
-    ) as pool:
-        futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
+        initargs=(config, inventory, layers, remember, read_only, stop),
+    )
+    from skillforge.interrupts import deferred
+
+    try:
+        # The workers are forked here: a signal waits until they exist (a worker forked with
+        # the default Ctrl-C handler would print a traceback), then stops them below.
+        with deferred():
+            futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
             batch.merge(future.result())
             for spec_id in futures[future]:
                 advance(spec_id)
+    except BaseException:
+        # Interrupted (or a worker failed): the workers skip their remaining specs, and are
+        # waited for, so none outlives the build. They are not killed: a worker killed while
+        # sending its result leaves half a message in the pipe, and the pool's reader thread
+        # would wait for the rest forever.
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return batch
 
 

@@ -15,6 +15,9 @@ from skillforge.errors import SpecError
 Lines = dict[tuple[Any, ...], int]
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+# Above these, nesting is checked before composing (see `_check_depth`).
+_DEEP_BRACKETS = 2_000
+_DEEP_SIZE = 1_000_000
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -43,6 +46,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SpecError.one(file, line, None, "contains NUL bytes; is this a binary file?")
+    if len(text) > _DEEP_SIZE or text.count("[") + text.count("{") > _DEEP_BRACKETS:
+        _check_depth(text, file)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -51,6 +56,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
         where = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
         raise SpecError.one(file, where, None, f"YAML syntax error: {what}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError.one(file, line, None, f"not YAML text: {exc.reason}") from None
     except yaml.YAMLError as exc:
         raise SpecError.one(file, None, None, f"YAML error: {exc}") from None
     finally:
@@ -60,6 +68,29 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
         return None, lines
     builder = _Builder(loader, file, lines)
     return builder.build(node, (), 0), lines
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting from the event stream, before the (recursive) composer sees it.
+
+    LibYAML's composer recurses on the C stack and crashes the process on some 50,000 nested
+    `[`; its parser does not recurse, so the events are counted first, when the text has
+    enough brackets (or size) to get anywhere near that.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise SpecError.one(
+                        file, line, None, f"nested more than {MAX_DEPTH} levels deep"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its line
 
 
 class _Builder:

@@ -66,6 +66,7 @@ def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
         (["-q", "--json", "-j", "3"], ["--quiet", "--json", "--jobs", "3"]),
         (["--jobs=2", "--dry-run", "specs/a.yaml"], ["--jobs", "2", "--dry-run", "specs/a.yaml"]),
         (["-v", "--config", "x.toml", "a", "b"], ["--verbose", "--config", "x.toml", "a", "b"]),
+        (["--lock-timeout", "2.5"], ["--lock-timeout=2.5"]),
     ],
 )
 def test_fast_parser_agrees_with_typer(argv: list[str], typer_argv: list[str]) -> None:
@@ -92,7 +93,10 @@ def test_fast_parser_agrees_with_typer(argv: list[str], typer_argv: list[str]) -
     assert (str(seen["config"]) if seen["config"] else None) == parsed[1]
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--bogus"], ["--jobs"], ["--jobs", "zero"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["--bogus"], ["--jobs"], ["--jobs", "zero"], ["--lock-timeout", "-1"]],
+)
 def test_fast_parser_hands_unusual_arguments_to_typer(argv: list[str]) -> None:
     assert parse_build_args(argv) is None
 

@@ -1,0 +1,124 @@
+"""One writer per project: a lock file in the cache folder (DESIGN §6).
+
+`build`, `clean` and each rebuild of `watch` hold an exclusive `flock` on `<cache>/lock` while
+they read and write outputs, the manifest and the cache, so two processes on one project never
+interleave their writes. A second process waits up to `--lock-timeout` seconds, then fails
+naming the holder's pid and command, which the holder records in the lock file.
+
+`flock` locks belong to the open file: the kernel drops them when the holder exits or dies, so a
+crashed build never leaves a stale lock behind. The file itself stays (it is only a handle).
+Readers that write nothing (the no-op fast path, `build --dry-run`, `check`) take no lock: the
+manifest is replaced atomically (`os.replace` of a complete temp file), so they read either the
+old manifest or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from skillforge.errors import SkillforgeError
+from skillforge.manifest import move_aside
+
+LOCK_NAME = "lock"
+DEFAULT_TIMEOUT = 60.0
+_POLL = 0.05
+
+
+class ProjectBusy(SkillforgeError):
+    """Another skillforge process holds the project lock past the timeout.
+
+    Exit 1 (the command failed), not 2: nothing is wrong with the command or the config, and
+    running it again later succeeds.
+    """
+
+
+def lock_path(cache_dir: str | os.PathLike[str]) -> str:
+    return os.path.join(os.fspath(cache_dir), LOCK_NAME)
+
+
+def ensure_cache_dir(cache_dir: str | os.PathLike[str], warn: Callable[[str], None]) -> None:
+    """Create the cache folder; a file (or dangling link) in its place is moved aside."""
+    path = os.fspath(cache_dir)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        moved = move_aside(path)
+        warn(
+            f"{os.path.basename(path)} is not a folder; moved to {os.path.basename(moved)}, "
+            "building cold"
+        )
+    os.makedirs(path, exist_ok=True)
+
+
+def holder(cache_dir: str | os.PathLike[str]) -> str:
+    """What the lock file says about its holder: "pid 123 (skillforge build)", or ""."""
+    try:
+        with open(lock_path(cache_dir), encoding="utf-8", errors="replace") as f:
+            pid, _, command = f.read().strip().partition(" ")
+    except OSError:
+        return ""
+    if not pid.isdigit():
+        return ""
+    return f"pid {pid} ({command})" if command else f"pid {pid}"
+
+
+@contextmanager
+def project_lock(
+    cache_dir: str | os.PathLike[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    command: str = "skillforge",
+    *,
+    warn: Callable[[str], None] | None = None,
+    waiting: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the project lock for the duration of the block.
+
+    `waiting` is called once, with the holder, when the lock is busy; after `timeout` seconds
+    of waiting `ProjectBusy` is raised. `warn` receives state problems fixed on the way (a
+    file where the cache folder should be).
+    """
+    import fcntl
+
+    ensure_cache_dir(cache_dir, warn or (lambda _: None))
+    path = lock_path(cache_dir)
+    deadline = time.monotonic() + max(timeout, 0.0)
+    told = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            who = holder(cache_dir) or "another skillforge process"
+            if time.monotonic() >= deadline:
+                raise ProjectBusy(
+                    f"{os.path.basename(os.fspath(cache_dir))}/{LOCK_NAME}: the project is "
+                    f"locked by {who}; waited {timeout:g}s. Wait for it to finish (or stop "
+                    "it), then rerun; --lock-timeout sets how long to wait"
+                ) from None
+            if not told and waiting is not None:
+                waiting(who)
+            told = True
+            time.sleep(_POLL)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        # The folder may have been removed (`clean --cache`, rm -rf) while we waited: a lock on
+        # a deleted file excludes nobody, so take it again on the file now at `path`.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if not same:
+            os.close(fd)
+            ensure_cache_dir(cache_dir, warn or (lambda _: None))
+            continue
+        break
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the next holder rewrites the file

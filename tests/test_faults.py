@@ -1,0 +1,192 @@
+"""Faults outside the specs (issue 5, part 5): full disks, denied writes, damaged state.
+
+A write that fails names the file and fails the build; the other outputs are written and
+no temp file stays behind. Damaged state (cache or manifest) is moved aside with a warning
+and costs a cold build, never a wrong output.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import build_json, project, run
+
+FIRST = ".claude/skills/skill-0/SKILL.md"
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / ".claude"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> dict[str, bytes]:
+    ref = tmp_path / "reference"
+    project(ref)
+    assert run(ref, "build", "-q").code == 0
+    return outputs(ref)
+
+
+def failing(real: Callable[..., Any], match: str, error: int) -> Callable[..., Any]:
+    """Wrap an os function so that it fails with `error` for paths containing `match`."""
+
+    def fake(*args: Any, **kwargs: Any) -> Any:
+        if any(match in str(a) for a in args):
+            raise OSError(error, os.strerror(error), str(args[0]))
+        return real(*args, **kwargs)
+
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [(errno.ENOSPC, "No space left on device"), (errno.EACCES, "Permission denied")],
+)
+def test_a_failed_write_names_the_file_and_spares_the_others(
+    tmp_path: Path,
+    reference: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    error: int,
+    words: str,
+) -> None:
+    root = tmp_path / "project"
+    project(root)
+    monkeypatch.setattr(os, "replace", failing(os.replace, "skill-0/SKILL.md", error))
+    result = run(root, "build", "--json")
+    monkeypatch.undo()
+
+    assert result.code == 1
+    [problem] = result.report["errors"]
+    assert problem["file"] == FIRST
+    assert f"{FIRST}: cannot write ({words})" in problem["message"]
+    assert "Traceback" not in result.err
+    written = outputs(root)
+    assert FIRST not in written
+    assert written == {k: v for k, v in reference.items() if k != FIRST}
+    assert temp_files(root) == []
+    # the space is back: the next build writes the missing file only
+    report = build_json(root)
+    assert report["ok"] is True
+    assert report["written"] == [FIRST]
+    assert outputs(root) == reference
+
+
+def test_a_full_disk_at_the_manifest_is_a_clear_error(
+    tmp_path: Path, reference: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    project(root)
+    monkeypatch.setattr(os, "replace", failing(os.replace, "manifest.bin", errno.ENOSPC))
+    result = run(root, "build")
+    monkeypatch.undo()
+
+    assert result.code == 1
+    assert "error: .skillforge/manifest.bin: cannot write (No space left on device)" in result.err
+    assert "Traceback" not in result.err
+    assert temp_files(root) == []
+    assert outputs(root) == reference
+    # the outputs are adopted, not taken for hand edits
+    report = build_json(root)
+    assert report["ok"] is True and report["errors"] == []
+    assert report["outputs"]["written"] == 0
+
+
+def corrupt_cache_db(root: Path) -> None:
+    db = root / ".skillforge/cache/cache.db"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])
+
+
+def cache_folder_is_a_file(root: Path) -> None:
+    cache = root / ".skillforge/cache"
+    for path in sorted(cache.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    cache.rmdir()
+    cache.write_text("oops")
+
+
+def garbage_manifest(root: Path) -> None:
+    (root / ".skillforge/manifest.bin").write_bytes(os.urandom(4096))
+
+
+def empty_manifest(root: Path) -> None:
+    (root / ".skillforge/manifest.bin").write_bytes(b"")
+
+
+def manifest_is_a_folder(root: Path) -> None:
+    path = root / ".skillforge/manifest.bin"
+    path.unlink()
+    path.mkdir()
+
+
+def marshalled_nonsense(root: Path) -> None:
+    import marshal
+
+    (root / ".skillforge/manifest.bin").write_bytes(
+        marshal.dumps({"format": 4, "specs": [1, 2], "outputs": "x"})
+    )
+
+
+@pytest.mark.parametrize(
+    ("damage", "warning"),
+    [
+        pytest.param(corrupt_cache_db, "cache unreadable", id="truncated-cache-db"),
+        pytest.param(cache_folder_is_a_file, "cache unreadable", id="cache-folder-is-a-file"),
+        pytest.param(garbage_manifest, "manifest", id="garbage-manifest"),
+        pytest.param(empty_manifest, "corrupt manifest", id="empty-manifest"),
+        pytest.param(manifest_is_a_folder, "manifest", id="manifest-is-a-folder"),
+        pytest.param(marshalled_nonsense, "corrupt manifest", id="wrong-shapes-in-manifest"),
+    ],
+)
+def test_damaged_state_costs_a_cold_build(
+    tmp_path: Path,
+    reference: dict[str, bytes],
+    damage: Callable[[Path], None],
+    warning: str,
+) -> None:
+    root = tmp_path / "project"
+    project(root)
+    assert run(root, "build", "-q").code == 0
+    damage(root)
+    spec = root / "specs/skill-1.yaml"
+    spec.write_text(spec.read_text() + "\n")  # a real (if invisible) edit: past the fast path
+
+    result = run(root, "build", "--json", "--force")
+    assert result.code == 0, result.err
+    report = result.report
+    assert any(warning in w["message"] for w in report["warnings"]), report["warnings"]
+    assert report["errors"] == []
+    assert outputs(root) == reference
+    # the damage was moved aside: the next build is clean and quiet
+    again = build_json(root)
+    assert again["warnings"] == [] and again["outputs"]["written"] == 0
+    assert outputs(root) == reference
+
+
+def test_corrupt_cache_in_a_real_process(tmp_path: Path, reference: dict[str, bytes]) -> None:
+    root = tmp_path / "project"
+    project(root)
+    assert run(root, "build", "-q").code == 0
+    corrupt_cache_db(root)
+    (root / ".skillforge/manifest.bin").write_bytes(b"\x00garbage")
+    done = subprocess.run(
+        [sys.executable, "-m", "skillforge", "build", "--force"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warning:" in done.stderr and "corrupt manifest" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert outputs(root) == reference
+    assert list((root / ".skillforge").glob("manifest.bin.corrupt-*"))
