@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from skillforge.fastpath import Scanned
     from skillforge.render import RenderedSpec
     from skillforge.report import Reporter
+    from skillforge.session import Session
     from skillforge.workers import Batch
     from skillforge.write import Writer
 
@@ -56,10 +57,13 @@ def run_build(
     reporter: Reporter,
     started: float | None = None,
     scanned: Scanned | None = None,
+    warm: Session | None = None,
 ) -> BuildReport:
     """Build the project (or the specs under `options.paths`); spec errors go in the report.
 
     `scanned` is what the fast path already read; it is reused when it describes this config.
+    `warm` is the state `skillforge watch` keeps between rebuilds (inventory, manifest, cache
+    handle, renderer); it is updated in place.
     """
     started = time.perf_counter() if started is None else started
     report = BuildReport(dry_run=options.dry_run)
@@ -89,8 +93,11 @@ def run_build(
         )
     else:
         scan_ns = time.time_ns()
-        inventory = scan_project(config)
-        previous = _read_previous(config, warn)
+        if warm is not None and warm.primed:
+            scan_ns, inventory, previous = warm.scan_ns, warm.inventory, warm.manifest
+        else:
+            inventory = scan_project(config)
+            previous = _read_previous(config, warn)
         plan = make_plan(
             inventory,
             previous,
@@ -106,13 +113,18 @@ def run_build(
     from skillforge.workers import default_jobs, render_parallel, render_specs
     from skillforge.write import Writer
 
-    store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=options.dry_run)
+    if warm is not None:
+        store = warm.begin(config, inventory, previous, warn)
+    else:
+        store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=options.dry_run)
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
     jobs = default_jobs(config, options.jobs)
     remember = previous is not None  # see SpecLoader.load_through
-    if jobs > 1 and len(dirty) >= PARALLEL_FROM:
+    if warm is not None:
+        batch = warm.render(dirty, plan.layers, remember, reporter.advance)
+    elif jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
             config, inventory, dirty, plan.layers, remember, jobs, reporter.advance
         )
@@ -129,6 +141,8 @@ def run_build(
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
     _check_collisions(previous, plan, batch)
 
+    if warm is not None:
+        warm.publishing = True  # a stop signal now waits for the outputs and the manifest
     phase = time.perf_counter()
     writer = Writer(config, previous, options.force)
     written = _publish(plan, batch, writer, store, options, report, reporter)
@@ -165,7 +179,10 @@ def run_build(
         manifest.env = env
         manifest.env_files = environment_files()
         write_manifest(str(config.cache_dir), manifest)
-    store.close()
+        if warm is not None:
+            warm.recorded(manifest)
+    if warm is None:
+        store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings["total_ms"] = report.duration_ms

@@ -83,6 +83,14 @@ class Renderer:
         self.library = Library(self.env, inventory, store)
         self.fingerprint = env_fingerprint()
 
+    def forget(self, templates: set[str]) -> None:
+        """Drop the compiled templates, digests and closures of templates that changed."""
+        cache = self.env.cache
+        if templates and cache is not None:
+            for key in [k for k in cache if k[1] in templates]:
+                del cache[key]
+        self.library.forget(templates)
+
     # -- sections -------------------------------------------------------------------------
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
