@@ -92,9 +92,10 @@ def run_build(
             scanned.plan,
         )
     else:
-        scan_ns = time.time_ns()
+        scan_ns, only = time.time_ns(), None
         if warm is not None and warm.primed:
             scan_ns, inventory, previous = warm.scan_ns, warm.inventory, warm.manifest
+            only = warm.affected()
         else:
             inventory = scan_project(config)
             previous = _read_previous(config, warn)
@@ -105,6 +106,7 @@ def run_build(
             force=options.force,
             paths=options.paths,
             env=env,
+            only=only,
         )
     report.specs_total = plan.total
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000

@@ -20,7 +20,17 @@ from skillforge.cache import Store
 from skillforge.config import Config
 from skillforge.discover import Inventory
 from skillforge.manifest import Manifest, manifest_path
+from skillforge.plan import ALL_TEMPLATES
 from skillforge.workers import Batch, Worker
+
+
+def _moved(before: dict[str, str], after: dict[str, str], touched: set[str]) -> set[str]:
+    """Names (templates or traits) now found in another file, or whose file changed."""
+    return {
+        name
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name) or after[name] in touched
+    }
 
 
 def _stat_key(path: str) -> tuple[int, int, int] | None:
@@ -45,6 +55,8 @@ class Session:
         self.publishing = False
         self._events: set[str] = set()
         self._rescan = False
+        self._touched: set[str] = set()  # file ids the last `prepare` found changed
+        self._names: set[str] = set()  # template and trait dependencies that moved
         self._manifest_stat: tuple[int, int, int] | None = None
 
     # -- the watch loop -------------------------------------------------------------------
@@ -76,7 +88,7 @@ class Session:
             return
         self.scan_ns = time.time_ns()
         inv = self.inventory
-        templates_before = dict(inv.templates)
+        templates_before, traits_before = dict(inv.templates), dict(inv.traits)
         changed: set[str] = set()
         if rescan:
             from skillforge.build import scan_project
@@ -103,14 +115,32 @@ class Session:
                 record = files.get(file_id)
                 if record is not None and record[0]:
                     files[file_id] = [0, *record[1:]]
+        templates = _moved(templates_before, inv.templates, touched)
+        self._touched = touched
+        self._names = {f"T:{n}" for n in templates} | {
+            f"t:{n}" for n in _moved(traits_before, inv.traits, touched)
+        }
         if self.worker is not None and touched:
-            names = {
-                name
-                for name in templates_before.keys() | inv.templates.keys()
-                if templates_before.get(name) != inv.templates.get(name)
-                or inv.templates[name] in touched
-            }
-            self.worker.forget(touched, names)
+            self.worker.forget(touched, templates)
+
+    def affected(self) -> set[str]:
+        """The specs that read a file changed since the last build (for `make_plan`)."""
+        touched, deps = self._touched, set(self._names)
+        for file_id in touched:
+            deps.update((f"f:{file_id}", f"s:{file_id}"))
+        if any(d.startswith("T:") for d in deps):
+            deps.add(ALL_TEMPLATES)
+        found = set(touched)
+        if self.manifest is None:
+            return found
+        seen: dict[int, bool] = {}  # specs share their dependency lists
+        for spec_id, record in self.manifest.specs.items():
+            hit = seen.get(id(record.deps))
+            if hit is None:
+                hit = seen[id(record.deps)] = not deps.isdisjoint(record.deps)
+            if hit:
+                found.add(spec_id)
+        return found
 
     def close(self) -> None:
         """Close the cache; the session cannot build after this."""
@@ -136,7 +166,7 @@ class Session:
         self.manifest = previous
         self.primed = True
         if self.store is None:
-            self.store = Store(config.cache_dir, config.cache_size_limit, warn)
+            self.store = Store(config.cache_dir, config.cache_size_limit, warn, lean=True)
         self.store.warn = warn
         return self.store
 

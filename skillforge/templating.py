@@ -34,7 +34,7 @@ ROOTS = ("spec", "vars", "project")
 # Bump when `analyse` changes what it finds: cached analyses are keyed with it.
 ANALYSIS_REVISION = 2
 # Analyses a long-lived Library keeps in memory before it starts over (`skillforge watch`).
-MAX_ANALYSES = 2048
+MAX_ANALYSES = 256
 
 
 def env_fingerprint() -> str:

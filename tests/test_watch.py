@@ -150,6 +150,43 @@ def test_template_edit_rebuilds_its_dependents(tmp_path: Path) -> None:
         assert (root / ".claude/agents/agent-0.md").stat().st_mtime_ns == before
 
 
+def test_trait_and_supporting_file_edits_rebuild_their_users(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        skills=1,
+        agents=0,
+        extra={
+            "traits/tidy.yaml": "sections:\n  - {id: tidy, title: Tidy, body: Keep it tidy.}\n",
+            "specs/user.yaml": (
+                "kind: skill\nname: user\ndescription: Uses a trait and a file.\n"
+                "traits: [tidy]\nfiles:\n  - {src: assets/forms.md, dest: references/forms.md}\n"
+            ),
+            "specs/assets/forms.md": "Form v1\n",
+        },
+    )
+    with Watcher(root) as watcher:
+        (root / "traits/tidy.yaml").write_text(
+            "sections:\n  - {id: tidy, title: Tidy, body: Keep it very tidy.}\n"
+        )
+        wait_for("the trait edit", lambda: "very tidy" in skill(root, "user").read_text())
+        report = watcher.report_after(1, "the trait rebuild")
+        assert report["written"] == [".claude/skills/user/SKILL.md"]
+        (root / "specs/assets/forms.md").write_text("Form v2\n")
+        forms = root / ".claude/skills/user/references/forms.md"
+        wait_for("the supporting file", lambda: forms.read_text() == "Form v2\n")
+
+
+def test_a_touch_is_not_an_edit(watched: Watcher) -> None:
+    root = watched.root
+    before = skill(root, "skill-0").stat().st_mtime_ns
+    os.utime(root / "specs/skill-0.yaml")
+    report = watched.report_after(1, "the rebuild report")
+    assert report["changed"] == ["specs/skill-0.yaml"]
+    assert report["written"] == []
+    assert report["specs"]["parsed"] == 0
+    assert skill(root, "skill-0").stat().st_mtime_ns == before
+
+
 def test_save_by_rename_counts_as_an_edit(watched: Watcher) -> None:
     root = watched.root
     spec = root / "specs/skill-0.yaml"
@@ -319,6 +356,28 @@ def test_signal_stops_cleanly_with_exit_0(tmp_path: Path, signum: int) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+    assert not [p for p in root.rglob("*.tmp")]
+
+
+def test_signal_during_a_long_render_stops_at_once_and_writes_nothing(tmp_path: Path) -> None:
+    root = project(tmp_path, skills=1, agents=0)
+    proc = run_cli(root, "--json")
+    output = skill(root, "skill-0")
+    try:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["ok"] is True
+        before = output.read_bytes()
+        # a section that renders for minutes: the signal must abandon it
+        slow = "{% for i in range(10**9) %}{% endfor %}Slow notes"
+        edit(root / "specs/skill-0.yaml", "Plain notes without Jinja.", f"'{slow}'")
+        time.sleep(0.5)  # let the rebuild start; the outcome is the same if it has not
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert output.read_bytes() == before
     assert not [p for p in root.rglob("*.tmp")]
 
 
