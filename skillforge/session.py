@@ -163,6 +163,8 @@ class Session:
             self.worker = None  # it reads through the inventory it was made with
             self.inventory = inventory
             self.scan_ns = time.time_ns()
+        if not self.primed:  # read from disk just now: another writer changes this stat
+            self._manifest_stat = _stat_key(manifest_path(str(config.cache_dir)))
         self.manifest = previous
         self.primed = True
         if self.store is None:

@@ -144,15 +144,16 @@ class Watchers:
         self.changes = changes
         self.step_ms = step_ms
         self.targets: Targets | None = None
+        self.filter: SaveFilter | None = None
         self._stop: threading.Event | None = None
         self._threads: list[threading.Thread] = []
 
     def start(self, targets: Targets, save_filter: SaveFilter) -> None:
         """Watch `targets` (new threads start before the old ones stop: no change is lost)."""
-        if targets == self.targets:
+        if targets == self.targets and save_filter is self.filter:
             return
         old_stop, old_threads = self._stop, self._threads
-        self.targets = targets
+        self.targets, self.filter = targets, save_filter
         self._stop = threading.Event()
         self._threads = []
         plan: list[tuple[tuple[str, ...], bool]] = [((targets.root,), False)]
@@ -176,7 +177,7 @@ class Watchers:
 
     def stop(self) -> None:
         self._join(self._stop, self._threads)
-        self._stop, self._threads, self.targets = None, [], None
+        self._stop, self._threads, self.targets, self.filter = None, [], None, None
 
     def _join(self, stop: threading.Event | None, threads: list[threading.Thread]) -> None:
         if stop is not None:
@@ -288,7 +289,7 @@ class Watch:
 
     def _handle(self, paths: set[str]) -> None:
         assert self.filter is not None
-        changed = sorted(self._label(p) for p in paths)
+        changed = sorted(self._label(p) for p in paths) or ["(watch restarted)"]
         if any(self.filter.is_config(p) for p in paths):
             if self._load(raise_errors=False, changed=changed):
                 self._rebuild(changed)
@@ -328,6 +329,8 @@ class Watch:
         reporter = self.reporter.rebuild(changed)
         try:
             self.rendering = True
+            if self.stop.is_set():  # a signal came before this rebuild could be abandoned
+                raise _Stop()
             session.prepare()
             run_build(session.config, self.options, reporter, warm=session)
         except _Stop:

@@ -301,6 +301,30 @@ def test_paths_limit_what_is_rebuilt(tmp_path: Path) -> None:
         )
 
 
+def test_a_build_run_meanwhile_is_not_forgotten(tmp_path: Path) -> None:
+    root = project(tmp_path, skills=2, agents=1)
+    with Watcher(root, str(root / "specs/agents")):
+        build = subprocess.run(
+            [sys.executable, "-m", "skillforge", "build", "-q"], cwd=root, check=False
+        )
+        assert build.returncode == 0
+        assert skill(root, "skill-0").is_file()
+        edit(root / "specs/agents/agent-0.yaml", "You review", "You check")
+        agent = root / ".claude/agents/agent-0.md"
+        wait_for("the agent", lambda: "You check" in agent.read_text())
+    # the watcher's manifest must still know the skills that build wrote
+    edit(root / "specs/skill-0.yaml", "Plain notes", "Later notes")
+    after = subprocess.run(
+        [sys.executable, "-m", "skillforge", "build", "--json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert after.returncode == 0, after.stdout
+    assert json.loads(after.stdout)["written"] == [".claude/skills/skill-0/SKILL.md"]
+
+
 def test_outputs_and_cache_are_not_watched(watched: Watcher) -> None:
     root = watched.root
     (root / ".claude/notes.txt").write_text("not an input\n")
