@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
 from skillforge.report import BuildReport, encode_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SHOWN = 3  # written or removed paths named in a line; more are counted
 
@@ -144,19 +147,38 @@ _STYLES = {"ok": "green", "failed": "bold red", "error": "bold red", "warning": 
 class RichWatchReporter(WatchReporter):
     """Coloured lines on a terminal (Rich respects NO_COLOR)."""
 
-    def __init__(self, *, quiet: bool = False, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        verbose: bool = False,
+        out: Console | None = None,
+        err: Console | None = None,
+    ) -> None:
         super().__init__(quiet=quiet, verbose=verbose)
         from rich.console import Console
 
-        self.console = Console(highlight=False)
-        self.console_err = Console(stderr=True, highlight=False)
+        self.console = out or Console(highlight=False)
+        self.console_err = err or Console(stderr=True, highlight=False)
+
+    def finished(self, changed: list[str], report: BuildReport) -> None:
+        from rich.markup import escape
+
+        if self.quiet:
+            return
+        style = _STYLES["ok" if report.ok else "failed"]
+        self.console.print(
+            f"[dim]{time.strftime('%H:%M:%S')}[/] [bold]{escape(describe(changed))}[/]: "
+            f"[{style}]{escape(outcome(report))}[/] [dim]({report.duration_ms:.0f} ms)[/]",
+            soft_wrap=True,
+        )
 
     def emit(self, text: str, kind: str, stream: IO[str] | None = None) -> None:
         from rich.markup import escape
 
         console = self.console_err if kind in ("error", "warning") else self.console
         style = _STYLES.get(kind, "dim")
-        console.print(f"[{style}]{escape(text)}[/]")
+        console.print(f"[{style}]{escape(text)}[/]", soft_wrap=True)
 
 
 def make_watch_reporter(

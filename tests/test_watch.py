@@ -350,6 +350,27 @@ def test_plain_output_is_one_line_per_rebuild(tmp_path: Path) -> None:
     assert lines[-1] == "stopped watching"
 
 
+def test_rich_line_names_the_change_and_the_outcome() -> None:
+    from rich.console import Console
+
+    from skillforge.errors import Problem
+    from skillforge.report import BuildReport
+    from skillforge.watch_report import RichWatchReporter
+
+    out, err = io.StringIO(), io.StringIO()
+    reporter = RichWatchReporter(out=Console(file=out, width=40), err=Console(file=err, width=40))
+    report = BuildReport()
+    report.written = [f".claude/agents/a-{i}.md" for i in range(5)]
+    report.duration_ms = 12.3
+    rebuild = reporter.rebuild(["specs/a.yaml", "specs/b.yaml"])
+    rebuild.problem(Problem("specs/c.yaml", 4, "name", "bad name"))
+    rebuild.finish(report)
+    line = out.getvalue()
+    assert line.count("\n") == 1  # one line, however narrow the terminal
+    assert "specs/a.yaml (+1 more): wrote 5 files (12 ms)" in line
+    assert err.getvalue() == "error: specs/c.yaml:4: name: bad name\n"
+
+
 def run_cli(root: Path, *args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, NO_COLOR="1")
     return subprocess.Popen(
