@@ -186,6 +186,7 @@ def bench(args: argparse.Namespace, root: Path) -> int:
             if i == RSS_EARLY:
                 rss["after_10"] = watcher.rss_kib()
             if i % 100 == 0:
+                rss[f"after_{i}"] = watcher.rss_kib()
                 print(f"watch: {i} rebuilds", file=sys.stderr, flush=True)
         rss[f"after_{total}"] = watcher.rss_kib()
     except WatchFailed as exc:
