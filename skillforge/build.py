@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from skillforge.fastpath import Scanned
     from skillforge.render import RenderedSpec
     from skillforge.report import Reporter
+    from skillforge.session import Session
     from skillforge.workers import Batch
     from skillforge.write import Writer
 
@@ -56,12 +57,15 @@ def run_build(
     reporter: Reporter,
     started: float | None = None,
     scanned: Scanned | None = None,
+    warm: Session | None = None,
     *,
     notes: list[str] | None = None,
 ) -> BuildReport:
     """Build the project (or the specs under `options.paths`); spec errors go in the report.
 
     `scanned` is what the fast path already read; it is reused when it describes this config.
+    `warm` is the state `skillforge watch` keeps between rebuilds (inventory, manifest, cache
+    handle, renderer); it is updated in place.
     `notes` are warnings found before the build started (while taking the project lock).
     """
     started = time.perf_counter() if started is None else started
@@ -93,9 +97,13 @@ def run_build(
             scanned.plan,
         )
     else:
-        scan_ns = time.time_ns()
-        inventory = scan_project(config)
-        previous = _read_previous(config, warn)
+        scan_ns, only = time.time_ns(), None
+        if warm is not None and warm.primed:
+            scan_ns, inventory, previous = warm.scan_ns, warm.inventory, warm.manifest
+            only = warm.affected()
+        else:
+            inventory = scan_project(config)
+            previous = _read_previous(config, warn)
         plan = make_plan(
             inventory,
             previous,
@@ -103,6 +111,7 @@ def run_build(
             force=options.force,
             paths=options.paths,
             env=env,
+            only=only,
         )
     report.specs_total = plan.total
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
@@ -111,13 +120,18 @@ def run_build(
     from skillforge.workers import default_jobs, render_parallel, render_specs
     from skillforge.write import Writer
 
-    store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=options.dry_run)
+    if warm is not None:
+        store = warm.begin(config, inventory, previous, warn)
+    else:
+        store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=options.dry_run)
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
     jobs = default_jobs(config, options.jobs)
     remember = previous is not None  # see SpecLoader.load_through
-    if jobs > 1 and len(dirty) >= PARALLEL_FROM:
+    if warm is not None:
+        batch = warm.render(dirty, plan.layers, remember, reporter.advance)
+    elif jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
             config,
             inventory,
@@ -142,6 +156,9 @@ def run_build(
     _check_collisions(previous, plan, batch)
 
     from skillforge.interrupts import deferred
+
+    if warm is not None:
+        warm.publishing = True  # a stop signal now waits for the outputs and the manifest
 
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
     # manifest must describe exactly the outputs this build published.
@@ -189,6 +206,9 @@ def run_build(
                     f"{where}: cannot write ({exc.strerror or exc}); the outputs are written "
                     "and the next build adopts them"
                 ) from None
+            if warm is not None:
+                warm.recorded(manifest)
+    if warm is None:
         store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
     report.duration_ms = (time.perf_counter() - started) * 1000

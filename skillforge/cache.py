@@ -19,6 +19,7 @@ import diskcache
 from skillforge.manifest import move_aside
 
 CACHE_FOLDER = "cache"
+LEAN_CACHE_PAGES = 64
 _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
 
 
@@ -32,9 +33,11 @@ class Store:
         warn: Callable[[str], None],
         *,
         read_only: bool = False,
+        lean: bool = False,
     ) -> None:
         self.directory = cache_dir / CACHE_FOLDER
         self.read_only = read_only
+        self.lean = lean
         self.size_limit = size_limit
         self.warn = warn
         self.pending: dict[str, Any] = {}
@@ -64,6 +67,12 @@ class Store:
             size_limit=self.size_limit,
             eviction_policy="least-recently-stored",
         )
+        if self.lean:
+            # A long-lived process (watch) keeps a small SQLite page cache and no memory map,
+            # so its memory does not grow with the entries it writes; `update=False` changes
+            # this connection only, not the settings stored in the cache for other processes.
+            cache.reset("sqlite_cache_size", LEAN_CACHE_PAGES, update=False)
+            cache.reset("sqlite_mmap_size", 0, update=False)
         cache.get("skillforge:probe")
         return cache
 

@@ -149,6 +149,42 @@ def check(
 
 
 @app.command()
+def watch(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Build and watch only the specs in these files or folders."),
+    ] = None,
+    debounce: Annotated[
+        int,
+        typer.Option(
+            "--debounce",
+            metavar="MS",
+            min=1,
+            help="Rebuild once saves have paused for this many milliseconds.",
+        ),
+    ] = 20,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON report per rebuild on stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    lock_timeout: LockTimeoutOption = 60.0,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Build, then rebuild what each save affects; Ctrl-C stops (exit 0)."""
+    from skillforge.watch import watch_command
+
+    options = BuildOptions(
+        paths=list(paths) if paths else None,
+        json=json,
+        quiet=quiet,
+        verbose=verbose,
+        lock_timeout=lock_timeout,
+    )
+    raise typer.Exit(guard(lambda: watch_command(options, config, debounce), verbose))
+
+
+@app.command()
 def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder to create the project in (default: here).")

@@ -13,7 +13,7 @@ from skillforge.fingerprint import digest_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from typing import Any
 
     from skillforge.discover import Inventory
@@ -121,12 +121,15 @@ def make_plan(
     force: bool = False,
     paths: list[str] | None = None,
     env: str | None = None,
+    only: Collection[str] | None = None,
 ) -> Plan:
     """Compare the scanned project with the manifest of the last build.
 
     `env` is the digest of the rendering environment (library versions); None means "not
     known yet" (fast path), in which case a change of the recorded library files only sets
-    `env_changed` so that the caller goes the slow way.
+    `env_changed` so that the caller goes the slow way. `only` (from `skillforge watch`, which
+    knows what changed) names the specs that may have changed; the others built fine last
+    time are taken as unchanged without a look at their files or outputs.
     """
     specs = [s for s in inv.specs if selected(s, paths)]
     plan = Plan(total=len(specs))
@@ -157,6 +160,9 @@ def make_plan(
             continue
         if record is None or record.failed:
             plan.dirty[spec] = ["previous build failed"]
+            continue
+        if only is not None and spec not in only:
+            plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
             continue
         reasons = ["spec changed"] if checker.file_changed(spec) else []
         for dep in record.deps:

@@ -86,6 +86,14 @@ class Renderer:
         self.fingerprint = env_fingerprint()
         self.limits = RenderLimits(config.render_timeout, config.max_render_size)
 
+    def forget(self, templates: set[str]) -> None:
+        """Drop the compiled templates, digests and closures of templates that changed."""
+        cache = self.env.cache
+        if templates and cache is not None:
+            for key in [k for k in cache if k[1] in templates]:
+                del cache[key]
+        self.library.forget(templates)
+
     # -- sections -------------------------------------------------------------------------
 
     def render_spec(self, spec: Spec) -> RenderedSpec:

@@ -56,6 +56,7 @@ class SpecLoader:
         self.inventory = inventory
         self._parsed: dict[str, tuple[Any, Lines, list[Problem]]] = {}
         self.digests: dict[str, str] = {}
+        self.fresh: set[str] = set()  # files read since the caller last cleared it
 
     def parse(self, file_id: str) -> tuple[Any, Lines, list[Problem]]:
         """Read and check one YAML file; problems are returned, not raised."""
@@ -89,6 +90,7 @@ class SpecLoader:
         except OSError as exc:
             raise SpecError.one(file_id, None, None, f"cannot read: {exc.strerror}") from None
         self.digests[file_id] = digest_bytes(raw)
+        self.fresh.add(file_id)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -128,6 +130,12 @@ class SpecLoader:
         if all(f in self.digests for f in files):
             store.set(self._key([(f, self.digests[f]) for f in sorted(files)]), spec)
         return spec
+
+    def forget(self, file_ids: set[str]) -> None:
+        """Drop what was parsed from files that changed (a warm loader reads them again)."""
+        for file_id in file_ids:
+            self._parsed.pop(file_id, None)
+            self.digests.pop(file_id, None)
 
     def _key(self, layers: list[tuple[str, str]]) -> str:
         return "spec:" + digest_value(__version__, self.config.digest, layers)

@@ -74,6 +74,8 @@ ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 ROOTS = ("spec", "vars", "project")
 # Bump when `analyse` changes what it finds: cached analyses are keyed with it.
 ANALYSIS_REVISION = 2
+# Analyses a long-lived Library keeps in memory before it starts over (`skillforge watch`).
+MAX_ANALYSES = 256
 
 
 def env_fingerprint() -> str:
@@ -352,6 +354,19 @@ class Library:
             self.store.set(key, result.to_json())
         self._analyses[key] = result
         return result
+
+    def forget(self, names: set[str]) -> None:
+        """Forget templates that changed; closures may include them, so all closures go.
+
+        Analyses are keyed by source, so they stay valid; only their number is bounded (each
+        edit of an inline body adds one).
+        """
+        for name in names:
+            self._digests.pop(name, None)
+        if names:
+            self._closures.clear()
+        if len(self._analyses) > MAX_ANALYSES:
+            self._analyses.clear()
 
     def analysis(self, name: str) -> Analysis:
         source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]

@@ -103,8 +103,16 @@ class Worker:
         read = {**self.loader.digests, **self.renderer.library.file_digests()}
         batch.digests = {k: v for k, v in read.items() if self._reported.get(k) != v}
         self._reported.update(batch.digests)
-        batch.parsed = sum(1 for s in spec_ids if s in self.loader.digests)
+        batch.parsed = sum(1 for s in spec_ids if s in self.loader.fresh)
+        self.loader.fresh.clear()
         return batch
+
+    def forget(self, file_ids: set[str], templates: set[str]) -> None:
+        """Drop warm state built from files that changed, so the next `render` reads them."""
+        self.loader.forget(file_ids)
+        self.renderer.forget(templates)
+        for file_id in file_ids:
+            self._reported.pop(file_id, None)
 
 
 def render_specs(
