@@ -65,8 +65,10 @@ def run_build(
     report = BuildReport(dry_run=options.dry_run)
 
     def warn(message: str, file: str = "") -> None:
-        problem = Problem(file or config.rel(config.cache_dir), None, None, message, "warning")
-        report.warnings.append(problem)
+        emit(Problem(file or config.rel(config.cache_dir), None, None, message, "warning"))
+
+    def emit(problem: Problem) -> None:
+        (report.errors if problem.severity == "error" else report.warnings).append(problem)
         reporter.problem(problem)
 
     from skillforge.templating import environment_digest, environment_files
@@ -127,6 +129,9 @@ def run_build(
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
+    from skillforge.budgets import apply_output_budgets
+
+    apply_output_budgets(config, batch, emit)
     _check_collisions(previous, plan, batch)
 
     phase = time.perf_counter()
@@ -145,6 +150,7 @@ def run_build(
     report.unchanged += len(plan.unchanged)
 
     phase = time.perf_counter()
+    state = previous
     if not options.dry_run and (
         plan.dirty or plan.orphans or plan.refreshed or _env_moved(previous)
     ):
@@ -165,6 +171,13 @@ def run_build(
         manifest.env = env
         manifest.env_files = environment_files()
         write_manifest(str(config.cache_dir), manifest)
+        state = manifest
+    from skillforge.records import record_build
+
+    costs = [r.cost for r in batch.results.values() if r.cost is not None]
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    record_build(config, report, batch.counters, costs, state, emit, save=not options.dry_run)
+    report.ok = not report.errors  # the listing may add errors (strict budgets)
     store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000
     report.duration_ms = (time.perf_counter() - started) * 1000

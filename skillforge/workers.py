@@ -94,6 +94,7 @@ class Worker:
         batch.digests = {k: v for k, v in read.items() if self._reported.get(k) != v}
         self._reported.update(batch.digests)
         batch.parsed = sum(1 for s in spec_ids if s in self.loader.digests)
+        self.renderer.tokens.save()
         return batch
 
 
