@@ -36,6 +36,7 @@ unit: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m compileall -q skillforge
 	$(BIN)/python benchmarks/run.py --specs 1000
+	$(BIN)/python benchmarks/stats.py --specs 1000
 
 clean:
 	rm -rf $(VENV) .skillforge .mypy_cache .ruff_cache .pytest_cache dist

@@ -2,8 +2,8 @@
 
 `skillforge build` is parsed here, without Typer, so that a build with nothing to do finishes
 before Typer, Rich, Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path), and a
-small incremental build does not pay for Typer either. Everything else, `--help` included, goes
-to the Typer app in `cli.py`.
+small incremental build does not pay for Typer either; so is `skillforge stats`. Everything
+else, `--help` included, goes to the Typer app in `cli.py`.
 
 Exit codes (DESIGN §6):
     0   success
@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         if parsed is not None:
             options, config_file = parsed
             return guard(lambda: build_command(options, config_file, started), options.verbose)
+    if args[:1] == ["stats"]:
+        stats = parse_stats_args(args[1:])
+        if stats is not None:
+            return guard(lambda: _stats(*stats[:3]), stats[3])
     from skillforge.cli import run
 
     return run(args)
@@ -94,6 +98,46 @@ def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
         i += 1
     options.paths = paths or None
     return options, config
+
+
+def parse_stats_args(args: list[str]) -> tuple[str, int, str | None, bool] | None:
+    """Parse `stats`'s options (format, top, config, verbose) without Typer, whose import
+    would be most of the command's time; None when Typer should handle them."""
+    fmt, top, config, verbose = "text", 10, None, False
+    json = False
+    i = 0
+    while i < len(args):
+        arg, value = args[i], None
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+        if arg == "--json" and value is None:
+            json = True
+        elif arg in ("-v", "--verbose") and value is None:
+            verbose = True
+        elif arg in ("--format", "--top", "--config"):
+            if value is None:
+                i += 1
+                if i >= len(args):
+                    return None
+                value = args[i]
+            if arg == "--format":
+                fmt = value
+            elif arg == "--config":
+                config = value
+            elif value.isdigit() and int(value) >= 1:
+                top = int(value)
+            else:
+                return None
+        else:
+            return None
+        i += 1
+    return ("json" if json else fmt), top, config, verbose
+
+
+def _stats(fmt: str, top: int, config_file: str | None) -> int:
+    from skillforge.stats_command import stats_command
+
+    return stats_command(project_config(config_file), fmt, top)
 
 
 def guard(action: Callable[[], int], verbose: bool) -> int:

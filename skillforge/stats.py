@@ -7,6 +7,7 @@ imports Rich. Reading only: `stats` writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -132,10 +133,12 @@ def cache_size(cache_dir: str) -> dict[str, Any]:
     if os.path.isfile(db):
         import sqlite3
 
-        # read-only, straight from diskcache's table: opening a diskcache.Cache would create
-        # or migrate files, and `stats` writes nothing
+        # straight from diskcache's table, read-only and `immutable` (no lock, no shared-memory
+        # file): opening a diskcache.Cache would create or migrate files, and `stats` writes
+        # nothing; a build writing at the same time can only make the count a little stale
         try:
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            uri = f"file:{db}?mode=ro&immutable=1"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
                 rows = conn.execute(
                     "SELECT substr(key, 1, instr(key, ':') - 1), count(*) FROM Cache GROUP BY 1"
                 ).fetchall()

@@ -30,6 +30,16 @@ PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
     r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++\Z|\s*[\r\n]|\s+(?!\S)|\s"""
 )
+# The same pattern for ASCII-only text, for the standard `re` (3.11+ has possessive
+# quantifiers): there \p{L} is [A-Za-z], \p{N} is [0-9] and Unicode's White_Space is the six
+# characters below (Python's \s would also take \x1c-\x1f). Most skill text is ASCII, and
+# `re` is already loaded: an edit in English text does not pay for importing `regex`.
+_WS = r"[\t\n\x0b\x0c\r ]"
+ASCII_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\nA-Za-z0-9]?+[A-Za-z]++|[0-9]{1,3}+|"""
+    rf""" ?[^\t\n\x0b\x0c\r A-Za-z0-9]++[\r\n]*+|{_WS}++\Z|{_WS}*[\r\n]|{_WS}+(?!"""
+    rf"""[^\t\n\x0b\x0c\r ])|{_WS}"""
+)
 SPECIAL_TOKENS = {
     "<|endoftext|>": 100257,
     "<|fim_prefix|>": 100258,
@@ -147,6 +157,7 @@ class TokenCounter:
         self._pieces: dict[str, int] | None = None
         self._learned = 0
         self._split: Any = None
+        self._split_ascii: Any = None
         self._ranks: dict[bytes, int] | None = None
         self._encoder: Any = None
         self._python_chars = 0
@@ -162,7 +173,7 @@ class TokenCounter:
             return len(self._rust().encode_ordinary(text))
         pieces = self._piece_table()
         total = 0
-        for piece in self._splitter()(text):
+        for piece in self._splitter(text.isascii())(text):
             known = pieces.get(piece)
             if known is None and len(piece) > LONG_PIECE:
                 known = len(self._rust().encode_ordinary(piece))  # a piece splits as itself
@@ -198,7 +209,13 @@ class TokenCounter:
                     pass
         return self._pieces
 
-    def _splitter(self) -> Any:
+    def _splitter(self, ascii: bool) -> Any:
+        if ascii:
+            if self._split_ascii is None:
+                import re
+
+                self._split_ascii = re.compile(ASCII_PATTERN).findall
+            return self._split_ascii
         if self._split is None:
             import regex
 

@@ -215,3 +215,26 @@ def test_cache_potential_counts_renders_that_repeat_an_output(tmp_path: Path) ->
     assert rows["sections/same.md.j2"]["renders"] == 4
     assert rows["sections/same.md.j2"]["cache_potential"] == 0.75  # 3 of 4 repeated an output
     assert rows["base/skill.md.j2"]["cache_potential"] == 0.0
+
+
+def test_fast_stats_parser_agrees_with_typer(tmp_path: Path) -> None:
+    import typer.testing
+
+    from skillforge import cli
+    from skillforge.entry import parse_stats_args
+
+    project(tmp_path)
+    build_json(tmp_path)
+    for argv in (["--json"], ["--format=prometheus", "--top", "3"], ["--top=2", "-v"]):
+        fast = run(tmp_path, "stats", *argv)
+        assert parse_stats_args(argv) is not None
+        from helpers import chdir
+
+        with chdir(tmp_path):
+            typer_result = typer.testing.CliRunner().invoke(cli.app, ["stats", *argv])
+        assert typer_result.exit_code == fast.code == 0
+        strip = re.compile(r'"(time|since)": "[^"]*"')
+        assert strip.sub("", typer_result.stdout) == strip.sub("", fast.out)
+    for odd in (["--help"], ["--top", "0"], ["--bogus"], ["--format"]):
+        assert parse_stats_args(odd) is None
+    assert run(tmp_path, "stats", "--top", "0").code == 2

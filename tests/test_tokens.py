@@ -81,7 +81,7 @@ def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
     assert (tmp_path / "tokens" / "pieces.bin").is_file()
     second = TokenCounter(tmp_path)
     assert second.count("Shared words in a section body.") == 7
-    assert second.loaded == ["regex"]  # no ranks, no tiktoken
+    assert second.loaded == []  # ASCII: no regex module, no ranks, no tiktoken
 
 
 def test_ranks_are_kept_under_the_cache_folder_and_reread(tmp_path: Path) -> None:
@@ -171,3 +171,20 @@ def test_section_counts_are_cached_with_the_section_text(tmp_path: Path) -> None
     exact = len(reference().encode_ordinary(body.lstrip("\n")))  # type: ignore[attr-defined]
     estimate = costs[".claude/skills/skill-1/SKILL.md"]["body_tokens"]
     assert abs(estimate - exact) <= 2  # sections summed, headings and blank lines added
+
+
+def test_ascii_text_is_split_without_the_regex_module_and_counts_the_same(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = " \t\n\r\x0b\x0c\x1c\x1fabcXYZ019'.,;:!?-_()[]{}#*`\"sdmtllvere"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    counter = TokenCounter(tmp_path)
+    encoder = reference()
+    assert [counter.count(t) for t in texts] == [
+        len(encoder.encode_ordinary(t))  # type: ignore[attr-defined]
+        for t in texts
+    ]
+    assert "regex" not in counter.loaded
+    counter.count("naïve café")
+    assert "regex" in counter.loaded
