@@ -39,6 +39,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/check.py --specs 1000
 	$(BIN)/python benchmarks/sandbox.py --specs 300
 	$(BIN)/python benchmarks/watch.py --specs 1000
+	$(BIN)/python benchmarks/stats.py --specs 1000
 
 clean:
 	rm -rf $(VENV) .skillforge .mypy_cache .ruff_cache .pytest_cache dist

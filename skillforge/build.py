@@ -72,8 +72,10 @@ def run_build(
     report = BuildReport(dry_run=options.dry_run)
 
     def warn(message: str, file: str = "") -> None:
-        problem = Problem(file or config.rel(config.cache_dir), None, None, message, "warning")
-        report.warnings.append(problem)
+        emit(Problem(file or config.rel(config.cache_dir), None, None, message, "warning"))
+
+    def emit(problem: Problem) -> None:
+        (report.errors if problem.severity == "error" else report.warnings).append(problem)
         reporter.problem(problem)
 
     for note in notes or ():
@@ -153,6 +155,9 @@ def run_build(
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
+    from skillforge.budgets import apply_output_budgets
+
+    apply_output_budgets(config, batch, emit)
     _check_collisions(previous, plan, batch)
 
     from skillforge.interrupts import deferred
@@ -162,6 +167,7 @@ def run_build(
 
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
     # manifest must describe exactly the outputs this build published.
+    state = previous
     with deferred():
         phase = time.perf_counter()
         writer = Writer(config, previous, options.force)
@@ -206,8 +212,15 @@ def run_build(
                     f"{where}: cannot write ({exc.strerror or exc}); the outputs are written "
                     "and the next build adopts them"
                 ) from None
+            state = manifest
             if warm is not None:
                 warm.recorded(manifest)
+    from skillforge.records import record_build
+
+    costs = [r.cost for r in batch.results.values() if r.cost is not None]
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    record_build(config, report, batch.counters, costs, state, emit, save=not options.dry_run)
+    report.ok = not report.errors  # the listing may add errors (strict budgets)
     if warm is None:
         store.close()
     report.timings["record_ms"] = (time.perf_counter() - phase) * 1000

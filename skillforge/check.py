@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import stat as st
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from skillforge.manifest import Manifest, read_manifest
 from skillforge.plan import Plan, make_plan, selected
 
 if TYPE_CHECKING:
+    from skillforge.cost import OutputCost
     from skillforge.discover import Inventory
     from skillforge.render import RenderedOutput
     from skillforge.workers import Batch
@@ -51,10 +52,6 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "github")
 KINDS = ("stale", "missing", "orphaned", "edited")
 MAX_DIFF_LINES = 400
-
-# A further check over the fresh documents (output path -> bytes, as a build would write
-# them), e.g. the error budgets of DESIGN §7. Problems of severity "error" fail the check.
-ExtraCheck = Callable[[Config, Mapping[str, bytes]], list[Problem]]
 
 
 @dataclass
@@ -138,7 +135,6 @@ class CheckReport:
 def run_check(
     config: Config,
     options: CheckOptions,
-    extra_checks: Sequence[ExtraCheck] = (),
     started: float | None = None,
 ) -> CheckReport:
     """Check every output of the project (or of the specs under `options.paths`)."""
@@ -159,7 +155,7 @@ def run_check(
     plan = _plan(config, inventory, previous, options.paths)
     report.specs_total = plan.total
     produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
-    fresh: dict[str, bytes] = {}  # documents rendered in memory
+    costs: dict[str, OutputCost] = {}  # the token estimates of the documents rendered here
     present = {s for s in inventory.specs if selected(s, options.paths)}
     for spec_id, record in previous.specs.items() if previous else ():
         if spec_id in present and spec_id not in plan.dirty:
@@ -175,13 +171,13 @@ def run_check(
             report.errors.extend(p for p in problems if p.severity == "error")
             report.warnings.extend(p for p in problems if p.severity != "error")
         for spec_id, rendered in sorted(batch.results.items()):
+            if rendered.cost is not None:
+                costs[rendered.cost.path] = rendered.cost
             file, line = rendered.name_origin
             name_line = line if file == spec_id else None  # where the output's path comes from
             for out in rendered.outputs:
                 produced[out.path] = spec_id
                 report.outputs_checked += 1
-                if out.document:
-                    fresh[out.path] = out.data
                 finding = compare(config, out, spec_id, previous, options.diff, name_line)
                 if finding is not None:
                     report.findings.append(finding)
@@ -195,13 +191,31 @@ def run_check(
     report.findings.extend(
         find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
     )
-    if extra_checks:
-        documents = FreshDocuments(config, fresh, previous, produced)
-        for extra in extra_checks:
-            for problem in extra(config, documents):
-                (report.errors if problem.severity == "error" else report.warnings).append(problem)
+    for problem in _budgets(config, costs, produced, whole=not options.paths):
+        (report.errors if problem.severity == "error" else report.warnings).append(problem)
     report.duration_ms = (time.perf_counter() - started) * 1000
     return report
+
+
+def _budgets(
+    config: Config, costs: dict[str, OutputCost], produced: dict[str, str], whole: bool
+) -> list[Problem]:
+    """The budgets of DESIGN §7 over every document a build would write now.
+
+    A document rendered here brings its own estimate; one found up to date is judged by the
+    estimate recorded when it was built (the same text, so the same count), without
+    rendering it or loading the tokenizer. With PATHS only those outputs are judged: the
+    skill listing needs every skill.
+    """
+    from skillforge.budgets import evaluate, output_problems
+    from skillforge.records import read_costs
+
+    recorded = read_costs(str(config.cache_dir))
+    every = [costs.get(path) or recorded.get(path) for path in sorted(produced)]
+    known = [cost for cost in every if cost is not None]
+    if whole:
+        return evaluate(config, known)
+    return [p for cost in known for p in output_problems(config.budgets, cost)]
 
 
 def _read_manifest(config: Config, warn: Callable[[str], None]) -> Manifest | None:
@@ -368,39 +382,3 @@ def unified_diff(path: str, disk: bytes, fresh: bytes) -> str:
         more = len(lines) - MAX_DIFF_LINES
         lines = [*lines[:MAX_DIFF_LINES], f"... ({more} more diff lines not shown)\n"]
     return "".join(lines)
-
-
-class FreshDocuments(Mapping[str, bytes]):
-    """Every document as a build would write it now: rendered in memory, or, for a spec the
-    check found up to date, the bytes on disk (equal to a fresh render, see the module doc)."""
-
-    def __init__(
-        self,
-        config: Config,
-        rendered: dict[str, bytes],
-        previous: Manifest | None,
-        produced: dict[str, str],
-    ) -> None:
-        self._config = config
-        self._rendered = rendered
-        kept = [
-            p
-            for p in produced
-            if p not in rendered and previous and p in previous.outputs
-            if previous.outputs[p].document
-        ]
-        self._paths = sorted({*rendered, *kept})
-
-    def __getitem__(self, path: str) -> bytes:
-        if path in self._rendered:
-            return self._rendered[path]
-        if path not in self._paths:
-            raise KeyError(path)
-        with open(os.path.join(self._config.root, path), "rb") as f:
-            return f.read()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
-
-    def __len__(self) -> int:
-        return len(self._paths)

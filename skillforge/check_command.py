@@ -9,8 +9,7 @@ from __future__ import annotations
 import time
 from typing import IO
 
-from skillforge.check import FORMATS, CheckOptions, ExtraCheck, run_check
-from skillforge.config import Config
+from skillforge.check import FORMATS, CheckOptions, run_check
 from skillforge.entry import EXIT_FAILED, EXIT_OK, project_config, relative_paths
 
 _FLAGS = {
@@ -65,11 +64,6 @@ def parse_check_args(args: list[str]) -> tuple[CheckOptions, str | None] | None:
     return options, config
 
 
-def extra_checks(config: Config) -> list[ExtraCheck]:
-    """Checks beyond the outputs themselves; the error budgets of DESIGN §7 plug in here."""
-    return []
-
-
 def check_command(
     options: CheckOptions,
     config_file: str | None,
@@ -82,6 +76,6 @@ def check_command(
     started = time.perf_counter() if started is None else started
     config = project_config(config_file)
     options.paths = relative_paths(config, options.paths)
-    report = run_check(config, options, extra_checks(config), started)
+    report = run_check(config, options, started)
     print_report(report, options, config, stream)
     return EXIT_OK if report.ok else EXIT_FAILED

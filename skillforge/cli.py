@@ -226,6 +226,31 @@ def clean(
     raise typer.Exit(guard(action, verbose))
 
 
+@app.command()
+def stats(
+    json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (same as --format json).")
+    ] = False,
+    format: Annotated[
+        str, typer.Option("--format", help="text (Rich on a terminal), json or prometheus.")
+    ] = "text",
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Rows of the template and output tables.")
+    ] = 10,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Cache hit ratios, cache size, slowest templates, token estimates and budget use."""
+    from skillforge.entry import project_config
+
+    def action() -> int:
+        from skillforge.stats_command import stats_command
+
+        return stats_command(project_config(config), "json" if json else format, top)
+
+    raise typer.Exit(guard(action, verbose))
+
+
 def run(argv: list[str]) -> int:
     """Run the Typer app with `argv`; return its exit code instead of exiting."""
     try:

@@ -2,8 +2,9 @@
 
 `skillforge build` is parsed here, without Typer, so that a build with nothing to do finishes
 before Typer, Rich, Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path), and a
-small incremental build does not pay for Typer either (`check` likewise, in `check_command.py`).
-Everything else, `--help` included, goes to the Typer app in `cli.py`.
+small incremental build does not pay for Typer either (`check` and `stats` likewise, in
+`check_command.py` and `stats_command.py`). Everything else, `--help` included, goes to the
+Typer app in `cli.py`.
 
 Exit codes (DESIGN §6):
     0   success
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         if checked is not None:
             check, check_file = checked
             return guard(lambda: check_command(check, check_file, started), check.verbose)
+    if args[:1] == ["stats"]:
+        from skillforge.stats_command import parse_stats_args, stats_main
+
+        stats = parse_stats_args(args[1:])
+        if stats is not None:
+            return guard(lambda: stats_main(*stats[:3]), stats[3])
     from skillforge.cli import run
 
     return run(args)

@@ -3,7 +3,8 @@
 Finds the config, reads the manifest, stats the inputs and outputs and, when nothing changed,
 reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
 diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
-changed config, a dirty spec) returns None and the full build takes over.
+changed config, a dirty spec) returns None and the full build takes over. Its one write is a
+line appended to the no-op log of `stats` (records.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from skillforge.locate import DEFAULT_CACHE, find_config_file
 from skillforge.manifest import read_manifest
 from skillforge.options import BuildOptions
 from skillforge.plan import make_plan
+from skillforge.records import note_noop
 from skillforge.report import BuildReport, PlainReporter, encode_json
 
 TYPE_CHECKING = False
@@ -112,4 +114,5 @@ def try_noop(
         out.write(encode_json(report.to_json()) + "\n")
     else:
         PlainReporter(stream, quiet=options.quiet).finish(report)
+    note_noop(os.path.join(root, cache_dir), plan.total, len(plan.unchanged), report.duration_ms)
     return 0

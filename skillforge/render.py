@@ -19,6 +19,7 @@ import jinja2
 from skillforge import __version__
 from skillforge.cache import Store
 from skillforge.config import Config
+from skillforge.cost import LISTING_ENTRY_CHARS, OutputCost, listing_entry, one_line
 from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
 from skillforge.fingerprint import digest_bytes, digest_value
@@ -35,6 +36,7 @@ from skillforge.templating import (
     inside,
     make_environment,
 )
+from skillforge.tokens import TokenCounter
 
 MISSING = "\x00missing"
 _JINJA_SYNTAX = ("{{", "{%", "{#")
@@ -62,6 +64,7 @@ class RenderedSpec:
     deps: list[str]
     digests: dict[str, str] = field(default_factory=dict)
     name_origin: tuple[str, int | None] = ("", None)
+    cost: OutputCost | None = None
 
 
 def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
@@ -85,6 +88,7 @@ class Renderer:
         self.library = Library(self.env, inventory, store)
         self.fingerprint = env_fingerprint()
         self.limits = RenderLimits(config.render_timeout, config.max_render_size)
+        self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
 
     def forget(self, templates: set[str]) -> None:
         """Drop the compiled templates, digests and closures of templates that changed."""
@@ -104,9 +108,10 @@ class Renderer:
         deps = list(spec.deps)
         section_keys: list[tuple[str, str]] = []
         texts: list[str] = []
+        body_tokens = 0
         for section in spec.sections:
             try:
-                key, text, closure = self._section(spec, section, variables)
+                key, text, tokens, closure = self._section(spec, section, variables)
             except SpecError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -114,7 +119,9 @@ class Renderer:
                 deps.extend(closure.deps())
             section_keys.append((section["id"], key))
             title = section.get("title")
+            body_tokens += tokens
             if title:
+                body_tokens += self.tokens.count(f"## {title}") + (1 if text else 0)
                 texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
             elif text:
                 texts.append(text)
@@ -140,12 +147,15 @@ class Renderer:
             )
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
-        self.counters.timed(base, time.perf_counter() - started)
+        self.counters.timed(base, time.perf_counter() - started, document)
         path, folder = output_paths(self.config, spec.kind, spec.name)
         outputs = [RenderedOutput(self.config.rel(path), _finish(document), True)]
         digests: dict[str, str] = {}
         for i, entry in enumerate(spec.files):
             outputs.append(self._supporting(spec, i, entry, folder, variables, deps, digests))
+        # the sections, a blank line between them, and the final newline (one token each)
+        body_tokens += len(texts) if texts else 0
+        cost = self._cost(spec, outputs, frontmatter, body_tokens)
         return RenderedSpec(
             spec.file,
             outputs,
@@ -155,11 +165,55 @@ class Renderer:
             deps,
             digests,
             spec.origin("name"),
+            cost,
+        )
+
+    def _cost(
+        self, spec: Spec, outputs: list[RenderedOutput], frontmatter: str, body_tokens: int
+    ) -> OutputCost:
+        """Token estimates and sizes of a rendered spec's document (DESIGN §7)."""
+        document = outputs[0].data.decode("utf-8")
+        head = f"---\n{frontmatter}---\n"
+        body = document[len(head) :] if document.startswith(head) else document
+        description = one_line(spec.data.get("description", ""))
+        when = spec.data.get("when_to_use") if spec.kind == "skill" else None
+        entry = listing_entry(spec.name, description, str(when) if when else None)
+        metadata = self.tokens.count(entry)
+        cut = len(entry) > LISTING_ENTRY_CHARS
+        files_tokens = 0
+        for out in outputs[1:]:
+            key = "tok:" + digest_bytes(out.data)
+            known = self.store.get(key)
+            if not isinstance(known, int):
+                try:
+                    known = self.tokens.count(out.data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    known = 0  # a binary file is not read into the context as text
+                self.store.set(key, known)
+            files_tokens += known
+        where_file, where_line = spec.origin("description")
+        return OutputCost(
+            path=outputs[0].path,
+            spec=spec.file,
+            kind=spec.kind,
+            name=spec.name,
+            metadata_tokens=metadata,
+            body_tokens=body_tokens,
+            files_tokens=files_tokens,
+            body_lines=body.lstrip("\n").count("\n"),
+            description_chars=len(description),
+            description_file=where_file,
+            description_line=where_line,
+            name_tokens=self.tokens.count(spec.name),
+            entry_chars=len(entry),
+            listing_tokens=self.tokens.count(entry[:LISTING_ENTRY_CHARS]) if cut else metadata,
+            cut_text=entry[LISTING_ENTRY_CHARS : LISTING_ENTRY_CHARS + 40] if cut else "",
         )
 
     def _section(
         self, spec: Spec, section: dict[str, Any], variables: dict[str, Any]
-    ) -> tuple[str, str, Closure | None]:
+    ) -> tuple[str, str, int, Closure | None]:
+        """Return the section's key, text, token estimate and template closure."""
         sid = section["id"]
         own = {"id": sid, "title": section.get("title"), "with": section.get("with") or {}}
         closure: Closure | None = None
@@ -186,9 +240,9 @@ class Renderer:
             reach,
         )
         cached = self.store.get("sec:" + key)
-        if isinstance(cached, str):
+        if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
             self.counters.sections_cached += 1
-            return key, cached, closure
+            return key, cached[0], cached[1], closure
         if closure is None:
             text = body
         else:
@@ -209,14 +263,15 @@ class Renderer:
                         "project": self.config.vars,
                     },
                 )
-                self.counters.timed(label, time.perf_counter() - started)
+                self.counters.timed(label, time.perf_counter() - started, text)
             except Exception as exc:
                 field = f"sections.{sid}.template" if template_name else f"sections.{sid}.body"
                 raise SpecError([self._problem(exc, spec, field, label)]) from None
         text = _LEADING_BLANK_LINES.sub("", text).rstrip()
+        tokens = self.tokens.count(text)
         self.counters.sections_rendered += 1
-        self.store.set("sec:" + key, text)
-        return key, text, closure
+        self.store.set("sec:" + key, [text, tokens])
+        return key, text, tokens, closure
 
     def _closure(self, spec: Spec, name: str, field: str) -> Closure:
         if name not in self.inventory.templates:
@@ -276,14 +331,15 @@ class Renderer:
         closure = self.library.closure(template_name)
         key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
         cached = self.store.get(key)
-        if isinstance(cached, str):
+        if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
             self.counters.fragments_cached += 1
-            return cached
+            text: str = cached[0]
+            return text
         started = time.perf_counter()
         text = self.limits.render(self.env.get_template(template_name), args)
-        self.counters.timed(template_name, time.perf_counter() - started)
+        self.counters.timed(template_name, time.perf_counter() - started, text)
         self.counters.fragments_rendered += 1
-        self.store.set(key, text)
+        self.store.set(key, [text, self.tokens.count(text)])
         return text
 
     # -- supporting files -----------------------------------------------------------------

@@ -126,6 +126,9 @@ class Counters:
     documents_rendered: int = 0
     documents_cached: int = 0
     template_times: dict[str, list[float]] = field(default_factory=dict)
+    # a short digest of each render's output, in the order of `template_times` (for `stats`:
+    # renders that repeat an output are what a cache could have served)
+    template_outputs: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, other: Counters) -> None:
         for name in (
@@ -141,6 +144,8 @@ class Counters:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name, times in other.template_times.items():
             self.template_times.setdefault(name, []).extend(times)
+        for name, outputs in other.template_outputs.items():
+            self.template_outputs.setdefault(name, []).extend(outputs)
 
     def take(self) -> Counters:
         """Return a copy of the counters and reset them to zero (in place)."""
@@ -150,14 +155,16 @@ class Counters:
             if isinstance(value, int):
                 setattr(self, name, 0)
         self.template_times = {}
+        self.template_outputs = {}
         return copy
 
     def as_dict(self) -> dict[str, int]:
         """The counters by name (the `build --json` layers read them)."""
         return {k: v for k, v in vars(self).items() if isinstance(v, int)}
 
-    def timed(self, name: str, seconds: float) -> None:
+    def timed(self, name: str, seconds: float, output: str = "") -> None:
         self.template_times.setdefault(name, []).append(seconds)
+        self.template_outputs.setdefault(name, []).append(digest_bytes(output.encode("utf-8"))[:16])
 
 
 def inside(path: str, root: str) -> bool:

@@ -105,6 +105,7 @@ class Worker:
         self._reported.update(batch.digests)
         batch.parsed = sum(1 for s in spec_ids if s in self.loader.fresh)
         self.loader.fresh.clear()
+        self.renderer.tokens.save()
         return batch
 
     def forget(self, file_ids: set[str], templates: set[str]) -> None:

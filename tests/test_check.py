@@ -6,19 +6,17 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from helpers import SKILL, build_file_tree, project, run
+from helpers import SKILL, build_file_tree, build_json, project, run
 
 from skillforge.check import CheckOptions, run_check
 from skillforge.check_command import parse_check_args
 from skillforge.check_format import command, escape_data, escape_property
-from skillforge.config import Config, load_config
-from skillforge.errors import Problem
+from skillforge.config import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 SKILL0 = ".claude/skills/skill-0/SKILL.md"
@@ -403,21 +401,30 @@ def test_no_project_is_a_usage_error(tmp_path: Path) -> None:
     assert "skillforge init" in result.err
 
 
-def test_extra_checks_see_every_fresh_document(tmp_path: Path) -> None:
+def test_budget_warnings_of_up_to_date_outputs_come_from_their_last_build(
+    tmp_path: Path,
+) -> None:
     built(tmp_path)
-    spec = tmp_path / "specs/skill-0.yaml"
-    spec.write_text(spec.read_text().replace("Plain notes", "Fresh notes"))
-    seen: dict[str, bytes] = {}
+    (tmp_path / ".skillforge.toml").write_text(
+        '[vars]\norg = "Acme"\n\n[budgets]\nbody_lines = 3\n'
+    )
+    build = build_json(tmp_path)  # warnings only: the outputs are written
+    assert build["ok"]
+    report = run_check(load_config(cwd=tmp_path), CheckOptions())
+    assert report.ok
+    assert report.specs_rendered == 0
+    assert [p.as_dict() for p in report.warnings] == build["warnings"]
+    assert report.warnings
+    assert all("[budgets] body_lines" in p.message for p in report.warnings)
 
-    def too_long(config: Config, documents: Mapping[str, bytes]) -> list[Problem]:
-        seen.update(documents)
-        return [Problem(p, None, "body", "over budget") for p in documents if "agent" in p]
 
-    report = run_check(load_config(cwd=tmp_path), CheckOptions(), [too_long])
-    assert sorted(seen) == sorted([SKILL0, ".claude/skills/skill-1/SKILL.md", AGENT0])
-    assert b"Fresh notes" in seen[SKILL0]
-    assert not report.ok
-    assert [p.file for p in report.errors] == [AGENT0]
+def test_a_budget_error_fails_the_check(tmp_path: Path) -> None:
+    built(tmp_path)
+    strict = '[vars]\norg = "Acme"\n\n[budgets]\nbody_lines = 3\nstrict = true\n'
+    (tmp_path / ".skillforge.toml").write_text(strict)
+    result = run(tmp_path, "check", "--no-diff")
+    assert result.code == 1
+    assert "body lines, over the budget of 3 ([budgets] body_lines)" in result.out + result.err
 
 
 # -- the integrations -----------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""What one output costs in context: token estimates, body lines, its listing entry (DESIGN §7).
+
+Built while a spec renders (render.py) from counts cached with the section texts, kept per
+output between builds (records.py), and judged against the budgets (budgets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Claude Code cuts each entry of its skill listing at this many characters.
+LISTING_ENTRY_CHARS = 1536
+
+
+@dataclass
+class OutputCost:
+    """Token estimates (cl100k_base) and sizes of one generated document."""
+
+    path: str
+    spec: str
+    kind: str
+    name: str
+    metadata_tokens: int  # name + description (+ when_to_use): paid in every session
+    body_tokens: int  # the sections, with their headings: paid when the file loads
+    files_tokens: int  # supporting files (text ones)
+    body_lines: int
+    description_chars: int
+    description_file: str = ""
+    description_line: int | None = None
+    name_tokens: int = 0  # what a listing shows of a skill whose description was dropped
+    entry_chars: int = 0  # the listing entry, uncut
+    listing_tokens: int = 0  # the listing entry as Claude Code shows it (cut if too long)
+    cut_text: str = ""  # the start of what the cut loses
+
+    def to_raw(self) -> list[object]:
+        return [
+            self.spec,
+            self.kind,
+            self.name,
+            self.metadata_tokens,
+            self.body_tokens,
+            self.files_tokens,
+            self.body_lines,
+            self.description_chars,
+            self.description_file,
+            self.description_line,
+            self.name_tokens,
+            self.entry_chars,
+            self.listing_tokens,
+            self.cut_text,
+        ]
+
+    @classmethod
+    def from_raw(cls, path: str, raw: list[object]) -> OutputCost:
+        return cls(path, *raw)  # type: ignore[arg-type]
+
+    def as_json(self) -> dict[str, object]:
+        """The `outputs` entry of `stats --json` (DESIGN §6), plus a few fields."""
+        return {
+            "path": self.path,
+            "spec": self.spec,
+            "kind": self.kind,
+            "metadata_tokens": self.metadata_tokens,
+            "body_tokens": self.body_tokens,
+            "files_tokens": self.files_tokens,
+            "body_lines": self.body_lines,
+            "description_chars": self.description_chars,
+        }
+
+
+def listing_entry(name: str, description: str, when_to_use: str | None) -> str:
+    """The text Claude Code lists for a skill (or agent): name, description, when to use."""
+    entry = f"{name}: {description}"
+    return f"{entry} {when_to_use}" if when_to_use else entry
+
+
+def one_line(value: object) -> str:
+    """A description as the frontmatter emits it: folded onto one line."""
+    text = str(value)
+    return " ".join(text.split()) if "\n" in text else text

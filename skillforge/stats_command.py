@@ -1,0 +1,76 @@
+"""`skillforge stats` as the CLI runs it: pick the output style, print (Rich on a terminal)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO
+
+from skillforge.config import Config
+from skillforge.errors import UsageError
+
+FORMATS = ("text", "json", "prometheus")
+
+
+def stats_command(config: Config, format: str, top: int, stream: IO[str] | None = None) -> int:
+    """Print the stats of `config`'s project in `format`; return the exit code."""
+    from skillforge.stats import gather, render_prometheus, render_text
+
+    if format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{format}'")
+    data = gather(config, top)
+    out = stream or sys.stdout
+    if format == "json":
+        import json
+
+        print(json.dumps(data, indent=None), file=out)
+    elif format == "prometheus":
+        out.write("\n".join(render_prometheus(data)) + "\n")
+    elif stream is None and out.isatty() and os.environ.get("TERM") != "dumb":
+        from skillforge.stats_rich import print_stats
+
+        print_stats(data, top)
+    else:
+        out.write("\n".join(render_text(data, top)) + "\n")
+    return 0
+
+
+def parse_stats_args(args: list[str]) -> tuple[str, int, str | None, bool] | None:
+    """Parse `stats`'s options (format, top, config, verbose) without Typer, whose import
+    would be most of the command's time; None when Typer should handle them."""
+    fmt, top, config, verbose = "text", 10, None, False
+    json = False
+    i = 0
+    while i < len(args):
+        arg, value = args[i], None
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+        if arg == "--json" and value is None:
+            json = True
+        elif arg in ("-v", "--verbose") and value is None:
+            verbose = True
+        elif arg in ("--format", "--top", "--config"):
+            if value is None:
+                i += 1
+                if i >= len(args):
+                    return None
+                value = args[i]
+            if arg == "--format":
+                fmt = value
+            elif arg == "--config":
+                config = value
+            elif value.isdigit() and int(value) >= 1:
+                top = int(value)
+            else:
+                return None
+        else:
+            return None
+        i += 1
+    return ("json" if json else fmt), top, config, verbose
+
+
+def stats_main(fmt: str, top: int, config_file: str | None) -> int:
+    """`skillforge stats` from the fast entry point: find the project, print its stats."""
+    from skillforge.entry import project_config
+
+    return stats_command(project_config(config_file), fmt, top)

