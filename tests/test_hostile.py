@@ -523,17 +523,19 @@ def test_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     import sys
 
     build_file_tree(tmp_path, {".skillforge.toml": CONFIG, BAD: bomb(mapping=True)})
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so the child would report the
+    # peak of the forked test runner (hundreds of MiB late in a full run), not its own
     code = (
-        "import resource, sys\n"
         "from skillforge.entry import main\n"
         "code = main(['build', '-q'])\n"
-        "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "print(code, hwm.split()[1])\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     exit_code, peak_kib = out.stdout.split()
     assert exit_code == "1"
-    # ru_maxrss is in KiB on Linux; expanded, the bomb would need gigabytes
+    # VmHWM is in KiB; expanded, the bomb would need gigabytes
     assert int(peak_kib) < 200 * 1024
     assert not (tmp_path / ".claude").exists()
