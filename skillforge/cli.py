@@ -131,8 +131,11 @@ def check(
     verbose: VerboseOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Render in memory and compare with the disk; write nothing. Exit 1 when any output is
-    stale, missing, orphaned or edited by hand, or a spec or rule fails."""
+    """Render in memory and compare with the disk; write nothing; exit 1 on any difference.
+
+    An output fails when it is stale, missing, orphaned or edited by hand, or when a spec, a
+    rule or an error budget fails.
+    """
     from skillforge.check import CheckOptions
     from skillforge.check_command import check_command
 

@@ -15,6 +15,7 @@ written yet) the signal also aborts it; once it publishes outputs it finishes fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -244,6 +245,7 @@ class Watch:
             assert self.filter is not None
             self.watchers.start(self.filter.targets(), self.filter)
             self._rebuild([])
+            self._warm_tokenizer()
             self._announce()
             while not self.stop.is_set():
                 changed = self._wait()
@@ -365,6 +367,15 @@ class Watch:
             self.filter.update(session)
         if self.stop.is_set():
             raise _Stop()
+
+    def _warm_tokenizer(self) -> None:
+        """Load the token vocabulary now rather than at the first save that brings a new word:
+        no save pays for the load, and the watch holds its steady memory from the start."""
+        from skillforge.tokens import EncodingUnavailable, load_ranks
+
+        if self.session is not None:
+            with contextlib.suppress(EncodingUnavailable):
+                load_ranks(str(self.session.config.cache_dir))
 
     def _drop_warm_state(self) -> None:
         if self.session is not None:

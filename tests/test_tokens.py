@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -64,14 +66,26 @@ def test_known_counts() -> None:
 
 def test_rust_encoder_takes_over_for_large_volumes_with_the_same_counts(tmp_path: Path) -> None:
     counter = TokenCounter(tmp_path)
+    # new pieces in volume: made-up words, each one a piece the table has not seen
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
     texts = [
-        f"Line {i}: the quick brown fox jumps over {i * 7} lazy dogs.\n" * 40 for i in range(200)
+        " ".join("".join(rng.choice(letters) for _ in range(9)) for _ in range(100))
+        for _ in range(80)
     ]
     counts = [counter.count(t) for t in texts]
     assert sum(len(t) for t in texts) > RUST_FROM
     assert "tiktoken" in counter.loaded
     encoder = reference()
     assert counts == [len(encoder.encode_ordinary(t)) for t in texts]  # type: ignore[attr-defined]
+
+
+def test_repeated_text_never_builds_the_rust_encoder(tmp_path: Path) -> None:
+    """What watch does: many counts of texts made of known pieces load no tiktoken."""
+    counter = TokenCounter(tmp_path)
+    for i in range(2_000):
+        counter.count(f"Line {i % 50}: the quick brown fox jumps over the lazy dog.\n" * 20)
+    assert "tiktoken" not in counter.loaded
 
 
 def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
@@ -109,7 +123,6 @@ def test_a_wrong_data_file_is_refused() -> None:
 
 
 def test_the_bundled_file_is_the_documented_one() -> None:
-    import hashlib
 
     with open(data_file(), "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == DATA_SHA256
