@@ -1,3 +1,3 @@
 """skillforge: build Claude Code skills and subagents from YAML specs."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -24,44 +24,26 @@ _FLAGS = {
 
 def parse_check_args(args: list[str]) -> tuple[CheckOptions, str | None] | None:
     """Parse `check`'s options; None when Typer should handle them (help, mistakes)."""
-    options = CheckOptions()
-    config: str | None = None
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        value: str | None = None
-        if arg.startswith("--") and "=" in arg:
-            arg, value = arg.split("=", 1)
-        if arg in _FLAGS and value is None:
-            name, flag = _FLAGS[arg]
-            setattr(options, name, flag)
-        elif arg in ("--config", "--format", "--jobs", "-j"):
-            if value is None:
-                i += 1
-                if i >= len(args):
-                    return None
-                value = args[i]
-            if arg == "--config":
-                config = value
-            elif arg == "--format":
-                if value not in FORMATS:
-                    return None
-                options.format = value
-            elif value.isdigit() and int(value) >= 1:
-                options.jobs = int(value)
-            else:
-                return None
-        elif arg == "--":
-            paths.extend(args[i + 1 :])
-            break
-        elif arg.startswith("-"):
-            return None
-        else:
-            paths.append(arg)
-        i += 1
-    options.paths = paths or None
-    return options, config
+    from skillforge import argv
+
+    parsed = argv.parse(
+        args,
+        _FLAGS,
+        {
+            "--config": ("config", argv.text),
+            "--format": ("format", argv.one_of(*FORMATS)),
+            "--jobs": ("jobs", argv.positive_int),
+            "-j": ("jobs", argv.positive_int),
+        },
+    )
+    if parsed is None:
+        return None
+    values, paths = parsed
+    config = values.pop("config", None)
+    options = CheckOptions(paths=paths or None)
+    for name, value in values.items():
+        setattr(options, name, value)
+    return options, config if isinstance(config, str) else None
 
 
 def check_command(

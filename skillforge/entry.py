@@ -64,18 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
-_FLAGS = {
-    "--force": "force",
-    "--explain": "explain",
-    "--dry-run": "dry_run",
-    "--json": "json",
-    "-q": "quiet",
-    "--quiet": "quiet",
-    "-v": "verbose",
-    "--verbose": "verbose",
-}
-
-
 def _terminate_as_interrupt() -> None:
     """SIGTERM stops `build` like Ctrl-C (exit 130), from its first line on.
 
@@ -90,55 +78,40 @@ def _terminate_as_interrupt() -> None:
         _signal.signal(_signal.SIGTERM, interrupt)
 
 
+_BUILD_FLAGS = {
+    "--force": ("force", True),
+    "--explain": ("explain", True),
+    "--dry-run": ("dry_run", True),
+    "--json": ("json", True),
+    "-q": ("quiet", True),
+    "--quiet": ("quiet", True),
+    "-v": ("verbose", True),
+    "--verbose": ("verbose", True),
+}
+
+
 def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
     """Parse `build`'s options; None when Typer should handle them (help, mistakes)."""
-    options = BuildOptions()
-    config: str | None = None
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        value: str | None = None
-        if arg.startswith("--") and "=" in arg:
-            arg, value = arg.split("=", 1)
-        if arg in _FLAGS and value is None:
-            setattr(options, _FLAGS[arg], True)
-        elif arg in ("--config", "--jobs", "-j", "--lock-timeout"):
-            if value is None:
-                i += 1
-                if i >= len(args):
-                    return None
-                value = args[i]
-            if arg == "--config":
-                config = value
-            elif arg == "--lock-timeout":
-                seconds = lock_seconds(value)
-                if seconds is None:
-                    return None
-                options.lock_timeout = seconds
-            elif value.isdigit() and int(value) >= 1:
-                options.jobs = int(value)
-            else:
-                return None
-        elif arg == "--":
-            paths.extend(args[i + 1 :])
-            break
-        elif arg.startswith("-"):
-            return None
-        else:
-            paths.append(arg)
-        i += 1
-    options.paths = paths or None
-    return options, config
+    from skillforge import argv
 
-
-def lock_seconds(text: str) -> float | None:
-    """Parse a --lock-timeout value: seconds, 0 or more; None when it is not one."""
-    try:
-        seconds = float(text)
-    except ValueError:
+    parsed = argv.parse(
+        args,
+        _BUILD_FLAGS,
+        {
+            "--config": ("config", argv.text),
+            "--jobs": ("jobs", argv.positive_int),
+            "-j": ("jobs", argv.positive_int),
+            "--lock-timeout": ("lock_timeout", argv.seconds),
+        },
+    )
+    if parsed is None:
         return None
-    return seconds if 0 <= seconds < float("inf") else None
+    values, paths = parsed
+    config = values.pop("config", None)
+    options = BuildOptions(paths=paths or None)
+    for name, value in values.items():
+        setattr(options, name, value)
+    return options, config if isinstance(config, str) else None
 
 
 def guard(action: Callable[[], int], verbose: bool) -> int:
@@ -153,6 +126,9 @@ def guard(action: Callable[[], int], verbose: bool) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # the boundary: never a bare traceback unless -v
+        if _interrupted(exc):
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if verbose:
             import traceback
 
@@ -163,6 +139,19 @@ def guard(action: Callable[[], int], verbose: bool) -> int:
                 file=sys.stderr,
             )
         return EXIT_FAILED
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C that Python wrapped in another error on its way out (Python 3.11 turns one
+    raised while a class is being created into "RuntimeError: Error calling __set_name__")."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def project_config(

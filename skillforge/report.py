@@ -172,11 +172,8 @@ class PlainReporter:
             print(report.summary(), file=self.stream)
 
 
-class JsonReporter:
-    """Prints nothing until the end, then the report as one JSON object on stdout."""
-
-    def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream or sys.stdout
+class SilentReporter:
+    """A reporter that shows nothing as the build goes; subclasses speak where they need to."""
 
     def start(self, dirty: int) -> None:
         pass
@@ -192,6 +189,16 @@ class JsonReporter:
 
     def problem(self, problem: Problem) -> None:
         pass
+
+    def finish(self, report: BuildReport) -> None:
+        pass
+
+
+class JsonReporter(SilentReporter):
+    """Prints nothing until the end, then the report as one JSON object on stdout."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
 
     def finish(self, report: BuildReport) -> None:
         print(encode_json(report.to_json()), file=self.stream)

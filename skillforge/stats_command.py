@@ -38,35 +38,30 @@ def stats_command(config: Config, format: str, top: int, stream: IO[str] | None 
 def parse_stats_args(args: list[str]) -> tuple[str, int, str | None, bool] | None:
     """Parse `stats`'s options (format, top, config, verbose) without Typer, whose import
     would be most of the command's time; None when Typer should handle them."""
-    fmt, top, config, verbose = "text", 10, None, False
-    json = False
-    i = 0
-    while i < len(args):
-        arg, value = args[i], None
-        if arg.startswith("--") and "=" in arg:
-            arg, value = arg.split("=", 1)
-        if arg == "--json" and value is None:
-            json = True
-        elif arg in ("-v", "--verbose") and value is None:
-            verbose = True
-        elif arg in ("--format", "--top", "--config"):
-            if value is None:
-                i += 1
-                if i >= len(args):
-                    return None
-                value = args[i]
-            if arg == "--format":
-                fmt = value
-            elif arg == "--config":
-                config = value
-            elif value.isdigit() and int(value) >= 1:
-                top = int(value)
-            else:
-                return None
-        else:
-            return None
-        i += 1
-    return ("json" if json else fmt), top, config, verbose
+    from skillforge import argv
+
+    parsed = argv.parse(
+        args,
+        {"--json": ("json", True), "-v": ("verbose", True), "--verbose": ("verbose", True)},
+        {
+            "--format": ("format", argv.text),
+            "--top": ("top", argv.positive_int),
+            "--config": ("config", argv.text),
+        },
+        paths=False,
+    )
+    if parsed is None:
+        return None
+    values = parsed[0]
+    fmt = "json" if values.get("json") else str(values.get("format", "text"))
+    top = values.get("top", 10)
+    config = values.get("config")
+    return (
+        fmt,
+        top if isinstance(top, int) else 10,
+        config if isinstance(config, str) else None,
+        bool(values.get("verbose")),
+    )
 
 
 def stats_main(fmt: str, top: int, config_file: str | None) -> int:

@@ -13,7 +13,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport, encode_json
+from skillforge.report import BuildReport, SilentReporter, encode_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,24 +43,12 @@ def outcome(report: BuildReport) -> str:
     return "; ".join(parts) or "up to date"
 
 
-class _Rebuild:
+class _Rebuild(SilentReporter):
     """The build reporter of one rebuild: problems at once, one line at the end."""
 
     def __init__(self, owner: WatchReporter, changed: list[str]) -> None:
         self.owner = owner
         self.changed = changed
-
-    def start(self, dirty: int) -> None:
-        pass
-
-    def advance(self, spec: str) -> None:
-        pass
-
-    def written(self, path: str, reasons: list[str]) -> None:
-        pass
-
-    def removed(self, path: str) -> None:
-        pass
 
     def problem(self, problem: Problem) -> None:
         self.owner.problem(problem)

@@ -167,3 +167,15 @@ def test_interrupt_and_internal_errors_map_to_exit_codes(
     result = run(tmp_path, "build", "-v")
     assert result.code == 1
     assert "Traceback" in result.err
+
+    def wrapped(*args: object, **kwargs: object) -> None:
+        # what Python 3.11 makes of a Ctrl-C landing while a class is being created
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    monkeypatch.setattr(skillforge.build, "run_build", wrapped)
+    result = run(tmp_path, "build")
+    assert result.code == 130
+    assert result.err.strip() == "interrupted"

@@ -1,0 +1,76 @@
+"""The hand parser of the commands that must start fast: `build`, `check` and `stats`.
+
+Typer (with Click and Rich) costs more to import than a no-op build or a clean check takes in
+all, so these commands parse their options here, with the standard library only. The parser
+knows only the well-formed spellings; anything else (`--help`, an unknown option, a bad
+value) returns None and the caller hands the command line to the Typer app, which prints the
+help or the usage error. tests/test_fastpath.py checks both give the same options.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    # A flag sets an attribute to a fixed value; an option converts its value, None = invalid.
+    Flags = Mapping[str, tuple[str, object]]
+    Options = Mapping[str, tuple[str, Callable[[str], object]]]
+
+
+def parse(
+    args: list[str], flags: Flags, options: Options, *, paths: bool = True
+) -> tuple[dict[str, object], list[str]] | None:
+    """Return the values set (by attribute name) and the positional PATHS, or None."""
+    values: dict[str, object] = {}
+    found: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        value: str | None = None
+        if arg.startswith("--") and "=" in arg:
+            arg, value = arg.split("=", 1)
+        if arg in flags and value is None:
+            name, setting = flags[arg]
+            values[name] = setting
+        elif arg in options:
+            if value is None:
+                i += 1
+                if i >= len(args):
+                    return None
+                value = args[i]
+            name, convert = options[arg]
+            converted = convert(value)
+            if converted is None:
+                return None
+            values[name] = converted
+        elif arg == "--" and paths:
+            found.extend(args[i + 1 :])
+            break
+        elif arg.startswith("-") or not paths:
+            return None
+        else:
+            found.append(arg)
+        i += 1
+    return values, found
+
+
+def text(value: str) -> str:
+    return value
+
+
+def positive_int(value: str) -> int | None:
+    return int(value) if value.isdigit() and int(value) >= 1 else None
+
+
+def seconds(value: str) -> float | None:
+    """Seconds, 0 or more (`--lock-timeout`)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 <= number < float("inf") else None
+
+
+def one_of(*choices: str) -> Callable[[str], str | None]:
+    return lambda value: value if value in choices else None
