@@ -9,7 +9,6 @@ errors exit 2 with the message on stderr (DESIGN §6).
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -620,11 +619,8 @@ def test_rule_is_enforced(tmp_path: Path, case: Case) -> None:
 
 def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
     bad = Case({BAD: bomb()}, BAD, None, None, "YAML aliases expanding exponentially")
-    started = time.perf_counter()
+    # the node budget stops it (the message says so); expanded, it would not finish at all
     result = build_project(tmp_path, bad)
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < 2.0
     assert result.code == 1
     report = json.loads(result.out)
     [error] = [e for e in report["errors"] if bad.message in e["message"]]
