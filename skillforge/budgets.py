@@ -185,8 +185,9 @@ def listing_verdict(budgets: dict[str, Any], listing: Listing, where: str) -> li
 def listing_problems(
     config: Config, before: dict[str, OutputCost], after: dict[str, OutputCost]
 ) -> list[Problem]:
-    """Listing problems after a build, reported when the listing changed (or is new)."""
-    if before and _entries(before) == _entries(after):
+    """Listing problems after a build, reported when the listing changed (or is new), and
+    always under `strict`: an error must fail every build until it is fixed."""
+    if before and _entries(before) == _entries(after) and not config.budgets.get("strict"):
         return []
     listing = simulate_listing(config.budgets, after.values())
     return listing_verdict(config.budgets, listing, _config_name(config))

@@ -18,7 +18,7 @@ from skillforge.locate import DEFAULT_CACHE, find_config_file
 from skillforge.manifest import read_manifest
 from skillforge.options import BuildOptions
 from skillforge.plan import make_plan
-from skillforge.records import note_noop
+from skillforge.records import listing_failed, note_noop
 from skillforge.report import BuildReport, PlainReporter, encode_json
 
 TYPE_CHECKING = False
@@ -99,7 +99,7 @@ def try_noop(
     scan_ns = time.time_ns()
     inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
     plan = make_plan(inventory, manifest, config_changed=False)
-    if not plan.is_noop:
+    if not plan.is_noop or listing_failed(os.path.join(root, cache_dir)):
         return Scanned(root, inventory, manifest, plan, scan_ns)
     report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
     report.counters["documents_cached"] = len(plan.unchanged)

@@ -36,6 +36,9 @@ STATS_FOLDER = "stats"
 RECORDS_NAME = "records.bin"
 OUTPUTS_NAME = "outputs.bin"
 NOOPS_NAME = "noops.log"
+# Present while the skill listing fails a strict budget: the no-op path then hands over to a
+# full build, which judges the listing again (and fails again until it is fixed).
+LISTING_FAILED_NAME = "listing.failed"
 FORMAT = 1
 KEEP = 50
 # No-op lines kept before a full build folds them (about 40 bytes each): a project that only
@@ -54,6 +57,11 @@ WARNINGS_KEPT = 20
 
 def stats_folder(cache_dir: str) -> str:
     return os.path.join(cache_dir, STATS_FOLDER)
+
+
+def listing_failed(cache_dir: str) -> bool:
+    """Did the last build fail on the skill listing (a strict budget)? One stat."""
+    return os.path.exists(os.path.join(cache_dir, STATS_FOLDER, LISTING_FAILED_NAME))
 
 
 def note_noop(cache_dir: str, specs: int, documents: int, duration_ms: float) -> None:
@@ -298,11 +306,21 @@ def record_build(
     cache_dir = str(config.cache_dir)
     old = read_costs(cache_dir)
     table = next_costs(old, rendered, state)
+    failing = False
     for problem in listing_problems(config, old, table):
+        failing = failing or problem.severity == "error"
         emit(problem)
     if not save:
         return
     folder = stats_folder(cache_dir)
+    marker = os.path.join(folder, LISTING_FAILED_NAME)
+    if failing:
+        os.makedirs(folder, exist_ok=True)
+        with open(marker, "wb"):
+            pass
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(marker)
     noops = os.path.join(folder, NOOPS_NAME)
     folding = f"{noops}.{os.getpid()}.fold"
     try:

@@ -108,6 +108,15 @@ def test_strict_listing_overflow_fails_the_build(tmp_path: Path) -> None:
     result = run(tmp_path, "build")
     assert result.code == 1
     assert "error: .skillforge.toml: budgets.listing_fraction:" in result.err
+    # nothing changed, but the listing still fails: the next build is not a passing no-op
+    again = run(tmp_path, "build")
+    assert again.code == 1
+    assert "budgets.listing_fraction" in again.err
+    # fixed in the config: the build passes, and the one after it is a no-op again
+    configure(tmp_path, "context_tokens = 1000000\nstrict = true")
+    assert run(tmp_path, "build").code == 0
+    assert build_json(tmp_path)["specs"]["parsed"] == 0
+    assert run(tmp_path, "build").code == 0
 
 
 def test_listing_simulator_keeps_names_and_drops_descriptions_in_order() -> None:
