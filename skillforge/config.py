@@ -42,7 +42,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "listing_fraction": (int, float),
         "strict": (bool,),
     },
-    "cache": {"size_limit": (int,)},
+    "cache": {"size_limit": (int,), "records": (int,)},
     "build": {
         "jobs": (int,),
         "max_spec_bytes": (int,),
@@ -66,6 +66,7 @@ class Config:
     vars: dict[str, Any] = field(default_factory=dict)
     budgets: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
     cache_size_limit: int = 2**30
+    records_kept: int = 50
     jobs: int | None = None
     max_spec_bytes: int = 2**20
     render_timeout: float = 10.0
@@ -175,6 +176,9 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     jobs = build.get("jobs")
     if jobs is not None and jobs < 1:
         raise ConfigError(f"{name}: '{prefix}build.jobs' must be at least 1")
+    records = data.get("cache", {}).get("records", 50)
+    if records < 1:
+        raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
     for key in ("render_timeout", "max_render_size", "max_spec_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
@@ -189,6 +193,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         vars=data.get("vars", {}),
         budgets=budgets,
         cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),
+        records_kept=records,
         jobs=jobs,
         max_spec_bytes=build.get("max_spec_bytes", 2**20),
         render_timeout=float(build.get("render_timeout", 10.0)),

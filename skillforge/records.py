@@ -2,8 +2,8 @@
 
 Under `<cache folder>/stats/`:
 
-- `records.bin` — the last `KEEP` build records, all-time totals and all-time render times per
-  template (marshal, written atomically after each full build);
+- `records.bin` — the last `[cache] records` build records (default `KEEP`), all-time totals
+  and all-time render times per template (marshal, written atomically after each full build);
 - `outputs.bin` — the cost of every generated document (token estimates, body lines, listing
   entry), updated with the specs each build renders;
 - `noops.log` — one short line per no-op build. The fast path appends it with one `write`
@@ -162,14 +162,15 @@ def template_table(counters: Counters) -> dict[str, list[Any]]:
 class History:
     """The kept records, all-time totals and all-time template times of a project."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = KEEP) -> None:
+        self.keep = keep
         self.records: list[dict[str, Any]] = []
         self.totals: dict[str, Any] = empty_totals()
         self.templates: dict[str, list[Any]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
         self.records.append(record)
-        del self.records[:-KEEP]
+        del self.records[: -self.keep]
         totals = self.totals
         totals["noops" if record["kind"] == "noop" else "builds"] += 1
         totals["since"] = totals["since"] or record["time"]
@@ -197,12 +198,12 @@ class History:
         }
 
     @classmethod
-    def load(cls, cache_dir: str, *, fold: bool = True) -> History:
+    def load(cls, cache_dir: str, *, keep: int = KEEP, fold: bool = True) -> History:
         """Read the records (a missing or damaged file is an empty history) and the no-ops."""
-        history = cls()
+        history = cls(keep)
         raw = _read(os.path.join(stats_folder(cache_dir), RECORDS_NAME))
         if isinstance(raw, dict) and raw.get("format") == FORMAT:
-            history.records = raw["records"]
+            history.records = raw["records"][-keep:]
             history.totals = raw["totals"]
             history.templates = raw["templates"]
         if fold:
@@ -327,7 +328,7 @@ def record_build(
         os.replace(noops, folding)  # no-op builds from now on start a new log
     except OSError:
         folding = ""
-    history = History.load(cache_dir, fold=False)
+    history = History.load(cache_dir, keep=config.records_kept, fold=False)
     for record in read_noops(folding) if folding else []:
         history.add(record)
     history.add(build_record(report, counters))

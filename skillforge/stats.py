@@ -46,7 +46,7 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
 def gather(config: Config, top: int = 10) -> dict[str, Any]:
     """Everything `stats` shows, as the JSON object of `stats --json`."""
     cache_dir = str(config.cache_dir)
-    history = History.load(cache_dir)
+    history = History.load(cache_dir, keep=config.records_kept)
     totals = history.totals
     all_time: dict[str, Any] = {
         "builds": totals["builds"],

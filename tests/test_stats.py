@@ -190,6 +190,24 @@ def test_only_the_last_records_are_kept_but_totals_count_all(tmp_path: Path) -> 
     assert again.totals["layers"]["documents"] == [2 * (KEEP + 10), 0]
 
 
+def test_cache_records_sets_how_many_builds_are_kept(tmp_path: Path) -> None:
+    project(tmp_path)
+    config = tmp_path / ".skillforge.toml"
+    config.write_text(config.read_text() + "\n[cache]\nrecords = 2\n")
+    for marker in ("one", "two", "three"):
+        spec = tmp_path / "specs/skill-0.yaml"
+        text = spec.read_text()
+        spec.write_text(text.replace("Plain notes", f"Plain notes {marker}", 1))
+        assert run(tmp_path, "build", "-q").code == 0
+    history = History.load(str(tmp_path / ".skillforge"), keep=2)
+    assert len(history.records) == 2
+    assert history.totals["builds"] == 3
+    config.write_text(config.read_text().replace("records = 2", "records = 0"))
+    result = run(tmp_path, "build")
+    assert result.code == 2
+    assert "'cache.records' must be at least 1" in result.err
+
+
 def test_a_damaged_record_file_is_an_empty_history(tmp_path: Path) -> None:
     project(tmp_path)
     build_json(tmp_path)
