@@ -215,7 +215,7 @@ def run_build(
             state = manifest
             if warm is not None:
                 warm.recorded(manifest)
-    from skillforge.records import record_build
+    from skillforge.history import record_build
 
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
     report.duration_ms = (time.perf_counter() - started) * 1000

@@ -208,7 +208,7 @@ def _budgets(
     skill listing needs every skill.
     """
     from skillforge.budgets import evaluate, output_problems
-    from skillforge.records import read_costs
+    from skillforge.history import read_costs
 
     recorded = read_costs(str(config.cache_dir))
     every = [costs.get(path) or recorded.get(path) for path in sorted(produced)]

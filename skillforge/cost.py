@@ -1,7 +1,7 @@
 """What one output costs in context: token estimates, body lines, its listing entry (DESIGN §7).
 
 Built while a spec renders (render.py) from counts cached with the section texts, kept per
-output between builds (records.py), and judged against the budgets (budgets.py).
+output between builds (history.py), and judged against the budgets (budgets.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Finds the config, reads the manifest, stats the inputs and outputs and, when not
 reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
 diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
 changed config, a dirty spec) returns None and the full build takes over. Its one write is a
-line appended to the no-op log of `stats` (records.py).
+line appended to the no-op log of `stats` (history.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import time
 
 from skillforge.discover import scan
 from skillforge.fingerprint import digest_bytes
+from skillforge.history import listing_failed, note_noop
 from skillforge.locate import DEFAULT_CACHE, find_config_file
 from skillforge.manifest import read_manifest
 from skillforge.options import BuildOptions
 from skillforge.plan import make_plan
-from skillforge.records import listing_failed, note_noop
 from skillforge.report import BuildReport, PlainReporter, encode_json
 
 TYPE_CHECKING = False

@@ -14,8 +14,8 @@ from typing import Any
 
 from skillforge.budgets import output_problems, simulate_listing
 from skillforge.config import Config
+from skillforge.history import LAYERS, History, read_costs
 from skillforge.manifest import read_manifest
-from skillforge.records import LAYERS, History, read_costs
 
 ESTIMATE = "token counts are estimates: cl100k_base, not Claude's tokenizer"
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from skillforge.records import LAYERS
+from skillforge.history import LAYERS
 from skillforge.stats import ESTIMATE, budget_lines, largest_outputs
 
 

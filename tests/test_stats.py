@@ -8,7 +8,7 @@ from typing import Any
 
 from helpers import build_json, project, run
 
-from skillforge.records import KEEP, LAYERS, History, noop_record
+from skillforge.history import KEEP, LAYERS, History, noop_record
 
 LAYER_COUNTERS = {
     "templates": ("compiled", "cached"),
