@@ -64,6 +64,7 @@ class CheckOptions:
     paths: list[str] | None = None
     quiet: bool = False
     verbose: bool = False
+    lock_timeout: float = 60.0
 
 
 @dataclass

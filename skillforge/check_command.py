@@ -6,11 +6,14 @@ costs no more than the stats and hashes it needs; `--help` and mistakes go to th
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
 from typing import IO
 
 from skillforge.check import FORMATS, CheckOptions, run_check
 from skillforge.entry import EXIT_FAILED, EXIT_OK, project_config, relative_paths
+from skillforge.lock import reading_lock
 
 _FLAGS = {
     "--diff": ("diff", True),
@@ -34,6 +37,7 @@ def parse_check_args(args: list[str]) -> tuple[CheckOptions, str | None] | None:
             "--format": ("format", argv.one_of(*FORMATS)),
             "--jobs": ("jobs", argv.positive_int),
             "-j": ("jobs", argv.positive_int),
+            "--lock-timeout": ("lock_timeout", argv.seconds),
         },
     )
     if parsed is None:
@@ -58,6 +62,18 @@ def check_command(
     started = time.perf_counter() if started is None else started
     config = project_config(config_file)
     options.paths = relative_paths(config, options.paths)
-    report = run_check(config, options, started)
+    # shared: a build, clean or watch rebuild publishing now is waited for (and waits for us)
+    with reading_lock(config.cache_dir, options.lock_timeout, waiting=_waiting(options)):
+        report = run_check(config, options, started)
     print_report(report, options, config, stream)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _waiting(options: CheckOptions) -> Callable[[str], None] | None:
+    if options.quiet:
+        return None
+
+    def say(holder: str) -> None:
+        print(f"waiting for {holder} to finish (up to {options.lock_timeout:g}s)", file=sys.stderr)
+
+    return say

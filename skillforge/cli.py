@@ -128,6 +128,7 @@ def check(
         typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+    lock_timeout: LockTimeoutOption = 60.0,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -146,6 +147,7 @@ def check(
         paths=list(paths) if paths else None,
         quiet=quiet,
         verbose=verbose,
+        lock_timeout=lock_timeout,
     )
     config_file = None if config is None else str(config)
     raise typer.Exit(guard(lambda: check_command(options, config_file), verbose))

@@ -7,9 +7,11 @@ naming the holder's pid and command, which the holder records in the lock file.
 
 `flock` locks belong to the open file: the kernel drops them when the holder exits or dies, so a
 crashed build never leaves a stale lock behind. The file itself stays (it is only a handle).
-Readers that write nothing (the no-op fast path, `build --dry-run`, `check`) take no lock: the
-manifest is replaced atomically (`os.replace` of a complete temp file), so they read either the
-old manifest or the new one, never half of one.
+The no-op fast path and `build --dry-run` take no lock: the manifest is replaced atomically
+(`os.replace` of a complete temp file), so they read either the old manifest or the new one,
+never half of one. `check` compares many files with the manifest, so it takes the lock shared
+(`reading_lock`): it waits while a writer publishes, and a writer waits for it; it creates
+nothing (no lock file means no writer has run).
 """
 
 from __future__ import annotations
@@ -82,25 +84,14 @@ def project_lock(
 
     ensure_cache_dir(cache_dir, warn or (lambda _: None))
     path = lock_path(cache_dir)
-    deadline = time.monotonic() + max(timeout, 0.0)
-    told = False
+    busy = _Busy(cache_dir, timeout, waiting)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            who = holder(cache_dir) or "another skillforge process"
-            if time.monotonic() >= deadline:
-                raise ProjectBusy(
-                    f"{os.path.basename(os.fspath(cache_dir))}/{LOCK_NAME}: the project is "
-                    f"locked by {who}; waited {timeout:g}s. Wait for it to finish (or stop "
-                    "it), then rerun; --lock-timeout sets how long to wait"
-                ) from None
-            if not told and waiting is not None:
-                waiting(who)
-            told = True
-            time.sleep(_POLL)
+            busy.wait()
             continue
         except BaseException:
             os.close(fd)
@@ -122,3 +113,59 @@ def project_lock(
         yield
     finally:
         os.close(fd)  # releases the lock; the next holder rewrites the file
+
+
+@contextmanager
+def reading_lock(
+    cache_dir: str | os.PathLike[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    waiting: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the project lock shared, for a command that only reads (`check`); write nothing."""
+    import fcntl
+
+    busy = _Busy(cache_dir, timeout, waiting)
+    try:
+        fd = os.open(lock_path(cache_dir), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no lock file: no writer has run on this project yet
+        yield
+        return
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                busy.wait()
+        yield
+    finally:
+        os.close(fd)
+
+
+class _Busy:
+    """Waiting for the holder of the lock: say so once, give up after the timeout."""
+
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike[str],
+        timeout: float,
+        waiting: Callable[[str], None] | None,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.timeout = timeout
+        self.deadline = time.monotonic() + max(timeout, 0.0)
+        self.waiting = waiting
+
+    def wait(self) -> None:
+        who = holder(self.cache_dir) or "another skillforge process"
+        if time.monotonic() >= self.deadline:
+            raise ProjectBusy(
+                f"{os.path.basename(os.fspath(self.cache_dir))}/{LOCK_NAME}: the project is "
+                f"locked by {who}; waited {self.timeout:g}s. Wait for it to finish (or stop "
+                "it), then rerun; --lock-timeout sets how long to wait"
+            ) from None
+        if self.waiting is not None:
+            self.waiting(who)
+            self.waiting = None  # once
+        time.sleep(_POLL)

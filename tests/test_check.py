@@ -381,6 +381,24 @@ def test_parse_check_args() -> None:
     assert config is None
     assert parse_check_args(["--format", "xml"]) is None
     assert parse_check_args(["--help"]) is None
+    timed = parse_check_args(["--lock-timeout", "0.5"])
+    assert timed is not None and timed[0].lock_timeout == 0.5
+    assert parse_check_args(["--lock-timeout", "-1"]) is None
+
+
+def test_check_waits_for_a_writer_and_creates_no_lock(tmp_path: Path) -> None:
+    from skillforge.lock import project_lock
+
+    # no build has run: there is no lock file, and check does not create one
+    project(tmp_path)
+    assert run(tmp_path, "check", "-q").code == 1  # every output missing
+    assert not (tmp_path / ".skillforge").exists()
+    built(tmp_path)
+    with project_lock(tmp_path / ".skillforge", 0, "skillforge build"):
+        busy = run(tmp_path, "check", "--lock-timeout", "0")
+        assert busy.code == 1
+        assert f"locked by pid {os.getpid()} (skillforge build)" in busy.err
+    assert run(tmp_path, "check", "--lock-timeout", "0").code == 0
 
 
 def test_usage_errors_and_help(tmp_path: Path) -> None:
