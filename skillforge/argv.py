@@ -12,6 +12,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from typing import Any
 
     # A flag sets an attribute to a fixed value; an option converts its value, None = invalid.
     Flags = Mapping[str, tuple[str, object]]
@@ -74,3 +75,33 @@ def seconds(value: str) -> float | None:
 
 def one_of(*choices: str) -> Callable[[str], str | None]:
     return lambda value: value if value in choices else None
+
+
+# What `build` and `check` (and `watch`, through Typer) share.
+OUTPUT_FLAGS = {
+    "-q": ("quiet", True),
+    "--quiet": ("quiet", True),
+    "-v": ("verbose", True),
+    "--verbose": ("verbose", True),
+}
+PROJECT_OPTIONS = {
+    "--config": ("config", text),
+    "--jobs": ("jobs", positive_int),
+    "-j": ("jobs", positive_int),
+    "--lock-timeout": ("lock_timeout", seconds),
+}
+
+
+def parse_into(
+    args: list[str], target: Any, flags: Flags, options: Options
+) -> tuple[Any, str | None] | None:
+    """Parse onto `target` (its attributes, and `paths`); return it and `--config`, or None."""
+    parsed = parse(args, {**OUTPUT_FLAGS, **flags}, {**PROJECT_OPTIONS, **options})
+    if parsed is None:
+        return None
+    values, paths = parsed
+    config = values.pop("config", None)
+    for name, value in values.items():
+        setattr(target, name, value)
+    target.paths = paths or None
+    return target, config if isinstance(config, str) else None

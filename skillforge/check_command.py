@@ -15,39 +15,15 @@ from skillforge.check import FORMATS, CheckOptions, run_check
 from skillforge.entry import EXIT_FAILED, EXIT_OK, project_config, relative_paths
 from skillforge.lock import reading_lock
 
-_FLAGS = {
-    "--diff": ("diff", True),
-    "--no-diff": ("diff", False),
-    "-q": ("quiet", True),
-    "--quiet": ("quiet", True),
-    "-v": ("verbose", True),
-    "--verbose": ("verbose", True),
-}
+_FLAGS = {"--diff": ("diff", True), "--no-diff": ("diff", False)}
 
 
 def parse_check_args(args: list[str]) -> tuple[CheckOptions, str | None] | None:
     """Parse `check`'s options; None when Typer should handle them (help, mistakes)."""
     from skillforge import argv
 
-    parsed = argv.parse(
-        args,
-        _FLAGS,
-        {
-            "--config": ("config", argv.text),
-            "--format": ("format", argv.one_of(*FORMATS)),
-            "--jobs": ("jobs", argv.positive_int),
-            "-j": ("jobs", argv.positive_int),
-            "--lock-timeout": ("lock_timeout", argv.seconds),
-        },
-    )
-    if parsed is None:
-        return None
-    values, paths = parsed
-    config = values.pop("config", None)
-    options = CheckOptions(paths=paths or None)
-    for name, value in values.items():
-        setattr(options, name, value)
-    return options, config if isinstance(config, str) else None
+    formats = {"--format": ("format", argv.one_of(*FORMATS))}
+    return argv.parse_into(args, CheckOptions(), _FLAGS, formats)
 
 
 def check_command(

@@ -83,35 +83,14 @@ _BUILD_FLAGS = {
     "--explain": ("explain", True),
     "--dry-run": ("dry_run", True),
     "--json": ("json", True),
-    "-q": ("quiet", True),
-    "--quiet": ("quiet", True),
-    "-v": ("verbose", True),
-    "--verbose": ("verbose", True),
 }
 
 
 def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
     """Parse `build`'s options; None when Typer should handle them (help, mistakes)."""
-    from skillforge import argv
+    from skillforge.argv import parse_into
 
-    parsed = argv.parse(
-        args,
-        _BUILD_FLAGS,
-        {
-            "--config": ("config", argv.text),
-            "--jobs": ("jobs", argv.positive_int),
-            "-j": ("jobs", argv.positive_int),
-            "--lock-timeout": ("lock_timeout", argv.seconds),
-        },
-    )
-    if parsed is None:
-        return None
-    values, paths = parsed
-    config = values.pop("config", None)
-    options = BuildOptions(paths=paths or None)
-    for name, value in values.items():
-        setattr(options, name, value)
-    return options, config if isinstance(config, str) else None
+    return parse_into(args, BuildOptions(), _BUILD_FLAGS, {})
 
 
 def guard(action: Callable[[], int], verbose: bool) -> int:
