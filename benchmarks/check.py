@@ -23,7 +23,6 @@ import json
 import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -142,23 +141,14 @@ def bench(args: argparse.Namespace, root: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark skillforge check on a generated corpus.")
-    ap.add_argument("--specs", type=int, default=1000, help="spec files in the corpus")
-    ap.add_argument("--agents-large", type=int, default=3, help="6,000-line agents among them")
+    corpus.add_arguments(ap, "check")
     ap.add_argument("--repeat", type=int, default=15, help="measured runs per scenario")
     ap.add_argument("--fresh-repeat", type=int, default=3, help="measured fresh-clone runs")
     ap.add_argument("--warmup", type=int, default=2, help="unmeasured runs before a scenario")
-    ap.add_argument("--keep", type=Path, help="write the corpus here and keep it")
-    ap.add_argument("--json-out", type=Path, default=Path(".bench/check.json"))
-    ap.add_argument("--skillforge", help="the skillforge executable (default: sys.prefix/bin)")
     args = ap.parse_args(argv)
     if args.repeat < 1 or args.fresh_repeat < 1 or args.warmup < 0:
         ap.error("--repeat and --fresh-repeat must be >= 1, --warmup >= 0")
-    root: Path = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sf-check-"))
-    try:
-        return bench(args, root)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+    return corpus.in_folder(args.keep, "sf-check-", lambda root: bench(args, root))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ import random
 import re
 import shutil
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -709,6 +711,28 @@ def edit_large_agent(root: Path, index: int = 1, alternate: bool = False) -> Pat
     path = root / "specs" / "agents" / f"large-agent-{index}.yaml"
     bump_marker(path, alternate)
     return path
+
+
+def add_arguments(ap: argparse.ArgumentParser, name: str) -> None:
+    """The options every benchmark script takes: the corpus, where to keep it, the tool, and
+    where the JSON results go (`.bench/<name>.json`)."""
+    ap.add_argument("--specs", type=int, default=1000, help="spec files in the corpus")
+    ap.add_argument("--agents-large", type=int, default=3, help="6,000-line agents among them")
+    ap.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    ap.add_argument("--json-out", type=Path, default=Path(f".bench/{name}.json"))
+    ap.add_argument("--skillforge", help="the skillforge executable (default: sys.prefix/bin)")
+
+
+def in_folder(keep: Path | None, prefix: str, bench: Callable[[Path], int]) -> int:
+    """Run `bench` in `keep` (created, then kept) or in a temporary folder (then removed)."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        return bench(keep.resolve())
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return bench(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

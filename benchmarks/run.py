@@ -457,13 +457,9 @@ def skillforge_version() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark skillforge build on a generated corpus.")
-    ap.add_argument("--specs", type=int, default=1000, help="spec files in the corpus")
-    ap.add_argument("--agents-large", type=int, default=3, help="6,000-line agents among them")
+    corpus.add_arguments(ap, "results")
     ap.add_argument("--repeat", type=int, default=7, help="measured runs per scenario")
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured runs before each scenario")
-    ap.add_argument("--keep", type=Path, help="write the corpus here and keep it")
-    ap.add_argument("--json-out", type=Path, default=Path(".bench/results.json"))
-    ap.add_argument("--skillforge", help="the skillforge executable (default: sys.prefix/bin)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain-script baseline")
     ap.add_argument(
         "--alternate",
@@ -474,12 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1 or args.warmup < 0:
         ap.error("--repeat must be >= 1 and --warmup >= 0")
 
-    root: Path = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sf-bench-"))
-    try:
-        return bench(args, root)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+    return corpus.in_folder(args.keep, "sf-bench-", lambda root: bench(args, root))
 
 
 def bench(args: argparse.Namespace, root: Path) -> int:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,23 +46,15 @@ class Case:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--specs", type=int, default=1000)
-    parser.add_argument("--agents-large", type=int, default=3)
+    corpus.add_arguments(parser, "stats")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="write the corpus here and leave it")
-    parser.add_argument("--json-out", type=Path, default=Path(".bench/stats.json"))
-    parser.add_argument("--skillforge", help="the executable (default: next to this Python)")
     args = parser.parse_args(argv)
     skillforge = find_skillforge(args.skillforge)
     if skillforge is None:
         print("skillforge executable not found; run with the project's virtualenv", file=sys.stderr)
         return 1
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        return bench(args, args.keep, skillforge)
-    with tempfile.TemporaryDirectory(prefix="sf-stats-") as tmp:
-        return bench(args, Path(tmp), skillforge)
+    return corpus.in_folder(args.keep, "sf-stats-", lambda root: bench(args, root, skillforge))
 
 
 def bench(args: argparse.Namespace, root: Path, skillforge: Path) -> int:

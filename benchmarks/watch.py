@@ -21,11 +21,9 @@ import argparse
 import json
 import os
 import queue
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -236,24 +234,15 @@ def bench(args: argparse.Namespace, root: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark skillforge watch on a generated corpus.")
-    ap.add_argument("--specs", type=int, default=1000, help="spec files in the corpus")
-    ap.add_argument("--agents-large", type=int, default=3, help="6,000-line agents among them")
+    corpus.add_arguments(ap, "watch")
     ap.add_argument("--edits", type=int, default=30, help="saves the p50/p95 are taken over")
     ap.add_argument("--warmup", type=int, default=3, help="unmeasured saves first")
     ap.add_argument("--rebuilds", type=int, default=1000, help="saves in all (for the RSS)")
     ap.add_argument("--debounce", type=int, default=20, help="the watcher's --debounce MS")
-    ap.add_argument("--keep", type=Path, help="write the corpus here and keep it")
-    ap.add_argument("--json-out", type=Path, default=Path(".bench/watch.json"))
-    ap.add_argument("--skillforge", help="the skillforge executable (default: sys.prefix/bin)")
     args = ap.parse_args(argv)
     if args.edits < 20 or args.warmup < 0:
         ap.error("--edits must be >= 20 and --warmup >= 0")
-    root: Path = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="sf-watch-"))
-    try:
-        return bench(args, root)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+    return corpus.in_folder(args.keep, "sf-watch-", lambda root: bench(args, root))
 
 
 if __name__ == "__main__":
