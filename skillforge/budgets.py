@@ -44,30 +44,22 @@ def output_problems(budgets: dict[str, Any], cost: OutputCost) -> list[Problem]:
                 "([budgets] description_chars); shorten it",
             )
         )
-    limit = budgets["body_lines"]
-    if cost.body_lines > limit:
-        found.append(
-            Problem(
-                cost.spec,
-                None,
-                "sections",
-                f"{cost.path} has {cost.body_lines:,} body lines, over the budget of {limit:,} "
-                "([budgets] body_lines); move detail into supporting files",
-                warning,
+    body = (
+        ("body_lines", cost.body_lines, f"has {cost.body_lines:,} body lines"),
+        ("body_tokens", cost.body_tokens, f"body is about {cost.body_tokens:,} tokens (estimate)"),
+    )
+    for key, value, what in body:
+        if value > budgets[key]:
+            found.append(
+                Problem(
+                    cost.spec,
+                    None,
+                    "sections",
+                    f"{cost.path} {what}, over the budget of {budgets[key]:,} ([budgets] {key}); "
+                    "move detail into supporting files",
+                    warning,
+                )
             )
-        )
-    limit = budgets["body_tokens"]
-    if cost.body_tokens > limit:
-        found.append(
-            Problem(
-                cost.spec,
-                None,
-                "sections",
-                f"{cost.path} body is about {cost.body_tokens:,} tokens (estimate), over the "
-                f"budget of {limit:,} ([budgets] body_tokens); move detail into supporting files",
-                warning,
-            )
-        )
     return found
 
 
