@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench upgrade-deps clean
+
+# Set-up installs the pinned, hashed versions in requirements/ (a new release of a dependency
+# cannot change what CI runs); the package itself keeps the ranges of pyproject.toml.
+PIP_PINNED := $(BIN)/python -m pip install --quiet --require-hashes --no-deps
+PIP_SELF := $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml requirements/run.txt | $(BIN)/python
+	$(PIP_PINNED) -r requirements/run.txt
+	$(PIP_SELF)
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.dev: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(PIP_PINNED) -r requirements/dev.txt
+	$(PIP_SELF)
 	touch $(VENV)/.installed $@
 
 ## run: install skillforge and build the example project shipped in this repository
@@ -40,6 +46,15 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/sandbox.py --specs 300
 	$(BIN)/python benchmarks/watch.py --specs 1000
 	$(BIN)/python benchmarks/stats.py --specs 1000
+
+## upgrade-deps: refresh the pins in requirements/ to the newest versions pyproject.toml allows
+upgrade-deps: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml requirements/build.in --upgrade --generate-hashes \
+		--universal --python-version 3.11 -q -o requirements/run.txt
+	$(BIN)/python -m uv pip compile pyproject.toml requirements/build.in --extra dev --upgrade \
+		--generate-hashes --universal --python-version 3.11 -q -o requirements/dev.txt
+	rm -f $(VENV)/.installed $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .skillforge .mypy_cache .ruff_cache .pytest_cache dist

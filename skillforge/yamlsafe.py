@@ -89,6 +89,15 @@ def _check_depth(text: str, file: str) -> None:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML >= 6.0.4 has its own nesting limit; say it in skillforge's words.
+        if "nesting" in str(exc.problem or ""):
+            mark = exc.problem_mark
+            line = mark.line + 1 if mark else None
+            raise SpecError.one(
+                file, line, None, f"nested more than {MAX_DEPTH} levels deep"
+            ) from None
+        return  # the real parse reports it, with its line
     except yaml.YAMLError:
         return  # the real parse reports it, with its line
 

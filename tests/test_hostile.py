@@ -105,7 +105,8 @@ CASES = [
         skill("vars: {deep: " + "[" * 100_000 + "]" * 100_000 + "}"),
         4,
         None,
-        "nested more than 64 levels",
+        # The behaviour, not the wording: PyYAML >= 6.0.4 refuses deep nesting itself.
+        "nest",
     ),
     case(
         "nested-80-block-levels",
