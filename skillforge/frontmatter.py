@@ -1,8 +1,9 @@
 """Emit a spec's frontmatter deterministically (DESIGN §4), through PyYAML's dumper.
 
 Key order: name, description, then the documented keys of the kind in their documented order,
-then pass-through `frontmatter:` keys in the order given. Every result round-trips through
-`yaml.safe_load` to the intended values (a test proves it).
+then pass-through `frontmatter:` keys in the order given. Block style only: an empty list or
+map is left out (a flow `[]`/`{}` breaks strictyaml and the reference validator). Every result
+round-trips through `yaml.safe_load` to the intended values (a test proves it).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             continue
         value = data[key]
         if key == "description":
-            value = _Quoted(" ".join(str(value).split()) if "\n" in value else value)
+            # one double-quoted line; newlines survive as \n escapes (agents' <example> blocks)
+            value = _Quoted(str(value).rstrip())
         elif key in ("allowed-tools", "disallowed-tools") and kind == "skill":
             value = _tools(value, " ")
         elif key in ("tools", "disallowedTools") and kind == "agent":
@@ -75,7 +77,21 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
         out[key] = value
     for key, value in (data.get("frontmatter") or {}).items():
         out[key] = value
-    return out
+    return {k: v for k, v in ((k, _prune(v)) for k, v in out.items()) if not _empty(v)}
+
+
+def _empty(value: Any) -> bool:
+    return isinstance(value, (list, dict)) and not value
+
+
+def _prune(value: Any) -> Any:
+    """Drop empty lists and maps at every depth (a map holding only empty ones is empty)."""
+    if isinstance(value, dict):
+        kept = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if not _empty(v)}
+    if isinstance(value, list):
+        return [v for v in (_prune(v) for v in value) if not _empty(v)]
+    return value
 
 
 def emit(kind: str, data: dict[str, Any]) -> str:

@@ -49,9 +49,29 @@ def test_agent_tools_are_joined_with_commas() -> None:
     assert yaml.safe_load(text)["tools"] == "Read, Grep, Glob"
 
 
-def test_multiline_description_is_one_double_quoted_line() -> None:
-    text = emit("skill", {"name": "a", "description": "Line one.\nLine two."})
-    assert text.splitlines()[1] == 'description: "Line one. Line two."'
+def test_multiline_description_is_one_double_quoted_line_with_newlines_kept() -> None:
+    description = 'Reviews code.\n\n<example>\nuser: "Check  this"\n</example>\n'
+    text = emit("agent", {"name": "a", "description": description})
+    assert text.splitlines()[1] == (
+        'description: "Reviews code.\\n\\n<example>\\nuser: \\"Check  this\\"\\n</example>"'
+    )
+    assert yaml.safe_load(text)["description"] == description.rstrip()
+
+
+def test_empty_lists_and_maps_are_left_out() -> None:
+    text = emit(
+        "agent",
+        {
+            "name": "a",
+            "description": "d",
+            "skills": [],
+            "mcpServers": {},
+            "hooks": {"PreToolUse": []},
+            "frontmatter": {"x-list": [[], {}], "x-map": {"keep": [1, []], "drop": {}}},
+        },
+    )
+    assert text == 'name: a\ndescription: "d"\nx-map:\n  keep:\n  - 1\n'
+    assert "[]" not in text and "{}" not in text
 
 
 def test_output_is_deterministic() -> None:
