@@ -34,7 +34,7 @@ def output_problems(budgets: dict[str, Any], cost: OutputCost) -> list[Problem]:
     warning = "error" if strict else "warning"
     found: list[Problem] = []
     limit = budgets["description_chars"]
-    if cost.description_chars > limit:
+    if cost.kind == "skill" and cost.description_chars > limit:  # agents have no limit
         found.append(
             Problem(
                 cost.description_file or cost.spec,

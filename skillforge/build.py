@@ -157,8 +157,12 @@ def run_build(
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
     from skillforge.budgets import apply_output_budgets
 
+    for spec_id in sorted(batch.results):
+        for problem in batch.results[spec_id].warnings:
+            emit(problem)
     apply_output_budgets(config, batch, emit)
-    _check_collisions(previous, plan, batch)
+    for problem in _check_collisions(previous, plan, batch):
+        emit(problem)
 
     from skillforge.interrupts import deferred
 
@@ -177,8 +181,7 @@ def run_build(
 
         for problems in batch.failed.values():
             for problem in problems:
-                report.errors.append(problem)
-                reporter.problem(problem)
+                emit(problem)
         report.ok = not report.errors
         _count_documents(plan, previous, batch)
         report.counters = batch.counters.as_dict()
@@ -357,29 +360,11 @@ def _explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[s
     return out
 
 
-def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> None:
-    """Two specs must not produce the same output (same kind and name, or same file)."""
-    owner: dict[str, str] = {}
-    if previous:
-        for spec_id, record in previous.specs.items():
-            if spec_id not in plan.dirty and spec_id not in plan.orphan_specs:
-                for path in record.outputs:
-                    owner[path] = spec_id
-    for spec_id in sorted(batch.results):
-        for out in batch.results[spec_id].outputs:
-            other = owner.setdefault(out.path, spec_id)
-            if other != spec_id:
-                file, line = batch.results[spec_id].name_origin
-                batch.failed.setdefault(spec_id, []).append(
-                    Problem(
-                        file or spec_id,
-                        line,
-                        "name",
-                        f"{out.path} is also produced by {other}; give one of them another name",
-                    )
-                )
-    for spec_id in batch.failed:
-        batch.results.pop(spec_id, None)
+def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
+    """Two specs must not produce the same output; return the cross-spec warnings."""
+    from skillforge.rules import check_across_specs
+
+    return check_across_specs(previous, plan, batch)
 
 
 def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> None:

@@ -166,12 +166,16 @@ def run_check(
     failed = False
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
+        from skillforge.rules import check_across_specs
+
+        report.warnings.extend(check_across_specs(previous, plan, batch))
         report.specs_rendered = len(plan.dirty)
         failed = bool(batch.failed)
         for problems in batch.failed.values():
             report.errors.extend(p for p in problems if p.severity == "error")
             report.warnings.extend(p for p in problems if p.severity != "error")
         for spec_id, rendered in sorted(batch.results.items()):
+            report.warnings.extend(rendered.warnings)
             if rendered.cost is not None:
                 costs[rendered.cost.path] = rendered.cost
             file, line = rendered.name_origin
@@ -258,7 +262,7 @@ def _render(
     warn: Callable[[str], None],
 ) -> Batch:
     """Load and render the dirty specs in memory, reading (never writing) the cache."""
-    from skillforge.build import PARALLEL_FROM, _check_collisions
+    from skillforge.build import PARALLEL_FROM
     from skillforge.cache import Store
     from skillforge.workers import default_jobs, render_parallel, render_specs
 
@@ -276,7 +280,6 @@ def _render(
             batch = render_specs(config, inventory, store, dirty, plan.layers, False, _ignore)
         finally:
             store.close()
-    _check_collisions(previous, plan, batch)
     return batch
 
 

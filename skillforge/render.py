@@ -25,7 +25,7 @@ from skillforge.errors import Problem, SpecError
 from skillforge.fingerprint import digest_bytes, digest_value
 from skillforge.frontmatter import emit
 from skillforge.limits import RenderLimitError, RenderLimits
-from skillforge.rules import hint
+from skillforge.rules import Ref, hint, output_name, references
 from skillforge.spec import Spec
 from skillforge.templating import (
     Closure,
@@ -41,6 +41,7 @@ from skillforge.tokens import TokenCounter
 MISSING = "\x00missing"
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+_OUTPUT_FIELD = {"skill": "folder", "agent": "file"}
 
 
 @dataclass
@@ -65,6 +66,8 @@ class RenderedSpec:
     digests: dict[str, str] = field(default_factory=dict)
     name_origin: tuple[str, int | None] = ("", None)
     cost: OutputCost | None = None
+    warnings: tuple[Problem, ...] = ()
+    refs: tuple[Ref, ...] = ()  # names of other specs it refers to (rules.references)
 
 
 def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
@@ -148,7 +151,7 @@ class Renderer:
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
         self.counters.timed(base, time.perf_counter() - started, document)
-        path, folder = output_paths(self.config, spec.kind, spec.name)
+        path, folder = output_paths(self.config, spec.kind, output_name(spec.kind, data))
         outputs = [RenderedOutput(self.config.rel(path), _finish(document), True)]
         digests: dict[str, str] = {}
         for i, entry in enumerate(spec.files):
@@ -164,8 +167,10 @@ class Renderer:
             frontmatter,
             deps,
             digests,
-            spec.origin("name"),
+            spec.origin(_OUTPUT_FIELD[spec.kind] if _OUTPUT_FIELD[spec.kind] in data else "name"),
             cost,
+            spec.warnings,
+            references(spec.kind, data, spec.origin),
         )
 
     def _cost(
@@ -358,7 +363,7 @@ class Renderer:
         src_id = entry["_src"]
         file, line = spec.origin(field)
         dest = (folder / entry["dest"]).resolve()
-        if dest == output_paths(self.config, spec.kind, spec.name)[0] or folder not in dest.parents:
+        if dest == folder / "SKILL.md" or folder not in dest.parents:
             raise SpecError.one(
                 file,
                 line,

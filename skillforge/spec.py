@@ -35,6 +35,7 @@ class Spec:
     files: list[dict[str, Any]]
     deps: list[str]
     where: dict[str, Origin] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # rules a target other than this build's would enforce
 
     def origin(self, key: str) -> Origin:
         """Return the file and line where a field (or `sections.<id>`) was set.
@@ -199,7 +200,7 @@ class SpecLoader:
         for entry in files if isinstance(files, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("src"), str):
                 deps.append(f"s:{entry['_src']}")
-        if problems:
+        if any(p.severity == "error" for p in problems):
             raise SpecError(problems)
         return Spec(
             file=file_id,
@@ -210,6 +211,7 @@ class SpecLoader:
             files=files,
             deps=deps,
             where=where,
+            warnings=tuple(problems),
         )
 
     def _bases(

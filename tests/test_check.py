@@ -203,9 +203,11 @@ def test_two_specs_with_one_output_fail(tmp_path: Path) -> None:
     build_file_tree(tmp_path, {"specs/copy.yaml": SKILL.format(name="skill-0")})
     code, report = check_json(tmp_path)
     assert code == 1
-    (error,) = report["errors"]  # type: ignore[misc]
-    assert error["file"] == "specs/copy.yaml"
-    assert "also produced by specs/skill-0.yaml" in error["message"]
+    # both fail, each naming the other (the unchanged one from the manifest's record)
+    errors = {e["file"]: e["message"] for e in report["errors"]}  # type: ignore[index]
+    assert set(errors) == {"specs/copy.yaml", "specs/skill-0.yaml"}
+    assert "also produced by specs/skill-0.yaml" in errors["specs/copy.yaml"]
+    assert "also produced by specs/copy.yaml" in errors["specs/skill-0.yaml"]
 
 
 # -- writes nothing -------------------------------------------------------------------------

@@ -37,8 +37,8 @@ def test_rich_reporter_prints_written_files_and_a_summary(tmp_path: Path) -> Non
 def test_rich_reporter_shows_problems_with_brackets_intact(tmp_path: Path) -> None:
     project(tmp_path, skills=1, agents=0)
     build_file_tree(
-        tmp_path, {"specs/bad.yaml": "kind: skill\nname: bad\ndescription: '[x] <y>'\n"}
+        tmp_path, {"specs/bad.yaml": "kind: skill\nname: bad\ndescription: d\nmodel: '[x] <y>'\n"}
     )
     out, err = rich_build(tmp_path)
-    assert "specs/bad.yaml:3: description: description must not contain" in err
+    assert "specs/bad.yaml:4: model: model '[x] <y>' is not a Claude model" in err
     assert "failed:" in out

@@ -164,20 +164,6 @@ CASES = [
     ),
     case("skill-name-too-long", skill(name="a" * 65), 2, "name", "the limit is 64"),
     case(
-        "skill-name-claude",
-        skill(name="my-claude-helper"),
-        2,
-        "name",
-        "must not contain 'claude'",
-    ),
-    case(
-        "skill-name-anthropic",
-        skill(name="anthropic-tools"),
-        2,
-        "name",
-        "must not contain 'anthropic'",
-    ),
-    case(
         "description-empty",
         skill(description='""'),
         3,
@@ -185,25 +171,11 @@ CASES = [
         "must not be empty",
     ),
     case(
-        "description-too-long",
+        "description-too-long",  # the portable rule is a warning; the budget is an error
         skill(description="x" * 1025),
         3,
         "description",
-        "the limit is 1024",
-    ),
-    case(
-        "description-less-than",
-        skill(description="Compares a < b."),
-        3,
-        "description",
-        "must not contain '<' or '>'",
-    ),
-    case(
-        "description-greater-than",
-        skill(description="Sends output to a > b."),
-        3,
-        "description",
-        "must not contain '<' or '>'",
+        "over the budget of 1,024 ([budgets] description_chars)",
     ),
     # -- agent name ----------------------------------------------------------------------
     case(
@@ -229,6 +201,71 @@ CASES = [
         "name",
         "must be usable as a file name",
         unbuilt=(".claude/agents/team/bad.md", ".claude/agents/team"),
+    ),
+    # Claude Code skips an agent whose name is not lowercase letters, digits and '-'
+    case(
+        "agent-name-with-spaces-and-capitals",
+        agent(name="Code Reviewer"),
+        2,
+        "name",
+        "must be lowercase letters, digits and hyphens, or Claude Code skips the file "
+        "(e.g. 'code-reviewer')",
+        unbuilt=(".claude/agents/Code Reviewer.md",),
+    ),
+    # -- enumerated values of Claude Code's fields -----------------------------------------
+    *(
+        case(
+            f"enum-{key}",
+            (agent if kind == "agent" else skill)(f"{key}: {value}"),
+            4,
+            key,
+            message,
+            unbuilt=(BAD_AGENT_OUT if kind == "agent" else BAD_OUT,),
+        )
+        for kind, key, value, message in (
+            (
+                "agent",
+                "model",
+                "sonet",
+                "model 'sonet' is not a Claude model (did you mean 'sonnet'?)",
+            ),
+            ("agent", "model", "gpt-4", "model 'gpt-4' is not a Claude model"),
+            ("agent", "permissionMode", "yolo", "must be one of default, manual, acceptEdits"),
+            ("agent", "permissionMode", "acceptedits", "(did you mean 'acceptEdits'?)"),
+            ("agent", "color", "purpel", "(did you mean 'purple'?)"),
+            ("agent", "effort", "hihg", "(did you mean 'high'?)"),
+            ("agent", "isolation", "worktre", "(did you mean 'worktree'?)"),
+            ("agent", "memory", "projcet", "(did you mean 'project'?)"),
+            ("skill", "context", "forks", "(did you mean 'fork'?)"),
+            ("skill", "shell", "bsh", "(did you mean 'bash'?)"),
+            ("skill", "effort", "maximum", "must be one of low, medium, high, xhigh, max"),
+            ("skill", "model", "opsu", "(did you mean 'opus'?)"),
+        )
+    ),
+    # -- folder: / file: -------------------------------------------------------------------
+    case(
+        "folder-not-a-slug",
+        skill("folder: PDF Tools", name="PDF Tools"),
+        4,
+        "folder",
+        "folder 'PDF Tools' must be lowercase letters, digits and single hyphens",
+        unbuilt=(".claude/skills/PDF Tools/SKILL.md",),
+    ),
+    case("folder-too-long", skill("folder: " + "a" * 65), 4, "folder", "the limit is 64"),
+    case(
+        "file-not-a-slug",
+        agent("file: ../escape"),
+        4,
+        "file",
+        "must be lowercase letters, digits and single hyphens",
+        unbuilt=(BAD_AGENT_OUT, ".claude/escape.md"),
+    ),
+    case(
+        "file-in-a-skill",
+        skill("file: other"),
+        4,
+        "file",
+        "'file' names an agent's output; a skill uses 'folder'",
     ),
     # -- keys of the other kind ----------------------------------------------------------
     case(
@@ -528,14 +565,43 @@ CASES = [
     ),
     # -- outputs -------------------------------------------------------------------------
     case(
-        "same-skill-name-twice",
+        "same-skill-name-twice",  # neither is written; each error names the other file
         {"specs/one.yaml": skill(name="dup"), "specs/two.yaml": skill(name="dup")},
         2,
         "name",
         "also produced by specs/one.yaml",
         file="specs/two.yaml",
-        unbuilt=(),
-        also_built=(".claude/skills/dup/SKILL.md",),
+        unbuilt=(".claude/skills/dup/SKILL.md",),
+    ),
+    case(
+        "same-skill-name-twice-names-the-other",
+        {"specs/one.yaml": skill(name="dup"), "specs/two.yaml": skill(name="dup")},
+        2,
+        "name",
+        "also produced by specs/two.yaml",
+        file="specs/one.yaml",
+        unbuilt=(".claude/skills/dup/SKILL.md",),
+    ),
+    case(
+        "same-folder-twice",
+        {
+            "specs/one.yaml": skill(name="dup"),
+            "specs/two.yaml": skill("folder: dup", name="Dup Label"),
+        },
+        4,
+        "name",
+        "also produced by specs/one.yaml",
+        file="specs/two.yaml",
+        unbuilt=(".claude/skills/dup/SKILL.md",),
+    ),
+    case(
+        "same-agent-name-in-two-files",
+        {"specs/one.yaml": agent(name="dup"), "specs/two.yaml": agent("file: dup-two", name="dup")},
+        2,
+        "name",
+        "agent name 'dup' is also used by specs/two.yaml",
+        file="specs/one.yaml",
+        unbuilt=(".claude/agents/dup.md", ".claude/agents/dup-two.md"),
     ),
     case(
         "files-dest-with-dotdot",
@@ -634,7 +700,7 @@ def test_every_problem_of_a_spec_is_reported_at_once(tmp_path: Path) -> None:
         [
             "kind: skill",  # 1
             "name: Bad_Name",  # 2
-            "description: Uses <tags>.",  # 3
+            "description: Uses <tags>.",  # 3 (not portable: a warning)
             "colour: red",  # 4
             "traits: [safty]",  # 5
             "sections:",  # 6
@@ -652,13 +718,14 @@ def test_every_problem_of_a_spec_is_reported_at_once(tmp_path: Path) -> None:
     errors = {(e["line"], e["field"]) for e in result.report["errors"] if e["file"] == BAD}
     assert {
         (2, "name"),
-        (3, "description"),
         (4, "colour"),
         (5, "traits"),
         (7, "sections[0].id"),
         (10, "sections.extra.bdy"),
         (9, "sections.extra"),  # neither body nor template
     } <= errors
+    warnings = {(w["line"], w["field"]) for w in result.report["warnings"] if w["file"] == BAD}
+    assert (3, "description") in warnings
     assert outputs(tmp_path) == {GOOD_OUT}
 
 
@@ -668,7 +735,7 @@ def test_plain_output_names_file_line_and_message(tmp_path: Path) -> None:
         {
             ".skillforge.toml": CONFIG,
             "specs/good.yaml": GOOD_SPEC,
-            BAD: skill(name="my-claude-helper"),
+            BAD: skill(name="Bad_Name"),
         },
     )
 
@@ -676,7 +743,8 @@ def test_plain_output_names_file_line_and_message(tmp_path: Path) -> None:
 
     assert result.code == 1
     [line] = [x for x in result.err.splitlines() if "specs/bad.yaml:2" in x]
-    assert "name" in line and "must not contain 'claude'" in line
+    assert line.startswith("error: ")
+    assert "name" in line and "single hyphens" in line and "set 'folder:'" in line
     assert "Traceback" not in result.err + result.out
     assert "internal error" not in result.err
     assert outputs(tmp_path) == {GOOD_OUT}
@@ -740,3 +808,163 @@ def test_output_through_a_symlink_is_refused(tmp_path: Path, target: str) -> Non
     assert "symlink" in message or "symbolic link" in message, message
     assert list(elsewhere.iterdir()) == []
     assert report["written"] == [GOOD_OUT]
+
+
+def build_warnings(root: Path, spec: str) -> tuple[Result, list[dict[str, Any]]]:
+    build_file_tree(root, {".skillforge.toml": CONFIG, BAD: spec})
+    result = run(root, "build", "--json")
+    return result, [w for w in result.report["warnings"] if w["file"] == BAD]
+
+
+@pytest.mark.parametrize(
+    ("spec", "out", "line", "message"),
+    [
+        pytest.param(
+            skill(name="my-claude-helper"),
+            ".claude/skills/my-claude-helper/SKILL.md",
+            2,
+            "not portable: skill name contains 'claude', which claude.ai and the Skills API refuse",
+            id="name-claude",
+        ),
+        pytest.param(
+            skill(name="anthropic-tools"),
+            ".claude/skills/anthropic-tools/SKILL.md",
+            2,
+            "not portable: skill name contains 'anthropic'",
+            id="name-anthropic",
+        ),
+        pytest.param(
+            skill(description="Compares a < b and c > d."),
+            BAD_OUT,
+            3,
+            "not portable: description contains '<' or '>'",
+            id="description-angle-brackets",
+        ),
+        pytest.param(
+            skill("folder: pdf-processing", name="PDF Processing"),
+            ".claude/skills/pdf-processing/SKILL.md",
+            2,
+            "not portable: skill name 'PDF Processing' is a label; portable loaders want the "
+            "folder name ('pdf-processing')",
+            id="name-is-a-label",
+        ),
+        pytest.param(
+            skill("folder: pdf-tools", name="pdf-processing"),
+            ".claude/skills/pdf-tools/SKILL.md",
+            2,
+            "not portable: skill name 'pdf-processing' differs from its folder 'pdf-tools'",
+            id="name-is-not-the-folder",
+        ),
+    ],
+)
+def test_portable_only_rules_are_warnings_for_claude(
+    tmp_path: Path, spec: str, out: str, line: int, message: str
+) -> None:
+    result, warnings = build_warnings(tmp_path, spec)
+
+    assert result.code == 0, result.out
+    assert result.report["errors"] == []
+    assert [(w["line"], w["field"]) for w in warnings if message in w["message"]] == [
+        (line, "name" if line == 2 else "description")
+    ], warnings
+    assert outputs(tmp_path) == {out}
+
+
+def test_portable_description_limit_is_a_warning_when_the_budget_allows(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": CONFIG + "[budgets]\ndescription_chars = 5000\n",
+            BAD: skill(description="x" * 1500),
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    [warning] = result.report["warnings"]
+    assert warning["line"] == 3
+    assert (
+        "not portable: description is 1500 characters; the portable limit is 1024"
+        in (warning["message"])
+    )
+    assert outputs(tmp_path) == {BAD_OUT}
+
+
+def test_agent_description_has_no_length_limit(tmp_path: Path) -> None:
+    long = "Reviews code. " * 200  # 2,800 characters, as real agents' <example> blocks are
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": CONFIG,
+            BAD: agent().replace(
+                "description: Reviews bad changes.", f"description: {long.strip()}"
+            ),
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    assert result.report["warnings"] == []
+    assert outputs(tmp_path) == {BAD_AGENT_OUT}
+
+
+def test_label_name_with_folder_is_written_where_the_folder_says(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": CONFIG,
+            BAD: skill("folder: pdf-processing", *SECTION, name="PDF Processing"),
+            "specs/rev.yaml": agent("file: code-reviewer", *SECTION, name="reviewer"),
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    assert outputs(tmp_path) == {
+        ".claude/skills/pdf-processing/SKILL.md",
+        ".claude/agents/code-reviewer.md",
+    }
+    text = (tmp_path / ".claude/skills/pdf-processing/SKILL.md").read_text()
+    assert "\nname: PDF Processing\n" in text
+    assert "folder" not in text
+    assert "\nname: reviewer\n" in (tmp_path / ".claude/agents/code-reviewer.md").read_text()
+
+
+def test_valid_enumerated_values_and_model_ids_pass(tmp_path: Path) -> None:
+    spec = agent(
+        "model: claude-sonnet-4-5",
+        "permissionMode: acceptEdits",
+        "color: cyan",
+        "effort: xhigh",
+        "isolation: worktree",
+        "memory: local",
+    )
+    build_file_tree(tmp_path, {".skillforge.toml": CONFIG, BAD: spec})
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    assert result.report["warnings"] == []
+
+
+def test_references_to_names_no_spec_builds_are_warnings(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": CONFIG,
+            "specs/review.yaml": agent("skills: [good, reviw-checklist]", name="reviewer"),
+            "specs/fork.yaml": skill("context: fork", "agent: reviewr", name="fork"),
+            "specs/explore.yaml": skill("context: fork", "agent: Explore", name="explore"),
+            "specs/good.yaml": GOOD_SPEC,
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    warnings = {(w["file"], w["line"], w["field"]): w["message"] for w in result.report["warnings"]}
+    assert set(warnings) == {("specs/review.yaml", 4, "skills"), ("specs/fork.yaml", 5, "agent")}
+    assert (
+        "no skill named 'reviw-checklist' is built by this project"
+        in warnings[("specs/review.yaml", 4, "skills")]
+    )
+    assert "no agent named 'reviewr'" in warnings[("specs/fork.yaml", 5, "agent")]
+    assert "(did you mean 'reviewer'?)" in warnings[("specs/fork.yaml", 5, "agent")]
