@@ -19,12 +19,13 @@ changed, an output differs or is missing, the last build failed, or there is no 
 all) are loaded and rendered, and their outputs compared byte for byte.
 
 On a fresh clone (CI) there is no manifest and no cache: every spec is rendered, in worker
-processes when there are many, and an output that differs is reported stale (without the
-manifest a hand edit cannot be told from an old build; either way it fails).
+processes when there are many, and an output that differs is judged by its marker comment
+(`marker.py`): stale when it still matches its own digest, edited by hand when it does not,
+not skillforge's when it has none (with `[build] marker = false`, every difference is stale).
 
 Orphans come from two places: outputs the manifest says skillforge wrote for a spec that is
 gone (or that no longer produces them), and, with or without a manifest, documents under the
-output folder that look generated but that no spec produces (see `orphans.py`).
+output folder that carry skillforge's marker but that no spec produces (see `orphans.py`).
 """
 
 from __future__ import annotations
@@ -330,7 +331,14 @@ def compare(
         return None
     record = previous.outputs.get(out.path) if previous else None
     text = unified_diff(out.path, disk, out.data) if diff else ""
-    if previous is None or (record is not None and record.digest == digest_bytes(disk)):
+    from skillforge.marker import read_marker
+
+    # Without the manifest's record (a fresh clone), the file's marker tells a stale output
+    # (it matches its own digest) from a hand edit (it does not) and a hand-written file.
+    marker = read_marker(disk) if record is None else None
+    intact = marker is not None and marker[1]
+    unknown = previous is None and not config.marker and marker is None
+    if intact or unknown or (record is not None and record.digest == digest_bytes(disk)):
         return Finding(
             "stale",
             out.path,
@@ -339,7 +347,9 @@ def compare(
             line=name_line,
             diff=text,
         )
-    if record is None:
+    if marker is not None:
+        why = "edited by hand (it no longer matches its marker's digest)"
+    elif record is None:
         why = f"not written by skillforge, but {spec} produces it"
     else:
         why = "edited by hand since skillforge wrote it"

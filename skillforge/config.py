@@ -48,6 +48,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "max_spec_bytes": (int,),
         "render_timeout": (int, float),
         "max_render_size": (int,),
+        "marker": (bool,),
     },
 }
 
@@ -71,6 +72,7 @@ class Config:
     max_spec_bytes: int = 2**20
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
+    marker: bool = True  # the marker comment of DESIGN §4 in every generated document
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -198,6 +200,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         max_spec_bytes=build.get("max_spec_bytes", 2**20),
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
+        marker=build.get("marker", True),
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
         data=data,

@@ -25,6 +25,7 @@ from skillforge.errors import Problem, SpecError
 from skillforge.fingerprint import digest_bytes, digest_value
 from skillforge.frontmatter import emit
 from skillforge.limits import RenderLimitError, RenderLimits
+from skillforge.marker import add_marker
 from skillforge.rules import Ref, hint, output_name, references
 from skillforge.spec import Spec
 from skillforge.templating import (
@@ -159,6 +160,8 @@ class Renderer:
         # the sections, a blank line between them, and the final newline (one token each)
         body_tokens += len(texts) if texts else 0
         cost = self._cost(spec, outputs, frontmatter, body_tokens)
+        if self.config.marker:
+            outputs[0].data = add_marker(outputs[0].data, spec.file)
         return RenderedSpec(
             spec.file,
             outputs,

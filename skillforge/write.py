@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from skillforge.config import Config
 from skillforge.fingerprint import digest_bytes
 from skillforge.manifest import Manifest
+from skillforge.marker import read_marker, read_marker_of
 
 
 @dataclass
@@ -60,7 +61,15 @@ class Writer:
             existing = None
         record = self.previous.outputs.get(rel) if self.previous else None
         if record is None:
-            why = "exists and was not written by skillforge"
+            # no manifest entry (a fresh clone): the file's marker says whose it is
+            marker = read_marker(existing) if existing is not None else read_marker_of(path)
+            if marker is not None and marker[1]:
+                return Decision("write")
+            why = (
+                "exists and was not written by skillforge"
+                if marker is None
+                else "was edited by hand (it no longer matches its marker's digest)"
+            )
         elif not self._matches(path, existing, record.digest):
             why = "was edited by hand since skillforge wrote it"
         else:
