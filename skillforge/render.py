@@ -27,6 +27,7 @@ from skillforge.frontmatter import emit
 from skillforge.limits import RenderLimitError, RenderLimits
 from skillforge.rules import hint
 from skillforge.spec import Spec
+from skillforge.strings import render_strings
 from skillforge.templating import (
     Closure,
     Counters,
@@ -102,8 +103,9 @@ class Renderer:
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
+        variables = spec.data.get("vars") or {}
+        spec, string_keys = render_strings(self, spec, variables)
         data = spec.data
-        variables = data.get("vars") or {}
         problems: list[Problem] = []
         deps = list(spec.deps)
         section_keys: list[tuple[str, str]] = []
@@ -138,6 +140,7 @@ class Renderer:
             frontmatter,
             section_keys,
             self._reach(closure, data, variables),
+            *([string_keys] if string_keys else []),
         )
         template = self.env.get_template(base)
         started = time.perf_counter()
