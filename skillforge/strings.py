@@ -116,18 +116,24 @@ class Site:
 def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
     """Every string of a merged spec that goes into an output and holds Jinja syntax."""
     sites: list[Site] = []
+    path: list[str | int] = []
 
-    def walk(value: Any, path: Path, field: str, section: bool = False) -> None:
+    def walk(value: Any, label: str, section: bool = False) -> None:
+        # the path and the label of a string are built only when it holds Jinja (most don't)
         if isinstance(value, str):
-            if has_jinja(value) and path not in literal:
-                sites.append(Site(path, field, value, section))
+            if "{" in value and has_jinja(value) and tuple(path) not in literal:
+                sites.append(Site(tuple(path), _label(label, path), value, section))
         elif isinstance(value, dict):
             for k, v in value.items():
-                if isinstance(k, str):
-                    walk(v, (*path, k), f"{field}.{k}", section)
+                if isinstance(k, str) and not isinstance(v, int | float | bool | None):
+                    path.append(k)
+                    walk(v, label, section)
+                    path.pop()
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                walk(v, (*path, i), f"{field}[{i}]", section)
+                path.append(i)
+                walk(v, label, section)
+                path.pop()
 
     for key, value in data.items():
         if key in _NOT_TEXT or key.startswith("_"):
@@ -137,17 +143,25 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
                 if isinstance(section, dict) and section.get("render", True) is not False:
                     for k in _SECTION_TEXT:
                         if k in section:
-                            path = ("sections", i, k)
-                            walk(section[k], path, f"sections.{section.get('id')}.{k}", True)
+                            path[:] = ["sections", i, k]
+                            walk(section[k], f"sections.{section.get('id')}.{k}", True)
         elif key == "files" and isinstance(value, list):
             for i, entry in enumerate(value):
                 if isinstance(entry, dict):
                     for k in _FILE_TEXT:
                         if k in entry:
-                            walk(entry[k], ("files", i, k), f"files[{i}].{k}")
+                            path[:] = ["files", i, k]
+                            walk(entry[k], f"files[{i}].{k}")
         else:
-            walk(value, (key,), key)
+            path[:] = [key]
+            walk(value, key)
     return sites
+
+
+def _label(head: str, path: list[str | int]) -> str:
+    """Name a string as errors do: `metadata.owner`, `allowed-tools[1]`, `files[0].dest`."""
+    start = 3 if path[0] in ("sections", "files") else 1
+    return head + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[start:])
 
 
 def render_strings(
