@@ -28,6 +28,7 @@ from skillforge.limits import RenderLimitError, RenderLimits
 from skillforge.marker import add_marker
 from skillforge.rules import Ref, hint, output_name, references
 from skillforge.spec import Spec
+from skillforge.strings import foreign_message, render_strings
 from skillforge.templating import (
     Closure,
     Counters,
@@ -106,8 +107,9 @@ class Renderer:
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
+        variables = spec.data.get("vars") or {}
+        spec, string_keys = render_strings(self, spec, variables)
         data = spec.data
-        variables = data.get("vars") or {}
         problems: list[Problem] = []
         deps = list(spec.deps)
         section_keys: list[tuple[str, str]] = []
@@ -142,6 +144,7 @@ class Renderer:
             frontmatter,
             section_keys,
             self._reach(closure, data, variables),
+            *([string_keys] if string_keys else []),
         )
         template = self.env.get_template(base)
         started = time.perf_counter()
@@ -442,7 +445,36 @@ class Renderer:
             message = f"template refused by the sandbox{where}: {exc}"
         else:
             message = f"template error{where}: {exc.__class__.__name__}: {exc}"
-        return Problem(file, line, field, message)
+        foreign = self._foreign(exc, spec, field, label)
+        return Problem(
+            file, line, field, f"foreign template syntax{where}: {foreign}" if foreign else message
+        )
+
+    def _foreign(self, exc: BaseException, spec: Spec, field: str, label: str) -> str | None:
+        """Name another tool's template syntax (`${{ secrets.X }}`) that broke a render."""
+        source = getattr(exc, "source", None)
+        remedy: str | None = None
+        if label.startswith(f"{spec.file}#"):
+            sid = field.split(".")[1]
+            section = next((s for s in spec.sections if s.get("id") == sid), {})
+            source, remedy = (
+                source or str(section.get("body") or ""),
+                "set `render: false` on the section",
+            )
+        elif field.startswith("files["):
+            remedy = "leave out `render: true` on the files entry"
+            if source is None:
+                try:
+                    with open(self.inventory.path(label), encoding="utf-8") as f:
+                        source = f.read()
+                except (OSError, UnicodeDecodeError):
+                    source = None
+        elif source is None and label in self.inventory.templates:
+            try:
+                source = self.env.loader.get_source(self.env, label)[0]  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                source = None
+        return foreign_message(exc, source, remedy)
 
 
 def _readable(message: str) -> str:

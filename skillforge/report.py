@@ -54,6 +54,7 @@ class BuildReport:
             "fragments": ("rendered", "cached"),
             "templates": ("compiled", "cached"),
             "documents": ("rendered", "cached"),
+            "strings": ("rendered", "cached"),
         }
         data: dict[str, Any] = {
             "ok": self.ok,

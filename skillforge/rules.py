@@ -69,6 +69,7 @@ OWN_KEYS = (
     "sections",
     "files",
     "frontmatter",
+    "render",
 )
 ALL_KEYS = frozenset(SKILL_KEYS + AGENT_KEYS + OWN_KEYS)
 SECTION_KEYS = ("id", "title", "body", "template", "with", "render", "before", "after")
@@ -137,6 +138,7 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "sections": ((list,), "a list of sections"),
     "files": ((list,), "a list of {src, dest} entries"),
     "frontmatter": ((dict,), "a mapping"),
+    "render": ((bool,), "true or false"),
     "metadata": ((dict,), "a mapping"),
     "allowed-tools": ((list, str), "a list of tools"),
     "disallowed-tools": ((list, str), "a list of tools"),
@@ -295,6 +297,17 @@ def _check_sections(
                         f"must be {what}",
                     )
                 )
+        if has_template and section.get("render") is True:
+            problems.append(
+                Problem(
+                    file,
+                    lines.get(("sections", i, "render"), line),
+                    f"{label}.render",
+                    "'render: true' does nothing on a template section (a template is always "
+                    "rendered); remove it, or use 'render: false' to keep its title and with: "
+                    "values as written",
+                )
+            )
         if "before" in section and "after" in section:
             problems.append(Problem(file, line, label, "use 'before' or 'after', not both"))
 

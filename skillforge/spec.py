@@ -17,6 +17,7 @@ from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
 from skillforge.fingerprint import digest_bytes, digest_value
 from skillforge.rules import check_layer, check_merged, hint
+from skillforge.strings import mark_literal, take_literal
 from skillforge.yamlsafe import Lines, load_yaml
 
 Origin = tuple[str, int | None]
@@ -36,6 +37,8 @@ class Spec:
     deps: list[str]
     where: dict[str, Origin] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # rules a target other than this build's would enforce
+    # paths of strings a `render: false` file set (kept literal; see strings.py)
+    literal: frozenset[tuple[str | int, ...]] = frozenset()
 
     def origin(self, key: str) -> Origin:
         """Return the file and line where a field (or `sections.<id>`) was set.
@@ -189,12 +192,17 @@ class SpecLoader:
         merged: dict[str, Any] = {}
         where: dict[str, Origin] = {}
         placements: list[Placement] = []
+        verbatim = False
         for source, layer, layer_lines in layers:
+            if layer.get("render") is False:
+                layer, verbatim = mark_literal(layer), True
             _merge_layer(merged, where, source, layer, layer_lines, placements)
         if isinstance(merged.get("sections"), list):
             _place_sections(merged["sections"], placements, problems)
         merged.pop("extends", None)
         merged.pop("traits", None)
+        merged.pop("render", None)  # it was each file's own (above), not the merged spec's
+        literal = take_literal(merged) if verbatim else frozenset()
         check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
         files = merged.get("files", [])
         for entry in files if isinstance(files, list) else []:
@@ -212,6 +220,7 @@ class SpecLoader:
             deps=deps,
             where=where,
             warnings=tuple(problems),
+            literal=literal,
         )
 
     def _bases(

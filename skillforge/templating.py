@@ -125,6 +125,8 @@ class Counters:
     sections_cached: int = 0
     documents_rendered: int = 0
     documents_cached: int = 0
+    strings_rendered: int = 0  # Jinja in string fields (strings.py)
+    strings_cached: int = 0
     template_times: dict[str, list[float]] = field(default_factory=dict)
     # a short digest of each render's output, in the order of `template_times` (for `stats`:
     # renders that repeat an output are what a cache could have served)
@@ -140,6 +142,8 @@ class Counters:
             "sections_cached",
             "documents_rendered",
             "documents_cached",
+            "strings_rendered",
+            "strings_cached",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name, times in other.template_times.items():
