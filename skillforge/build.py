@@ -326,7 +326,13 @@ def _remove_stale(
             continue
         outcome = "removed" if options.dry_run else writer.remove(rel)
         removed.add(rel)
-        if outcome == "kept":
+        if outcome == "unsafe":
+            warn(
+                f"{rel}: the manifest lists it, but it is not inside the output folder (a "
+                "symlink on the way, or a damaged manifest); left in place",
+                rel,
+            )
+        elif outcome == "kept":
             warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
