@@ -116,6 +116,8 @@ def run_build(
             only=only,
         )
     report.specs_total = plan.total
+    for file, message in inventory.problems:
+        emit(Problem(file, None, None, message))
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
 
     from skillforge.cache import Store

@@ -4,12 +4,48 @@ removed, and file-system faults are clean errors (issue 9)."""
 from __future__ import annotations
 
 import marshal
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from helpers import build_file_tree, run
 
 ALPHA = "kind: skill\nname: alpha\ndescription: Does a thing. Use when testing.\n"
+
+
+NOBODY = 65534
+
+
+@contextmanager
+def unprivileged() -> Iterator[Path]:
+    """A world-readable scratch folder, and permission bits that count (even for root).
+
+    As root, the folder is given to `nobody` and this process takes nobody's effective ids
+    for the block, so a folder with mode 000 is really unreadable.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="skillforge-"))
+    folder.chmod(0o755)
+    root = os.geteuid() == 0
+    try:
+        if root:
+            os.chown(folder, NOBODY, NOBODY)
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+        try:
+            yield folder
+        finally:
+            if root:
+                os.seteuid(0)
+                os.setegid(0)
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
 
 
 def _alpha(root: Path, config: str = "") -> Path:
@@ -168,3 +204,98 @@ def test_no_folder_is_created_for_an_output_folder_outside_the_project(tmp_path:
     result = run(root, "build")
     assert result.code == 1
     assert not (tmp_path / "escaped-out").exists()
+
+
+# -- item 8 (D15, D27): init --------------------------------------------------------------------
+
+
+def test_init_refuses_a_dangling_config_symlink(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / ".skillforge.toml").symlink_to(tmp_path / "elsewhere" / "planted.toml")
+    (tmp_path / "elsewhere").mkdir()
+    result = run(tmp_path / "p", "init")
+    assert result.code == 2, result
+    assert "symbolic link" in result.err
+    assert not (tmp_path / "elsewhere" / "planted.toml").exists()
+    assert not (tmp_path / "p" / "specs").exists()  # checked before anything is written
+
+
+def test_init_refuses_a_symlinked_folder_and_gitignore(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ignore").write_text("keep\n")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "specs").symlink_to(outside)
+    assert run(tmp_path / "p", "init").code == 2
+    assert sorted(p.name for p in outside.iterdir()) == ["ignore"]
+    (tmp_path / "p" / "specs").unlink()
+    (tmp_path / "p" / ".gitignore").symlink_to(outside / "ignore")
+    result = run(tmp_path / "p", "init")
+    assert result.code == 2 and ".gitignore" in result.err
+    assert (outside / "ignore").read_text() == "keep\n"
+
+
+def test_init_with_gitignore_as_a_folder_is_a_clean_error(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").mkdir()
+    result = run(tmp_path, "init")
+    assert result.code == 2, result
+    assert ".gitignore: exists and is not a file" in result.err
+    assert "internal error" not in result.err
+
+
+def test_init_where_folders_cannot_be_made_is_a_clean_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "init", "/proc/self/skillforge-project")
+    assert result.code == 2, result
+    assert "cannot create the project there" in result.err
+    assert "internal error" not in result.err
+
+
+# -- item 9 (D9, file-system half): scan errors --------------------------------------------------
+
+
+GOOD = "kind: skill\nname: good\ndescription: Good things. Use when testing.\n"
+
+
+@pytest.mark.parametrize("where", ["specs", "templates"])
+def test_a_symlink_loop_is_an_error_naming_it_and_the_rest_builds(
+    tmp_path: Path, where: str
+) -> None:
+    build_file_tree(tmp_path, {"specs/good.yaml": GOOD, f"{where}/sub/x.md": "x\n"})
+    (tmp_path / where / "sub" / "loop").symlink_to("..")
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    errors = result.report["errors"]
+    assert [e["file"] for e in errors] == [f"{where}/sub/loop"], errors
+    assert "symbolic link loop" in errors[0]["message"]
+    assert (tmp_path / ".claude" / "skills" / "good" / "SKILL.md").exists()
+    check = run(tmp_path, "check")
+    assert check.code == 1 and f"{where}/sub/loop" in check.out + check.err
+    assert "internal error" not in check.err
+
+
+def test_a_spec_symlinked_outside_the_project_is_refused(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"p/specs/good.yaml": GOOD, "elsewhere/alpha.yaml": ALPHA})
+    (tmp_path / "p" / "specs" / "alpha.yaml").symlink_to(tmp_path / "elsewhere" / "alpha.yaml")
+    result = run(tmp_path / "p", "build", "--json")
+    assert result.code == 1
+    assert [e["file"] for e in result.report["errors"]] == ["specs/alpha.yaml"]
+    assert not (tmp_path / "p" / ".claude" / "skills" / "alpha").exists()
+    assert (tmp_path / "p" / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+def test_an_unreadable_spec_folder_is_an_error_and_its_outputs_stay() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/good.yaml": GOOD, "specs/team/a.yaml": ALPHA})
+        assert run(root, "build").code == 0
+        (root / "specs" / "team").chmod(0)
+        (root / "specs" / "good.yaml").write_text(GOOD.replace("Good things", "Better things"))
+        result = run(root, "build", "--json")
+        (root / "specs" / "team").chmod(0o755)
+        assert result.code == 1, result
+        errors = result.report["errors"]
+        assert [e["file"] for e in errors] == ["specs/team"], errors
+        assert "cannot read this folder" in errors[0]["message"]
+        assert "Better things" in (root / ".claude/skills/good/SKILL.md").read_text()
+        assert (root / ".claude" / "skills" / "alpha" / "SKILL.md").exists()
+        after = run(root, "build", "--json")
+        assert after.code == 0 and after.report["written"] == []
