@@ -62,6 +62,8 @@ class Writer:
             return Decision("conflict", f"cannot be read ({exc.strerror})")
         if st.S_ISLNK(info.st_mode):
             return Decision("conflict", "is a symbolic link; skillforge writes only regular files")
+        if st.S_ISDIR(info.st_mode):
+            return Decision("conflict", "is a folder; skillforge writes a file there (remove it)")
         if info.st_size == len(data):
             try:
                 with open(path, "rb") as f:
@@ -118,12 +120,13 @@ class Writer:
         """Rename staged temp files onto their outputs; on failure remove the temps left."""
         stats: list[os.stat_result] = []
         try:
+            for item in staged:  # every target first: a failure then renames nothing
+                if os.path.isdir(item.path) and not os.path.islink(item.path):
+                    raise OutputError(
+                        f"{item.rel}: cannot write (a folder is in its place; remove it)"
+                    )
             for item in staged:
                 try:
-                    if os.path.isdir(item.path) and not os.path.islink(item.path):
-                        raise OutputError(
-                            f"{item.rel}: cannot write (a folder is in its place; remove it)"
-                        )
                     os.replace(item.tmp, item.path)
                     stats.append(os.stat(item.path))
                 except OSError as exc:

@@ -299,3 +299,42 @@ def test_an_unreadable_spec_folder_is_an_error_and_its_outputs_stay() -> None:
         assert (root / ".claude" / "skills" / "alpha" / "SKILL.md").exists()
         after = run(root, "build", "--json")
         assert after.code == 0 and after.report["written"] == []
+
+
+# -- item 10 (D10): all of a spec's outputs or none ----------------------------------------------
+
+
+def test_a_spec_whose_supporting_file_cannot_be_written_publishes_nothing(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            "specs/good.yaml": GOOD,
+            "specs/clash.yaml": (
+                "kind: skill\nname: clash\ndescription: Clashes. Use when testing.\n"
+                "files:\n  - src: files/a.md\n    dest: refs\n"
+                "  - src: files/a.md\n    dest: refs/x.md\n"
+            ),
+            "specs/files/a.md": "A\n",
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    errors = result.report["errors"]
+    assert [(e["file"], e["line"]) for e in errors] == [("specs/clash.yaml", 2)], errors
+    assert "refs/x.md" in errors[0]["message"]
+    assert not (tmp_path / ".claude" / "skills" / "clash").exists()
+    assert (tmp_path / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+def test_an_output_replaced_by_a_folder_is_named_so(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA, "specs/good.yaml": GOOD})
+    assert run(tmp_path, "build").code == 0
+    skill = tmp_path / ".claude" / "skills" / "alpha" / "SKILL.md"
+    skill.unlink()
+    skill.mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    messages = [e["message"] for e in result.report["errors"]]
+    assert len(messages) == 1 and "is a folder" in messages[0], messages
+    assert [p.name for p in (tmp_path / ".claude").rglob("*.tmp")] == []
