@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat as st
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ class Decision:
 
 # The temp files of atomic writes: `.<name>.skillforge-<pid>.tmp` next to the output.
 TEMP_MARK = ".skillforge-"
+_TEMP = re.compile(r"\..+\.skillforge-\d+\.tmp\Z", re.DOTALL)
 
 
 @dataclass
@@ -180,6 +182,8 @@ class Writer:
                     f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
                 )
             self._safe_folders.add(folder)
+            if create and folder.startswith(self.out + os.sep):
+                _sweep(folder)
         return folder
 
     def _rel(self, path: str) -> str:
@@ -228,6 +232,21 @@ def safe_rel(rel: object) -> bool:
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
         return False
     return not any(part in ("", ".", "..") for part in rel.split("/"))
+
+
+def _sweep(folder: str) -> None:
+    """Remove temp files a killed build left in an output folder (only skillforge's pattern).
+
+    Builds hold the project lock, so no other writer's temp file can be in flight here.
+    """
+    mine = f"{TEMP_MARK}{os.getpid()}.tmp"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _TEMP.match(name) and not name.endswith(mine):
+            _unlink(os.path.join(folder, name))
 
 
 def _unlink(path: str) -> None:

@@ -338,3 +338,17 @@ def test_an_output_replaced_by_a_folder_is_named_so(tmp_path: Path) -> None:
     messages = [e["message"] for e in result.report["errors"]]
     assert len(messages) == 1 and "is a folder" in messages[0], messages
     assert [p.name for p in (tmp_path / ".claude").rglob("*.tmp")] == []
+
+
+# -- item 13 (D14): temp files of a killed build -------------------------------------------------
+
+
+def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA})
+    assert run(tmp_path, "build").code == 0
+    folder = tmp_path / ".claude" / "skills" / "alpha"
+    (folder / ".SKILL.md.skillforge-99999.tmp").write_text("half")
+    (folder / "notes.skillforge-1.tmp").write_text("not ours: no leading dot")
+    (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+    assert run(tmp_path, "build").code == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["SKILL.md", "notes.skillforge-1.tmp"]
