@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from skillforge.cache import Store
     from skillforge.fastpath import Scanned
-    from skillforge.render import RenderedSpec
+    from skillforge.render import RenderedOutput, RenderedSpec
     from skillforge.report import Reporter
     from skillforge.session import Session
     from skillforge.workers import Batch
@@ -116,6 +117,8 @@ def run_build(
             only=only,
         )
     report.specs_total = plan.total
+    for file, message in inventory.problems:
+        emit(Problem(file, None, None, message))
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
 
     from skillforge.cache import Store
@@ -272,21 +275,24 @@ def _publish(
             del batch.results[spec_id]
             continue
         reasons = _explain(plan.dirty[spec_id], rendered, store)
+        stats: dict[str, os.stat_result] = {}
+        if not options.dry_run:
+            changed = [out for out, d in decisions if d.action != "unchanged"]
+            try:
+                stats = _publish_all(writer, changed)
+            except OutputError as exc:
+                # all of a spec's outputs are published or none are; the next build tries again
+                file, line = rendered.name_origin
+                if file != spec_id:
+                    file, line = spec_id, None
+                batch.failed.setdefault(spec_id, []).append(Problem(file, line, None, str(exc)))
+                batch.results.pop(spec_id, None)
+                continue
         for out, decision in decisions:
             digest = digest_bytes(out.data)
-            stat = None
+            stat = stats.get(out.path)
             if decision.action == "unchanged":
                 report.unchanged += out.document
-            elif not options.dry_run:
-                try:
-                    stat = writer.write(out.path, out.data)
-                except OutputError as exc:
-                    batch.failed.setdefault(spec_id, []).append(
-                        Problem(out.path, None, None, str(exc))
-                    )
-                    # recorded as failed, so the next build tries again
-                    batch.results.pop(spec_id, None)
-                    continue
             written[out.path] = Written(stat, digest, rendered.document_key, out.document)
             if decision.action == "unchanged":
                 continue
@@ -303,6 +309,28 @@ def _publish(
             frontmatter = digest_bytes(rendered.frontmatter.encode())
             store.set(f"doc:{rendered.outputs[0].path}", [rendered.sections, frontmatter])
     return written
+
+
+def _publish_all(writer: Writer, outputs: list[RenderedOutput]) -> dict[str, os.stat_result]:
+    """Stage every output to a temp file, then rename them all; on failure remove the temps."""
+    from skillforge.write import OutputError
+
+    paths = {out.path for out in outputs}
+    for second in sorted(paths):
+        parents = [second[:i] for i, c in enumerate(second) if c == "/"]
+        for first in (p for p in parents if p in paths):
+            raise OutputError(
+                f"{second}: cannot write ({first} is another output of this spec); give the "
+                "supporting files dests that are not inside one another"
+            )
+    staged = []
+    try:
+        for out in outputs:
+            staged.append(writer.stage(out.path, out.data))
+    except BaseException:
+        writer.discard(staged)
+        raise
+    return dict(zip([s.rel for s in staged], writer.publish(staged), strict=True))
 
 
 def _remove_stale(
@@ -329,7 +357,13 @@ def _remove_stale(
             continue
         outcome = "removed" if options.dry_run else writer.remove(rel)
         removed.add(rel)
-        if outcome == "kept":
+        if outcome == "unsafe":
+            warn(
+                f"{rel}: the manifest lists it, but it is not inside the output folder (a "
+                "symlink on the way, or a damaged manifest); left in place",
+                rel,
+            )
+        elif outcome == "kept":
             warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)

@@ -153,6 +153,7 @@ def run_check(
         [str(p) for p in config.traits],
         [str(p) for p in config.templates],
     )
+    report.errors.extend(Problem(f, None, None, m) for f, m in inventory.problems)
     previous = _read_manifest(config, warn)
     plan = _plan(config, inventory, previous, options.paths)
     report.specs_total = plan.total

@@ -184,14 +184,27 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     for key in ("render_timeout", "max_render_size", "max_spec_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
+    specs, traits, templates = (
+        folders("specs", "specs"),
+        folders("traits", "traits"),
+        folders("templates", "templates"),
+    )
+    out = (root / data.get("out", ".claude")).resolve()
+    cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
+    check_cache_dir(
+        root,
+        cache_dir,
+        {"out": (out,), "specs": specs, "traits": traits, "templates": templates},
+        f"{name}: '{prefix}cache_dir'",
+    )
     return Config(
         root=root,
         path=path,
-        specs=folders("specs", "specs"),
-        traits=folders("traits", "traits"),
-        templates=folders("templates", "templates"),
-        out=(root / data.get("out", ".claude")).resolve(),
-        cache_dir=(root / data.get("cache_dir", DEFAULT_CACHE)).resolve(),
+        specs=specs,
+        traits=traits,
+        templates=templates,
+        out=out,
+        cache_dir=cache_dir,
         vars=data.get("vars", {}),
         budgets=budgets,
         cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),
@@ -205,6 +218,36 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         raw_digest=raw_digest,
         data=data,
     )
+
+
+def check_cache_dir(
+    root: Path, cache_dir: Path, folders: dict[str, tuple[Path, ...]], what: str
+) -> None:
+    """Refuse a cache folder that is the root, outside it, or overlaps an input or output folder.
+
+    `clean --cache` empties the cache folder, and every build writes there: it must be a
+    folder of its own inside the project.
+    """
+    if cache_dir == root:
+        raise ConfigError(f"{what} is the project root; name a folder of its own, like .skillforge")
+    if not cache_dir.is_relative_to(root):
+        raise ConfigError(
+            f"{what} is outside the project; name a folder inside it, like .skillforge"
+        )
+    for key, paths in folders.items():
+        for folder in paths:
+            if (
+                cache_dir == folder
+                or cache_dir.is_relative_to(folder)
+                or folder.is_relative_to(cache_dir)
+            ):
+                where = (
+                    folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder
+                )
+                raise ConfigError(
+                    f"{what} overlaps the {key} folder {where}; name a folder of its own, "
+                    "like .skillforge"
+                )
 
 
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:

@@ -32,6 +32,13 @@ class Inventory:
         self.files: dict[str, tuple[int, int]] = {}
         self.traits: dict[str, str] = {}
         self.templates: dict[str, str] = {}
+        # (path relative to the root, message): folders that could not be read, symlink loops,
+        # links out of the project. Each is an error of the build; the rest still builds.
+        self.problems: list[tuple[str, str]] = []
+
+    def hides(self, file_id: str) -> bool:
+        """Whether `file_id` may exist in a place the scan could not see (see `problems`)."""
+        return any(file_id == p or file_id.startswith(p + "/") for p, _ in self.problems)
 
     def path(self, file_id: str) -> str:
         """Return the absolute path of a file id."""
@@ -43,8 +50,9 @@ class Inventory:
 def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -> Inventory:
     """Scan the spec, trait and template folders (absolute paths; missing ones are empty)."""
     inv = Inventory(root, builtin_templates_dir())
+    walker = _Walker(root, inv.problems)
     for folder in specs:
-        for parts, entry in _walk(folder, ()):
+        for parts, entry in walker.walk(folder):
             if not entry.name.endswith(SPEC_SUFFIXES):
                 continue
             file_id = _rel(entry.path, root)
@@ -53,7 +61,7 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
             if not any(part.startswith("_") for part in parts):
                 inv.specs.append(file_id)
     for folder in traits:
-        for parts, entry in _walk(folder, ()):
+        for parts, entry in walker.walk(folder):
             if not entry.name.endswith(SPEC_SUFFIXES) or len(parts) != 1:
                 continue
             file_id = _rel(entry.path, root)
@@ -63,7 +71,10 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
     sources: list[tuple[str, str]] = [(folder, "") for folder in templates]
     sources.append((inv.builtin, BUILTIN))
     for folder, prefix in sources:
-        for parts, entry in _walk(folder, ()):
+        # built-in templates live in the package; a project template linked outside is refused
+        # where a spec uses it (render.py), naming the spec's line
+        walker.outside_ok = True
+        for parts, entry in walker.walk(folder):
             name = "/".join(parts)
             if name in inv.templates:
                 continue
@@ -75,20 +86,76 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
     return inv
 
 
-def _walk(top: str, parts: tuple[str, ...]) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
-    found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
-    try:
-        entries = list(os.scandir(top))
-    except (FileNotFoundError, NotADirectoryError):
+class _Walker:
+    """Walk input folders; what cannot be walked becomes a problem, not an exception."""
+
+    def __init__(self, root: str, problems: list[tuple[str, str]]) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.problems = problems
+        self.outside_ok = False
+
+    def walk(self, top: str) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+        """Return (parts relative to `top`, entry) of every file under `top`."""
+        return self._walk(top, (), ())
+
+    def _walk(
+        self, top: str, parts: tuple[str, ...], seen: tuple[str, ...]
+    ) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+        found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
+        try:
+            entries = list(os.scandir(top))
+        except (FileNotFoundError, NotADirectoryError):
+            return found
+        except OSError as exc:
+            self._problem(
+                top,
+                f"cannot read this folder ({exc.strerror or exc}); fix its "
+                "permissions or remove it",
+            )
+            return found
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+                linked = (is_dir or is_file) and entry.is_symlink()
+            except OSError as exc:
+                self._problem(entry.path, f"cannot be read ({exc.strerror or exc})")
+                continue
+            if linked and not self._linked_ok(entry.path, is_dir, seen):
+                continue
+            if is_dir:
+                chain = (*seen, os.path.realpath(top)) if linked else seen
+                found.extend(self._walk(entry.path, (*parts, entry.name), chain))
+            elif is_file:
+                found.append(((*parts, entry.name), entry))
         return found
-    for entry in entries:
-        if entry.name.startswith(".") or entry.name == "__pycache__":
-            continue
-        if entry.is_dir():
-            found.extend(_walk(entry.path, (*parts, entry.name)))
-        elif entry.is_file():
-            found.append(((*parts, entry.name), entry))
-    return found
+
+    def _linked_ok(self, path: str, is_dir: bool, seen: tuple[str, ...]) -> bool:
+        """A symlink is followed only to a place inside the project, and never in a loop."""
+        real = os.path.realpath(path)
+        if not self.outside_ok and not (
+            real == self.real_root or real.startswith(self.real_root + os.sep)
+        ):
+            self._problem(
+                path,
+                "is a symbolic link to outside the project; inputs must live in the project "
+                "(copy the file in, or remove the link)",
+            )
+            return False
+        if is_dir:
+            here = os.path.realpath(os.path.dirname(path))
+            if any(real == s or s.startswith(real + os.sep) for s in (*seen, here)):
+                self._problem(
+                    path, "is a symbolic link loop (it links to a folder above it); remove the link"
+                )
+                return False
+        return True
+
+    def _problem(self, path: str, message: str) -> None:
+        self.problems.append((_rel(path, self.root), message))
 
 
 def _rel(path: str, root: str) -> str:

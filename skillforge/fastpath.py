@@ -99,7 +99,7 @@ def try_noop(
     scan_ns = time.time_ns()
     inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
     plan = make_plan(inventory, manifest, config_changed=False)
-    if not plan.is_noop or listing_failed(os.path.join(root, cache_dir)):
+    if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
         return Scanned(root, inventory, manifest, plan, scan_ns)
     report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
     report.counters["documents_cached"] = len(plan.unchanged)

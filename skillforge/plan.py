@@ -180,7 +180,8 @@ def make_plan(
         else:
             plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
     for spec, record in manifest.specs.items():
-        if spec not in present and selected(spec, paths):
+        # a spec in a folder the scan could not read is not gone: its outputs stay
+        if spec not in present and selected(spec, paths) and not inv.hides(spec):
             plan.orphan_specs.append(spec)
             plan.orphans.extend(record.outputs)
     return plan

@@ -68,7 +68,7 @@ def test_a_failed_write_names_the_file_and_spares_the_others(
 
     assert result.code == 1
     [problem] = result.report["errors"]
-    assert problem["file"] == FIRST
+    assert problem["file"] == "specs/skill-0.yaml"  # D10: errors name the spec (and line)
     assert f"{FIRST}: cannot write ({words})" in problem["message"]
     assert "Traceback" not in result.err
     written = outputs(root)

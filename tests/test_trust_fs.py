@@ -1,0 +1,354 @@
+"""File-system safety: nothing outside the outputs (and skillforge's own state) is written or
+removed, and file-system faults are clean errors (issue 9)."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from helpers import build_file_tree, run
+
+ALPHA = "kind: skill\nname: alpha\ndescription: Does a thing. Use when testing.\n"
+
+
+NOBODY = 65534
+
+
+@contextmanager
+def unprivileged() -> Iterator[Path]:
+    """A world-readable scratch folder, and permission bits that count (even for root).
+
+    As root, the folder is given to `nobody` and this process takes nobody's effective ids
+    for the block, so a folder with mode 000 is really unreadable.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="skillforge-"))
+    folder.chmod(0o755)
+    root = os.geteuid() == 0
+    try:
+        if root:
+            os.chown(folder, NOBODY, NOBODY)
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+        try:
+            yield folder
+        finally:
+            if root:
+                os.seteuid(0)
+                os.setegid(0)
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def _alpha(root: Path, config: str = "") -> Path:
+    files = {"specs/a.yaml": ALPHA}
+    if config:
+        files[".skillforge.toml"] = config
+    build_file_tree(root, files)
+    return root
+
+
+# -- item 5 (D4): cache_dir ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        (".", "project root"),
+        ("", "project root"),
+        ("specs", "specs folder"),
+        ("templates", "templates folder"),
+        (".claude", "out folder"),
+        (".claude/skills", "out folder"),
+        ("../elsewhere", "outside the project"),
+    ],
+)
+def test_cache_dir_that_is_not_a_folder_of_its_own_is_a_config_error(
+    tmp_path: Path, value: str, what: str
+) -> None:
+    root = _alpha(tmp_path / "p", f'cache_dir = "{value}"\n')
+    (root / "README.md").write_text("notes\n")
+    for command in (["build"], ["clean", "--cache"], ["check"]):
+        result = run(root, *command)
+        assert result.code == 2, (command, result)
+        assert "cache_dir" in result.err and what in result.err
+    assert (root / "README.md").read_text() == "notes\n"
+    assert (root / "specs" / "a.yaml").exists()
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_clean_cache_removes_only_what_skillforge_created(tmp_path: Path) -> None:
+    root = _alpha(tmp_path, 'cache_dir = "state"\n')
+    assert run(root, "build").code == 0
+    assert (root / "state" / "cache").is_dir()
+    (root / "state" / "notes.txt").write_text("mine\n")
+    (root / "state" / "cache" / "mine.txt").write_text("mine too\n")
+    result = run(root, "clean", "--cache")
+    assert result.code == 0, result
+    assert "kept 2 files skillforge did not create" in result.out
+    left = sorted(str(p.relative_to(root)) for p in (root / "state").rglob("*"))
+    assert left == ["state/cache", "state/cache/mine.txt", "state/notes.txt"]
+
+
+def test_clean_cache_removes_the_folder_when_only_skillforge_files_are_in_it(
+    tmp_path: Path,
+) -> None:
+    root = _alpha(tmp_path)
+    assert run(root, "build").code == 0
+    assert run(root, "stats").code == 0
+    result = run(root, "clean", "--cache")
+    assert result.code == 0, result
+    assert "removed the cache .skillforge/" in result.out
+    assert not (root / ".skillforge").exists()
+
+
+# -- item 6 (D6, D7): removals are contained ---------------------------------------------------
+
+
+def test_clean_does_not_follow_a_symlinked_skill_folder(tmp_path: Path) -> None:
+    root = _alpha(tmp_path / "p")
+    assert run(root, "build").code == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    skill = root / ".claude" / "skills" / "alpha"
+    skill.rename(shared / "alpha")
+    skill.symlink_to(shared / "alpha")
+    result = run(root, "clean")
+    assert result.code == 0, result
+    assert (shared / "alpha" / "SKILL.md").exists()
+    assert "not inside the output folder" in result.out
+
+
+def test_orphan_removal_does_not_follow_a_symlinked_skill_folder(tmp_path: Path) -> None:
+    root = _alpha(tmp_path / "p")
+    assert run(root, "build").code == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    skill = root / ".claude" / "skills" / "alpha"
+    skill.rename(shared / "alpha")
+    skill.symlink_to(shared / "alpha")
+    (root / "specs" / "a.yaml").unlink()
+    (root / "specs" / "b.yaml").write_text(ALPHA.replace("alpha", "beta"))
+    result = run(root, "build", "--json")
+    assert (shared / "alpha" / "SKILL.md").exists()
+    messages = [w["message"] for w in result.report["warnings"]]
+    assert any("not inside the output folder" in m for m in messages), messages
+
+
+def _rewrite_manifest_output(root: Path, old: str, new: str) -> None:
+    path = root / ".skillforge" / "manifest.bin"
+    data = marshal.loads(path.read_bytes())
+    data["outputs"][new] = data["outputs"].pop(old)
+    for key, raw in data["specs"].items():
+        data["specs"][key] = (raw[0], tuple(new if p == old else p for p in raw[1]), raw[2])
+    path.write_bytes(marshal.dumps(data))
+
+
+def test_clean_ignores_a_manifest_path_outside_the_output_folder(tmp_path: Path) -> None:
+    root = _alpha(tmp_path / "p")
+    assert run(root, "build").code == 0
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    skill = root / ".claude" / "skills" / "alpha" / "SKILL.md"
+    (victim / "x.md").write_bytes(skill.read_bytes())
+    _rewrite_manifest_output(root, ".claude/skills/alpha/SKILL.md", "../victim/x.md")
+    result = run(root, "clean")
+    assert result.code == 0, result
+    assert (victim / "x.md").exists()
+    assert "../victim/x.md: not inside the output folder" in result.out
+
+
+def test_orphan_removal_ignores_a_manifest_path_outside_the_output_folder(
+    tmp_path: Path,
+) -> None:
+    root = _alpha(tmp_path / "p")
+    assert run(root, "build").code == 0
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    skill = root / ".claude" / "skills" / "alpha" / "SKILL.md"
+    (victim / "x.md").write_bytes(skill.read_bytes())
+    _rewrite_manifest_output(root, ".claude/skills/alpha/SKILL.md", ".claude/../../victim/x.md")
+    (root / "specs" / "a.yaml").unlink()
+    result = run(root, "build", "--json")
+    assert (victim / "x.md").exists()
+    messages = [w["message"] for w in result.report["warnings"]]
+    assert any("not inside the output folder" in m for m in messages), messages
+
+
+# -- item 7 (D8): check, then create -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [".claude/skills", ".claude"])
+def test_no_folder_is_created_through_a_symlinked_output_folder(tmp_path: Path, link: str) -> None:
+    root = _alpha(tmp_path / "p")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / link).symlink_to(outside)
+    result = run(root, "build")
+    assert result.code == 1
+    assert "outside the output folder" in result.err
+    assert list(outside.iterdir()) == []
+
+
+def test_no_folder_is_created_for_an_output_folder_outside_the_project(tmp_path: Path) -> None:
+    root = _alpha(tmp_path / "p", 'out = "../escaped-out"\n')
+    result = run(root, "build")
+    assert result.code == 1
+    assert not (tmp_path / "escaped-out").exists()
+
+
+# -- item 8 (D15, D27): init --------------------------------------------------------------------
+
+
+def test_init_refuses_a_dangling_config_symlink(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / ".skillforge.toml").symlink_to(tmp_path / "elsewhere" / "planted.toml")
+    (tmp_path / "elsewhere").mkdir()
+    result = run(tmp_path / "p", "init")
+    assert result.code == 2, result
+    assert "symbolic link" in result.err
+    assert not (tmp_path / "elsewhere" / "planted.toml").exists()
+    assert not (tmp_path / "p" / "specs").exists()  # checked before anything is written
+
+
+def test_init_refuses_a_symlinked_folder_and_gitignore(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ignore").write_text("keep\n")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "specs").symlink_to(outside)
+    assert run(tmp_path / "p", "init").code == 2
+    assert sorted(p.name for p in outside.iterdir()) == ["ignore"]
+    (tmp_path / "p" / "specs").unlink()
+    (tmp_path / "p" / ".gitignore").symlink_to(outside / "ignore")
+    result = run(tmp_path / "p", "init")
+    assert result.code == 2 and ".gitignore" in result.err
+    assert (outside / "ignore").read_text() == "keep\n"
+
+
+def test_init_with_gitignore_as_a_folder_is_a_clean_error(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").mkdir()
+    result = run(tmp_path, "init")
+    assert result.code == 2, result
+    assert ".gitignore: exists and is not a file" in result.err
+    assert "internal error" not in result.err
+
+
+def test_init_where_folders_cannot_be_made_is_a_clean_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "init", "/proc/self/skillforge-project")
+    assert result.code == 2, result
+    assert "cannot create the project there" in result.err
+    assert "internal error" not in result.err
+
+
+# -- item 9 (D9, file-system half): scan errors --------------------------------------------------
+
+
+GOOD = "kind: skill\nname: good\ndescription: Good things. Use when testing.\n"
+
+
+@pytest.mark.parametrize("where", ["specs", "templates"])
+def test_a_symlink_loop_is_an_error_naming_it_and_the_rest_builds(
+    tmp_path: Path, where: str
+) -> None:
+    build_file_tree(tmp_path, {"specs/good.yaml": GOOD, f"{where}/sub/x.md": "x\n"})
+    (tmp_path / where / "sub" / "loop").symlink_to("..")
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    errors = result.report["errors"]
+    assert [e["file"] for e in errors] == [f"{where}/sub/loop"], errors
+    assert "symbolic link loop" in errors[0]["message"]
+    assert (tmp_path / ".claude" / "skills" / "good" / "SKILL.md").exists()
+    check = run(tmp_path, "check")
+    assert check.code == 1 and f"{where}/sub/loop" in check.out + check.err
+    assert "internal error" not in check.err
+
+
+def test_a_spec_symlinked_outside_the_project_is_refused(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"p/specs/good.yaml": GOOD, "elsewhere/alpha.yaml": ALPHA})
+    (tmp_path / "p" / "specs" / "alpha.yaml").symlink_to(tmp_path / "elsewhere" / "alpha.yaml")
+    result = run(tmp_path / "p", "build", "--json")
+    assert result.code == 1
+    assert [e["file"] for e in result.report["errors"]] == ["specs/alpha.yaml"]
+    assert not (tmp_path / "p" / ".claude" / "skills" / "alpha").exists()
+    assert (tmp_path / "p" / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+def test_an_unreadable_spec_folder_is_an_error_and_its_outputs_stay() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/good.yaml": GOOD, "specs/team/a.yaml": ALPHA})
+        assert run(root, "build").code == 0
+        (root / "specs" / "team").chmod(0)
+        (root / "specs" / "good.yaml").write_text(GOOD.replace("Good things", "Better things"))
+        result = run(root, "build", "--json")
+        (root / "specs" / "team").chmod(0o755)
+        assert result.code == 1, result
+        errors = result.report["errors"]
+        assert [e["file"] for e in errors] == ["specs/team"], errors
+        assert "cannot read this folder" in errors[0]["message"]
+        assert "Better things" in (root / ".claude/skills/good/SKILL.md").read_text()
+        assert (root / ".claude" / "skills" / "alpha" / "SKILL.md").exists()
+        after = run(root, "build", "--json")
+        assert after.code == 0 and after.report["written"] == []
+
+
+# -- item 10 (D10): all of a spec's outputs or none ----------------------------------------------
+
+
+def test_a_spec_whose_supporting_file_cannot_be_written_publishes_nothing(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            "specs/good.yaml": GOOD,
+            "specs/clash.yaml": (
+                "kind: skill\nname: clash\ndescription: Clashes. Use when testing.\n"
+                "files:\n  - src: files/a.md\n    dest: refs\n"
+                "  - src: files/a.md\n    dest: refs/x.md\n"
+            ),
+            "specs/files/a.md": "A\n",
+        },
+    )
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    errors = result.report["errors"]
+    assert [(e["file"], e["line"]) for e in errors] == [("specs/clash.yaml", 2)], errors
+    assert "refs/x.md" in errors[0]["message"]
+    assert not (tmp_path / ".claude" / "skills" / "clash").exists()
+    assert (tmp_path / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+def test_an_output_replaced_by_a_folder_is_named_so(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA, "specs/good.yaml": GOOD})
+    assert run(tmp_path, "build").code == 0
+    skill = tmp_path / ".claude" / "skills" / "alpha" / "SKILL.md"
+    skill.unlink()
+    skill.mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 1
+    messages = [e["message"] for e in result.report["errors"]]
+    assert len(messages) == 1 and "is a folder" in messages[0], messages
+    assert [p.name for p in (tmp_path / ".claude").rglob("*.tmp")] == []
+
+
+# -- item 13 (D14): temp files of a killed build -------------------------------------------------
+
+
+def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA})
+    assert run(tmp_path, "build").code == 0
+    folder = tmp_path / ".claude" / "skills" / "alpha"
+    (folder / ".SKILL.md.skillforge-99999.tmp").write_text("half")
+    (folder / "notes.skillforge-1.tmp").write_text("not ours: no leading dot")
+    (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+    assert run(tmp_path, "build").code == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["SKILL.md", "notes.skillforge-1.tmp"]
