@@ -268,7 +268,7 @@ def _publish(
             batch.failed[spec_id] = conflicts
             del batch.results[spec_id]
             continue
-        reasons = _explain(plan.dirty[spec_id], rendered, store)
+        reasons = _explain(plan.dirty[spec_id], rendered, store) + rendered.notes
         for out, decision in decisions:
             digest = digest_bytes(out.data)
             stat = None

@@ -22,7 +22,7 @@ from skillforge.config import Config
 from skillforge.cost import LISTING_ENTRY_CHARS, OutputCost, listing_entry, one_line
 from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
-from skillforge.fingerprint import digest_bytes, digest_value
+from skillforge.fingerprint import digest_bytes, digest_value, settle
 from skillforge.frontmatter import emit
 from skillforge.limits import RenderLimitError, RenderLimits
 from skillforge.rules import hint
@@ -41,6 +41,13 @@ from skillforge.tokens import TokenCounter
 MISSING = "\x00missing"
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+# The name inline code is compiled under: the code is shared by every spec with the same
+# source, so an error in it is given the label of the render that failed (`_problem`).
+INLINE = "inline:"
+TOO_DEEP = (
+    "nested too deeply (RecursionError): expressions, blocks, macro calls or an extends chain "
+    "go deeper than Python's recursion limit; flatten it"
+)
 
 
 @dataclass
@@ -65,6 +72,8 @@ class RenderedSpec:
     digests: dict[str, str] = field(default_factory=dict)
     name_origin: tuple[str, int | None] = ("", None)
     cost: OutputCost | None = None
+    # what `build --explain` adds: fragment calls that could not be cached, and why
+    notes: list[str] = field(default_factory=list)
 
 
 def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
@@ -89,6 +98,8 @@ class Renderer:
         self.fingerprint = env_fingerprint()
         self.limits = RenderLimits(config.render_timeout, config.max_render_size)
         self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
+        self.env.max_size = self.limits.max_size  # type: ignore[attr-defined]
+        self.notes: list[str] = []
 
     def forget(self, templates: set[str]) -> None:
         """Drop the compiled templates, digests and closures of templates that changed."""
@@ -104,6 +115,7 @@ class Renderer:
         """Render one spec; raise SpecError naming the section and template on failure."""
         data = spec.data
         variables = data.get("vars") or {}
+        self.notes = []
         problems: list[Problem] = []
         deps = list(spec.deps)
         section_keys: list[tuple[str, str]] = []
@@ -139,11 +151,11 @@ class Renderer:
             section_keys,
             self._reach(closure, data, variables),
         )
-        template = self.env.get_template(base)
         started = time.perf_counter()
         try:
             document = self.limits.render(
-                template, {"frontmatter": frontmatter, "sections": texts, "spec": data}
+                self.env.get_template(base),
+                {"frontmatter": frontmatter, "sections": texts, "spec": data},
             )
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
@@ -166,6 +178,7 @@ class Renderer:
             digests,
             spec.origin("name"),
             cost,
+            list(dict.fromkeys(self.notes)),
         )
 
     def _cost(
@@ -225,7 +238,7 @@ class Renderer:
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self._label(spec, sid))
-            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
+            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
                 raise SpecError([self._problem(exc, spec, field, self._label(spec, sid))]) from None
             for name in closure.missing:
                 raise self._missing(spec, f"sections.{sid}.body", name)
@@ -278,7 +291,7 @@ class Renderer:
             raise self._missing(spec, field, name)
         try:
             closure = self.library.closure(name)
-        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
+        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
             raise SpecError([self._problem(exc, spec, field, name)]) from None
         for missing in closure.missing:
             raise self._missing(spec, field, missing, via=name)
@@ -305,7 +318,7 @@ class Renderer:
 
     def _inline(self, source: str, label: str) -> jinja2.Template:
         """Compile an inline template through the compiled-template cache."""
-        key = "il:" + digest_value(self.fingerprint, source)
+        key = "il:" + digest_value(self.fingerprint, INLINE, source)
         raw = self.store.get(key)
         code = None
         if isinstance(raw, bytes):
@@ -314,7 +327,8 @@ class Renderer:
             except (EOFError, ValueError, TypeError):
                 code = None
         if code is None:
-            code = self.env.compile(source, name=label, filename=label)
+            name = INLINE + digest_bytes(source.encode("utf-8"))[:12]
+            code = self.env.compile(source, name=name, filename=name)
             self.store.set(key, marshal.dumps(code))
             self.counters.templates_compiled += 1
         else:
@@ -329,17 +343,24 @@ class Renderer:
             known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
             raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
         closure = self.library.closure(template_name)
-        key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
-        cached = self.store.get(key)
-        if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
-            self.counters.fragments_cached += 1
-            text: str = cached[0]
-            return text
+        args, uncacheable = settle(args)
+        key = ""
+        if uncacheable is None:
+            key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
+            cached = self.store.get(key)
+            if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
+                self.counters.fragments_cached += 1
+                text: str = cached[0]
+                return text
+        else:
+            # no canonical form, no key: rendered every time (never a guess from a repr)
+            self.notes.append(f"fragment {name} not cached: {uncacheable}")
         started = time.perf_counter()
         text = self.limits.render(self.env.get_template(template_name), args)
         self.counters.timed(template_name, time.perf_counter() - started, text)
         self.counters.fragments_rendered += 1
-        self.store.set(key, [text, self.tokens.count(text)])
+        if key:
+            self.store.set(key, [text, self.tokens.count(text)])
         return text
 
     # -- supporting files -----------------------------------------------------------------
@@ -409,6 +430,8 @@ class Renderer:
             frame: tuple[str, int] | None = (exc.filename or exc.name or label, exc.lineno)
         else:
             frame = _template_frame(exc.__traceback__)
+        if frame is not None and frame[0].startswith(INLINE):
+            frame = (label, frame[1])  # shared inline code: the render that failed is ours
         where = ""
         if frame is not None and frame[0] == label and inline:
             sid = field.split(".")[1]
@@ -432,6 +455,8 @@ class Renderer:
             message = f"template stopped{where}: {exc}"
         elif isinstance(exc, jinja2.exceptions.SecurityError):
             message = f"template refused by the sandbox{where}: {exc}"
+        elif isinstance(exc, RecursionError):
+            message = f"template error{where}: {TOO_DEEP}"
         else:
             message = f"template error{where}: {exc.__class__.__name__}: {exc}"
         return Problem(file, line, field, message)
