@@ -220,7 +220,11 @@ def fault_project(root: Path, version: str) -> None:
 def damage(root: Path, rng: Any) -> str:
     """Change random bytes of one state file (the cache database, a value file, the manifest)."""
     state = root / ".skillforge"
-    targets = sorted(p for p in state.rglob("*") if p.is_file() and p.name != "lock")
+    # the stats records (history.py) are not build state: damaging them is another test's
+    targets = [
+        state / "manifest.bin",
+        *sorted(p for p in (state / "cache").rglob("*") if p.is_file()),
+    ]
     target = rng.choice(targets)
     data = bytearray(target.read_bytes())
     if data:
