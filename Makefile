@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench upgrade-deps clean
+.PHONY: run test lint typecheck unit fuzz bench upgrade-deps clean
 
 # Set-up installs the pinned, hashed versions in requirements/ (a new release of a dependency
 # cannot change what CI runs); the package itself keeps the ranges of pyproject.toml.
@@ -37,6 +37,12 @@ lint: $(VENV)/.dev
 
 unit: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
+
+## fuzz: the cache property and fault tests with many more examples (FUZZ_EXAMPLES, default 500)
+FUZZ_EXAMPLES ?= 500
+fuzz: $(VENV)/.dev
+	SKILLFORGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q \
+		tests/test_cache_properties.py tests/test_faults.py -k "cached_builds or random_damage"
 
 ## bench: build a 1,000-spec corpus and report medians (see benchmarks/README.md)
 bench: $(VENV)/.dev

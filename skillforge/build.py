@@ -274,7 +274,7 @@ def _publish(
             batch.failed[spec_id] = conflicts
             del batch.results[spec_id]
             continue
-        reasons = _explain(plan.dirty[spec_id], rendered, store)
+        reasons = _explain(plan.dirty[spec_id], rendered, store) + rendered.notes
         stats: dict[str, os.stat_result] = {}
         if not options.dry_run:
             changed = [out for out, d in decisions if d.action != "unchanged"]

@@ -11,6 +11,8 @@ try:  # the builtin module: hashlib costs an OpenSSL load the no-op path cannot 
 except ImportError:  # pragma: no cover - CPython always has it
     from hashlib import blake2b
 
+__all__ = ["blake2b", "canonical", "digest_bytes", "digest_value", "from_data", "settle", "to_data"]
+
 
 def digest_bytes(data: bytes) -> str:
     """Return the hex digest used for every file and key in skillforge."""
@@ -27,14 +29,160 @@ def digest_file(path: str) -> str | None:
 
 
 def canonical(value: Any) -> str:
-    """Serialise `value` the same way every time (sorted keys, no spaces)."""
+    """Serialise `value` the same way every time (keys in their order, no spaces)."""
     import json
 
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
-    )
+    # Keys keep their order: a template that loops over a map's items renders them in that
+    # order, so two maps that differ only in key order must not share a cache key.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr)
 
 
 def digest_value(*parts: Any) -> str:
     """Return the digest of the canonical form of `parts`."""
     return digest_bytes(canonical(parts).encode("utf-8"))
+
+
+class Uncacheable(Exception):
+    """A value has no canonical form (a macro, a callable, an object): do not cache on it."""
+
+
+# The tag of a value JSON cannot hold as itself; a map holding this key is tagged too.
+TAG = "\x00"
+MAX_DEPTH = 100
+MAX_ITEMS = 100_000
+
+
+def to_data(value: Any, depth: int = 0, *, sets: bool = True) -> Any:
+    """Return `value` as JSON-ready data that `from_data` turns back into an equal value.
+
+    Only values skillforge knows are encoded; anything else raises Uncacheable (never a
+    `repr`, which may hold a memory address or hide what a value does). A map keeps its
+    key order; a tuple, a set, a date, bytes and `Markup` keep their type. Without `sets`, a
+    set is refused: its order changes from one process to the next, so it makes no key.
+    """
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is str:
+        return value
+    if kind is float:
+        finite = value == value and value not in (_INF, -_INF)
+        return value if finite else {TAG: "f", "v": repr(value)}
+    if depth > MAX_DEPTH:
+        raise Uncacheable(f"nested more than {MAX_DEPTH} levels deep")
+
+    def inner(item: Any) -> Any:
+        return to_data(item, depth + 1, sets=sets)
+
+    if kind is list:
+        return [inner(item) for item in value]
+    if kind is dict:
+        if all(type(k) is str for k in value) and TAG not in value:
+            return {k: inner(v) for k, v in value.items()}
+        return {TAG: "d", "v": [[inner(k), inner(v)] for k, v in value.items()]}
+    if kind is tuple:
+        return {TAG: "t", "v": [inner(item) for item in value]}
+    if (kind is set or kind is frozenset) and sets:
+        return {TAG: "s" if kind is set else "fs", "v": [inner(item) for item in value]}
+    if kind is bytes:
+        return {TAG: "b", "v": value.hex()}
+    import datetime
+
+    if kind is datetime.datetime or kind is datetime.date or kind is datetime.time:
+        return {TAG: kind.__name__, "v": value.isoformat()}
+    from markupsafe import Markup
+
+    if kind is Markup:
+        return {TAG: "m", "v": str(value)}
+    raise Uncacheable(_describe(value))
+
+
+def from_data(data: Any) -> Any:
+    """Return the value `to_data` encoded as `data`."""
+    if type(data) is list:
+        return [from_data(item) for item in data]
+    if type(data) is not dict:
+        return data
+    tag = data.get(TAG)
+    if tag is None:
+        return {k: from_data(v) for k, v in data.items()}
+    raw = data["v"]
+    if tag == "d":
+        return {from_data(k): from_data(v) for k, v in raw}
+    if tag == "t":
+        return tuple(from_data(item) for item in raw)
+    if tag == "s":
+        return {from_data(item) for item in raw}
+    if tag == "fs":
+        return frozenset(from_data(item) for item in raw)
+    if tag == "f":
+        return float(raw)
+    if tag == "b":
+        return bytes.fromhex(raw)
+    import datetime
+
+    if tag in ("datetime", "date", "time"):
+        return getattr(datetime, tag).fromisoformat(raw)
+    if tag == "m":
+        from markupsafe import Markup
+
+        return Markup(raw)
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+_INF = float("inf")
+_LAZY = frozenset(
+    [map, filter, zip, enumerate, reversed]
+    + [type(iter(x)) for x in ([], (), "", range(0), {}, reversed([]))]  # type: ignore[var-annotated]
+)
+
+
+def settle(args: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Return `args` with every generator made a list, and why it makes no key (or None).
+
+    A generator (`|map`, `|select`, `|unique`...) has no value until it runs, and its repr
+    names a memory address that the next one may reuse: it is run once, here, and the
+    fragment gets the list, cached or not (so a cached and a fresh render see the same).
+    """
+    settled = {name: _settle(value, 0) for name, value in args.items()}
+    for name, value in settled.items():
+        try:
+            to_data(value, sets=False)
+        except Uncacheable as exc:
+            return settled, f"argument {name} is {exc}"
+        except RecursionError:
+            return settled, f"argument {name} is nested too deeply"
+    return settled, None
+
+
+def _settle(value: Any, depth: int) -> Any:
+    kind = type(value)
+    if depth > MAX_DEPTH:
+        return value  # to_data refuses it
+    if kind in _LAZY or kind.__name__ == "generator":
+        import itertools
+
+        items = list(itertools.islice(value, MAX_ITEMS + 1))
+        if len(items) > MAX_ITEMS:
+            return itertools.chain(items, value)  # too long to key: to_data refuses it
+        return [_settle(item, depth + 1) for item in items]
+    if kind is list:
+        new = [_settle(item, depth + 1) for item in value]
+        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
+    if kind is tuple:
+        members = tuple(_settle(item, depth + 1) for item in value)
+        return value if all(a is b for a, b in zip(members, value, strict=True)) else members
+    if kind is dict:
+        pairs = {k: _settle(v, depth + 1) for k, v in value.items()}
+        return value if all(pairs[k] is v for k, v in value.items()) else pairs
+    return value
+
+
+def _describe(value: Any) -> str:
+    """Say what a value is, in a template author's words."""
+    name = type(value).__name__
+    if name == "Macro":
+        return "a macro"
+    if "Undefined" in name:
+        return "undefined"
+    if callable(value):
+        return "a function"
+    return f"a {name} object"

@@ -22,6 +22,21 @@ class RenderLimitError(Exception):
     """A template ran longer, or produced more text, than the configured limits allow."""
 
 
+def _ours(exc: Exception) -> Exception:
+    """The limit error behind `exc`, when Jinja2 failed while reporting it.
+
+    An alarm can land where a frame has no line number; Jinja2's traceback rewrite then fails
+    with a TypeError of its own, and the timeout would be reported as that TypeError.
+    """
+    seen: Exception | None = exc
+    while seen is not None:
+        if isinstance(seen, RenderLimitError):
+            return seen
+        context = seen.__context__
+        seen = context if isinstance(context, Exception) else None
+    return exc
+
+
 class RenderLimits:
     """Renders templates within a time limit and a size cap; one per Renderer."""
 
@@ -57,14 +72,17 @@ class RenderLimits:
     def _collect(self, template: Any, context: dict[str, Any]) -> str:
         chunks: list[str] = []
         size = 0
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > self.max_size:
-                raise RenderLimitError(
-                    f"the render produced more than {self.max_size:,} characters "
-                    "([build] max_render_size); is a loop running away?"
-                )
-            chunks.append(chunk)
+        try:
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > self.max_size:
+                    raise RenderLimitError(
+                        f"the render produced more than {self.max_size:,} characters "
+                        "([build] max_render_size); is a loop running away?"
+                    )
+                chunks.append(chunk)
+        except Exception as exc:
+            raise _ours(exc) from None
         return "".join(chunks)
 
     def _expired(self, signum: int, frame: FrameType | None) -> None:

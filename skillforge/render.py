@@ -22,7 +22,7 @@ from skillforge.config import Config
 from skillforge.cost import LISTING_ENTRY_CHARS, OutputCost, listing_entry, one_line
 from skillforge.discover import Inventory
 from skillforge.errors import Problem, SpecError
-from skillforge.fingerprint import digest_bytes, digest_value
+from skillforge.fingerprint import digest_bytes, digest_value, settle
 from skillforge.frontmatter import emit
 from skillforge.limits import RenderLimitError, RenderLimits
 from skillforge.marker import add_marker
@@ -44,6 +44,13 @@ MISSING = "\x00missing"
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _OUTPUT_FIELD = {"skill": "folder", "agent": "file"}
+# The name inline code is compiled under: the code is shared by every spec with the same
+# source, so an error in it is given the label of the render that failed (`_problem`).
+INLINE = "inline:"
+TOO_DEEP = (
+    "nested too deeply (RecursionError): expressions, blocks, macro calls or an extends chain "
+    "go deeper than Python's recursion limit; flatten it"
+)
 
 
 @dataclass
@@ -70,6 +77,8 @@ class RenderedSpec:
     cost: OutputCost | None = None
     warnings: tuple[Problem, ...] = ()
     refs: tuple[Ref, ...] = ()  # names of other specs it refers to (rules.references)
+    # what `build --explain` adds: fragment calls that could not be cached, and why
+    notes: list[str] = field(default_factory=list)
 
 
 def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
@@ -94,6 +103,8 @@ class Renderer:
         self.fingerprint = env_fingerprint()
         self.limits = RenderLimits(config.render_timeout, config.max_render_size)
         self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
+        self.env.max_size = self.limits.max_size  # type: ignore[attr-defined]
+        self.notes: list[str] = []
 
     def forget(self, templates: set[str]) -> None:
         """Drop the compiled templates, digests and closures of templates that changed."""
@@ -107,6 +118,7 @@ class Renderer:
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
+        self.notes = []
         variables = spec.data.get("vars") or {}
         spec, string_keys = render_strings(self, spec, variables)
         data = spec.data
@@ -146,11 +158,11 @@ class Renderer:
             self._reach(closure, data, variables),
             *([string_keys] if string_keys else []),
         )
-        template = self.env.get_template(base)
         started = time.perf_counter()
         try:
             document = self.limits.render(
-                template, {"frontmatter": frontmatter, "sections": texts, "spec": data}
+                self.env.get_template(base),
+                {"frontmatter": frontmatter, "sections": texts, "spec": data},
             )
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
@@ -177,6 +189,7 @@ class Renderer:
             cost,
             spec.warnings,
             references(spec.kind, data, spec.origin),
+            list(dict.fromkeys(self.notes)),
         )
 
     def _cost(
@@ -236,7 +249,7 @@ class Renderer:
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self._label(spec, sid))
-            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
+            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
                 raise SpecError([self._problem(exc, spec, field, self._label(spec, sid))]) from None
             for name in closure.missing:
                 raise self._missing(spec, f"sections.{sid}.body", name)
@@ -289,7 +302,7 @@ class Renderer:
             raise self._missing(spec, field, name)
         try:
             closure = self.library.closure(name)
-        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as exc:
+        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
             raise SpecError([self._problem(exc, spec, field, name)]) from None
         for missing in closure.missing:
             raise self._missing(spec, field, missing, via=name)
@@ -316,7 +329,7 @@ class Renderer:
 
     def _inline(self, source: str, label: str) -> jinja2.Template:
         """Compile an inline template through the compiled-template cache."""
-        key = "il:" + digest_value(self.fingerprint, source)
+        key = "il:" + digest_value(self.fingerprint, INLINE, source)
         raw = self.store.get(key)
         code = None
         if isinstance(raw, bytes):
@@ -325,7 +338,8 @@ class Renderer:
             except (EOFError, ValueError, TypeError):
                 code = None
         if code is None:
-            code = self.env.compile(source, name=label, filename=label)
+            name = INLINE + digest_bytes(source.encode("utf-8"))[:12]
+            code = self.env.compile(source, name=name, filename=name)
             self.store.set(key, marshal.dumps(code))
             self.counters.templates_compiled += 1
         else:
@@ -340,17 +354,24 @@ class Renderer:
             known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
             raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
         closure = self.library.closure(template_name)
-        key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
-        cached = self.store.get(key)
-        if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
-            self.counters.fragments_cached += 1
-            text: str = cached[0]
-            return text
+        args, uncacheable = settle(args)
+        key = ""
+        if uncacheable is None:
+            key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
+            cached = self.store.get(key)
+            if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
+                self.counters.fragments_cached += 1
+                text: str = cached[0]
+                return text
+        else:
+            # no canonical form, no key: rendered every time (never a guess from a repr)
+            self.notes.append(f"fragment {name} not cached: {uncacheable}")
         started = time.perf_counter()
         text = self.limits.render(self.env.get_template(template_name), args)
         self.counters.timed(template_name, time.perf_counter() - started, text)
         self.counters.fragments_rendered += 1
-        self.store.set(key, [text, self.tokens.count(text)])
+        if key:
+            self.store.set(key, [text, self.tokens.count(text)])
         return text
 
     # -- supporting files -----------------------------------------------------------------
@@ -420,6 +441,8 @@ class Renderer:
             frame: tuple[str, int] | None = (exc.filename or exc.name or label, exc.lineno)
         else:
             frame = _template_frame(exc.__traceback__)
+        if frame is not None and frame[0].startswith(INLINE):
+            frame = (label, frame[1])  # shared inline code: the render that failed is ours
         where = ""
         if frame is not None and frame[0] == label and inline:
             sid = field.split(".")[1]
@@ -443,6 +466,8 @@ class Renderer:
             message = f"template stopped{where}: {exc}"
         elif isinstance(exc, jinja2.exceptions.SecurityError):
             message = f"template refused by the sandbox{where}: {exc}"
+        elif isinstance(exc, RecursionError):
+            message = f"template error{where}: {TOO_DEEP}"
         else:
             message = f"template error{where}: {exc.__class__.__name__}: {exc}"
         foreign = self._foreign(exc, spec, field, label)

@@ -6,6 +6,7 @@ Maps merge deeply, scalars and lists are replaced, sections merge by id.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,8 +121,10 @@ class SpecLoader:
         """
         if layers is not None:
             cached = store.get(self._key(layers))
-            if isinstance(cached, Spec) and cached.file == file_id:
-                return cached
+            # stored as data (cache.py: nothing in the cache is unpickled), made a Spec again
+            if isinstance(cached, dict) and cached.get("file") == file_id:
+                with contextlib.suppress(TypeError):
+                    return Spec(**cached)
         spec = self.load(file_id)
         if not remember:
             return spec
@@ -132,7 +135,7 @@ class SpecLoader:
             elif dep.startswith("t:") and dep[2:] in self.inventory.traits:
                 files.add(self.inventory.traits[dep[2:]])
         if all(f in self.digests for f in files):
-            store.set(self._key([(f, self.digests[f]) for f in sorted(files)]), spec)
+            store.set(self._key([(f, self.digests[f]) for f in sorted(files)]), dict(vars(spec)))
         return spec
 
     def forget(self, file_ids: set[str]) -> None:

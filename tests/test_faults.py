@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import build_json, project, run
+from helpers import build_file_tree, build_json, project, run
 
 FIRST = ".claude/skills/skill-0/SKILL.md"
 
@@ -190,3 +190,84 @@ def test_corrupt_cache_in_a_real_process(tmp_path: Path, reference: dict[str, by
     assert "Traceback" not in done.stderr
     assert outputs(root) == reference
     assert list((root / ".skillforge").glob("manifest.bin.corrupt-*"))
+
+
+# -- issue 9: random damage to the cache and the manifest ------------------------------------
+
+FAULT_TRIALS = int(os.environ.get("SKILLFORGE_FUZZ_EXAMPLES", "20")) * 2
+FAULT_FILES = {
+    ".skillforge.toml": "[build]\njobs = 1\n[cache]\n",
+    "templates/fragments/item.md.j2": "- {{ text }}",
+    "templates/sections/list.md.j2": (
+        "{% for s in section.with.steps %}{{ fragment('item', text=s) }}\n{% endfor %}"
+    ),
+}
+
+
+def fault_project(root: Path, version: str) -> None:
+    files = dict(FAULT_FILES)
+    for i in range(4):
+        files[f"specs/f{i}.yaml"] = (
+            f"kind: skill\nname: f{i}\ndescription: F{i}. Use when testing.\n"
+            f"vars: {{n: {i}}}\nsections:\n"
+            f"  - id: a\n    body: 'Spec {{{{ spec.name }}}} number {{{{ vars.n }}}} {version}.'\n"
+            f"  - id: b\n    template: sections/list.md.j2\n"
+            f"    with: {{steps: [one-{i}, two, '{version}']}}\n"
+        )
+    build_file_tree(root, files)
+
+
+def damage(root: Path, rng: Any) -> str:
+    """Change random bytes of one state file (the cache database, a value file, the manifest)."""
+    state = root / ".skillforge"
+    # the stats records (history.py) are not build state: damaging them is another test's
+    targets = [
+        state / "manifest.bin",
+        *sorted(p for p in (state / "cache").rglob("*") if p.is_file()),
+    ]
+    target = rng.choice(targets)
+    data = bytearray(target.read_bytes())
+    if data:
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(data))
+            data[i] = rng.randrange(256)
+    if rng.random() < 0.2:
+        data = data[: rng.randrange(len(data) + 1)]  # truncated
+    target.write_bytes(bytes(data))
+    return target.relative_to(root).as_posix()
+
+
+def test_random_damage_to_the_state_never_publishes_a_wrong_output(tmp_path: Path) -> None:
+    import random
+    import shutil
+
+    references: dict[str, dict[str, bytes]] = {}
+    for version in ("v1", "v2"):
+        ref = tmp_path / f"ref-{version}"
+        fault_project(ref, version)
+        assert run(ref, "build", "-q").code == 0
+        references[version] = outputs(ref)
+    seed = tmp_path / "seed"
+    fault_project(seed, "v1")
+    assert run(seed, "build", "-q").code == 0
+    assert run(seed, "build", "--force", "-q").code == 0  # the cache holds every layer
+
+    rng = random.Random(9)
+    for trial in range(FAULT_TRIALS):
+        root = tmp_path / f"trial-{trial}"
+        shutil.copytree(seed, root)
+        what = damage(root, rng)
+        version = "v2" if trial % 2 else "v1"
+        if version == "v2":
+            fault_project(root, "v2")
+        args = ["build", "--json"] + (["--force"] if trial % 3 == 0 else [])
+        result = run(root, *args)
+        assert "Traceback" not in result.err and "internal error" not in result.err, (what, result)
+        if result.code == 0:
+            assert outputs(root) == references[version], (trial, what)
+            check = run(root, "check")
+            assert check.code == 0, (trial, what, check)
+        else:
+            assert result.code in (1, 2), (what, result)
+            assert result.report["errors"], (what, result)
+        shutil.rmtree(root)
