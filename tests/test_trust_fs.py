@@ -30,6 +30,8 @@ def unprivileged() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="skillforge-"))
     folder.chmod(0o755)
     root = os.geteuid() == 0
+    if root:
+        _import_as_root(folder / "warm")
     try:
         if root:
             os.chown(folder, NOBODY, NOBODY)
@@ -46,6 +48,16 @@ def unprivileged() -> Iterator[Path]:
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def _import_as_root(folder: Path) -> None:
+    """Build once with root's ids: Python's own modules may be in a folder nobody cannot read."""
+    build_file_tree(folder, {"specs/a.yaml": ALPHA})
+    for _ in range(2):
+        run(folder, "build", "--json")
+        (folder / "specs" / "a.yaml").write_text(ALPHA.replace("a thing", "another thing"))
+    run(folder, "check")
+    shutil.rmtree(folder)
 
 
 def _alpha(root: Path, config: str = "") -> Path:
@@ -352,3 +364,43 @@ def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Pat
     (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
     assert run(tmp_path, "build").code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["SKILL.md", "notes.skillforge-1.tmp"]
+
+
+# -- item 12 (D16): a cache folder skillforge cannot write ---------------------------------------
+
+
+def test_a_read_only_cache_folder_is_an_error_naming_it() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/a.yaml": ALPHA})
+        assert run(root, "build").code == 0
+        (root / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+        (root / ".skillforge").chmod(0o555)
+        result = run(root, "build")
+        (root / ".skillforge").chmod(0o755)
+        assert result.code == 2, result
+        assert "internal error" not in result.err
+        assert "error: .skillforge: cannot write" in result.err, result.err
+        assert "Permission denied" in result.err
+        assert "Does a thing" in (root / ".claude/skills/alpha/SKILL.md").read_text()
+
+
+def test_a_read_only_cache_database_builds_without_it_and_warns_once() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/a.yaml": ALPHA, "specs/good.yaml": GOOD})
+        assert run(root, "build").code == 0
+        cache = root / ".skillforge" / "cache"
+        for path in [cache, *cache.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        (root / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+        result = run(root, "build", "--json")
+        for path in [cache, *cache.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        assert result.code == 0, result
+        warnings = [(w["file"], w["message"]) for w in result.report["warnings"]]
+        assert len(warnings) == 1, warnings
+        assert warnings[0][0] == ".skillforge" and "cache/ is not writable" in warnings[0][1]
+        assert sorted(p.name for p in (root / ".skillforge").iterdir() if "corrupt" in p.name) == []
+        assert "Does more" in (root / ".claude/skills/alpha/SKILL.md").read_text()
+        again = run(root, "build", "--json")
+        assert again.code == 0 and again.report["written"] == []
+
