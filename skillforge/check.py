@@ -269,7 +269,7 @@ def _render(
     from skillforge.workers import default_jobs, render_parallel, render_specs
 
     dirty = list(plan.dirty)
-    jobs = default_jobs(config, jobs)
+    jobs = default_jobs(config, jobs, warn)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
             config, inventory, dirty, plan.layers, False, jobs, _ignore, read_only=True

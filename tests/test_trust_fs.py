@@ -404,3 +404,26 @@ def test_a_read_only_cache_database_builds_without_it_and_warns_once() -> None:
         again = run(root, "build", "--json")
         assert again.code == 0 and again.report["written"] == []
 
+
+# -- item 13 (D21): --jobs ------------------------------------------------------------------------
+
+
+def test_jobs_beyond_four_per_cpu_is_capped_with_a_warning(tmp_path: Path) -> None:
+    specs = {
+        f"specs/s{i}.yaml": ALPHA.replace("alpha", f"s{i}").replace("a thing", f"thing {i}")
+        for i in range(70)
+    }
+    build_file_tree(tmp_path / "one", specs)
+    build_file_tree(tmp_path / "many", specs)
+    assert run(tmp_path / "one", "build", "--jobs", "1").code == 0
+    result = run(tmp_path / "many", "build", "--json", "--jobs", "100000")
+    assert result.code == 0, result
+    warnings = [w["message"] for w in result.report["warnings"]]
+    assert len(warnings) == 1 and warnings[0].startswith("--jobs 100000 is more than"), warnings
+    assert "worker processes" in warnings[0]
+    for i in range(70):
+        rel = f".claude/skills/s{i}/SKILL.md"
+        assert (tmp_path / "many" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes()
+    shutil.rmtree(tmp_path / "many" / ".skillforge")  # a fresh clone: check renders all 70
+    check = run(tmp_path / "many", "check", "--jobs", "100000")
+    assert check.code == 0 and "--jobs 100000 is more than" in check.out + check.err, check
