@@ -352,6 +352,7 @@ def _remove_stale(
         return set()
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
+    orphans = set(stale)
     for spec_id in batch.results:
         old = previous.specs.get(spec_id)
         stale.extend(p for p in (old.outputs if old else []) if p not in produced)
@@ -368,7 +369,8 @@ def _remove_stale(
                 rel,
             )
         elif outcome == "kept":
-            warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
+            gone = "its spec is gone" if rel in orphans else "its spec no longer produces it"
+            warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
             reporter.removed(rel)

@@ -427,3 +427,127 @@ def test_jobs_beyond_four_per_cpu_is_capped_with_a_warning(tmp_path: Path) -> No
     shutil.rmtree(tmp_path / "many" / ".skillforge")  # a fresh clone: check renders all 70
     check = run(tmp_path / "many", "check", "--jobs", "100000")
     assert check.code == 0 and "--jobs 100000 is more than" in check.out + check.err, check
+
+
+# -- item 15 (D26): a kill between the outputs and the manifest ---------------------------------
+
+
+def test_an_output_published_before_a_kill_is_not_called_edited_by_hand(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA})
+    assert run(tmp_path, "build").code == 0
+    manifest = tmp_path / ".skillforge" / "manifest.bin"
+    before = manifest.read_bytes()
+    spec = tmp_path / "specs" / "a.yaml"
+    spec.write_text(ALPHA.replace("Does a thing", "Does more"))
+    assert run(tmp_path, "build").code == 0
+    manifest.write_bytes(before)  # killed after the outputs were renamed, before the manifest
+    spec.write_text(ALPHA.replace("Does a thing", "Does even more"))
+    check = run(tmp_path, "check")
+    assert check.code == 1 and "differs from a fresh render" in check.out + check.err, check
+    assert "edited by hand" not in check.out + check.err
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 0, result
+    assert result.report["written"] == [".claude/skills/alpha/SKILL.md"]
+    assert "Does even more" in (tmp_path / ".claude/skills/alpha/SKILL.md").read_text()
+    skill = tmp_path / ".claude/skills/alpha/SKILL.md"
+    skill.write_text(skill.read_text() + "hand edit\n")  # a real hand edit is still refused
+    spec.write_text(ALPHA)
+    refused = run(tmp_path, "build", "--json")
+    assert refused.code == 1 and "edited by hand" in refused.report["errors"][0]["message"]
+
+
+# -- item 15 (D24): check PATHS ------------------------------------------------------------------
+
+
+def test_check_of_paths_that_hold_no_spec_is_a_usage_error(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA, "specs/empty/notes.md": "x\n"})
+    (tmp_path / "other").mkdir()
+    assert run(tmp_path, "build").code == 0
+    for path in ("other", "specs/empty"):
+        result = run(tmp_path, "check", path)
+        assert result.code == 2, result
+        assert f"error: {path}: no spec there" in result.err
+    assert run(tmp_path, "check", "specs").code == 0
+    assert run(tmp_path, "check", "specs/a.yaml").code == 0
+
+
+def test_a_base_spec_symlinked_outside_the_project_is_refused(tmp_path: Path) -> None:
+    base = "kind: skill\nsections:\n  - {id: style, title: Style, body: Outside text.}\n"
+    child = "extends: ../bases/python.yaml\nname: py\ndescription: Py things. Use when testing.\n"
+    build_file_tree(
+        tmp_path, {"p/specs/good.yaml": GOOD, "p/specs/py.yaml": child, "elsewhere/b.yaml": base}
+    )
+    (tmp_path / "p" / "bases").mkdir()
+    (tmp_path / "p" / "bases" / "python.yaml").symlink_to(tmp_path / "elsewhere" / "b.yaml")
+    result = run(tmp_path / "p", "build", "--json")
+    assert result.code == 1, result
+    errors = result.report["errors"]
+    assert {e["file"] for e in errors} == {"specs/py.yaml"}, errors
+    assert errors[0]["field"] == "extends"
+    assert "symbolic link to outside the project" in errors[0]["message"]
+    assert not (tmp_path / "p" / ".claude" / "skills" / "py").exists()
+    assert (tmp_path / "p" / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+# -- item 15 (D22, D23): supporting-file dests and sources ---------------------------------------
+
+
+def _with_files(root: Path, files: str, extra: dict[str, str] | None = None) -> None:
+    spec = "kind: skill\nname: sup\ndescription: Supports. Use when testing.\nfiles:\n" + files
+    build_file_tree(root, {"specs/good.yaml": GOOD, "specs/sup.yaml": spec, **(extra or {})})
+
+
+def _one_error(root: Path) -> dict[str, object]:
+    result = run(root, "build", "--json")
+    assert result.code == 1, result
+    errors = result.report["errors"]
+    assert len(errors) == 1, errors
+    assert (root / ".claude" / "skills" / "good" / "SKILL.md").exists()
+    assert not (root / ".claude" / "skills" / "sup" / "SKILL.md").exists()
+    error: dict[str, object] = errors[0]
+    return error
+
+
+def test_a_planted_dest_symlink_is_named_a_symlink(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/a.md}\n", {"specs/a.md": "A\n"})
+    folder = tmp_path / ".claude" / "skills" / "sup" / "references"
+    folder.mkdir(parents=True)
+    (folder / "a.md").symlink_to(tmp_path / "specs" / "a.md")
+    error = _one_error(tmp_path)
+    assert (error["file"], error["line"], error["field"]) == ("specs/sup.yaml", 5, "files[0].dest")
+    assert "is a symbolic link" in str(error["message"]), error
+    assert (tmp_path / "specs" / "a.md").read_text() == "A\n"
+
+
+def test_a_dest_ending_in_a_slash_is_an_error(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/}\n", {"specs/a.md": "A\n"})
+    error = _one_error(tmp_path)
+    assert error["field"] == "files[0].dest" and "ends with '/'" in str(error["message"])
+
+
+def test_two_entries_with_one_dest_are_an_error_naming_both(tmp_path: Path) -> None:
+    files = "  - {src: a.md, dest: refs/x.md}\n  - {src: b.md, dest: refs/x.md}\n"
+    _with_files(tmp_path, files, {"specs/a.md": "A\n", "specs/b.md": "B\n"})
+    error = _one_error(tmp_path)
+    assert (error["line"], error["field"]) == (6, "files[1].dest"), error
+    assert "also the dest of files[0] (line 5)" in str(error["message"])
+
+
+def test_a_fifo_as_a_supporting_file_is_refused(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: pipe.md, dest: references/pipe.md}\n")
+    os.mkfifo(tmp_path / "specs" / "pipe.md")
+    error = _one_error(tmp_path)
+    assert error["field"] == "files[0].src" and "not a regular file" in str(error["message"])
+
+
+def test_a_hand_edited_file_dropped_from_files_is_not_called_orphaned(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/a.md}\n", {"specs/a.md": "A\n"})
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / ".claude/skills/sup/references/a.md").write_text("A, edited\n")
+    (tmp_path / "specs" / "sup.yaml").write_text(
+        "kind: skill\nname: sup\ndescription: Supports. Use when testing.\n"
+    )
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 0, result
+    warnings = [w["message"] for w in result.report["warnings"]]
+    assert len(warnings) == 1 and "its spec no longer produces it" in warnings[0], warnings
