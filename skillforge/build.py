@@ -106,7 +106,7 @@ def run_build(
             only = warm.affected()
         else:
             inventory = scan_project(config)
-            previous = _read_previous(config, warn)
+            previous = _read_previous(config, warn, options.dry_run)
         plan = make_plan(
             inventory,
             previous,
@@ -132,7 +132,7 @@ def run_build(
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
-    jobs = default_jobs(config, options.jobs)
+    jobs = default_jobs(config, options.jobs, warn)
     remember = previous is not None  # see SpecLoader.load_through
     if warm is not None:
         batch = warm.render(dirty, plan.layers, remember, reporter.advance)
@@ -236,11 +236,15 @@ def run_build(
     return report
 
 
-def _read_previous(config: Config, warn: Callable[..., None]) -> Manifest | None:
+def _read_previous(config: Config, warn: Callable[..., None], dry_run: bool) -> Manifest | None:
+    """Read the manifest; a corrupt one is moved aside (left in place by a dry run)."""
     cache_dir = str(config.cache_dir)
     try:
         return read_manifest(cache_dir)
     except ValueError as exc:
+        if dry_run:  # a dry run writes nothing under the cache folder
+            warn(f"{exc}; building as if cold")
+            return None
         moved = move_aside(manifest_path(cache_dir))
         warn(f"{exc}; moved to {config.rel(moved)}, building cold")
         return None
@@ -348,6 +352,7 @@ def _remove_stale(
         return set()
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
+    orphans = set(stale)
     for spec_id in batch.results:
         old = previous.specs.get(spec_id)
         stale.extend(p for p in (old.outputs if old else []) if p not in produced)
@@ -364,7 +369,8 @@ def _remove_stale(
                 rel,
             )
         elif outcome == "kept":
-            warn(f"{rel}: its spec is gone but it was edited by hand; left in place", rel)
+            gone = "its spec is gone" if rel in orphans else "its spec no longer produces it"
+            warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
             reporter.removed(rel)

@@ -149,6 +149,15 @@ def decode(key: str, raw: Any, secret: bytes | None) -> tuple[Any, bool]:
         return None, False
 
 
+def _writable(directory: Path) -> bool:
+    """Whether this process may write the cache folder and its database (when they exist)."""
+    effective = os.access in os.supports_effective_ids
+    return all(
+        not path.exists() or os.access(path, os.W_OK, effective_ids=effective)
+        for path in (directory, directory / "cache.db")
+    )
+
+
 class Store:
     """Cache entries by key, with a write buffer; never raises on a damaged cache."""
 
@@ -186,6 +195,13 @@ class Store:
         if self._opened:
             return self._cache
         self._opened = True
+        if not self.read_only and not _writable(self.directory):
+            # a cache another user owns (or a read-only mount) is not corrupt: read, store nothing
+            self.read_only = True
+            self.warn(
+                f"{CACHE_FOLDER}/ is not writable; building with what it holds and storing "
+                "nothing new (make it writable, or remove it, to cache again)"
+            )
         if self.read_only and not self.directory.is_dir():
             return None  # nothing to read, and a read-only store creates nothing
         try:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillforge.config import Config
 from skillforge.discover import scan
-from skillforge.errors import Problem
+from skillforge.errors import Problem, UsageError
 from skillforge.fingerprint import digest_bytes
 from skillforge.manifest import Manifest, read_manifest
 from skillforge.plan import Plan, make_plan, selected
@@ -155,6 +155,7 @@ def run_check(
     )
     report.errors.extend(Problem(f, None, None, m) for f, m in inventory.problems)
     previous = _read_manifest(config, warn)
+    _paths_name_specs(config, inventory, previous, options.paths)
     plan = _plan(config, inventory, previous, options.paths)
     report.specs_total = plan.total
     produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
@@ -255,6 +256,19 @@ def _plan(
     return plan
 
 
+def _paths_name_specs(
+    config: Config, inventory: Inventory, previous: Manifest | None, paths: list[str] | None
+) -> None:
+    """Each PATH must hold a spec (or one the last build had): else "0 specs" would pass."""
+    known = [*inventory.specs, *(previous.specs if previous else ())]
+    for path in paths or ():
+        if not any(selected(spec, [path]) for spec in known):
+            folders = ", ".join(f"{config.rel(p)}/" for p in config.specs)
+            raise UsageError(
+                f"{path}: no spec there; give spec files or folders holding specs ({folders})"
+            )
+
+
 def _render(
     config: Config,
     inventory: Inventory,
@@ -269,7 +283,7 @@ def _render(
     from skillforge.workers import default_jobs, render_parallel, render_specs
 
     dirty = list(plan.dirty)
-    jobs = default_jobs(config, jobs)
+    jobs = default_jobs(config, jobs, warn)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
             config, inventory, dirty, plan.layers, False, jobs, _ignore, read_only=True
@@ -334,9 +348,10 @@ def compare(
     text = unified_diff(out.path, disk, out.data) if diff else ""
     from skillforge.marker import read_marker
 
-    # Without the manifest's record (a fresh clone), the file's marker tells a stale output
-    # (it matches its own digest) from a hand edit (it does not) and a hand-written file.
-    marker = read_marker(disk) if record is None else None
+    # Without the manifest's record (a fresh clone), or with a record older than the file (a
+    # build killed before its manifest), the file's marker tells a stale output (it matches
+    # its own digest) from a hand edit (it does not) and a hand-written file.
+    marker = read_marker(disk)
     intact = marker is not None and marker[1]
     unknown = previous is None and not config.marker and marker is None
     if intact or unknown or (record is not None and record.digest == digest_bytes(disk)):
@@ -348,7 +363,7 @@ def compare(
             line=name_line,
             diff=text,
         )
-    if marker is not None:
+    if marker is not None and record is None:
         why = "edited by hand (it no longer matches its marker's digest)"
     elif record is None:
         why = f"not written by skillforge, but {spec} produces it"

@@ -229,5 +229,10 @@ def hold_project(
             print(f"waiting for {holder} to finish (up to {timeout:g}s)", file=sys.stderr)
 
     return project_lock(
-        config.cache_dir, timeout, f"skillforge {command}", warn=notes.append, waiting=waiting
+        config.cache_dir,
+        timeout,
+        f"skillforge {command}",
+        warn=notes.append,
+        waiting=waiting,
+        shown=config.rel(config.cache_dir),
     )

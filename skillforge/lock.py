@@ -37,6 +37,16 @@ class ProjectBusy(SkillforgeError):
     """
 
 
+class CacheFolderReadOnly(SkillforgeError):
+    """The cache folder cannot be written: no lock, no manifest, so no build (exit 2).
+
+    Without a manifest skillforge could not tell its own outputs from hand edits at the next
+    build, nor remove orphans, so it builds nothing rather than build without one.
+    """
+
+    exit_code = 2
+
+
 def lock_path(cache_dir: str | os.PathLike[str]) -> str:
     return os.path.join(os.fspath(cache_dir), LOCK_NAME)
 
@@ -73,20 +83,22 @@ def project_lock(
     *,
     warn: Callable[[str], None] | None = None,
     waiting: Callable[[str], None] | None = None,
+    shown: str = "",
 ) -> Iterator[None]:
     """Hold the project lock for the duration of the block.
 
     `waiting` is called once, with the holder, when the lock is busy; after `timeout` seconds
     of waiting `ProjectBusy` is raised. `warn` receives state problems fixed on the way (a
-    file where the cache folder should be).
+    file where the cache folder should be). `shown` names the cache folder in errors (its
+    path from the project root). A cache folder this process cannot write raises
+    `CacheFolderReadOnly` before anything is built.
     """
     import fcntl
 
-    ensure_cache_dir(cache_dir, warn or (lambda _: None))
     path = lock_path(cache_dir)
     busy = _Busy(cache_dir, timeout, waiting)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = _open_lock(cache_dir, shown, warn)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -104,7 +116,6 @@ def project_lock(
             same = False
         if not same:
             os.close(fd)
-            ensure_cache_dir(cache_dir, warn or (lambda _: None))
             continue
         break
     try:
@@ -113,6 +124,27 @@ def project_lock(
         yield
     finally:
         os.close(fd)  # releases the lock; the next holder rewrites the file
+
+
+def _open_lock(
+    cache_dir: str | os.PathLike[str], shown: str, warn: Callable[[str], None] | None
+) -> int:
+    """Open the lock file, creating the cache folder first; fail if the folder is read-only."""
+    folder = os.fspath(cache_dir)
+    try:
+        ensure_cache_dir(folder, warn or (lambda _: None))
+        # The lock file may be writable in a read-only folder: the manifest would then fail
+        # after the outputs are written, so the folder itself is checked first.
+        effective = os.access in os.supports_effective_ids
+        if not os.access(folder, os.W_OK, effective_ids=effective):
+            raise PermissionError(13, os.strerror(13))
+        return os.open(lock_path(folder), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise CacheFolderReadOnly(
+            f"{shown or os.path.basename(folder)}: cannot write ({exc.strerror or exc}); "
+            "skillforge keeps its lock, manifest and cache there. Make the folder writable, "
+            "or set cache_dir in the config to a folder you can write"
+        ) from None
 
 
 @contextmanager

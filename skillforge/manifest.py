@@ -21,6 +21,9 @@ MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
 RACY_NS = 50_000_000
+# A whole-second mtime may come from a file system with 1-second (ext3, HFS+) or 2-second
+# (FAT) timestamps: an edit within that tick keeps the mtime, so the window is the tick.
+COARSE_RACY_NS = 2_000_000_000
 
 
 class OutputRecord:
@@ -184,13 +187,44 @@ def write_manifest(cache_dir: str, manifest: Manifest) -> None:
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:
     """Return a file record; a racy mtime (too close to now) is stored as 0 to force a hash."""
     now_ns = time.time_ns() if now_ns is None else now_ns
-    if now_ns - mtime_ns < RACY_NS:
+    window = COARSE_RACY_NS if mtime_ns % 1_000_000_000 == 0 else RACY_NS
+    if now_ns - mtime_ns < window:
         mtime_ns = 0
     return [mtime_ns, size, digest]
 
 
 def move_aside(path: str) -> str:
-    """Rename a corrupt file or folder out of the way and return its new path."""
+    """Rename a corrupt file or folder out of the way and return its new path.
+
+    Only the newest copy is kept: older `<name>.corrupt-<time>-<pid>` next to it are removed,
+    so repeated failures (a full disk) do not fill the disk further.
+    """
     target = f"{path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     os.replace(path, target)
+    _prune_corrupt(path, keep=target)
     return target
+
+
+def _prune_corrupt(path: str, keep: str) -> None:
+    """Remove the corrupt copies of `path` skillforge made before, except `keep`."""
+    import re
+    import shutil
+    import stat
+
+    folder, name = os.path.split(path)
+    copy = re.compile(re.escape(name) + r"\.corrupt-\d{8}-\d{6}-\d+\Z")
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return
+    for other in names:
+        old = os.path.join(folder, other)
+        if old == keep or not copy.match(other):
+            continue
+        try:
+            if stat.S_ISDIR(os.lstat(old).st_mode):  # lstat: a symlink is unlinked, not followed
+                shutil.rmtree(old)
+            else:
+                os.unlink(old)
+        except OSError:
+            pass  # a copy that cannot be removed costs disk space only

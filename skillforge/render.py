@@ -7,7 +7,9 @@ and only the context fields the closure can reach (DESIGN §5). Nothing here wri
 from __future__ import annotations
 
 import marshal
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,8 +172,22 @@ class Renderer:
         path, folder = output_paths(self.config, spec.kind, output_name(spec.kind, data))
         outputs = [RenderedOutput(self.config.rel(path), _finish(document), True)]
         digests: dict[str, str] = {}
+        dests: dict[str, int] = {}
         for i, entry in enumerate(spec.files):
-            outputs.append(self._supporting(spec, i, entry, folder, variables, deps, digests))
+            out = self._supporting(spec, i, entry, folder, variables, deps, digests)
+            if out.path in dests:  # one dest twice: the later entry would win silently
+                first = dests[out.path]
+                file, line = spec.origin(f"files[{i}]")
+                at = spec.origin(f"files[{first}]")[1]
+                raise SpecError.one(
+                    file,
+                    line,
+                    f"files[{i}].dest",
+                    f"'{entry['dest']}' is also the dest of files[{first}]"
+                    f"{f' (line {at})' if at else ''}; give each file its own dest",
+                )
+            dests[out.path] = i
+            outputs.append(out)
         # the sections, a blank line between them, and the final newline (one token each)
         body_tokens += len(texts) if texts else 0
         cost = self._cost(spec, outputs, frontmatter, body_tokens)
@@ -389,8 +405,8 @@ class Renderer:
         field = f"files[{index}]"
         src_id = entry["_src"]
         file, line = spec.origin(field)
-        dest = (folder / entry["dest"]).resolve()
-        if dest == folder / "SKILL.md" or folder not in dest.parents:
+        plain = Path(os.path.normpath(folder / entry["dest"]))
+        if plain == folder / "SKILL.md" or folder not in plain.parents:
             raise SpecError.one(
                 file,
                 line,
@@ -398,6 +414,23 @@ class Renderer:
                 f"'{entry['dest']}' would overwrite the generated SKILL.md or leave the skill "
                 "folder; pick another destination",
             )
+        if str(entry["dest"]).endswith("/"):
+            raise SpecError.one(
+                file,
+                line,
+                f"{field}.dest",
+                f"'{entry['dest']}' ends with '/': a dest names a file (references/forms.md)",
+            )
+        dest = plain.resolve()
+        if dest != folder.resolve() / plain.relative_to(folder):
+            raise SpecError.one(
+                file,
+                line,
+                f"{field}.dest",
+                f"'{entry['dest']}' is a symbolic link in the skill folder (or passes through "
+                "one); skillforge writes only regular files: remove the link",
+            )
+        dest = plain
         if not inside(self.inventory.path(src_id), self.inventory.root):
             raise SpecError.one(
                 file,
@@ -407,6 +440,15 @@ class Renderer:
                 "supporting files must live in the project",
             )
         try:
+            # a FIFO would block the open, a device read forever: regular files only
+            if not stat.S_ISREG(os.stat(self.inventory.path(src_id)).st_mode):
+                raise SpecError.one(
+                    file,
+                    line,
+                    f"{field}.src",
+                    f"'{entry['src']}' ({src_id}) is not a regular file (a FIFO, device or "
+                    "folder); supporting files must be regular files",
+                )
             with open(self.inventory.path(src_id), "rb") as f:
                 raw = f.read()
         except OSError as exc:

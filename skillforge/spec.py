@@ -257,6 +257,21 @@ class SpecLoader:
                 Problem(file_id, line, "extends", f"base spec '{extends}' not found ({base})")
             )
             return
+        real, root = (
+            os.path.realpath(self.inventory.path(base)),
+            os.path.realpath(self.inventory.root),
+        )
+        if not real.startswith(root.rstrip(os.sep) + os.sep):  # refused like spec files (D25)
+            problems.append(
+                Problem(
+                    file_id,
+                    line,
+                    "extends",
+                    f"base spec '{extends}' is a symbolic link to outside the project; inputs "
+                    "must live in the project (copy the file in)",
+                )
+            )
+            return
         deps.append(f"f:{base}")
         bdata, blines, bproblems = self.parse(base)
         problems.extend(bproblems)

@@ -76,12 +76,15 @@ class SaveFilter:
         self.supporting: frozenset[str] = frozenset()
 
     def update(self, session: Session) -> None:
-        """Learn which folders hold specs and which supporting files are read."""
+        """Learn which folders hold specs and which supporting files (and bases) are read."""
         dirs = {os.path.dirname(session.inventory.path(s)) for s in session.inventory.specs}
         files: set[str] = set()
         if session.manifest is not None:
             for record in session.manifest.specs.values():
                 files.update(d[2:] for d in record.deps if d.startswith("s:"))
+                # a base spec outside the spec folders (`extends: ../bases/x.yaml`)
+                files.update(d[2:] for d in record.deps if d.startswith("f:"))
+            files.difference_update(session.inventory.specs)
         self.known_dirs = frozenset(dirs)  # replaced whole: watcher threads read them
         self.supporting = frozenset(os.path.join(self.root, f) for f in files)
 
@@ -245,6 +248,8 @@ class Watch:
             assert self.filter is not None
             self.watchers.start(self.filter.targets(), self.filter)
             self._rebuild([])
+            # the build found what it reads outside the configured folders (bases, files)
+            self.watchers.start(self.filter.targets(), self.filter)
             self._warm_tokenizer()
             self._announce()
             while not self.stop.is_set():

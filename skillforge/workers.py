@@ -192,7 +192,7 @@ def render_parallel(
     context = multiprocessing.get_context(method)
     stop = context.Event()
     pool = ProcessPoolExecutor(
-        max_workers=jobs,
+        max_workers=min(jobs, len(chunks)),  # a forked pool starts all its workers at once
         mp_context=context,
         initializer=_start,
         initargs=(config, inventory, layers, remember, read_only, stop),
@@ -220,12 +220,27 @@ def render_parallel(
     return batch
 
 
-def default_jobs(config: Config, requested: int | None) -> int:
-    """--jobs, else `[build] jobs`, else the number of CPUs this process may use."""
-    if requested:
-        return requested
-    if config.jobs:
-        return config.jobs
+def default_jobs(
+    config: Config, requested: int | None, warn: Callable[[str], None] | None = None
+) -> int:
+    """--jobs, else `[build] jobs`, else the CPUs this process may use; at most `max_jobs()`."""
+    cpus = _cpus()
+    jobs = requested or config.jobs or cpus
+    cap = max_jobs(cpus)
+    if jobs > cap:
+        if warn is not None:
+            what = f"--jobs {jobs}" if requested else f"[build] jobs = {jobs}"
+            warn(f"{what} is more than 4 per CPU ({cpus} CPUs); using {cap} worker processes")
+        jobs = cap
+    return jobs
+
+
+def max_jobs(cpus: int) -> int:
+    """The most worker processes a build starts: 4 per CPU, never more than 64."""
+    return min(4 * cpus, 64)
+
+
+def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -89,6 +89,11 @@ class Writer:
                 else "was edited by hand (it no longer matches its marker's digest)"
             )
         elif not self._matches(path, existing, record.digest):
+            # a build killed between its outputs and its manifest leaves a recorded digest
+            # older than the file: an intact marker still says the file is skillforge's
+            marker = read_marker(existing) if existing is not None else read_marker_of(path)
+            if marker is not None and marker[1]:
+                return Decision("write")
             why = "was edited by hand since skillforge wrote it"
         else:
             return Decision("write")

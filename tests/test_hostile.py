@@ -262,7 +262,7 @@ CASES = [
         {BAD: skill("files:", "  - {src: a.md, dest: refs/a.md}"), "specs/a.md": "A.\n"},
         5,
         "files[0].dest",
-        "leave the skill folder",
+        "is a symbolic link in the skill folder",
         links={".claude/skills/bad/refs": "."},
     ),
     # -- template names escaping the template folders ----------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from helpers import build_json, project
+
+from skillforge.manifest import stat_record
 
 
 def outputs(root: Path) -> dict[str, bytes]:
@@ -99,3 +103,58 @@ def test_manifest_of_another_format_still_protects_and_recognises_outputs(tmp_pa
     assert report["reasons"][".claude/skills/skill-0/SKILL.md"] == ["version changed"]
     assert [e["file"] for e in report["errors"]] == [".claude/skills/skill-1/SKILL.md"]
     assert "edited by hand" in report["errors"][0]["message"]
+
+
+def test_only_the_newest_corrupt_copy_is_kept(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    state = tmp_path / ".skillforge"
+    for old in ("cache.corrupt-20200101-000000-1", "manifest.bin.corrupt-20200101-000000-1"):
+        (state / old).mkdir() if old.startswith("cache") else (state / old).write_bytes(b"x")
+    (state / "cache.corrupt-notes").write_text("not a name skillforge gives")
+    (state / "cache/cache.db").write_bytes(b"this is not a sqlite database" * 100)
+    (state / "manifest.bin").write_bytes(b"garbage")
+    report = build_json(tmp_path)
+    assert report["ok"] is True, report
+    cache = sorted(p.name for p in state.glob("cache.corrupt-*"))
+    manifests = sorted(p.name for p in state.glob("manifest.bin.corrupt-*"))
+    assert len(cache) == 2 and "cache.corrupt-notes" in cache, cache
+    assert "cache.corrupt-20200101-000000-1" not in cache
+    assert len(manifests) == 1 and manifests != ["manifest.bin.corrupt-20200101-000000-1"]
+
+
+def test_a_dry_run_leaves_a_corrupt_manifest_in_place(tmp_path: Path) -> None:
+    project(tmp_path)
+    build_json(tmp_path)
+    manifest = tmp_path / ".skillforge/manifest.bin"
+    manifest.write_bytes(b"garbage")
+    before = sorted(p.name for p in (tmp_path / ".skillforge").iterdir())
+    report = build_json(tmp_path, "--dry-run")
+    assert any("corrupt manifest" in w["message"] for w in report["warnings"]), report
+    assert sorted(p.name for p in (tmp_path / ".skillforge").iterdir()) == before
+    assert manifest.read_bytes() == b"garbage"
+
+
+def test_a_same_size_edit_within_a_one_second_timestamp_is_seen(tmp_path: Path) -> None:
+    # A file system with 1-second timestamps (ext3, HFS+, FAT) is emulated by setting whole
+    # second mtimes: the edit keeps the mtime and size the previous build recorded.
+    project(tmp_path)
+    spec = tmp_path / "specs/skill-0.yaml"
+    text = spec.read_text()
+    assert "Read the input" in text
+    second = int(time.time() - 0.1)  # whole second, at least 0.1 s ago (past a 50 ms window)
+    os.utime(spec, ns=(second * 10**9, second * 10**9))
+    assert build_json(tmp_path)["ok"] is True
+    spec.write_text(text.replace("Read the input", "Read the INPUT"))
+    os.utime(spec, ns=(second * 10**9, second * 10**9))
+    report = build_json(tmp_path)
+    assert report["outputs"]["written"] == 1, report
+    assert "Read the INPUT" in (tmp_path / ".claude/skills/skill-0/SKILL.md").read_text()
+
+
+def test_a_whole_second_mtime_is_racy_for_two_seconds() -> None:
+    second = 1_700_000_000 * 10**9
+    assert stat_record(second, 5, "d", second + 1_900_000_000)[0] == 0
+    assert stat_record(second, 5, "d", second + 2_100_000_000)[0] == second
+    fine = second + 123_456_789  # a nanosecond file system keeps the 50 ms window
+    assert stat_record(fine, 5, "d", fine + 60_000_000)[0] == fine

@@ -30,6 +30,8 @@ def unprivileged() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="skillforge-"))
     folder.chmod(0o755)
     root = os.geteuid() == 0
+    if root:
+        _import_as_root(folder / "warm")
     try:
         if root:
             os.chown(folder, NOBODY, NOBODY)
@@ -46,6 +48,16 @@ def unprivileged() -> Iterator[Path]:
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def _import_as_root(folder: Path) -> None:
+    """Build once with root's ids: Python's own modules may be in a folder nobody cannot read."""
+    build_file_tree(folder, {"specs/a.yaml": ALPHA})
+    for _ in range(2):
+        run(folder, "build", "--json")
+        (folder / "specs" / "a.yaml").write_text(ALPHA.replace("a thing", "another thing"))
+    run(folder, "check")
+    shutil.rmtree(folder)
 
 
 def _alpha(root: Path, config: str = "") -> Path:
@@ -352,3 +364,190 @@ def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Pat
     (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
     assert run(tmp_path, "build").code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["SKILL.md", "notes.skillforge-1.tmp"]
+
+
+# -- item 12 (D16): a cache folder skillforge cannot write ---------------------------------------
+
+
+def test_a_read_only_cache_folder_is_an_error_naming_it() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/a.yaml": ALPHA})
+        assert run(root, "build").code == 0
+        (root / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+        (root / ".skillforge").chmod(0o555)
+        result = run(root, "build")
+        (root / ".skillforge").chmod(0o755)
+        assert result.code == 2, result
+        assert "internal error" not in result.err
+        assert "error: .skillforge: cannot write" in result.err, result.err
+        assert "Permission denied" in result.err
+        assert "Does a thing" in (root / ".claude/skills/alpha/SKILL.md").read_text()
+
+
+def test_a_read_only_cache_database_builds_without_it_and_warns_once() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/a.yaml": ALPHA, "specs/good.yaml": GOOD})
+        assert run(root, "build").code == 0
+        cache = root / ".skillforge" / "cache"
+        for path in [cache, *cache.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        (root / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+        result = run(root, "build", "--json")
+        for path in [cache, *cache.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        assert result.code == 0, result
+        warnings = [(w["file"], w["message"]) for w in result.report["warnings"]]
+        assert len(warnings) == 1, warnings
+        assert warnings[0][0] == ".skillforge" and "cache/ is not writable" in warnings[0][1]
+        assert sorted(p.name for p in (root / ".skillforge").iterdir() if "corrupt" in p.name) == []
+        assert "Does more" in (root / ".claude/skills/alpha/SKILL.md").read_text()
+        again = run(root, "build", "--json")
+        assert again.code == 0 and again.report["written"] == []
+
+
+# -- item 13 (D21): --jobs ------------------------------------------------------------------------
+
+
+def test_jobs_beyond_four_per_cpu_is_capped_with_a_warning(tmp_path: Path) -> None:
+    specs = {
+        f"specs/s{i}.yaml": ALPHA.replace("alpha", f"s{i}").replace("a thing", f"thing {i}")
+        for i in range(70)
+    }
+    build_file_tree(tmp_path / "one", specs)
+    build_file_tree(tmp_path / "many", specs)
+    assert run(tmp_path / "one", "build", "--jobs", "1").code == 0
+    result = run(tmp_path / "many", "build", "--json", "--jobs", "100000")
+    assert result.code == 0, result
+    warnings = [w["message"] for w in result.report["warnings"]]
+    assert len(warnings) == 1 and warnings[0].startswith("--jobs 100000 is more than"), warnings
+    assert "worker processes" in warnings[0]
+    for i in range(70):
+        rel = f".claude/skills/s{i}/SKILL.md"
+        assert (tmp_path / "many" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes()
+    shutil.rmtree(tmp_path / "many" / ".skillforge")  # a fresh clone: check renders all 70
+    check = run(tmp_path / "many", "check", "--jobs", "100000")
+    assert check.code == 0 and "--jobs 100000 is more than" in check.out + check.err, check
+
+
+# -- item 15 (D26): a kill between the outputs and the manifest ---------------------------------
+
+
+def test_an_output_published_before_a_kill_is_not_called_edited_by_hand(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA})
+    assert run(tmp_path, "build").code == 0
+    manifest = tmp_path / ".skillforge" / "manifest.bin"
+    before = manifest.read_bytes()
+    spec = tmp_path / "specs" / "a.yaml"
+    spec.write_text(ALPHA.replace("Does a thing", "Does more"))
+    assert run(tmp_path, "build").code == 0
+    manifest.write_bytes(before)  # killed after the outputs were renamed, before the manifest
+    spec.write_text(ALPHA.replace("Does a thing", "Does even more"))
+    check = run(tmp_path, "check")
+    assert check.code == 1 and "differs from a fresh render" in check.out + check.err, check
+    assert "edited by hand" not in check.out + check.err
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 0, result
+    assert result.report["written"] == [".claude/skills/alpha/SKILL.md"]
+    assert "Does even more" in (tmp_path / ".claude/skills/alpha/SKILL.md").read_text()
+    skill = tmp_path / ".claude/skills/alpha/SKILL.md"
+    skill.write_text(skill.read_text() + "hand edit\n")  # a real hand edit is still refused
+    spec.write_text(ALPHA)
+    refused = run(tmp_path, "build", "--json")
+    assert refused.code == 1 and "edited by hand" in refused.report["errors"][0]["message"]
+
+
+# -- item 15 (D24): check PATHS ------------------------------------------------------------------
+
+
+def test_check_of_paths_that_hold_no_spec_is_a_usage_error(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA, "specs/empty/notes.md": "x\n"})
+    (tmp_path / "other").mkdir()
+    assert run(tmp_path, "build").code == 0
+    for path in ("other", "specs/empty"):
+        result = run(tmp_path, "check", path)
+        assert result.code == 2, result
+        assert f"error: {path}: no spec there" in result.err
+    assert run(tmp_path, "check", "specs").code == 0
+    assert run(tmp_path, "check", "specs/a.yaml").code == 0
+
+
+def test_a_base_spec_symlinked_outside_the_project_is_refused(tmp_path: Path) -> None:
+    base = "kind: skill\nsections:\n  - {id: style, title: Style, body: Outside text.}\n"
+    child = "extends: ../bases/python.yaml\nname: py\ndescription: Py things. Use when testing.\n"
+    build_file_tree(
+        tmp_path, {"p/specs/good.yaml": GOOD, "p/specs/py.yaml": child, "elsewhere/b.yaml": base}
+    )
+    (tmp_path / "p" / "bases").mkdir()
+    (tmp_path / "p" / "bases" / "python.yaml").symlink_to(tmp_path / "elsewhere" / "b.yaml")
+    result = run(tmp_path / "p", "build", "--json")
+    assert result.code == 1, result
+    errors = result.report["errors"]
+    assert {e["file"] for e in errors} == {"specs/py.yaml"}, errors
+    assert errors[0]["field"] == "extends"
+    assert "symbolic link to outside the project" in errors[0]["message"]
+    assert not (tmp_path / "p" / ".claude" / "skills" / "py").exists()
+    assert (tmp_path / "p" / ".claude" / "skills" / "good" / "SKILL.md").exists()
+
+
+# -- item 15 (D22, D23): supporting-file dests and sources ---------------------------------------
+
+
+def _with_files(root: Path, files: str, extra: dict[str, str] | None = None) -> None:
+    spec = "kind: skill\nname: sup\ndescription: Supports. Use when testing.\nfiles:\n" + files
+    build_file_tree(root, {"specs/good.yaml": GOOD, "specs/sup.yaml": spec, **(extra or {})})
+
+
+def _one_error(root: Path) -> dict[str, object]:
+    result = run(root, "build", "--json")
+    assert result.code == 1, result
+    errors = result.report["errors"]
+    assert len(errors) == 1, errors
+    assert (root / ".claude" / "skills" / "good" / "SKILL.md").exists()
+    assert not (root / ".claude" / "skills" / "sup" / "SKILL.md").exists()
+    error: dict[str, object] = errors[0]
+    return error
+
+
+def test_a_planted_dest_symlink_is_named_a_symlink(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/a.md}\n", {"specs/a.md": "A\n"})
+    folder = tmp_path / ".claude" / "skills" / "sup" / "references"
+    folder.mkdir(parents=True)
+    (folder / "a.md").symlink_to(tmp_path / "specs" / "a.md")
+    error = _one_error(tmp_path)
+    assert (error["file"], error["line"], error["field"]) == ("specs/sup.yaml", 5, "files[0].dest")
+    assert "is a symbolic link" in str(error["message"]), error
+    assert (tmp_path / "specs" / "a.md").read_text() == "A\n"
+
+
+def test_a_dest_ending_in_a_slash_is_an_error(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/}\n", {"specs/a.md": "A\n"})
+    error = _one_error(tmp_path)
+    assert error["field"] == "files[0].dest" and "ends with '/'" in str(error["message"])
+
+
+def test_two_entries_with_one_dest_are_an_error_naming_both(tmp_path: Path) -> None:
+    files = "  - {src: a.md, dest: refs/x.md}\n  - {src: b.md, dest: refs/x.md}\n"
+    _with_files(tmp_path, files, {"specs/a.md": "A\n", "specs/b.md": "B\n"})
+    error = _one_error(tmp_path)
+    assert (error["line"], error["field"]) == (6, "files[1].dest"), error
+    assert "also the dest of files[0] (line 5)" in str(error["message"])
+
+
+def test_a_fifo_as_a_supporting_file_is_refused(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: pipe.md, dest: references/pipe.md}\n")
+    os.mkfifo(tmp_path / "specs" / "pipe.md")
+    error = _one_error(tmp_path)
+    assert error["field"] == "files[0].src" and "not a regular file" in str(error["message"])
+
+
+def test_a_hand_edited_file_dropped_from_files_is_not_called_orphaned(tmp_path: Path) -> None:
+    _with_files(tmp_path, "  - {src: a.md, dest: references/a.md}\n", {"specs/a.md": "A\n"})
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / ".claude/skills/sup/references/a.md").write_text("A, edited\n")
+    (tmp_path / "specs" / "sup.yaml").write_text(
+        "kind: skill\nname: sup\ndescription: Supports. Use when testing.\n"
+    )
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 0, result
+    warnings = [w["message"] for w in result.report["warnings"]]
+    assert len(warnings) == 1 and "its spec no longer produces it" in warnings[0], warnings

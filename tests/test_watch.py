@@ -197,6 +197,30 @@ def test_trait_and_supporting_file_edits_rebuild_their_users(tmp_path: Path) -> 
         wait_for("the supporting file", lambda: forms.read_text() == "Form v2\n")
 
 
+def test_a_base_spec_outside_the_spec_folder_is_watched(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        skills=1,
+        agents=0,
+        extra={
+            "bases/python.yaml": (
+                "kind: skill\nsections:\n  - {id: style, title: Style, body: Use black.}\n"
+            ),
+            "specs/py.yaml": (
+                "extends: ../bases/python.yaml\nname: py\n"
+                "description: Python things. Use when testing.\n"
+            ),
+        },
+    )
+    with Watcher(root) as watcher:
+        assert "Use black." in skill(root, "py").read_text()
+        edit(root / "bases/python.yaml", "Use black.", "Use ruff format.")
+        wait_for("the base edit", lambda: "Use ruff format." in skill(root, "py").read_text())
+        report = watcher.report_after(1, "the base rebuild")
+        assert report["changed"] == ["bases/python.yaml"]
+        assert report["written"] == [".claude/skills/py/SKILL.md"]
+
+
 def test_a_touch_is_not_an_edit(watched: Watcher) -> None:
     root = watched.root
     before = skill(root, "skill-0").stat().st_mtime_ns
