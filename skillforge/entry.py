@@ -136,10 +136,10 @@ def _interrupted(exc: BaseException) -> bool:
 def project_config(
     config_file: str | Path | None, remembered: tuple[str, dict[str, Any]] | None = None
 ) -> Config:
-    """Load the config; without one, the working folder must at least hold `specs/`."""
+    """Load the config; its folders must exist (without one, the working folder holds `specs/`)."""
     from pathlib import Path
 
-    from skillforge.config import load_config
+    from skillforge.config import check_folders, load_config
 
     explicit = Path(config_file) if config_file is not None else None
     config = load_config(explicit, remembered=remembered)
@@ -148,6 +148,8 @@ def project_config(
             "no .skillforge.toml (or [tool.skillforge] in pyproject.toml) here or above, and no "
             "specs/ folder: run `skillforge init` to create a project"
         )
+    if config.path is not None:
+        check_folders(config)
     return config
 
 
