@@ -165,8 +165,23 @@ def relative_paths(config: Config, paths: list[str] | None) -> list[str] | None:
         rel = config.rel(path)
         if rel == ".." or rel.startswith("../"):
             raise UsageError(f"{raw}: outside the project")
+        if not any(_overlaps(path, str(folder)) for folder in config.specs):
+            folders = ", ".join(config.rel(folder) + "/" for folder in config.specs)
+            raise UsageError(
+                f"{raw}: not in a spec folder ({folders}); give spec files or the folders "
+                "holding them"
+            )
         found.append(rel)
     return found
+
+
+def _overlaps(path: str, folder: str) -> bool:
+    """Is `path` inside `folder`, or `folder` inside `path` (`build .`)?"""
+    return (
+        path == folder
+        or path.startswith(folder.rstrip(os.sep) + os.sep)
+        or folder.startswith(path.rstrip(os.sep) + os.sep)
+    )
 
 
 def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Reporter:
@@ -178,9 +193,18 @@ def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Repor
     if stream is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
         from skillforge.report_rich import RichReporter
 
-        return RichReporter(quiet=options.quiet, explain=options.explain, verbose=options.verbose)
+        return RichReporter(
+            quiet=options.quiet,
+            explain=options.explain,
+            verbose=options.verbose,
+            dry_run=options.dry_run,
+        )
     return PlainReporter(
-        stream, quiet=options.quiet, explain=options.explain, verbose=options.verbose
+        stream,
+        quiet=options.quiet,
+        explain=options.explain,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
     )
 
 

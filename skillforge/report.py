@@ -88,17 +88,19 @@ class BuildReport:
         """One line: what was built, written, removed, cached, and how long it took."""
         verb = "would write" if self.dry_run else "written"
         parts = [
-            f"{self.specs_total} specs",
-            f"{len(self.written)} {verb}",
-            f"{self.unchanged} unchanged",
+            plural(self.specs_total, "spec"),
+            f"{len(self.written):,} {verb}",
+            f"{self.unchanged:,} unchanged",
         ]
+        if self.files_written:
+            parts.append(f"{plural(self.files_written, 'supporting file')} {verb}")
         if self.removed:
-            parts.append(f"{len(self.removed)} removed")
+            parts.append(f"{len(self.removed):,} {'would remove' if self.dry_run else 'removed'}")
         rendered, cached = self.count("sections_rendered"), self.count("sections_cached")
         if rendered or cached:
-            parts.append(f"sections {rendered} rendered / {cached} cached")
+            parts.append(f"sections {rendered:,} rendered / {cached:,} cached")
         if self.errors:
-            parts.append(f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''}")
+            parts.append(plural(len(self.errors), "error"))
         status = "failed" if not self.ok else "built"
         return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
 
@@ -127,6 +129,16 @@ def encode_json(value: Any) -> str:
     return json.dumps(value)
 
 
+# Written outputs a plain build names, one per line; the rest are counted (all with -v or
+# --explain).
+LISTED = 20
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 spec', '2 specs' (with thousands separators)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
 class PlainReporter:
     """Plain lines for logs and CI: problems as they come, a summary at the end."""
 
@@ -137,12 +149,16 @@ class PlainReporter:
         quiet: bool = False,
         explain: bool = False,
         verbose: bool = False,
+        dry_run: bool = False,
     ) -> None:
         self.stream = stream or sys.stdout
         self.err = stream or sys.stderr
         self.quiet = quiet
         self.explain = explain
         self.verbose = verbose
+        self.verb = "would write" if dry_run else "wrote"
+        self.listed = 0
+        self.unlisted = 0
 
     def start(self, dirty: int) -> None:
         pass
@@ -154,13 +170,17 @@ class PlainReporter:
         if self.quiet:
             return
         if self.explain:
-            print(f"wrote {path}: {'; '.join(reasons)}", file=self.stream)
-        elif self.verbose:
-            print(f"wrote {path}", file=self.stream)
+            self.say(f"{self.verb} {path}: {'; '.join(reasons)}")
+        elif self.verbose or self.listed < LISTED:
+            self.listed += 1
+            self.say(f"{self.verb} {path}")
+        else:
+            self.unlisted += 1
 
     def removed(self, path: str) -> None:
         if not self.quiet:
-            print(f"removed {path} (its spec is gone)", file=self.stream)
+            verb = "would remove" if self.verb == "would write" else "removed"
+            self.say(f"{verb} {path} (its spec is gone)")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
@@ -168,8 +188,15 @@ class PlainReporter:
         print(f"{problem.severity}: {problem}", file=self.err)
 
     def finish(self, report: BuildReport) -> None:
-        if not self.quiet:
-            print(report.summary(), file=self.stream)
+        if self.quiet:
+            return
+        if self.unlisted:
+            self.say(f"... and {self.unlisted:,} more")
+        self.say(report.summary())
+
+    def say(self, line: str) -> None:
+        """Print a line on stdout."""
+        print(line, file=self.stream)
 
 
 class SilentReporter:

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport
+from skillforge.report import LISTED, BuildReport
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
@@ -21,6 +21,7 @@ class RichReporter:
         quiet: bool = False,
         explain: bool = False,
         verbose: bool = False,
+        dry_run: bool = False,
         out: Console | None = None,
         err: Console | None = None,
     ) -> None:
@@ -29,6 +30,9 @@ class RichReporter:
         self.quiet = quiet
         self.explain = explain
         self.verbose = verbose
+        self.verb = "would write" if dry_run else "wrote"
+        self.listed = 0
+        self.unlisted = 0
         self.progress: Progress | None = None
         self.task: int | None = None
 
@@ -54,13 +58,18 @@ class RichReporter:
         if self.quiet:
             return
         if self.explain:
-            self.out.print(f"[green]wrote[/] {escape(path)}: [dim]{escape('; '.join(reasons))}[/]")
-        elif self.verbose:
-            self.out.print(f"[green]wrote[/] {escape(path)}")
+            why = escape("; ".join(reasons))
+            self.out.print(f"[green]{self.verb}[/] {escape(path)}: [dim]{why}[/]")
+        elif self.verbose or self.listed < LISTED:
+            self.listed += 1
+            self.out.print(f"[green]{self.verb}[/] {escape(path)}")
+        else:
+            self.unlisted += 1
 
     def removed(self, path: str) -> None:
         if not self.quiet:
-            self.out.print(f"[yellow]removed[/] {escape(path)} [dim](its spec is gone)[/]")
+            verb = "would remove" if self.verb == "would write" else "removed"
+            self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim](its spec is gone)[/]")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning":
@@ -74,5 +83,7 @@ class RichReporter:
             self.progress.stop()
         if self.quiet:
             return
+        if self.unlisted:
+            self.out.print(f"[dim]... and {self.unlisted:,} more[/]")
         style = "bold red" if not report.ok else "bold green"
         self.out.print(f"[{style}]{escape(report.summary())}[/]")

@@ -37,6 +37,9 @@ def outcome(report: BuildReport) -> str:
             parts.append(f"{verb} {len(paths)} files")
         elif paths:
             parts.append(f"{verb} {', '.join(paths)}")
+    if report.files_written:
+        n = report.files_written
+        parts.append(f"wrote {n} supporting file{'s' if n != 1 else ''}")
     if report.errors:
         n = len(report.errors)
         parts.append(f"{n} error{'s' if n != 1 else ''}, nothing written for the failed specs")

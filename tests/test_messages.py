@@ -54,3 +54,78 @@ def test_default_specs_folder_must_exist_with_a_config(tmp_path: Path) -> None:
     result = run(tmp_path, "build")
     assert result.code == 2
     assert "'specs': specs/ does not exist" in result.err
+
+
+# --- what build says it did (issue 10, §1.9) -----------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["traits", ".claude"])
+def test_build_of_a_path_outside_the_spec_folders_is_a_usage_error(
+    tmp_path: Path, where: str
+) -> None:
+    project(tmp_path, extra={"traits/concise.yaml": "sections: []\n"})
+    assert run(tmp_path, "build").code == 0
+    result = run(tmp_path, "build", where)
+    assert result.code == 2
+    assert f"{where}: not in a spec folder (specs/)" in result.err
+    assert run(tmp_path, "build", ".").code == 0
+    assert run(tmp_path, "build", "specs/agents").code == 0
+
+
+def test_dry_run_explain_says_would_write(tmp_path: Path) -> None:
+    project(tmp_path)
+    result = run(tmp_path, "build", "--dry-run", "--explain")
+    assert result.code == 0
+    assert "would write .claude/skills/skill-0/SKILL.md: new spec" in result.out
+    assert "\nwrote " not in "\n" + result.out
+    assert not (tmp_path / ".claude").exists()
+
+
+def test_plain_build_lists_what_it_wrote(tmp_path: Path) -> None:
+    project(tmp_path)
+    lines = run(tmp_path, "build").out.splitlines()
+    assert lines[:3] == [
+        "wrote .claude/agents/agent-0.md",
+        "wrote .claude/skills/skill-0/SKILL.md",
+        "wrote .claude/skills/skill-1/SKILL.md",
+    ]
+    assert lines[3].startswith("built: 3 specs, 3 written, 0 unchanged")
+    assert run(tmp_path, "build", "--force", "-q").out == ""
+
+
+def test_a_big_build_lists_the_first_outputs_and_counts_the_rest(tmp_path: Path) -> None:
+    project(tmp_path, skills=25, agents=0)
+    lines = run(tmp_path, "build", "--jobs", "1").out.splitlines()
+    assert len([line for line in lines if line.startswith("wrote ")]) == 20
+    assert lines[-2] == "... and 5 more"
+    assert lines[-1].startswith("built: 25 specs, 25 written")
+
+
+def test_rewritten_supporting_files_are_counted(tmp_path: Path) -> None:
+    spec = (
+        "kind: skill\nname: docs\ndescription: Writes docs. Use when asked.\n"
+        "files: [{src: assets/guide.md, dest: references/guide.md}]\n"
+        "sections:\n  - {id: a, body: Read references/guide.md.}\n"
+    )
+    project(tmp_path, extra={"specs/docs.yaml": spec, "specs/assets/guide.md": "one\n"})
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / "specs/assets/guide.md").write_text("two\n")
+    result = run(tmp_path, "build")
+    assert result.code == 0
+    assert "0 written, 4 unchanged, 1 supporting file written" in result.out
+    assert (tmp_path / ".claude/skills/docs/references/guide.md").read_text() == "two\n"
+
+
+def test_a_changed_budget_judges_the_listing_again(tmp_path: Path) -> None:
+    project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    config = tmp_path / ".skillforge.toml"
+    config.write_text(config.read_text() + "[budgets]\ncontext_tokens = 1000\n")
+    result = run(tmp_path, "build")
+    assert result.code == 0
+    assert "budgets.listing_fraction: the skill listing needs about" in result.err
+
+
+def test_plurals_in_the_summary(tmp_path: Path) -> None:
+    project(tmp_path, skills=1, agents=0)
+    assert "built: 1 spec, 1 written" in run(tmp_path, "build").out
