@@ -39,7 +39,7 @@ def print_report(
     if options.format == "github":
         lines = github_lines(report, options, repository_prefix(config))
     else:
-        lines = text_lines(report, options)
+        lines = text_lines(report, options, str(config.root))
     if lines:
         out.write("\n".join(lines) + "\n")
 
@@ -59,16 +59,21 @@ def summary(report: CheckReport) -> str:
     return f"check failed: {', '.join(parts)} {seconds}"
 
 
-def text_lines(report: CheckReport, options: CheckOptions) -> list[str]:
+def text_lines(report: CheckReport, options: CheckOptions, root: str | None = None) -> list[str]:
     """Findings with their diffs, problems, then the summary; `-q` keeps the problems only."""
+    from skillforge.report import Snippets
+
+    snippets = Snippets(root)
     lines: list[str] = []
     for finding in report.findings:
         lines.append(finding_line(finding))
         if finding.diff and options.diff and not options.quiet:
             lines.append(finding.diff.rstrip("\n"))
-    lines += [f"error: {p}" for p in report.errors]
+    for problem in report.errors:
+        lines += [f"error: {problem}", *snippets.lines(problem)]
     if not options.quiet:
-        lines += [f"warning: {p}" for p in report.warnings]
+        for problem in report.warnings:
+            lines += [f"warning: {problem}", *snippets.lines(problem)]
         lines.append(summary(report))
     return lines
 
@@ -100,7 +105,10 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
 def _problem(level: str, problem: Problem, prefix: str) -> str:
     field = f"{problem.field}: " if problem.field else ""
     title = "skillforge" if level == "warning" else "skillforge check"
-    return command(level, prefix + problem.file, problem.line, title, field + problem.message)
+    hint = f"\nhint: {problem.hint}" if problem.hint else ""
+    return command(
+        level, prefix + problem.file, problem.line, title, field + problem.message + hint
+    )
 
 
 def command(level: str, file: str, line: int | None, title: str, message: str) -> str:

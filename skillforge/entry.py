@@ -184,7 +184,9 @@ def _overlaps(path: str, folder: str) -> bool:
     )
 
 
-def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Reporter:
+def make_reporter(
+    options: BuildOptions, stream: IO[str] | None = None, root: str | None = None
+) -> Reporter:
     """JSON with --json, Rich on a terminal, plain lines otherwise."""
     from skillforge.report import JsonReporter, PlainReporter
 
@@ -198,6 +200,7 @@ def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Repor
             explain=options.explain,
             verbose=options.verbose,
             dry_run=options.dry_run,
+            root=root,
         )
     return PlainReporter(
         stream,
@@ -205,6 +208,7 @@ def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Repor
         explain=options.explain,
         verbose=options.verbose,
         dry_run=options.dry_run,
+        root=root,
     )
 
 
@@ -228,7 +232,7 @@ def build_command(
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
     config = project_config(config_file, remembered)
     options.paths = relative_paths(config, options.paths)
-    reporter = make_reporter(options, stream)
+    reporter = make_reporter(options, stream, str(config.root))
     import contextlib
 
     from skillforge.interrupts import terminate_as_interrupt

@@ -105,6 +105,77 @@ class BuildReport:
         return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
 
 
+SNIPPET_WIDTH = 160  # longer source lines are cut in a snippet
+
+
+class Snippets:
+    """The source line of a problem with a caret under it, and its hint, like a compiler.
+
+    Files are read when a problem is printed (relative to the project root), once each.
+    """
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = root
+        self.files: dict[str, list[str] | None] = {}
+
+    def lines(self, problem: Problem) -> list[str]:
+        """The lines printed under a problem: `  3 | source`, `    |   ^`, `    = hint: ...`."""
+        out: list[str] = []
+        source = self.source(problem.file, problem.line) if problem.line else None
+        if source is not None and source.strip():
+            number = str(problem.line)
+            pad = " " * len(number)
+            shown = source[:SNIPPET_WIDTH].replace("\t", " ")
+            out.append(f"  {number} | {shown}")
+            start, width = _span(source, problem.column)
+            if start < SNIPPET_WIDTH:
+                out.append(f"  {pad} | {' ' * start}{'^' * max(1, width)}")
+        if problem.hint:
+            out.append(f"  = hint: {problem.hint}")
+        return out
+
+    def source(self, file: str, line: int | None) -> str | None:
+        if line is None or line < 1:
+            return None
+        if file not in self.files:
+            self.files[file] = self._read(file)
+        text = self.files[file]
+        return text[line - 1] if text is not None and line <= len(text) else None
+
+    def _read(self, file: str) -> list[str] | None:
+        import os
+
+        if ":" in file.split("/", 1)[0]:
+            return None  # not a project file (builtin:..., watch)
+        root = self.root
+        if root is None:
+            from skillforge.locate import find_config_file
+
+            found = find_config_file(os.getcwd())
+            root = os.path.dirname(found) if found else os.getcwd()
+        try:
+            with open(os.path.join(root, file), "rb") as f:
+                data = f.read(4 * 2**20)
+        except OSError:
+            return None
+        return data.decode("utf-8", "replace").splitlines()
+
+
+def _span(source: str, column: int | None) -> tuple[int, int]:
+    """Where the caret goes: the column, else the value of a `key: value` line, else the text."""
+    if column is not None:
+        return max(0, column - 1), 1
+    body = source.lstrip(" \t")
+    start = len(source) - len(body)
+    if body.startswith("- "):
+        start, body = start + 2, body[2:]
+    key, sep, value = body.partition(": ")
+    if sep and value.strip() and " " not in key:
+        skip = len(key) + 2 + (len(value) - len(value.lstrip()))
+        start, body = start + skip, value.strip()
+    return start, min(len(body.rstrip()), SNIPPET_WIDTH - start)
+
+
 def encode_json(value: Any) -> str:
     """Encode a report as JSON; `json` itself is imported only when a value needs it."""
     if isinstance(value, dict):
@@ -150,9 +221,11 @@ class PlainReporter:
         explain: bool = False,
         verbose: bool = False,
         dry_run: bool = False,
+        root: str | None = None,
     ) -> None:
         self.stream = stream or sys.stdout
         self.err = stream or sys.stderr
+        self.snippets = Snippets(root)
         self.quiet = quiet
         self.explain = explain
         self.verbose = verbose
@@ -185,7 +258,8 @@ class PlainReporter:
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
             return
-        print(f"{problem.severity}: {problem}", file=self.err)
+        lines = [f"{problem.severity}: {problem}", *self.snippets.lines(problem)]
+        print("\n".join(lines), file=self.err)
 
     def finish(self, report: BuildReport) -> None:
         if self.quiet:

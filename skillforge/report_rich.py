@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skillforge.errors import Problem
-from skillforge.report import LISTED, BuildReport
+from skillforge.report import LISTED, BuildReport, Snippets
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
@@ -22,6 +22,7 @@ class RichReporter:
         explain: bool = False,
         verbose: bool = False,
         dry_run: bool = False,
+        root: str | None = None,
         out: Console | None = None,
         err: Console | None = None,
     ) -> None:
@@ -31,6 +32,7 @@ class RichReporter:
         self.explain = explain
         self.verbose = verbose
         self.verb = "would write" if dry_run else "wrote"
+        self.snippets = Snippets(root)
         self.listed = 0
         self.unlisted = 0
         self.progress: Progress | None = None
@@ -75,8 +77,15 @@ class RichReporter:
         if problem.severity == "warning":
             if not self.quiet:
                 self.err.print(f"[yellow]warning:[/] {escape(str(problem))}")
+                self._snippet(problem)
             return
         self.err.print(f"[bold red]error:[/] {escape(str(problem))}")
+        self._snippet(problem)
+
+    def _snippet(self, problem: Problem) -> None:
+        for line in self.snippets.lines(problem):
+            style = "cyan" if line.lstrip().startswith("=") else "blue"
+            self.err.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
 
     def finish(self, report: BuildReport) -> None:
         if self.progress is not None:

@@ -13,7 +13,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport, SilentReporter, encode_json
+from skillforge.report import BuildReport, SilentReporter, Snippets, encode_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,6 +75,7 @@ class WatchReporter:
         self.err = err or out or sys.stderr
         self.quiet = quiet
         self.verbose = verbose
+        self.snippets = Snippets()
 
     def rebuild(self, changed: list[str]) -> _Rebuild:
         """Return the reporter of one rebuild caused by `changed` (project-relative paths)."""
@@ -83,7 +84,9 @@ class WatchReporter:
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
             return
-        self.emit(f"{problem.severity}: {problem}", problem.severity, self.err)
+        self.snippets.files.clear()  # a save may have changed the file since
+        lines = [f"{problem.severity}: {problem}", *self.snippets.lines(problem)]
+        self.emit("\n".join(lines), problem.severity, self.err)
 
     def finished(self, changed: list[str], report: BuildReport) -> None:
         if self.quiet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import build_file_tree, project, run
+from helpers import build_file_tree, build_json, project, run
 
 # --- configured folders must exist (issue 10, §1.1) ---------------------------------------
 
@@ -129,3 +129,58 @@ def test_a_changed_budget_judges_the_listing_again(tmp_path: Path) -> None:
 def test_plurals_in_the_summary(tmp_path: Path) -> None:
     project(tmp_path, skills=1, agents=0)
     assert "built: 1 spec, 1 written" in run(tmp_path, "build").out
+
+
+# --- YAML errors with the source line, a caret and the fix (issue 10, §3.2) ------------------
+
+
+def _spec(description_line: str, section_indent: str = "  ") -> str:
+    return (
+        f"kind: skill\nname: a-b\n{description_line}\nsections:\n"
+        f"{section_indent}- {{id: a, body: x}}\n"
+    )
+
+
+def test_unquoted_colon_shows_the_line_a_caret_and_the_quoted_value(tmp_path: Path) -> None:
+    project(tmp_path, extra={"specs/a.yaml": _spec("description: Use when: the user asks")})
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    lines = result.err.splitlines()
+    at = lines.index(
+        "error: specs/a.yaml:3: YAML syntax error: mapping values are not allowed in this context"
+    )
+    assert lines[at + 1] == "  3 | description: Use when: the user asks"
+    assert lines[at + 2] == "    |                      ^"
+    assert lines[at + 3] == (
+        "  = hint: quote the value, it contains ': ' (or write it as a '>-' block): "
+        'description: "Use when: the user asks"'
+    )
+
+
+def test_tab_indent_says_use_spaces(tmp_path: Path) -> None:
+    spec = _spec("description: Does a. Use when b.", section_indent="\t")
+    project(tmp_path, extra={"specs/a.yaml": spec})
+    result = run(tmp_path, "check")
+    assert result.code == 1
+    assert "error: specs/a.yaml:5: YAML syntax error" in result.out
+    assert "  5 |  - {id: a, body: x}" in result.out
+    assert "  = hint: YAML indents with spaces, not tabs" in result.out
+
+
+def test_every_error_with_a_line_gets_its_snippet(tmp_path: Path) -> None:
+    bad = "kind: skill\nname: Bad_Name\ndescription: Does a. Use when b.\n"
+    project(tmp_path, extra={"specs/bad.yaml": bad})
+    lines = run(tmp_path, "build").err.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("error: specs/bad.yaml:2:"))
+    assert lines[at + 1 : at + 3] == ["  2 | name: Bad_Name", "    |       ^^^^^^^^"]
+
+
+def test_json_keeps_its_fields_and_adds_the_hint(tmp_path: Path) -> None:
+    project(tmp_path, extra={"specs/a.yaml": _spec("description: Use when: the user asks")})
+    [error] = build_json(tmp_path)["errors"]
+    assert error["file"] == "specs/a.yaml" and error["line"] == 3 and error["column"] == 22
+    assert error["message"].startswith("YAML syntax error: mapping values")
+    assert 'description: "Use when: the user asks"' in error["hint"]
+    github = run(tmp_path, "check", "--format", "github").out
+    assert "::error file=specs/a.yaml,line=3," in github
+    assert "%0Ahint: quote the value" in github
