@@ -17,6 +17,7 @@ from typing import IO
 from skillforge.check import KINDS, CheckOptions, CheckReport, Finding
 from skillforge.config import Config
 from skillforge.errors import Problem
+from skillforge.report import Snippets, grouped, headline, plural
 
 TITLES = {
     "stale": "Stale generated file",
@@ -55,25 +56,23 @@ def summary(report: CheckReport) -> str:
     parts = [f"{report.specs_total} specs"]
     parts += [f"{len(report.of(kind))} {kind}" for kind in KINDS if report.of(kind)]
     if report.errors:
-        parts.append(f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}")
+        parts.append(plural(len(set(report.errors)), "error"))
     return f"check failed: {', '.join(parts)} {seconds}"
 
 
 def text_lines(report: CheckReport, options: CheckOptions, root: str | None = None) -> list[str]:
     """Findings with their diffs, problems, then the summary; `-q` keeps the problems only."""
-    from skillforge.report import Snippets
-
     snippets = Snippets(root)
     lines: list[str] = []
     for finding in report.findings:
         lines.append(finding_line(finding))
         if finding.diff and options.diff and not options.quiet:
             lines.append(finding.diff.rstrip("\n"))
-    for problem in report.errors:
-        lines += [f"error: {problem}", *snippets.lines(problem)]
+    for problem, count in grouped(report.errors):
+        lines += [headline(problem, count), *snippets.lines(problem)]
     if not options.quiet:
-        for problem in report.warnings:
-            lines += [f"warning: {problem}", *snippets.lines(problem)]
+        for problem, count in grouped(report.warnings):
+            lines += [headline(problem, count), *snippets.lines(problem)]
         lines.append(summary(report))
     return lines
 
@@ -85,11 +84,11 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
         file, line = finding.where()
         message = f"{finding.path}: {finding.message}"
         lines.append(command("error", prefix + file, line, TITLES[finding.kind], message))
-    for problem in report.errors:
-        lines.append(_problem("error", problem, prefix))
-    for problem in report.warnings:
+    for problem, count in grouped(report.errors):
+        lines.append(_problem("error", problem, prefix, count))
+    for problem, count in grouped(report.warnings):
         if not options.quiet:
-            lines.append(_problem("warning", problem, prefix))
+            lines.append(_problem("warning", problem, prefix, count))
     if options.quiet:
         return lines
     for finding in report.findings:
@@ -102,13 +101,13 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
     return lines
 
 
-def _problem(level: str, problem: Problem, prefix: str) -> str:
+def _problem(level: str, problem: Problem, prefix: str, count: int = 1) -> str:
     field = f"{problem.field}: " if problem.field else ""
+    fails = f" (fails {count:,} specs)" if count > 1 else ""
     title = "skillforge" if level == "warning" else "skillforge check"
     hint = f"\nhint: {problem.hint}" if problem.hint else ""
-    return command(
-        level, prefix + problem.file, problem.line, title, field + problem.message + hint
-    )
+    message = field + problem.message + fails + hint
+    return command(level, prefix + problem.file, problem.line, title, message)
 
 
 def command(level: str, file: str, line: int | None, title: str, message: str) -> str:

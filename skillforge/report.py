@@ -100,9 +100,26 @@ class BuildReport:
         if rendered or cached:
             parts.append(f"sections {rendered:,} rendered / {cached:,} cached")
         if self.errors:
-            parts.append(plural(len(self.errors), "error"))
+            parts.append(plural(len(set(self.errors)), "error"))
         status = "failed" if not self.ok else "built"
         return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
+
+
+def grouped(problems: list[Problem]) -> list[tuple[Problem, int]]:
+    """Each distinct problem once, in first-seen order, with how many times it came.
+
+    A problem in a shared file (a base, a trait, a template) comes once per spec it fails.
+    """
+    counts: dict[Problem, int] = {}
+    for problem in problems:
+        counts[problem] = counts.get(problem, 0) + 1
+    return list(counts.items())
+
+
+def headline(problem: Problem, count: int = 1) -> str:
+    """`error: file:line: field: message`, with the number of specs it fails when shared."""
+    fails = f" (fails {count:,} specs)" if count > 1 else ""
+    return f"{problem.severity}: {problem}{fails}"
 
 
 SNIPPET_WIDTH = 160  # longer source lines are cut in a snippet
@@ -232,6 +249,7 @@ class PlainReporter:
         self.verb = "would write" if dry_run else "wrote"
         self.listed = 0
         self.unlisted = 0
+        self.problems: list[Problem] = []
 
     def start(self, dirty: int) -> None:
         pass
@@ -258,10 +276,12 @@ class PlainReporter:
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
             return
-        lines = [f"{problem.severity}: {problem}", *self.snippets.lines(problem)]
-        print("\n".join(lines), file=self.err)
+        self.problems.append(problem)  # printed at the end, each once (see `grouped`)
 
     def finish(self, report: BuildReport) -> None:
+        for problem, count in grouped(self.problems):
+            lines = [headline(problem, count), *self.snippets.lines(problem)]
+            print("\n".join(lines), file=self.err)
         if self.quiet:
             return
         if self.unlisted:

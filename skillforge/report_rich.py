@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skillforge.errors import Problem
-from skillforge.report import LISTED, BuildReport, Snippets
+from skillforge.report import LISTED, BuildReport, Snippets, grouped
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
@@ -33,6 +33,7 @@ class RichReporter:
         self.verbose = verbose
         self.verb = "would write" if dry_run else "wrote"
         self.snippets = Snippets(root)
+        self.problems: list[Problem] = []
         self.listed = 0
         self.unlisted = 0
         self.progress: Progress | None = None
@@ -74,13 +75,18 @@ class RichReporter:
             self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim](its spec is gone)[/]")
 
     def problem(self, problem: Problem) -> None:
-        if problem.severity == "warning":
-            if not self.quiet:
-                self.err.print(f"[yellow]warning:[/] {escape(str(problem))}")
-                self._snippet(problem)
+        if problem.severity == "warning" and self.quiet:
             return
-        self.err.print(f"[bold red]error:[/] {escape(str(problem))}")
-        self._snippet(problem)
+        self.problems.append(problem)  # printed at the end, each once (see `grouped`)
+
+    def _print_problems(self) -> None:
+        for problem, count in grouped(self.problems):
+            fails = f" [dim](fails {count:,} specs)[/]" if count > 1 else ""
+            label = (
+                "[yellow]warning:[/]" if problem.severity == "warning" else "[bold red]error:[/]"
+            )
+            self.err.print(f"{label} {escape(str(problem))}{fails}")
+            self._snippet(problem)
 
     def _snippet(self, problem: Problem) -> None:
         for line in self.snippets.lines(problem):
@@ -90,6 +96,7 @@ class RichReporter:
     def finish(self, report: BuildReport) -> None:
         if self.progress is not None:
             self.progress.stop()
+        self._print_problems()
         if self.quiet:
             return
         if self.unlisted:

@@ -149,7 +149,10 @@ class SpecLoader:
             raise SpecError(problems)
         deps: list[str] = []
         layers: list[tuple[str, dict[str, Any], Lines]] = []
+        found = len(problems)
         self._bases(file_id, data, lines, deps, layers, problems, [file_id])
+        if len(problems) > found:
+            raise SpecError(problems)  # merging without the bases would only add cascades
         traits = data.get("traits")
         if traits is None:
             for _, layer, _ in reversed(layers):
@@ -235,8 +238,19 @@ class SpecLoader:
             )
             return
         if base in chain:
-            cycle = " -> ".join([*chain, base])
-            problems.append(Problem(file_id, line, "extends", f"extends cycle: {cycle}"))
+            # Named from its first file, so that every spec built on the cycle reports the same
+            # problem (printed once, with a count).
+            ring = chain[chain.index(base) :]
+            first = ring.index(min(ring))
+            ring = ring[first:] + ring[:first]
+            closing = ring[-1]
+            at = (
+                lines.get(("extends",))
+                if closing == file_id
+                else self.parse(closing)[1].get(("extends",))
+            )
+            cycle = " -> ".join([*ring, ring[0]])
+            problems.append(Problem(closing, at, "extends", f"extends cycle: {cycle}"))
             return
         if not os.path.isfile(self.inventory.path(base)):
             problems.append(

@@ -13,7 +13,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport, SilentReporter, Snippets, encode_json
+from skillforge.report import BuildReport, SilentReporter, Snippets, encode_json, grouped, headline
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,7 +41,7 @@ def outcome(report: BuildReport) -> str:
         n = report.files_written
         parts.append(f"wrote {n} supporting file{'s' if n != 1 else ''}")
     if report.errors:
-        n = len(report.errors)
+        n = len(set(report.errors))
         parts.append(f"{n} error{'s' if n != 1 else ''}, nothing written for the failed specs")
     return "; ".join(parts) or "up to date"
 
@@ -52,11 +52,14 @@ class _Rebuild(SilentReporter):
     def __init__(self, owner: WatchReporter, changed: list[str]) -> None:
         self.owner = owner
         self.changed = changed
+        self.problems: list[Problem] = []
 
     def problem(self, problem: Problem) -> None:
-        self.owner.problem(problem)
+        self.problems.append(problem)  # printed at the end, each once (see `grouped`)
 
     def finish(self, report: BuildReport) -> None:
+        for problem, count in grouped(self.problems):
+            self.owner.problem(problem, count)
         self.owner.finished(self.changed, report)
 
 
@@ -81,11 +84,11 @@ class WatchReporter:
         """Return the reporter of one rebuild caused by `changed` (project-relative paths)."""
         return _Rebuild(self, changed)
 
-    def problem(self, problem: Problem) -> None:
+    def problem(self, problem: Problem, count: int = 1) -> None:
         if problem.severity == "warning" and self.quiet:
             return
         self.snippets.files.clear()  # a save may have changed the file since
-        lines = [f"{problem.severity}: {problem}", *self.snippets.lines(problem)]
+        lines = [headline(problem, count), *self.snippets.lines(problem)]
         self.emit("\n".join(lines), problem.severity, self.err)
 
     def finished(self, changed: list[str], report: BuildReport) -> None:
@@ -114,7 +117,7 @@ class WatchReporter:
 class JsonWatchReporter(WatchReporter):
     """One JSON object per rebuild on stdout: the `build --json` shape plus `changed`."""
 
-    def problem(self, problem: Problem) -> None:
+    def problem(self, problem: Problem, count: int = 1) -> None:
         pass  # in the object
 
     def finished(self, changed: list[str], report: BuildReport) -> None:

@@ -184,3 +184,56 @@ def test_json_keeps_its_fields_and_adds_the_hint(tmp_path: Path) -> None:
     github = run(tmp_path, "check", "--format", "github").out
     assert "::error file=specs/a.yaml,line=3," in github
     assert "%0Ahint: quote the value" in github
+
+
+# --- an error in a shared file is printed once, with a count (issue 10, §3.3) ----------------
+
+SHARED = {
+    "traits/house.yaml": "sections:\n  - {id: house, template: sections/nope.md.j2}\n",
+}
+
+
+def _with_trait(n: int) -> dict[str, str]:
+    files = dict(SHARED)
+    for i in range(n):
+        files[f"specs/s{i}.yaml"] = (
+            f"kind: skill\nname: s{i}\ndescription: Does s{i}. Use when asked.\n"
+            "traits: [house]\nsections:\n  - {id: a, body: x}\n"
+        )
+    return files
+
+
+def test_a_trait_error_is_printed_once_with_the_number_of_specs_it_fails(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {".skillforge.toml": "", **_with_trait(5)})
+    result = run(tmp_path, "build", "--jobs", "1")
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: traits/house.yaml:2:")
+    assert errors[0].endswith("(fails 5 specs)")
+    assert "1 error in" in result.out
+    assert len(build_json(tmp_path)["errors"]) == 5  # --json keeps one entry per spec
+    check = run(tmp_path, "check")
+    assert len([x for x in check.out.splitlines() if x.startswith("error:")]) == 1
+    assert "(fails 5 specs)" in check.out
+
+
+def test_an_extends_cycle_is_one_error_without_cascades(tmp_path: Path) -> None:
+    files = {
+        ".skillforge.toml": "",
+        "specs/_bases/a.yaml": "extends: b.yaml\nsections:\n  - {id: one, body: x}\n",
+        "specs/_bases/b.yaml": "extends: a.yaml\n",
+    }
+    for name, base in (("s1", "a"), ("s2", "b"), ("s3", "a")):
+        files[f"specs/{name}.yaml"] = (
+            f"kind: skill\nname: {name}\ndescription: Does it. Use when asked.\n"
+            f"extends: _bases/{base}.yaml\nsections:\n  - {{id: two, body: y, after: one}}\n"
+        )
+    build_file_tree(tmp_path, files)
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: specs/_bases/b.yaml:1: extends: extends cycle: specs/_bases/a.yaml -> "
+        "specs/_bases/b.yaml -> specs/_bases/a.yaml (fails 3 specs)"
+    ]
