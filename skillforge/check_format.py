@@ -17,7 +17,7 @@ from typing import IO
 from skillforge.check import KINDS, CheckOptions, CheckReport, Finding
 from skillforge.config import Config
 from skillforge.errors import Problem
-from skillforge.report import Snippets, grouped, headline, plural
+from skillforge.report import Snippets, grouped, headline, plural, write_line
 
 TITLES = {
     "stale": "Stale generated file",
@@ -35,14 +35,14 @@ def print_report(
     if options.format == "json":
         from skillforge.report import encode_json
 
-        print(encode_json(report.to_json()), file=out)
+        write_line(encode_json(report.to_json()), out)
         return
     if options.format == "github":
         lines = github_lines(report, options, repository_prefix(config))
     else:
         lines = text_lines(report, options, str(config.root))
     if lines:
-        out.write("\n".join(lines) + "\n")
+        write_line("\n".join(lines), out)
 
 
 def summary(report: CheckReport) -> str:

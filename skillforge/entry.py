@@ -104,6 +104,13 @@ def guard(action: Callable[[], int], verbose: bool) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # A closed pipe the reporters did not see (they stop printing and let the command
+        # finish): end quietly, without claiming success.
+        from skillforge.report import silence
+
+        silence(sys.stdout)
+        return EXIT_FAILED
     except Exception as exc:  # the boundary: never a bare traceback unless -v
         if _interrupted(exc):
             print("interrupted", file=sys.stderr)

@@ -193,6 +193,29 @@ def _span(source: str, column: int | None) -> tuple[int, int]:
     return start, min(len(body.rstrip()), SNIPPET_WIDTH - start)
 
 
+def write_line(text: str, stream: IO[str]) -> None:
+    """Print a line; a closed pipe (`skillforge build --explain | head -1`) ends the printing,
+    never the command: the build goes on publishing, and exits as it would have."""
+    try:
+        print(text, file=stream)
+        if stream is sys.stdout or stream is sys.stderr:
+            stream.flush()  # a closed reader shows now, not in Python's flush at exit
+    except BrokenPipeError:
+        silence(stream)
+
+
+def silence(stream: IO[str]) -> None:
+    """Point a closed stream's file at /dev/null, so later writes (and the flush at exit) pass."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file (tests' StringIO): nothing to flush at exit
+
+
 def encode_json(value: Any) -> str:
     """Encode a report as JSON; `json` itself is imported only when a value needs it."""
     if isinstance(value, dict):
@@ -281,7 +304,7 @@ class PlainReporter:
     def finish(self, report: BuildReport) -> None:
         for problem, count in grouped(self.problems):
             lines = [headline(problem, count), *self.snippets.lines(problem)]
-            print("\n".join(lines), file=self.err)
+            write_line("\n".join(lines), self.err)
         if self.quiet:
             return
         if self.unlisted:
@@ -290,7 +313,7 @@ class PlainReporter:
 
     def say(self, line: str) -> None:
         """Print a line on stdout."""
-        print(line, file=self.stream)
+        write_line(line, self.stream)
 
 
 class SilentReporter:
@@ -322,4 +345,4 @@ class JsonReporter(SilentReporter):
         self.stream = stream or sys.stdout
 
     def finish(self, report: BuildReport) -> None:
-        print(encode_json(report.to_json()), file=self.stream)
+        write_line(encode_json(report.to_json()), self.stream)

@@ -13,7 +13,15 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport, SilentReporter, Snippets, encode_json, grouped, headline
+from skillforge.report import (
+    BuildReport,
+    SilentReporter,
+    Snippets,
+    encode_json,
+    grouped,
+    headline,
+    write_line,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -111,7 +119,7 @@ class WatchReporter:
             self.emit("stopped watching", "info")
 
     def emit(self, text: str, kind: str, stream: IO[str] | None = None) -> None:
-        print(text, file=stream or self.out, flush=True)
+        write_line(text, stream or self.out)
 
 
 class JsonWatchReporter(WatchReporter):
@@ -123,7 +131,7 @@ class JsonWatchReporter(WatchReporter):
     def finished(self, changed: list[str], report: BuildReport) -> None:
         data: dict[str, Any] = report.to_json()
         data["changed"] = changed
-        print(encode_json(data), file=self.out, flush=True)
+        write_line(encode_json(data), self.out)
 
     def failed(self, changed: list[str], problems: list[Problem]) -> None:
         report = BuildReport()

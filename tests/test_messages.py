@@ -237,3 +237,44 @@ def test_an_extends_cycle_is_one_error_without_cascades(tmp_path: Path) -> None:
         "error: specs/_bases/b.yaml:1: extends: extends cycle: specs/_bases/a.yaml -> "
         "specs/_bases/b.yaml -> specs/_bases/a.yaml (fails 3 specs)"
     ]
+
+
+# --- a closed pipe ends the printing, not the build (issue 10, §3.4) ------------------------
+
+
+def _build_into_closed_pipe(root: Path, *args: str) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line: `... | head -0`
+    try:
+        # -u: every line reaches the pipe at once, as a full buffer would in a big build
+        done = subprocess.run(
+            [sys.executable, "-u", "-m", "skillforge", *args],
+            cwd=root,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    return done.returncode, done.stderr
+
+
+def test_explain_into_a_closed_pipe_publishes_everything_and_ends_quietly(tmp_path: Path) -> None:
+    project(tmp_path, skills=4, agents=2)
+    code, err = _build_into_closed_pipe(tmp_path, "build", "--explain")
+    assert (code, err) == (0, "")
+    outputs = [p for p in (tmp_path / ".claude").rglob("*.md")]
+    assert len(outputs) == 6
+    assert build_json(tmp_path)["written"] == []  # the manifest describes what was published
+
+
+def test_json_and_check_into_a_closed_pipe_end_quietly(tmp_path: Path) -> None:
+    project(tmp_path)
+    assert _build_into_closed_pipe(tmp_path, "build", "--json") == (0, "")
+    assert _build_into_closed_pipe(tmp_path, "check") == (0, "")
+    assert _build_into_closed_pipe(tmp_path, "stats") == (0, "")
