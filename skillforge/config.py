@@ -253,7 +253,7 @@ def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
 def _hint(key: str, known: dict[str, Any]) -> str:
     from difflib import get_close_matches
 
-    match = get_close_matches(key, list(known), n=1, cutoff=0.6)
+    match = get_close_matches(key, list(known), n=1, cutoff=0.8)
     if match:
         return f" (did you mean '{match[0]}'?)"
     return f" (known keys: {', '.join(sorted(known))})"

@@ -57,6 +57,7 @@ class SpecLoader:
         self._parsed: dict[str, tuple[Any, Lines, list[Problem]]] = {}
         self.digests: dict[str, str] = {}
         self.fresh: set[str] = set()  # files read since the caller last cleared it
+        self._with_keys: dict[str, Any] = {}  # built-in template -> its declared `with:` keys
 
     def parse(self, file_id: str) -> tuple[Any, Lines, list[Problem]]:
         """Read and check one YAML file; problems are returned, not raised."""
@@ -198,6 +199,7 @@ class SpecLoader:
         merged.pop("extends", None)
         merged.pop("traits", None)
         check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
+        self._check_with(merged, where, file_id, problems)
         files = merged.get("files", [])
         for entry in files if isinstance(files, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("src"), str):
@@ -214,6 +216,36 @@ class SpecLoader:
             deps=deps,
             where=where,
         )
+
+    def _check_with(
+        self,
+        merged: dict[str, Any],
+        where: dict[str, Origin],
+        file_id: str,
+        problems: list[Problem],
+    ) -> None:
+        """Check each section's `with:` against the keys its built-in template declares."""
+        from skillforge.discover import BUILTIN
+        from skillforge.template_keys import declared_keys, with_problems
+
+        sections = merged.get("sections")
+        for section in sections if isinstance(sections, list) else []:
+            if not isinstance(section, dict) or not isinstance(section.get("template"), str):
+                continue
+            template = section["template"]
+            found = self.inventory.templates.get(template)
+            given = section.get("with", {})
+            if found is None or not found.startswith(BUILTIN) or not isinstance(given, dict):
+                continue  # a project template (or an override) declares its own keys
+            if found not in self._with_keys:
+                self._with_keys[found] = declared_keys(self.inventory.path(found))
+            declared = self._with_keys[found]
+            if declared is not None:
+                sid = section.get("id")
+                at = where.get(f"sections.{sid}.with") or where.get(
+                    f"sections.{sid}", (file_id, None)
+                )
+                problems.extend(with_problems(template, declared, given, at))
 
     def _bases(
         self,

@@ -278,3 +278,71 @@ def test_json_and_check_into_a_closed_pipe_end_quietly(tmp_path: Path) -> None:
     assert _build_into_closed_pipe(tmp_path, "build", "--json") == (0, "")
     assert _build_into_closed_pipe(tmp_path, "check") == (0, "")
     assert _build_into_closed_pipe(tmp_path, "stats") == (0, "")
+
+
+# --- hints that point the right way; with: keys of the built-in templates (issue 10, §3.5) ---
+
+
+def test_far_keys_get_no_did_you_mean(tmp_path: Path) -> None:
+    spec = "kind: skill\nname: a\ndescription: Does a. Use when b.\ntags: [x]\nrisk: low\n"
+    project(tmp_path, extra={"specs/a.yaml": spec})
+    err = run(tmp_path, "build").err
+    assert "unknown key 'tags'" in err and "unknown key 'risk'" in err
+    assert "did you mean 'traits'" not in err
+    spec = "kind: skill\nname: a\ndescription: Does a. Use when b.\ndescripton: x\n"
+    (tmp_path / "specs/a.yaml").write_text(spec)
+    assert "did you mean 'description'?" in run(tmp_path, "build").err
+
+
+def _steps_spec(with_: str) -> str:
+    return (
+        "kind: skill\nname: a\ndescription: Does a. Use when b.\nsections:\n"
+        "  - id: how\n    template: sections/steps.md.j2\n"
+        f"    with: {with_}\n"
+    )
+
+
+def test_unknown_with_key_of_a_builtin_template_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    project(tmp_path, extra={"specs/a.yaml": _steps_spec("{steps: [One], intoo: Hi}")})
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    assert (
+        "error: specs/a.yaml:7: with.intoo: unknown key 'intoo' for sections/steps.md.j2 "
+        "(did you mean 'intro'?); its keys: steps, intro"
+    ) in result.err
+
+
+def test_misspelled_required_with_key_is_blamed_on_the_spec(tmp_path: Path) -> None:
+    project(tmp_path, extra={"specs/a.yaml": _steps_spec("{step: [One]}")})
+    err = run(tmp_path, "build").err
+    assert "specs/a.yaml:7: with.step: unknown key 'step' for sections/steps.md.j2" in err
+    assert "(did you mean 'steps'?)" in err
+    assert "required by" not in err and "needs 'steps'" not in err
+
+
+def test_missing_required_with_key(tmp_path: Path) -> None:
+    project(tmp_path, extra={"specs/a.yaml": _steps_spec("{intro: Hi}")})
+    err = run(tmp_path, "build").err
+    assert "specs/a.yaml:7: with: sections/steps.md.j2 needs 'steps' in with:" in err
+
+
+def test_a_project_override_of_a_builtin_is_not_checked(tmp_path: Path) -> None:
+    override = {"templates/sections/steps.md.j2": "{{ section.with.anything }}\n"}
+    project(tmp_path, skills=0, extra={"specs/a.yaml": _steps_spec("{anything: ok}"), **override})
+    assert run(tmp_path, "build").code == 0
+
+
+def test_every_builtin_section_declares_its_with_keys() -> None:
+    from skillforge.discover import builtin_templates_dir
+    from skillforge.template_keys import declared_keys
+
+    folder = Path(builtin_templates_dir()) / "sections"
+    templates = sorted(folder.glob("*.md.j2"))
+    assert templates
+    readme = (folder.parent / "README.md").read_text()
+    for template in templates:
+        keys = declared_keys(str(template))
+        assert keys, template.name
+        row = next(x for x in readme.splitlines() if f"`sections/{template.name}`" in x)
+        for key in keys:
+            assert f"`{key}`" in row, (template.name, key)
