@@ -346,3 +346,107 @@ def test_every_builtin_section_declares_its_with_keys() -> None:
         row = next(x for x in readme.splitlines() if f"`sections/{template.name}`" in x)
         for key in keys:
             assert f"`{key}`" in row, (template.name, key)
+
+
+# --- small ones (issue 10, §3.6) --------------------------------------------------------------
+
+
+def test_help_shows_no_type_placeholders_for_flags(tmp_path: Path) -> None:
+    out = run(tmp_path, "build", "--help").out
+    force = next(line for line in out.splitlines() if "--force" in line)
+    assert "<bool>" not in force
+    assert "PATHS" in out
+
+
+def test_stats_says_no_lookups_instead_of_a_ratio_of_nothing(tmp_path: Path) -> None:
+    project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    out = run(tmp_path, "stats").out
+    fragments = next(line for line in out.splitlines() if line.strip().startswith("fragments"))
+    assert "- (no lookups)" in fragments
+    assert "(0/0)" not in out
+
+
+def test_stats_columns_never_run_together() -> None:
+    from skillforge.stats import table
+
+    lines = table(
+        ["output", "metadata", "body", "files", "lines"],
+        [["out/skills/loki-mode/SKILL.md", "153", "6,478", "1,530,224", "716"]],
+        (52, 10, 9, 9, 7),
+    )
+    assert lines[1].split() == ["out/skills/loki-mode/SKILL.md", "153", "6,478", "1,530,224", "716"]
+
+
+def test_stats_tables_fold_names_at_60_columns(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from skillforge.config import load_config
+    from skillforge.stats import gather
+    from skillforge.stats_rich import print_stats
+
+    project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    out = io.StringIO()
+    print_stats(
+        gather(load_config(tmp_path / ".skillforge.toml")), console=Console(file=out, width=60)
+    )
+    text = out.getvalue()
+    assert "…" not in text
+    assert "sections/steps.md.j2" in text
+    assert "potential" in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "github"])
+def test_config_errors_reach_json_and_github_output(tmp_path: Path, fmt: str) -> None:
+    import json
+
+    project(tmp_path)
+    (tmp_path / ".skillforge.toml").write_text("budget = 1\n")
+    result = run(tmp_path, "check", "--format", fmt)
+    assert result.code == 2
+    if fmt == "json":
+        data = json.loads(result.out)
+        assert data["ok"] is False
+        [error] = data["errors"]
+        assert error["file"] == ".skillforge.toml"
+        assert "unknown key 'budget'" in error["message"]
+    else:
+        assert result.out.startswith("::error file=.skillforge.toml,title=skillforge config::")
+        assert "unknown key 'budget'" in result.out
+
+
+def test_check_diffs_are_coloured_on_a_terminal_unless_no_color(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from skillforge.check import CheckOptions, run_check
+    from skillforge.check_format import print_report
+    from skillforge.config import load_config
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    skill = tmp_path / ".claude/skills/skill-0/SKILL.md"
+    (tmp_path / "specs/skill-0.yaml").write_text(
+        (tmp_path / "specs/skill-0.yaml").read_text().replace("Plain notes", "New notes")
+    )
+    config = load_config(tmp_path / ".skillforge.toml")
+    report = run_check(config, CheckOptions(), None)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    out = Terminal()
+    print_report(report, CheckOptions(), config, out)
+    assert "\x1b[31m-Plain notes without Jinja.\x1b[0m" in out.getvalue()
+    assert "\x1b[32m+New notes without Jinja.\x1b[0m" in out.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = Terminal()
+    print_report(report, CheckOptions(), config, plain)
+    assert "\x1b[" not in plain.getvalue() and "-Plain notes" in plain.getvalue()
+    assert skill.exists()
