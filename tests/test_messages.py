@@ -344,7 +344,7 @@ def test_every_builtin_section_declares_its_with_keys() -> None:
         keys = declared_keys(str(template))
         assert keys, template.name
         row = next(x for x in readme.splitlines() if f"`sections/{template.name}`" in x)
-        for key in keys:
+        for key in keys.top:
             assert f"`{key}`" in row, (template.name, key)
 
 
@@ -450,3 +450,19 @@ def test_check_diffs_are_coloured_on_a_terminal_unless_no_color(
     print_report(report, CheckOptions(), config, plain)
     assert "\x1b[" not in plain.getvalue() and "-Plain notes" in plain.getvalue()
     assert skill.exists()
+
+
+def test_keys_of_the_mappings_in_a_builtin_list_are_checked(tmp_path: Path) -> None:
+    spec = (
+        "kind: skill\nname: a\ndescription: Does a. Use when b.\nsections:\n"
+        "  - id: help\n    template: sections/troubleshooting.md.j2\n"
+        "    with: {problems: [{problem: It is encrypted, solution: Ask for the password.}]}\n"
+    )
+    project(tmp_path, extra={"specs/a.yaml": spec})
+    err = run(tmp_path, "build").err
+    assert (
+        "specs/a.yaml:7: with.problems[0].solution: unknown key 'solution' in problems[0] for "
+        "sections/troubleshooting.md.j2; its keys: problem, fix"
+    ) in err
+    assert "sections/troubleshooting.md.j2 needs 'fix' in problems[0]" in err
+    assert "use `is defined`" not in err
