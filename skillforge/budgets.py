@@ -175,11 +175,16 @@ def listing_verdict(budgets: dict[str, Any], listing: Listing, where: str) -> li
 
 
 def listing_problems(
-    config: Config, before: dict[str, OutputCost], after: dict[str, OutputCost]
+    config: Config,
+    before: dict[str, OutputCost],
+    after: dict[str, OutputCost],
+    rejudge: bool = False,
 ) -> list[Problem]:
-    """Listing problems after a build, reported when the listing changed (or is new), and
-    always under `strict`: an error must fail every build until it is fixed."""
-    if before and _entries(before) == _entries(after) and not config.budgets.get("strict"):
+    """Listing problems after a build, reported when the listing changed (or is new), when
+    the budgets changed (`rejudge`), and always under `strict`: an error must fail every build
+    until it is fixed."""
+    same = before and _entries(before) == _entries(after)
+    if same and not rejudge and not config.budgets.get("strict"):
         return []
     listing = simulate_listing(config.budgets, after.values())
     return listing_verdict(config.budgets, listing, _config_name(config))

@@ -225,7 +225,22 @@ def run_build(
 
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
     report.duration_ms = (time.perf_counter() - started) * 1000
-    record_build(config, report, batch.counters, costs, state, emit, save=not options.dry_run)
+    # new budgets judge the listing again, though no output changed
+    rejudge = (
+        previous is not None
+        and previous.config_data is not None
+        and previous.config_data.get("budgets") != config.data.get("budgets")
+    )
+    record_build(
+        config,
+        report,
+        batch.counters,
+        costs,
+        state,
+        emit,
+        save=not options.dry_run,
+        rejudge=rejudge,
+    )
     report.ok = not report.errors  # the listing may add errors (strict budgets)
     if warm is None:
         store.close()

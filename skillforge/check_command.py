@@ -13,6 +13,7 @@ from typing import IO
 
 from skillforge.check import FORMATS, CheckOptions, run_check
 from skillforge.entry import EXIT_FAILED, EXIT_OK, project_config, relative_paths
+from skillforge.errors import SkillforgeError
 from skillforge.lock import reading_lock
 
 _FLAGS = {"--diff": ("diff", True), "--no-diff": ("diff", False)}
@@ -36,8 +37,17 @@ def check_command(
     from skillforge.check_format import print_report
 
     started = time.perf_counter() if started is None else started
-    config = project_config(config_file)
-    options.paths = relative_paths(config, options.paths)
+    try:
+        config = project_config(config_file)
+        options.paths = relative_paths(config, options.paths)
+    except SkillforgeError as exc:
+        if options.format == "text":
+            raise
+        # JSON readers and GitHub annotations must see a bad config too, not only stderr
+        from skillforge.check_format import print_setup_error
+
+        print_setup_error(str(exc), options, stream)
+        return exc.exit_code
     # shared: a build, clean or watch rebuild publishing now is waited for (and waits for us)
     with reading_lock(config.cache_dir, options.lock_timeout, waiting=_waiting(options)):
         report = run_check(config, options, started)

@@ -17,6 +17,7 @@ from typing import IO
 from skillforge.check import KINDS, CheckOptions, CheckReport, Finding
 from skillforge.config import Config
 from skillforge.errors import Problem
+from skillforge.report import Snippets, grouped, headline, plural, write_line
 
 TITLES = {
     "stale": "Stale generated file",
@@ -34,14 +35,56 @@ def print_report(
     if options.format == "json":
         from skillforge.report import encode_json
 
-        print(encode_json(report.to_json()), file=out)
+        write_line(encode_json(report.to_json()), out)
         return
     if options.format == "github":
         lines = github_lines(report, options, repository_prefix(config))
     else:
-        lines = text_lines(report, options)
+        lines = text_lines(report, options, str(config.root), colour=_colour(out))
     if lines:
-        out.write("\n".join(lines) + "\n")
+        write_line("\n".join(lines), out)
+
+
+def print_setup_error(message: str, options: CheckOptions, stream: IO[str] | None = None) -> None:
+    """A config or usage error in the format asked for: a JSON object or annotations."""
+    out = stream or sys.stdout
+    problems = []
+    for line in message.splitlines():
+        file, sep, rest = line.partition(": ")
+        if not sep or " " in file:
+            file, rest = "", line
+        problems.append(Problem(file, None, None, rest))
+    if options.format == "json":
+        from skillforge.report import encode_json
+
+        data = {"ok": False, "errors": [p.as_dict() for p in problems], "warnings": []}
+        write_line(encode_json(data), out)
+        return
+    for problem in problems:
+        props = f"file={escape_property(problem.file)}," if problem.file else ""
+        write_line(f"::error {props}title=skillforge config::{escape_data(problem.message)}", out)
+
+
+_COLOURS = {"+": "32", "-": "31", "@": "36"}
+
+
+def _colour(out: IO[str]) -> bool:
+    """Colour diffs on a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    isatty = getattr(out, "isatty", None)
+    return bool(
+        isatty and isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def coloured(diff: str) -> str:
+    """A unified diff with ANSI colours: additions green, removals red, hunks cyan."""
+    lines = []
+    for line in diff.splitlines():
+        code = _COLOURS.get(line[:1])
+        if line.startswith(("+++", "---")):
+            code = "1"
+        lines.append(f"\x1b[{code}m{line}\x1b[0m" if code else line)
+    return "\n".join(lines)
 
 
 def summary(report: CheckReport) -> str:
@@ -49,26 +92,33 @@ def summary(report: CheckReport) -> str:
     seconds = f"in {report.duration_ms / 1000:.2f}s"
     if report.ok:
         return (
-            f"check passed: {report.specs_total} specs, {report.outputs_checked} outputs up to "
-            f"date ({report.specs_rendered} specs rendered) {seconds}"
+            f"check passed: {plural(report.specs_total, 'spec')}, "
+            f"{plural(report.outputs_checked, 'output')} up to date "
+            f"({plural(report.specs_rendered, 'spec')} rendered) {seconds}"
         )
-    parts = [f"{report.specs_total} specs"]
+    parts = [plural(report.specs_total, "spec")]
     parts += [f"{len(report.of(kind))} {kind}" for kind in KINDS if report.of(kind)]
     if report.errors:
-        parts.append(f"{len(report.errors)} error{'s' if len(report.errors) != 1 else ''}")
+        parts.append(plural(len(set(report.errors)), "error"))
     return f"check failed: {', '.join(parts)} {seconds}"
 
 
-def text_lines(report: CheckReport, options: CheckOptions) -> list[str]:
+def text_lines(
+    report: CheckReport, options: CheckOptions, root: str | None = None, *, colour: bool = False
+) -> list[str]:
     """Findings with their diffs, problems, then the summary; `-q` keeps the problems only."""
+    snippets = Snippets(root)
     lines: list[str] = []
     for finding in report.findings:
         lines.append(finding_line(finding))
         if finding.diff and options.diff and not options.quiet:
-            lines.append(finding.diff.rstrip("\n"))
-    lines += [f"error: {p}" for p in report.errors]
+            diff = finding.diff.rstrip("\n")
+            lines.append(coloured(diff) if colour else diff)
+    for problem, count in grouped(report.errors):
+        lines += [headline(problem, count), *snippets.lines(problem)]
     if not options.quiet:
-        lines += [f"warning: {p}" for p in report.warnings]
+        for problem, count in grouped(report.warnings):
+            lines += [headline(problem, count), *snippets.lines(problem)]
         lines.append(summary(report))
     return lines
 
@@ -80,11 +130,11 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
         file, line = finding.where()
         message = f"{finding.path}: {finding.message}"
         lines.append(command("error", prefix + file, line, TITLES[finding.kind], message))
-    for problem in report.errors:
-        lines.append(_problem("error", problem, prefix))
-    for problem in report.warnings:
+    for problem, count in grouped(report.errors):
+        lines.append(_problem("error", problem, prefix, count))
+    for problem, count in grouped(report.warnings):
         if not options.quiet:
-            lines.append(_problem("warning", problem, prefix))
+            lines.append(_problem("warning", problem, prefix, count))
     if options.quiet:
         return lines
     for finding in report.findings:
@@ -97,10 +147,13 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
     return lines
 
 
-def _problem(level: str, problem: Problem, prefix: str) -> str:
+def _problem(level: str, problem: Problem, prefix: str, count: int = 1) -> str:
     field = f"{problem.field}: " if problem.field else ""
+    fails = f" (fails {count:,} specs)" if count > 1 else ""
     title = "skillforge" if level == "warning" else "skillforge check"
-    return command(level, prefix + problem.file, problem.line, title, field + problem.message)
+    hint = f"\nhint: {problem.hint}" if problem.hint else ""
+    message = field + problem.message + fails + hint
+    return command(level, prefix + problem.file, problem.line, title, message)
 
 
 def command(level: str, file: str, line: int | None, title: str, message: str) -> str:

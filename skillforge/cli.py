@@ -42,7 +42,8 @@ LockTimeoutOption = Annotated[
     ),
 ]
 VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.")
+    bool,
+    typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.", metavar=""),
 ]
 
 
@@ -56,7 +57,9 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version.", metavar=""
+        ),
     ] = False,
 ) -> None:
     """Build Claude Code skills and subagents from YAML specs, incrementally."""
@@ -66,23 +69,31 @@ def _main(
 def build(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Build only the specs in these files or folders."),
+        typer.Argument(help="Build only the specs in these files or folders.", metavar="PATHS"),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Rebuild everything; overwrite hand-edited outputs.")
+        bool,
+        typer.Option(
+            "--force", help="Rebuild everything; overwrite hand-edited outputs.", metavar=""
+        ),
     ] = False,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Print why each written output was rebuilt.")
+        bool,
+        typer.Option("--explain", help="Print why each written output was rebuilt.", metavar=""),
     ] = False,
     jobs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Render and report, but write nothing.")
+        bool, typer.Option("--dry-run", help="Render and report, but write nothing.", metavar="")
     ] = False,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON report on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON report on stdout.", metavar="")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print errors only.", metavar="")
+    ] = False,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
     lock_timeout: LockTimeoutOption = 60.0,
@@ -114,10 +125,11 @@ class CheckFormat(StrEnum):
 def check(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Check only the specs in these files or folders."),
+        typer.Argument(help="Check only the specs in these files or folders.", metavar="PATHS"),
     ] = None,
     diff: Annotated[
-        bool, typer.Option("--diff/--no-diff", help="Print a unified diff per stale file.")
+        bool,
+        typer.Option("--diff/--no-diff", help="Print a unified diff per stale file.", metavar=""),
     ] = True,
     output_format: Annotated[
         CheckFormat,
@@ -127,7 +139,9 @@ def check(
         Optional[int],  # noqa: UP045
         typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print problems only.", metavar="")
+    ] = False,
     lock_timeout: LockTimeoutOption = 60.0,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
@@ -157,7 +171,9 @@ def check(
 def watch(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Build and watch only the specs in these files or folders."),
+        typer.Argument(
+            help="Build and watch only the specs in these files or folders.", metavar="PATHS"
+        ),
     ] = None,
     debounce: Annotated[
         int,
@@ -169,9 +185,12 @@ def watch(
         ),
     ] = 20,
     json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON report per rebuild on stdout.")
+        bool,
+        typer.Option("--json", help="Print one JSON report per rebuild on stdout.", metavar=""),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print errors only.", metavar="")
+    ] = False,
     lock_timeout: LockTimeoutOption = 60.0,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
@@ -209,7 +228,9 @@ def init(
 
 @app.command()
 def clean(
-    cache: Annotated[bool, typer.Option("--cache", help="Also remove the cache folder.")] = False,
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Also remove the cache folder.", metavar="")
+    ] = False,
     verbose: VerboseOption = False,
     config: ConfigOption = None,
     lock_timeout: LockTimeoutOption = 60.0,
@@ -234,7 +255,8 @@ def clean(
 @app.command()
 def stats(
     json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (same as --format json).")
+        bool,
+        typer.Option("--json", help="Print one JSON object (same as --format json).", metavar=""),
     ] = False,
     format: Annotated[
         str, typer.Option("--format", help="text (Rich on a terminal), json or prometheus.")

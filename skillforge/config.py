@@ -250,6 +250,48 @@ def check_cache_dir(
                 )
 
 
+def check_folders(config: Config) -> None:
+    """Refuse configured folders that do not exist: a typo must not look like deleted specs.
+
+    The spec folders must exist even by default (no specs folder would remove every output);
+    the default `traits` and `templates` folders may be absent, as a project needs neither.
+    """
+    name = config.path.name if config.path else CONFIG_NAME
+    prefix = "tool.skillforge." if config.path and config.path.name == PYPROJECT else ""
+    problems = []
+    for key, found in (
+        ("specs", config.specs),
+        ("traits", config.traits),
+        ("templates", config.templates),
+    ):
+        if key != "specs" and key not in config.data:
+            continue
+        for folder in found:
+            if not folder.is_dir():
+                what = "is not a folder" if folder.exists() else "does not exist"
+                problems.append(
+                    f"'{prefix}{key}': {config.rel(folder)}/ {what}; create it or fix the "
+                    f"folder name{_folder_hint(folder, config)}"
+                )
+    if problems:
+        raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
+
+
+def _folder_hint(folder: Path, config: Config) -> str:
+    """' (did you mean ...?)' from the folders beside the missing one."""
+    from difflib import get_close_matches
+
+    parent = folder.parent
+    try:
+        near = [e.name for e in os.scandir(parent) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return ""
+    match = get_close_matches(folder.name, near, n=1, cutoff=0.8)
+    if not match:
+        return ""
+    return f" (did you mean '{config.rel(parent / match[0])}'?)"
+
+
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
@@ -257,7 +299,7 @@ def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
 def _hint(key: str, known: dict[str, Any]) -> str:
     from difflib import get_close_matches
 
-    match = get_close_matches(key, list(known), n=1, cutoff=0.6)
+    match = get_close_matches(key, list(known), n=1, cutoff=0.8)
     if match:
         return f" (did you mean '{match[0]}'?)"
     return f" (known keys: {', '.join(sorted(known))})"

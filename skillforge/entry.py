@@ -104,6 +104,13 @@ def guard(action: Callable[[], int], verbose: bool) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # A closed pipe the reporters did not see (they stop printing and let the command
+        # finish): end quietly, without claiming success.
+        from skillforge.report import silence
+
+        silence(sys.stdout)
+        return EXIT_FAILED
     except Exception as exc:  # the boundary: never a bare traceback unless -v
         if _interrupted(exc):
             print("interrupted", file=sys.stderr)
@@ -136,10 +143,10 @@ def _interrupted(exc: BaseException) -> bool:
 def project_config(
     config_file: str | Path | None, remembered: tuple[str, dict[str, Any]] | None = None
 ) -> Config:
-    """Load the config; without one, the working folder must at least hold `specs/`."""
+    """Load the config; its folders must exist (without one, the working folder holds `specs/`)."""
     from pathlib import Path
 
-    from skillforge.config import load_config
+    from skillforge.config import check_folders, load_config
 
     explicit = Path(config_file) if config_file is not None else None
     config = load_config(explicit, remembered=remembered)
@@ -148,6 +155,8 @@ def project_config(
             "no .skillforge.toml (or [tool.skillforge] in pyproject.toml) here or above, and no "
             "specs/ folder: run `skillforge init` to create a project"
         )
+    if config.path is not None:
+        check_folders(config)
     return config
 
 
@@ -163,11 +172,28 @@ def relative_paths(config: Config, paths: list[str] | None) -> list[str] | None:
         rel = config.rel(path)
         if rel == ".." or rel.startswith("../"):
             raise UsageError(f"{raw}: outside the project")
+        if not any(_overlaps(path, str(folder)) for folder in config.specs):
+            folders = ", ".join(config.rel(folder) + "/" for folder in config.specs)
+            raise UsageError(
+                f"{raw}: not in a spec folder ({folders}); give spec files or the folders "
+                "holding them"
+            )
         found.append(rel)
     return found
 
 
-def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Reporter:
+def _overlaps(path: str, folder: str) -> bool:
+    """Is `path` inside `folder`, or `folder` inside `path` (`build .`)?"""
+    return (
+        path == folder
+        or path.startswith(folder.rstrip(os.sep) + os.sep)
+        or folder.startswith(path.rstrip(os.sep) + os.sep)
+    )
+
+
+def make_reporter(
+    options: BuildOptions, stream: IO[str] | None = None, root: str | None = None
+) -> Reporter:
     """JSON with --json, Rich on a terminal, plain lines otherwise."""
     from skillforge.report import JsonReporter, PlainReporter
 
@@ -176,9 +202,20 @@ def make_reporter(options: BuildOptions, stream: IO[str] | None = None) -> Repor
     if stream is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
         from skillforge.report_rich import RichReporter
 
-        return RichReporter(quiet=options.quiet, explain=options.explain, verbose=options.verbose)
+        return RichReporter(
+            quiet=options.quiet,
+            explain=options.explain,
+            verbose=options.verbose,
+            dry_run=options.dry_run,
+            root=root,
+        )
     return PlainReporter(
-        stream, quiet=options.quiet, explain=options.explain, verbose=options.verbose
+        stream,
+        quiet=options.quiet,
+        explain=options.explain,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
+        root=root,
     )
 
 
@@ -202,7 +239,7 @@ def build_command(
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
     config = project_config(config_file, remembered)
     options.paths = relative_paths(config, options.paths)
-    reporter = make_reporter(options, stream)
+    reporter = make_reporter(options, stream, str(config.root))
     import contextlib
 
     from skillforge.interrupts import terminate_as_interrupt

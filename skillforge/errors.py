@@ -27,7 +27,7 @@ class ConfigError(SkillforgeError):
 class Problem:
     """One problem found in a spec, a template or an output: where it is and what to do."""
 
-    __slots__ = ("field", "file", "line", "message", "severity")
+    __slots__ = ("column", "field", "file", "hint", "line", "message", "severity")
 
     def __init__(
         self,
@@ -36,12 +36,17 @@ class Problem:
         field: str | None,
         message: str,
         severity: str = "error",
+        *,
+        column: int | None = None,
+        hint: str | None = None,
     ) -> None:
         self.file = file
         self.line = line
         self.field = field
         self.message = message
         self.severity = severity
+        self.column = column  # 1-based, when the parser knows it (the caret goes there)
+        self.hint = hint  # what to do, printed under the source line
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -58,8 +63,19 @@ class Problem:
         return hash((self.file, self.line, self.field, self.message))
 
     def as_dict(self) -> dict[str, object]:
-        """Return the JSON shape of DESIGN §6 (`errors` and `warnings` entries)."""
-        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+        """Return the JSON shape of DESIGN §6 (`errors` and `warnings` entries), plus `column`
+        and `hint` when known."""
+        data: dict[str, object] = {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+        }
+        if self.column is not None:
+            data["column"] = self.column
+        if self.hint is not None:
+            data["hint"] = self.hint
+        return data
 
 
 class SpecError(SkillforgeError):
@@ -70,6 +86,15 @@ class SpecError(SkillforgeError):
         self.problems = problems
 
     @classmethod
-    def one(cls, file: str, line: int | None, field: str | None, message: str) -> SpecError:
+    def one(
+        cls,
+        file: str,
+        line: int | None,
+        field: str | None,
+        message: str,
+        *,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> SpecError:
         """Build an error holding a single problem."""
-        return cls([Problem(file, line, field, message)])
+        return cls([Problem(file, line, field, message, column=column, hint=hint)])

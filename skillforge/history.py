@@ -295,6 +295,7 @@ def record_build(
     emit: Callable[[Problem], None],
     *,
     save: bool = True,
+    rejudge: bool = False,
 ) -> None:
     """Update the cost table, judge the skill listing, and keep the build's record.
 
@@ -308,7 +309,7 @@ def record_build(
     old = read_costs(cache_dir)
     table = next_costs(old, rendered, state)
     failing = False
-    for problem in listing_problems(config, old, table):
+    for problem in listing_problems(config, old, table, rejudge):
         failing = failing or problem.severity == "error"
         emit(problem)
     if not save:

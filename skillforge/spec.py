@@ -62,6 +62,7 @@ class SpecLoader:
         self._parsed: dict[str, tuple[Any, Lines, list[Problem]]] = {}
         self.digests: dict[str, str] = {}
         self.fresh: set[str] = set()  # files read since the caller last cleared it
+        self._with_keys: dict[str, Any] = {}  # built-in template -> its declared `with:` keys
 
     def parse(self, file_id: str) -> tuple[Any, Lines, list[Problem]]:
         """Read and check one YAML file; problems are returned, not raised."""
@@ -156,7 +157,10 @@ class SpecLoader:
             raise SpecError(problems)
         deps: list[str] = []
         layers: list[tuple[str, dict[str, Any], Lines]] = []
+        found = len(problems)
         self._bases(file_id, data, lines, deps, layers, problems, [file_id])
+        if len(problems) > found:
+            raise SpecError(problems)  # merging without the bases would only add cascades
         traits = data.get("traits")
         if traits is None:
             for _, layer, _ in reversed(layers):
@@ -207,6 +211,7 @@ class SpecLoader:
         merged.pop("render", None)  # it was each file's own (above), not the merged spec's
         literal = take_literal(merged) if verbatim else frozenset()
         check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
+        self._check_with(merged, where, file_id, problems)
         files = merged.get("files", [])
         for entry in files if isinstance(files, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("src"), str):
@@ -225,6 +230,36 @@ class SpecLoader:
             warnings=tuple(problems),
             literal=literal,
         )
+
+    def _check_with(
+        self,
+        merged: dict[str, Any],
+        where: dict[str, Origin],
+        file_id: str,
+        problems: list[Problem],
+    ) -> None:
+        """Check each section's `with:` against the keys its built-in template declares."""
+        from skillforge.discover import BUILTIN
+        from skillforge.template_keys import declared_keys, with_problems
+
+        sections = merged.get("sections")
+        for section in sections if isinstance(sections, list) else []:
+            if not isinstance(section, dict) or not isinstance(section.get("template"), str):
+                continue
+            template = section["template"]
+            found = self.inventory.templates.get(template)
+            given = section.get("with", {})
+            if found is None or not found.startswith(BUILTIN) or not isinstance(given, dict):
+                continue  # a project template (or an override) declares its own keys
+            if found not in self._with_keys:
+                self._with_keys[found] = declared_keys(self.inventory.path(found))
+            declared = self._with_keys[found]
+            if declared is not None:
+                sid = section.get("id")
+                at = where.get(f"sections.{sid}.with") or where.get(
+                    f"sections.{sid}", (file_id, None)
+                )
+                problems.extend(with_problems(template, declared, given, at))
 
     def _bases(
         self,
@@ -249,8 +284,19 @@ class SpecLoader:
             )
             return
         if base in chain:
-            cycle = " -> ".join([*chain, base])
-            problems.append(Problem(file_id, line, "extends", f"extends cycle: {cycle}"))
+            # Named from its first file, so that every spec built on the cycle reports the same
+            # problem (printed once, with a count).
+            ring = chain[chain.index(base) :]
+            first = ring.index(min(ring))
+            ring = ring[first:] + ring[:first]
+            closing = ring[-1]
+            at = (
+                lines.get(("extends",))
+                if closing == file_id
+                else self.parse(closing)[1].get(("extends",))
+            )
+            cycle = " -> ".join([*ring, ring[0]])
+            problems.append(Problem(closing, at, "extends", f"extends cycle: {cycle}"))
             return
         if not os.path.isfile(self.inventory.path(base)):
             problems.append(

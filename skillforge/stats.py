@@ -201,26 +201,40 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
         lines.append(f"last build phases: {phases}")
     lines.append("")
     lines.append("slowest templates (all time)")
-    lines.append(
-        f"  {'template':<40}{'renders':>9}{'total ms':>11}{'mean ms':>9}{'max ms':>9}"
-        f"{'cache potential':>17}"
+    lines += table(
+        ["template", "renders", "total ms", "mean ms", "max ms", "cache potential"],
+        [
+            [
+                row["name"],
+                f"{row['renders']:,}",
+                f"{row['total_ms']:,.1f}",
+                f"{row['mean_ms']:,.2f}",
+                f"{row['max_ms']:,.2f}",
+                f"{row['cache_potential']:.0%}",
+            ]
+            for row in data["templates"]
+        ],
+        (40, 9, 11, 9, 9, 17),
     )
-    for row in data["templates"]:
-        lines.append(
-            f"  {row['name']:<40}{row['renders']:>9,}{row['total_ms']:>11,.1f}"
-            f"{row['mean_ms']:>9,.2f}{row['max_ms']:>9,.2f}{row['cache_potential']:>17.0%}"
-        )
     if not data["templates"]:
         lines.append("  (none recorded)")
     lines.append("")
     tokens = data["tokens"]
     lines.append(f"tokens per output, largest first ({ESTIMATE})")
-    lines.append(f"  {'output':<52}{'metadata':>10}{'body':>9}{'files':>9}{'lines':>7}")
-    for row in largest_outputs(data["outputs"], top):
-        lines.append(
-            f"  {row['path']:<52}{row['metadata_tokens']:>10,}{row['body_tokens']:>9,}"
-            f"{row['files_tokens']:>9,}{row['body_lines']:>7,}"
-        )
+    lines += table(
+        ["output", "metadata", "body", "files", "lines"],
+        [
+            [
+                row["path"],
+                f"{row['metadata_tokens']:,}",
+                f"{row['body_tokens']:,}",
+                f"{row['files_tokens']:,}",
+                f"{row['body_lines']:,}",
+            ]
+            for row in largest_outputs(data["outputs"], top)
+        ],
+        (52, 10, 9, 9, 7),
+    )
     lines.append(
         f"  all {tokens['outputs']:,} outputs: metadata {tokens['metadata']:,} (every "
         f"session), body {tokens['body']:,} (when loaded), files {tokens['files']:,} (estimate)"
@@ -399,8 +413,29 @@ def _number(value: Any) -> str:
     return repr(float(value))
 
 
+def table(headers: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> list[str]:
+    """Indented lines of a table: the first column left-aligned, the others right-aligned.
+
+    `widths` are the usual widths; a wider cell widens its column, and columns are always
+    apart by at least two spaces, so that numbers never run together.
+    """
+    sizes = [
+        max([widths[i] - (2 if i else 0), len(headers[i])] + [len(r[i]) for r in rows])
+        for i in range(len(headers))
+    ]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(sizes[0])
+        rest = "".join("  " + cell.rjust(sizes[i + 1]) for i, cell in enumerate(cells[1:]))
+        return f"  {first}{rest}".rstrip()
+
+    return [line(headers), *(line(row) for row in rows)]
+
+
 def _ratio(layer: dict[str, Any]) -> str:
     lookups = layer["hits"] + layer["misses"]
+    if not lookups:
+        return "- (no lookups)"
     return f"{layer['hit_ratio']:.1%} ({layer['hits']:,}/{lookups:,})"
 
 

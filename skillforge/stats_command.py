@@ -14,6 +14,7 @@ FORMATS = ("text", "json", "prometheus")
 
 def stats_command(config: Config, format: str, top: int, stream: IO[str] | None = None) -> int:
     """Print the stats of `config`'s project in `format`; return the exit code."""
+    from skillforge.report import write_line
     from skillforge.stats import gather, render_prometheus, render_text
 
     if format not in FORMATS:
@@ -23,15 +24,15 @@ def stats_command(config: Config, format: str, top: int, stream: IO[str] | None 
     if format == "json":
         import json
 
-        print(json.dumps(data, indent=None), file=out)
+        write_line(json.dumps(data, indent=None), out)
     elif format == "prometheus":
-        out.write("\n".join(render_prometheus(data)) + "\n")
+        write_line("\n".join(render_prometheus(data)), out)
     elif stream is None and out.isatty() and os.environ.get("TERM") != "dumb":
         from skillforge.stats_rich import print_stats
 
         print_stats(data, top)
     else:
-        out.write("\n".join(render_text(data, top)) + "\n")
+        write_line("\n".join(render_text(data, top)), out)
     return 0
 
 

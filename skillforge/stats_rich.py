@@ -24,8 +24,8 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
             f"{last['duration_ms']:,.1f} ms: {last['outputs']['written']} written, "
             f"{last['outputs']['unchanged']} unchanged, {last['outputs']['removed']} removed"
         )
-    ratios = Table(title="cache hit ratio", title_justify="left")
-    ratios.add_column("layer")
+    ratios = Table(title="cache hit ratio", title_justify="left", box=None)
+    ratios.add_column("layer", no_wrap=True, min_width=9)
     ratios.add_column("last build", justify="right")
     ratios.add_column(
         f"all time ({all_time['builds']} builds, {all_time['noop_builds']} no-op)", justify="right"
@@ -39,16 +39,16 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
         f"cache: {cache['bytes'] / 2**20:,.1f} MiB on disk, {cache['entries']:,} entries"
         + (f" [dim]({escape(layers)})[/]" if layers else "")
     )
-    templates = Table(title="slowest templates (all time)", title_justify="left")
+    templates = Table(title="slowest templates (all time)", title_justify="left", box=None)
     for name, justify in (
         ("template", "left"),
         ("renders", "right"),
-        ("total ms", "right"),
-        ("mean ms", "right"),
-        ("max ms", "right"),
-        ("cache potential", "right"),
+        ("total\nms", "right"),
+        ("mean\nms", "right"),
+        ("max\nms", "right"),
+        ("cache\npotential", "right"),
     ):
-        templates.add_column(name, justify=justify)  # type: ignore[arg-type]
+        templates.add_column(name, **_column(justify))
     for row in data["templates"]:
         templates.add_row(
             escape(row["name"]),
@@ -64,15 +64,16 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
         title="tokens per output, largest first",
         caption=ESTIMATE,
         title_justify="left",
+        box=None,
     )
     for name, justify in (
         ("output", "left"),
         ("metadata", "right"),
         ("body", "right"),
         ("files", "right"),
-        ("body lines", "right"),
+        ("body\nlines", "right"),
     ):
-        outputs.add_column(name, justify=justify)  # type: ignore[arg-type]
+        outputs.add_column(name, **_column(justify))
     for row in largest_outputs(data["outputs"], top):
         outputs.add_row(
             escape(row["path"]),
@@ -93,6 +94,15 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
         console.print(escape(line))
 
 
+def _column(justify: str) -> dict[str, Any]:
+    """Names fold over lines (never cut to `sectio…`); numbers stay on one line."""
+    if justify == "left":
+        return {"justify": "left", "overflow": "fold", "min_width": 20}
+    return {"justify": "right", "no_wrap": True}
+
+
 def _ratio(layer: dict[str, Any]) -> str:
     lookups = layer["hits"] + layer["misses"]
+    if not lookups:
+        return "[dim]- (no lookups)[/]"
     return f"{layer['hit_ratio']:.1%} [dim]({layer['hits']:,}/{lookups:,})[/]"

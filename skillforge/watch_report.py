@@ -13,7 +13,15 @@ import time
 from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report import BuildReport, SilentReporter, encode_json
+from skillforge.report import (
+    BuildReport,
+    SilentReporter,
+    Snippets,
+    encode_json,
+    grouped,
+    headline,
+    write_line,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,8 +45,11 @@ def outcome(report: BuildReport) -> str:
             parts.append(f"{verb} {len(paths)} files")
         elif paths:
             parts.append(f"{verb} {', '.join(paths)}")
+    if report.files_written:
+        n = report.files_written
+        parts.append(f"wrote {n} supporting file{'s' if n != 1 else ''}")
     if report.errors:
-        n = len(report.errors)
+        n = len(set(report.errors))
         parts.append(f"{n} error{'s' if n != 1 else ''}, nothing written for the failed specs")
     return "; ".join(parts) or "up to date"
 
@@ -49,11 +60,14 @@ class _Rebuild(SilentReporter):
     def __init__(self, owner: WatchReporter, changed: list[str]) -> None:
         self.owner = owner
         self.changed = changed
+        self.problems: list[Problem] = []
 
     def problem(self, problem: Problem) -> None:
-        self.owner.problem(problem)
+        self.problems.append(problem)  # printed at the end, each once (see `grouped`)
 
     def finish(self, report: BuildReport) -> None:
+        for problem, count in grouped(self.problems):
+            self.owner.problem(problem, count)
         self.owner.finished(self.changed, report)
 
 
@@ -72,15 +86,18 @@ class WatchReporter:
         self.err = err or out or sys.stderr
         self.quiet = quiet
         self.verbose = verbose
+        self.snippets = Snippets()
 
     def rebuild(self, changed: list[str]) -> _Rebuild:
         """Return the reporter of one rebuild caused by `changed` (project-relative paths)."""
         return _Rebuild(self, changed)
 
-    def problem(self, problem: Problem) -> None:
+    def problem(self, problem: Problem, count: int = 1) -> None:
         if problem.severity == "warning" and self.quiet:
             return
-        self.emit(f"{problem.severity}: {problem}", problem.severity, self.err)
+        self.snippets.files.clear()  # a save may have changed the file since
+        lines = [headline(problem, count), *self.snippets.lines(problem)]
+        self.emit("\n".join(lines), problem.severity, self.err)
 
     def finished(self, changed: list[str], report: BuildReport) -> None:
         if self.quiet:
@@ -102,19 +119,19 @@ class WatchReporter:
             self.emit("stopped watching", "info")
 
     def emit(self, text: str, kind: str, stream: IO[str] | None = None) -> None:
-        print(text, file=stream or self.out, flush=True)
+        write_line(text, stream or self.out)
 
 
 class JsonWatchReporter(WatchReporter):
     """One JSON object per rebuild on stdout: the `build --json` shape plus `changed`."""
 
-    def problem(self, problem: Problem) -> None:
+    def problem(self, problem: Problem, count: int = 1) -> None:
         pass  # in the object
 
     def finished(self, changed: list[str], report: BuildReport) -> None:
         data: dict[str, Any] = report.to_json()
         data["changed"] = changed
-        print(encode_json(data), file=self.out, flush=True)
+        write_line(encode_json(data), self.out)
 
     def failed(self, changed: list[str], problems: list[Problem]) -> None:
         report = BuildReport()

@@ -54,8 +54,17 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
-        raise SpecError.one(file, where, None, f"YAML syntax error: {what}") from None
+        source = _line(text, mark.line) if mark else ""
+        raise SpecError.one(
+            file,
+            where,
+            None,
+            f"YAML syntax error: {what}",
+            column=column,
+            hint=syntax_hint(what, source, mark.column if mark else 0),
+        ) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise SpecError.one(file, line, None, f"not YAML text: {exc.reason}") from None
@@ -68,6 +77,48 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
         return None, lines
     builder = _Builder(loader, file, lines)
     return builder.build(node, (), 0), lines
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def syntax_hint(problem: str, line: str, column: int) -> str | None:
+    """Say how to fix the YAML traps people fall into, from PyYAML's problem and the line."""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent or "tab" in problem or (line[column : column + 1] == "\t"):
+        return "YAML indents with spaces, not tabs: replace the tab(s) at the start of the line"
+    if "mapping values are not allowed" in problem:
+        fix = _quoted(line)
+        where = f": {fix.strip()}" if fix else ""
+        return "quote the value, it contains ': ' (or write it as a '>-' block)" + where
+    if "cannot start any token" in problem:
+        char = line[column : column + 1]
+        if char in "@`%":
+            return f"a plain value cannot start with '{char}': quote the value"
+    if "could not find expected ':'" in problem:
+        return (
+            "each line of a mapping is 'key: value'; a value over several lines needs quotes, "
+            "'>-' or '|' (indented under its key)"
+        )
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return "check the indentation: keys of one mapping line up, list items start with '- '"
+    return None
+
+
+def _quoted(line: str) -> str:
+    """The line with its value in double quotes (`key: a: b` -> `key: "a: b"`), or ''."""
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    if body.startswith("- "):
+        lead, body = lead + "- ", body[2:]
+    key, sep, value = body.partition(": ")
+    value = value.strip()
+    if not sep or not key or " " in key or not value or value[0] in "\"'|>":
+        return ""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{lead}{key}: "{escaped}"'
 
 
 def _check_depth(text: str, file: str) -> None:

@@ -463,10 +463,10 @@ def test_check_of_paths_that_hold_no_spec_is_a_usage_error(tmp_path: Path) -> No
     build_file_tree(tmp_path, {"specs/a.yaml": ALPHA, "specs/empty/notes.md": "x\n"})
     (tmp_path / "other").mkdir()
     assert run(tmp_path, "build").code == 0
-    for path in ("other", "specs/empty"):
+    for path, message in (("other", "not in a spec folder"), ("specs/empty", "no spec there")):
         result = run(tmp_path, "check", path)
         assert result.code == 2, result
-        assert f"error: {path}: no spec there" in result.err
+        assert f"error: {path}: {message}" in result.err
     assert run(tmp_path, "check", "specs").code == 0
     assert run(tmp_path, "check", "specs/a.yaml").code == 0
 
