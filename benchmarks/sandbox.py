@@ -25,9 +25,9 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
-from skillforge.discover import builtin_templates_dir
-from skillforge.limits import RenderLimits
-from skillforge.templating import ENV_OPTIONS, TemplateSandbox
+from skillforge.engine.limits import RenderLimits
+from skillforge.engine.templating import ENV_OPTIONS, TemplateSandbox
+from skillforge.state.inventory import builtin_templates_dir
 
 CLASSES: dict[str, type[jinja2.Environment]] = {
     "plain Environment": jinja2.Environment,

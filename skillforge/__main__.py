@@ -1,5 +1,5 @@
 """`python -m skillforge`: the same as the `skillforge` command."""
 
-from skillforge.entry import main
+from skillforge.cli.main import main
 
 raise SystemExit(main())

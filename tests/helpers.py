@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skillforge.entry import main
+from skillforge.cli.main import main
 
 
 def build_file_tree(root: Path, files: dict[str, str]) -> None:

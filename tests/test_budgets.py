@@ -6,9 +6,9 @@ from pathlib import Path
 
 from helpers import build_json, project, run
 
-from skillforge.budgets import evaluate, simulate_listing
-from skillforge.config import DEFAULT_BUDGETS, load_config
-from skillforge.cost import LISTING_ENTRY_CHARS, OutputCost
+from skillforge.engine.budgets import evaluate, simulate_listing
+from skillforge.engine.config import DEFAULT_BUDGETS, load_config
+from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost
 
 
 def configure(root: Path, budgets: str) -> None:

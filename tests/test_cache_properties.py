@@ -19,10 +19,10 @@ from helpers import build_file_tree, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillforge.build import scan_project
-from skillforge.cache import Store
-from skillforge.config import load_config
-from skillforge.workers import render_specs
+from skillforge.cache.local import Store
+from skillforge.engine.build import scan_project
+from skillforge.engine.config import load_config
+from skillforge.engine.workers import render_specs
 
 EXAMPLES = int(os.environ.get("SKILLFORGE_FUZZ_EXAMPLES", "20"))
 

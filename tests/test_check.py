@@ -13,10 +13,10 @@ import pytest
 import yaml
 from helpers import SKILL, build_file_tree, build_json, project, run
 
-from skillforge.check import CheckOptions, run_check
-from skillforge.check_command import parse_check_args
-from skillforge.check_format import command, escape_data, escape_property
-from skillforge.config import load_config
+from skillforge.commands.check import parse_check_args
+from skillforge.engine.check import CheckOptions, run_check
+from skillforge.engine.config import load_config
+from skillforge.report.check import command, escape_data, escape_property
 
 REPO = Path(__file__).resolve().parent.parent
 SKILL0 = ".claude/skills/skill-0/SKILL.md"
@@ -426,7 +426,7 @@ def test_parse_check_args() -> None:
 
 
 def test_check_waits_for_a_writer_and_creates_no_lock(tmp_path: Path) -> None:
-    from skillforge.lock import project_lock
+    from skillforge.state.lock import project_lock
 
     # no build has run: there is no lock file, and check does not create one
     project(tmp_path)
@@ -542,7 +542,7 @@ def test_clean_check_imports_nothing_heavy(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import sys
-        from skillforge.entry import main
+        from skillforge.cli.main import main
         code = main(["check"])
         heavy = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "click")
         print("HEAVY", [m for m in heavy if m in sys.modules], code)

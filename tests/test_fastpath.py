@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import build_json, project, run
 
-from skillforge.entry import parse_build_args
-from skillforge.options import BuildOptions
+from skillforge.cli.main import parse_build_args
+from skillforge.commands.options import BuildOptions
 
 HEAVY = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "click", "tomllib")
 
@@ -22,7 +22,7 @@ def test_noop_build_imports_nothing_heavy(tmp_path: Path) -> None:
     code = textwrap.dedent(
         f"""
         import sys
-        from skillforge.entry import main
+        from skillforge.cli.main import main
         code = main(["build", "--json"])
         heavy = [m for m in {HEAVY!r} if m in sys.modules]
         print("HEAVY", heavy, code)
@@ -52,7 +52,7 @@ def test_fast_and_full_noop_reports_agree(tmp_path: Path) -> None:
 def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
     import json
 
-    from skillforge.report import encode_json
+    from skillforge.report.plain import encode_json
 
     value = {'a"b': ["c\\d", "é", 1.5, None, True], "n": {"x": 0}}
     assert json.loads(encode_json(value)) == value
@@ -72,7 +72,7 @@ def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
 def test_fast_parser_agrees_with_typer(argv: list[str], typer_argv: list[str]) -> None:
     import typer.testing
 
-    from skillforge import cli
+    from skillforge.cli import app as cli
 
     seen: dict[str, object] = {}
 
@@ -123,7 +123,7 @@ def test_fast_path_finds_a_moved_cache_folder(tmp_path: Path, config_name: str, 
     code = textwrap.dedent(
         """
         import sys
-        from skillforge.entry import main
+        from skillforge.cli.main import main
         code = main(["build", "-q"])
         print("JINJA", "jinja2" in sys.modules, code)
         """

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillforge.frontmatter import emit, frontmatter_values
+from skillforge.targets.claude import emit, frontmatter_values
 
 
 def test_key_order_and_quoting() -> None:

@@ -527,7 +527,7 @@ def test_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so the child would report the
     # peak of the forked test runner (hundreds of MiB late in a full run), not its own
     code = (
-        "from skillforge.entry import main\n"
+        "from skillforge.cli.main import main\n"
         "code = main(['build', '-q'])\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
         "print(code, hwm.split()[1])\n"

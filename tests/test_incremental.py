@@ -335,13 +335,13 @@ def test_parallel_build_matches_serial(tmp_path: Path) -> None:
 def test_new_skillforge_version_rebuilds_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import skillforge.plan
-    import skillforge.record
-    import skillforge.render
+    import skillforge.engine.record
+    import skillforge.engine.render
+    import skillforge.state.plan
 
     project(tmp_path, skills=2, agents=0)
     cold = build_json(tmp_path)
-    for module in (skillforge.plan, skillforge.record, skillforge.render):
+    for module in (skillforge.state.plan, skillforge.engine.record, skillforge.engine.render):
         monkeypatch.setattr(module, "__version__", "99.0.0")
     report = build_json(tmp_path, "--explain")
     assert report["specs"]["parsed"] == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import project, run
 
-from skillforge.lock import holder, project_lock
+from skillforge.state.lock import holder, project_lock
 
 CACHE = ".skillforge"
 
@@ -94,10 +94,10 @@ def test_a_build_that_waited_plans_again(tmp_path: Path) -> None:
             taken.set()
             release.wait()
             # the other process builds the same edit while this one waits
-            from skillforge.build import run_build
-            from skillforge.config import load_config
-            from skillforge.options import BuildOptions
-            from skillforge.report import JsonReporter
+            from skillforge.commands.options import BuildOptions
+            from skillforge.engine.build import run_build
+            from skillforge.engine.config import load_config
+            from skillforge.report.plain import JsonReporter
 
             config = load_config(tmp_path / ".skillforge.toml")
             with open(os.devnull, "w") as sink:

@@ -333,8 +333,8 @@ def test_a_project_override_of_a_builtin_is_not_checked(tmp_path: Path) -> None:
 
 
 def test_every_builtin_section_declares_its_with_keys() -> None:
-    from skillforge.discover import builtin_templates_dir
-    from skillforge.template_keys import declared_keys
+    from skillforge.engine.template_keys import declared_keys
+    from skillforge.state.inventory import builtin_templates_dir
 
     folder = Path(builtin_templates_dir()) / "sections"
     templates = sorted(folder.glob("*.md.j2"))
@@ -368,7 +368,7 @@ def test_stats_says_no_lookups_instead_of_a_ratio_of_nothing(tmp_path: Path) -> 
 
 
 def test_stats_columns_never_run_together() -> None:
-    from skillforge.stats import table
+    from skillforge.engine.stats import table
 
     lines = table(
         ["output", "metadata", "body", "files", "lines"],
@@ -383,9 +383,9 @@ def test_stats_tables_fold_names_at_60_columns(tmp_path: Path) -> None:
 
     from rich.console import Console
 
-    from skillforge.config import load_config
-    from skillforge.stats import gather
-    from skillforge.stats_rich import print_stats
+    from skillforge.engine.config import load_config
+    from skillforge.engine.stats import gather
+    from skillforge.report.stats_terminal import print_stats
 
     project(tmp_path)
     assert run(tmp_path, "build").code == 0
@@ -423,9 +423,9 @@ def test_check_diffs_are_coloured_on_a_terminal_unless_no_color(
 ) -> None:
     import io
 
-    from skillforge.check import CheckOptions, run_check
-    from skillforge.check_format import print_report
-    from skillforge.config import load_config
+    from skillforge.engine.check import CheckOptions, run_check
+    from skillforge.engine.config import load_config
+    from skillforge.report.check import print_report
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -38,7 +38,7 @@ def test_wheel_contains_templates_and_scaffold(tmp_path: Path) -> None:
         "skillforge/templates/fragments/code-block.md.j2",
         "skillforge/scaffold/.skillforge.toml",
         "skillforge/scaffold/specs/hello-skill.yaml",
-        "skillforge/entry.py",
+        "skillforge/cli/main.py",
     ):
         assert name in names, name
     assert not any("__pycache__" in n for n in names)

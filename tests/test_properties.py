@@ -18,13 +18,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillforge.config import load_config
-from skillforge.discover import scan
+from skillforge.engine.config import load_config
+from skillforge.engine.rules import AGENT_KEYS, OWN_KEYS, SECTION_KEYS, SKILL_KEYS
+from skillforge.engine.spec import Spec, SpecLoader
 from skillforge.errors import SpecError
-from skillforge.frontmatter import emit, frontmatter_values
-from skillforge.manifest import read_manifest
-from skillforge.rules import AGENT_KEYS, OWN_KEYS, SECTION_KEYS, SKILL_KEYS
-from skillforge.spec import Spec, SpecLoader
+from skillforge.state.inventory import scan
+from skillforge.state.manifest import read_manifest
+from skillforge.targets.claude import emit, frontmatter_values
 
 SPEC = "specs/x.yaml"
 

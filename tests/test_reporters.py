@@ -8,10 +8,10 @@ from pathlib import Path
 from helpers import build_file_tree, chdir, project
 from rich.console import Console
 
-from skillforge.build import run_build
-from skillforge.config import load_config
-from skillforge.options import BuildOptions
-from skillforge.report_rich import RichReporter
+from skillforge.commands.options import BuildOptions
+from skillforge.engine.build import run_build
+from skillforge.engine.config import load_config
+from skillforge.report.terminal import RichReporter
 
 
 def rich_build(root: Path, **options: bool) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from helpers import build_json, project
 
-from skillforge.manifest import stat_record
+from skillforge.state.manifest import stat_record
 
 
 def outputs(root: Path) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from helpers import build_json, project, run
 
-from skillforge.history import KEEP, LAYERS, History, noop_record
+from skillforge.state.buildlog import KEEP, LAYERS, History, noop_record
 
 LAYER_COUNTERS = {
     "templates": ("compiled", "cached"),
@@ -238,8 +238,8 @@ def test_cache_potential_counts_renders_that_repeat_an_output(tmp_path: Path) ->
 def test_fast_stats_parser_agrees_with_typer(tmp_path: Path) -> None:
     import typer.testing
 
-    from skillforge import cli
-    from skillforge.stats_command import parse_stats_args
+    from skillforge.cli import app as cli
+    from skillforge.commands.stats import parse_stats_args
 
     project(tmp_path)
     build_json(tmp_path)

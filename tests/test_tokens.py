@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import build_json, project, run
 
-from skillforge.tokens import (
+from skillforge.engine.tokens import (
     DATA_SHA256,
     PATTERN,
     RUST_FROM,
@@ -99,7 +99,7 @@ def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
 
 
 def test_ranks_are_kept_under_the_cache_folder_and_reread(tmp_path: Path) -> None:
-    from skillforge import tokens
+    from skillforge.engine import tokens
 
     tokens._LOADED.clear()  # this process's memo would answer first
     ranks = load_ranks(str(tmp_path))
@@ -111,7 +111,7 @@ def test_a_damaged_ranks_cache_is_parsed_again(tmp_path: Path) -> None:
     folder = tmp_path / "tokens"
     folder.mkdir()
     (folder / "cl100k_base.ranks").write_bytes(b"not marshal")
-    from skillforge import tokens
+    from skillforge.engine import tokens
 
     tokens._LOADED.clear()
     assert len(load_ranks(str(tmp_path))) == 100256
@@ -136,7 +136,7 @@ def test_counting_never_touches_the_network_or_tiktokens_temp_cache(tmp_path: Pa
         def no_network(*args, **kwargs):
             raise AssertionError("network used")
         socket.socket.connect = no_network
-        from skillforge.tokens import TokenCounter
+        from skillforge.engine.tokens import TokenCounter
         c = TokenCounter({str(tmp_path / "cache")!r})
         print(c.count("hello world"), c.count("x" * {RUST_FROM + 10}) > 0)
         """
@@ -155,7 +155,7 @@ def test_noop_and_cached_builds_never_import_tiktoken(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import sys
-        from skillforge.entry import main
+        from skillforge.cli.main import main
         code = main(["build", "-q"])
         print("TIKTOKEN", "tiktoken" in sys.modules, code)
         """

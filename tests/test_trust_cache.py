@@ -346,7 +346,7 @@ def test_string_bombs_are_refused_in_bounded_memory(tmp_path: Path) -> None:
     build_file_tree(tmp_path, {**files, "specs/good.yaml": GOOD})
     code = (
         "import json\n"
-        "from skillforge.entry import main\n"
+        "from skillforge.cli.main import main\n"
         "import io, contextlib\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from helpers import SKILL, build_file_tree, project
 
-from skillforge.options import BuildOptions
-from skillforge.watch import Watch
-from skillforge.watch_report import JsonWatchReporter, WatchReporter
+from skillforge.commands.options import BuildOptions
+from skillforge.commands.watch import Watch
+from skillforge.report.watch import JsonWatchReporter, WatchReporter
 
 TIMEOUT = 20.0
 SKILLS = ("skill-0", "skill-1")
@@ -133,7 +133,7 @@ def test_spec_edit_rebuilds_that_spec_only(watched: Watcher) -> None:
 
 
 def test_a_rebuild_takes_the_project_lock(tmp_path: Path) -> None:
-    from skillforge.lock import project_lock
+    from skillforge.state.lock import project_lock
 
     root = project(tmp_path, skills=2, agents=1)
     with Watcher(root, lock_timeout=0) as watcher:
@@ -399,8 +399,8 @@ def test_rich_line_names_the_change_and_the_outcome() -> None:
     from rich.console import Console
 
     from skillforge.errors import Problem
-    from skillforge.report import BuildReport
-    from skillforge.watch_report import RichWatchReporter
+    from skillforge.report.plain import BuildReport
+    from skillforge.report.watch import RichWatchReporter
 
     out, err = io.StringIO(), io.StringIO()
     reporter = RichWatchReporter(out=Console(file=out, width=40), err=Console(file=err, width=40))

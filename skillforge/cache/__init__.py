@@ -1,0 +1,1 @@
+"""The content-addressed cache behind templates, fragments and sections."""

@@ -1,0 +1,317 @@
+"""The on-disk cache (diskcache) behind the template, fragment and section layers.
+
+Writes are buffered and flushed in one transaction at the end of a build. A cache that cannot
+be opened or read is moved aside with a warning; the build goes on cold.
+
+Nothing read from the cache is run or unpickled (a cache folder may be restored from CI, or
+shared): every value is stored as bytes, `SafeDisk` refuses diskcache's pickled and text
+modes, and each entry carries a digest checked before use (a mismatch is a warning and a miss,
+so the section or fragment is rendered again). Data is JSON (`fingerprint.to_data`). Compiled
+template code (`bc:`, `il:`), which the build runs, is authenticated with a keyed BLAKE2 MAC:
+the key is made once per user, outside every cache folder (`machine_key`), so code written
+anywhere else, or changed, is compiled again instead of run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import diskcache
+from diskcache.core import MODE_BINARY, MODE_RAW
+
+from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
+from skillforge.state.manifest import move_aside
+
+CACHE_FOLDER = "cache"
+LEAN_CACHE_PAGES = 64
+_BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
+# Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
+CODE_KEYS = ("bc:", "il:")
+# Entry format: magic, kind (data or code), tag (digest or MAC), payload.
+_MAGIC = b"sf1"
+_DATA, _CODE = b"d", b"c"
+_DIGEST_SIZE, _MAC_SIZE = 16, 32
+KEY_BYTES = 32
+# diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
+# database could point outside the cache folder, to read or (on eviction) delete.
+_VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
+
+
+class Refused:
+    """What `SafeDisk` returns for an entry it will not decode (pickled, text, odd file)."""
+
+
+REFUSED = Refused()
+
+
+class SafeDisk(diskcache.Disk):  # type: ignore[misc]
+    """diskcache's `Disk`, reading bytes only: it never unpickles, nor opens a stray path."""
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if mode == MODE_RAW:
+            return bytes(value) if isinstance(value, bytes | memoryview) else REFUSED
+        if mode == MODE_BINARY and filename and _VALUE_FILE.fullmatch(filename) and not read:
+            return super().fetch(mode, filename, value, read)
+        return REFUSED
+
+    def remove(self, file_path: str) -> None:
+        if _VALUE_FILE.fullmatch(file_path.replace(os.sep, "/")):
+            super().remove(file_path)
+
+
+def key_path() -> Path:
+    """Where this user's cache key lives: outside every project, so no cache folder holds it."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "skillforge" / "key"
+
+
+def machine_key() -> bytes | None:
+    """This user's secret key for compiled code, made on first use; None if it cannot be had.
+
+    The file is the user's own, readable by nobody else (0600 in a 0700 folder); a key file
+    anyone else could read or write is not used, and compiled code is then not cached.
+    """
+    path = key_path()
+    with contextlib.suppress(OSError):
+        return _read_key(path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temp = path.with_name(f"key.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, os.urandom(KEY_BYTES))
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, path)  # atomic, and never replaces a key another build made
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp)
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        data = os.read(fd, KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    if not mine or st.st_mode & 0o077 or len(data) != KEY_BYTES:
+        return None
+    return data
+
+
+def encode(key: str, value: Any, secret: bytes | None) -> bytes | None:
+    """Return the stored form of `value`; None when it cannot be stored (code, no key)."""
+    if key.startswith(CODE_KEYS) and isinstance(value, bytes):
+        if secret is None:
+            return None
+        mac = blake2b(value, key=secret, digest_size=_MAC_SIZE).digest()
+        return _MAGIC + _CODE + mac + value
+    payload = json.dumps(to_data(value), ensure_ascii=False, separators=(",", ":")).encode()
+    return _MAGIC + _DATA + blake2b(payload, digest_size=_DIGEST_SIZE).digest() + payload
+
+
+def decode(key: str, raw: Any, secret: bytes | None) -> tuple[Any, bool]:
+    """Return (value or None, intact): False when the entry fails its digest check.
+
+    Code that fails its MAC is a miss, not damage: it may come from another machine's cache.
+    """
+    if not isinstance(raw, bytes) or raw[:3] != _MAGIC:
+        return None, False
+    kind = raw[3:4]
+    if kind == _CODE and key.startswith(CODE_KEYS):
+        tag, payload = raw[4 : 4 + _MAC_SIZE], raw[4 + _MAC_SIZE :]
+        if secret is None or blake2b(payload, key=secret, digest_size=_MAC_SIZE).digest() != tag:
+            return None, True
+        return payload, True
+    if kind != _DATA:
+        return None, False
+    tag, payload = raw[4 : 4 + _DIGEST_SIZE], raw[4 + _DIGEST_SIZE :]
+    if blake2b(payload, digest_size=_DIGEST_SIZE).digest() != tag:
+        return None, False
+    try:
+        return from_data(json.loads(payload)), True
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+        return None, False
+
+
+def _writable(directory: Path) -> bool:
+    """Whether this process may write the cache folder and its database (when they exist)."""
+    effective = os.access in os.supports_effective_ids
+    return all(
+        not path.exists() or os.access(path, os.W_OK, effective_ids=effective)
+        for path in (directory, directory / "cache.db")
+    )
+
+
+class Store:
+    """Cache entries by key, with a write buffer; never raises on a damaged cache."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        size_limit: int,
+        warn: Callable[[str], None],
+        *,
+        read_only: bool = False,
+        lean: bool = False,
+    ) -> None:
+        self.directory = cache_dir / CACHE_FOLDER
+        self.read_only = read_only
+        self.lean = lean
+        self.size_limit = size_limit
+        self.warn = warn
+        self.pending: dict[str, Any] = {}
+        self.handed_over: dict[str, Any] = {}
+        self._cache: Any = None
+        self._opened = False
+        self._secret: bytes | None = None
+        self._secret_read = False
+        self.damaged = 0  # entries that failed their digest check in this build
+
+    @property
+    def secret(self) -> bytes | None:
+        """This user's key for compiled code (read once per store)."""
+        if not self._secret_read:
+            self._secret_read = True
+            self._secret = machine_key()
+        return self._secret
+
+    def _open(self) -> Any:
+        if self._opened:
+            return self._cache
+        self._opened = True
+        if not self.read_only and not _writable(self.directory):
+            # a cache another user owns (or a read-only mount) is not corrupt: read, store nothing
+            self.read_only = True
+            self.warn(
+                f"{CACHE_FOLDER}/ is not writable; building with what it holds and storing "
+                "nothing new (make it writable, or remove it, to cache again)"
+            )
+        if self.read_only and not self.directory.is_dir():
+            return None  # nothing to read, and a read-only store creates nothing
+        try:
+            self._cache = self._connect()
+        except _BROKEN as exc:
+            self._recover(exc)
+        return self._cache
+
+    def _connect(self) -> Any:
+        if self.read_only:  # opening a diskcache.Cache writes to it: see cache_reader.py
+            from skillforge.cache.readonly import CacheReader
+
+            return CacheReader(self.directory)
+        cache = diskcache.Cache(
+            str(self.directory),
+            size_limit=self.size_limit,
+            eviction_policy="least-recently-stored",
+            disk=SafeDisk,
+        )
+        if self.lean:
+            # A long-lived process (watch) keeps a small SQLite page cache and no memory map,
+            # so its memory does not grow with the entries it writes; `update=False` changes
+            # this connection only, not the settings stored in the cache for other processes.
+            cache.reset("sqlite_cache_size", LEAN_CACHE_PAGES, update=False)
+            cache.reset("sqlite_mmap_size", 0, update=False)
+        cache.get("skillforge:probe")
+        return cache
+
+    def _recover(self, exc: BaseException) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(*_BROKEN):
+                self._cache.close()
+        self._cache = None
+        what = f"cache unreadable ({exc.__class__.__name__}: {exc})"
+        if self.read_only:
+            self.warn(f"{what}; rendering without it")
+            return
+        moved = None
+        if self.directory.exists():
+            with contextlib.suppress(OSError):
+                moved = move_aside(str(self.directory))
+        where = f"; moved to {os.path.basename(moved)}" if moved else ""
+        self.warn(f"{what}{where}; building cold")
+        try:
+            self._cache = self._connect()
+        except _BROKEN as again:
+            self.warn(f"cache disabled for this build: {again}")
+
+    def get(self, key: str) -> Any:
+        """Return the cached value, or None on a miss (or a damaged cache)."""
+        if key in self.pending:
+            return self.pending[key]
+        if key in self.handed_over:
+            return self.handed_over[key]
+        cache = self._open()
+        if cache is None:
+            return None
+        try:
+            raw = cache.get(key)
+        except _BROKEN as exc:
+            self._recover(exc)
+            return None
+        if raw is None:
+            return None
+        value, intact = decode(key, raw, self.secret if key.startswith(CODE_KEYS) else None)
+        if not intact:
+            self.damaged += 1
+            if self.damaged == 1:
+                self.warn(
+                    "cache entry damaged (it fails its digest check); rendering it again "
+                    "(more entries may be damaged: `skillforge clean --cache` starts afresh)"
+                )
+        return value
+
+    def set(self, key: str, value: Any) -> None:
+        """Buffer a new entry; `flush` writes it."""
+        self.pending[key] = value
+
+    def hand_over(self) -> dict[str, Any]:
+        """Return the new entries for another process to write; keep serving them here."""
+        entries = self.pending
+        self.handed_over.update(entries)
+        self.pending = {}
+        return entries
+
+    def flush(self) -> None:
+        """Write the buffered entries in one transaction."""
+        if not self.pending or self.read_only:
+            self.pending.clear()
+            return
+        cache = self._open()
+        if cache is None:
+            self.pending.clear()
+            return
+        try:
+            with cache.transact():
+                for key, value in self.pending.items():
+                    try:
+                        secret = self.secret if key.startswith(CODE_KEYS) else None
+                        stored = encode(key, value, secret)
+                    except Uncacheable:
+                        continue  # a value with no data form is not kept (never pickled)
+                    if stored is not None:
+                        cache.set(key, stored)
+        except _BROKEN as exc:
+            self.warn(f"could not write the cache ({exc}); the next build will be slower")
+        self.pending.clear()
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+            self._opened = False

@@ -1,0 +1,1 @@
+"""The command line: the entry point, the fast parser, the Typer app."""

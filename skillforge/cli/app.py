@@ -1,0 +1,290 @@
+"""The command-line interface (Typer): translates options and calls the core.
+
+`build` is normally parsed by `entry.parse_build_args` (the fast path); the Typer command here
+serves `--help`, `python -m skillforge` with unusual spellings, and usage errors.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from skillforge import __version__
+from skillforge.cli.main import EXIT_USAGE, build_command, guard
+from skillforge.commands.options import BuildOptions
+
+app = typer.Typer(
+    name="skillforge",
+    help="Build Claude Code skills and subagents from YAML specs, incrementally.",
+    epilog=(
+        "Exit codes: 0 success, 1 the build or check failed (spec, template, rule, stale or "
+        "hand-edited output), "
+        "2 usage or configuration error, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.11
+    typer.Option("--config", help="Use this config file instead of searching for one."),
+]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait for another skillforge process on this project.",
+    ),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.", metavar=""),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"skillforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version.", metavar=""
+        ),
+    ] = False,
+) -> None:
+    """Build Claude Code skills and subagents from YAML specs, incrementally."""
+
+
+@app.command()
+def build(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Build only the specs in these files or folders.", metavar="PATHS"),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Rebuild everything; overwrite hand-edited outputs.", metavar=""
+        ),
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Print why each written output was rebuilt.", metavar=""),
+    ] = False,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render and report, but write nothing.", metavar="")
+    ] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON report on stdout.", metavar="")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print errors only.", metavar="")
+    ] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+    lock_timeout: LockTimeoutOption = 60.0,
+) -> None:
+    """Build every spec (or those under PATHS); only what changed is rendered and written."""
+    options = BuildOptions(
+        force=force,
+        explain=explain,
+        dry_run=dry_run,
+        jobs=jobs,
+        paths=list(paths) if paths else None,
+        json=json,
+        quiet=quiet,
+        verbose=verbose,
+        lock_timeout=lock_timeout,
+    )
+    raise typer.Exit(guard(lambda: build_command(options, config), verbose))
+
+
+class CheckFormat(StrEnum):
+    """Output styles of `check`."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Check only the specs in these files or folders.", metavar="PATHS"),
+    ] = None,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff/--no-diff", help="Print a unified diff per stale file.", metavar=""),
+    ] = True,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", help="text, json (one object), or github (workflow annotations)."),
+    ] = CheckFormat.text,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Render in this many processes (default: CPUs)."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print problems only.", metavar="")
+    ] = False,
+    lock_timeout: LockTimeoutOption = 60.0,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Render in memory and compare with the disk; write nothing; exit 1 on any difference.
+
+    An output fails when it is stale, missing, orphaned or edited by hand, or when a spec, a
+    rule or an error budget fails.
+    """
+    from skillforge.commands.check import check_command
+    from skillforge.engine.check import CheckOptions
+
+    options = CheckOptions(
+        diff=diff,
+        format=output_format.value,
+        jobs=jobs,
+        paths=list(paths) if paths else None,
+        quiet=quiet,
+        verbose=verbose,
+        lock_timeout=lock_timeout,
+    )
+    config_file = None if config is None else str(config)
+    raise typer.Exit(guard(lambda: check_command(options, config_file), verbose))
+
+
+@app.command()
+def watch(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="Build and watch only the specs in these files or folders.", metavar="PATHS"
+        ),
+    ] = None,
+    debounce: Annotated[
+        int,
+        typer.Option(
+            "--debounce",
+            metavar="MS",
+            min=1,
+            help="Rebuild once saves have paused for this many milliseconds.",
+        ),
+    ] = 20,
+    json: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON report per rebuild on stdout.", metavar=""),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print errors only.", metavar="")
+    ] = False,
+    lock_timeout: LockTimeoutOption = 60.0,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Build, then rebuild what each save affects; Ctrl-C stops (exit 0)."""
+    from skillforge.commands.watch import watch_command
+
+    options = BuildOptions(
+        paths=list(paths) if paths else None,
+        json=json,
+        quiet=quiet,
+        verbose=verbose,
+        lock_timeout=lock_timeout,
+    )
+    raise typer.Exit(guard(lambda: watch_command(options, config, debounce), verbose))
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to create the project in (default: here).")
+    ] = Path("."),
+    verbose: VerboseOption = False,
+) -> None:
+    """Create a working project: config, a skill, an agent, a trait and templates."""
+    from skillforge.commands.init import scaffold
+
+    def action() -> int:
+        for line in scaffold(directory):
+            print(line)
+        return 0
+
+    raise typer.Exit(guard(action, verbose))
+
+
+@app.command()
+def clean(
+    cache: Annotated[
+        bool, typer.Option("--cache", help="Also remove the cache folder.", metavar="")
+    ] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+    lock_timeout: LockTimeoutOption = 60.0,
+) -> None:
+    """Remove the outputs skillforge generated (never other files)."""
+    from skillforge.cli.main import hold_project, project_config
+    from skillforge.commands.clean import clean_project
+    from skillforge.engine.interrupts import terminate_as_interrupt
+
+    def action() -> int:
+        project = project_config(config)
+        notes: list[str] = []
+        with terminate_as_interrupt(), hold_project(project, lock_timeout, "clean", notes):
+            lines = clean_project(project, cache=cache)
+        for line in [f"warning: {note}" for note in notes] + lines:
+            print(line)
+        return 0
+
+    raise typer.Exit(guard(action, verbose))
+
+
+@app.command()
+def stats(
+    json: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object (same as --format json).", metavar=""),
+    ] = False,
+    format: Annotated[
+        str, typer.Option("--format", help="text (Rich on a terminal), json or prometheus.")
+    ] = "text",
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="Rows of the template and output tables.")
+    ] = 10,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Cache hit ratios, cache size, slowest templates, token estimates and budget use."""
+    from skillforge.cli.main import project_config
+
+    def action() -> int:
+        from skillforge.commands.stats import stats_command
+
+        return stats_command(project_config(config), "json" if json else format, top)
+
+    raise typer.Exit(guard(action, verbose))
+
+
+def run(argv: list[str]) -> int:
+    """Run the Typer app with `argv`; return its exit code instead of exiting."""
+    try:
+        app(args=argv, prog_name="skillforge")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else EXIT_USAGE
+    return 0

@@ -1,0 +1,1 @@
+"""One module per command: options in, engine calls, events for a reporter."""

@@ -1,0 +1,118 @@
+"""The no-op fast path of `skillforge build` (DESIGN §5).
+
+Finds the config, reads the manifest, stats the inputs and outputs and, when nothing changed,
+reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
+diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
+changed config, a dirty spec) returns None and the full build takes over. Its one write is a
+line appended to the no-op log of `stats` (history.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from skillforge.commands.options import BuildOptions
+from skillforge.report.plain import BuildReport, PlainReporter, encode_json
+from skillforge.state.buildlog import listing_failed, note_noop
+from skillforge.state.digest import digest_bytes
+from skillforge.state.inventory import scan
+from skillforge.state.locate import DEFAULT_CACHE, find_config_file
+from skillforge.state.manifest import read_manifest
+from skillforge.state.plan import make_plan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
+    from skillforge.state.inventory import Inventory
+    from skillforge.state.manifest import Manifest
+    from skillforge.state.plan import Plan
+
+
+def _cache_dir(text: bytes, path: str | None) -> str | None:
+    """Read a plain `cache_dir = "..."` line of the config without a TOML parser.
+
+    A wrong guess is harmless: the manifest found must record the digest of these very config
+    bytes, and only the build that read this config wrote such a manifest.
+    """
+    table = "tool.skillforge" if path and path.endswith("pyproject.toml") else ""
+    current = ""
+    for line in text.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            current = line.strip("[] \t")
+        elif current == table and line.startswith("cache_dir"):
+            _, _, value = line.partition("=")
+            value = value.split("#", 1)[0].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                return value[1:-1]
+    return None
+
+
+class Scanned:
+    """What the fast path read, handed to the full build so it does not read it again."""
+
+    __slots__ = ("inventory", "manifest", "plan", "root", "scan_ns")
+
+    def __init__(
+        self, root: str, inventory: Inventory, manifest: Manifest, plan: Plan, scan_ns: int
+    ) -> None:
+        self.root = root
+        self.inventory = inventory
+        self.manifest = manifest
+        self.plan = plan
+        self.scan_ns = scan_ns
+
+
+def try_noop(
+    options: BuildOptions, config_file: str | None, started: float, stream: IO[str] | None = None
+) -> int | Scanned | None:
+    """Report and return 0 when the build has nothing to do.
+
+    Otherwise return what was scanned (for the full build to reuse), or None when the fast
+    path could not tell (no manifest, another config).
+    """
+    if not options.fast:
+        return None
+    path = find_config_file(os.getcwd()) if config_file is None else os.path.abspath(config_file)
+    root = os.path.dirname(path) if path else os.getcwd()
+    text = b""
+    if path:
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+        except OSError:
+            return None
+    raw = digest_bytes(text) if path else ""
+    cache_dir = _cache_dir(text, path) or DEFAULT_CACHE
+    try:
+        manifest = read_manifest(os.path.join(root, cache_dir))
+    except ValueError:
+        return None
+    if manifest is None or manifest.config_raw != raw or not manifest.layout:
+        return None
+
+    def folders(key: str) -> list[str]:
+        return [os.path.join(root, p) for p in manifest.layout[key]]
+
+    scan_ns = time.time_ns()
+    inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
+    plan = make_plan(inventory, manifest, config_changed=False)
+    if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
+        return Scanned(root, inventory, manifest, plan, scan_ns)
+    report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
+    report.counters["documents_cached"] = len(plan.unchanged)
+    report.duration_ms = (time.perf_counter() - started) * 1000
+    report.timings = {"plan_ms": report.duration_ms, "total_ms": report.duration_ms}
+    if options.json:
+        out = stream
+        if out is None:
+            import sys
+
+            out = sys.stdout
+        out.write(encode_json(report.to_json()) + "\n")
+    else:
+        PlainReporter(stream, quiet=options.quiet).finish(report)
+    note_noop(os.path.join(root, cache_dir), plan.total, len(plan.unchanged), report.duration_ms)
+    return 0

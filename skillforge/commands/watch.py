@@ -1,0 +1,447 @@
+"""`skillforge watch` (DESIGN §6): an initial build, then one incremental rebuild per burst.
+
+Two watchfiles threads feed one queue: one watches the spec, trait and template folders (and
+the folders of supporting files outside them) recursively, the other the project root alone,
+for the config file and for configured folders that do not exist yet. Folders, not files:
+editors that save by rename replace the inode. A filter admits only what skillforge reads, and
+the output and cache folders are never watched. The main thread takes a burst from the queue,
+lets the `Session` patch its warm state, and runs the normal `run_build` on it, so a rebuild
+does, reports and records exactly what `skillforge build` would.
+
+Stopping: SIGINT and SIGTERM set the stop event. While a rebuild is still rendering (nothing
+written yet) the signal also aborts it; once it publishes outputs it finishes first
+(`Session.publishing`). Either way watch exits 0 with no temp file left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from skillforge.commands.options import BuildOptions
+from skillforge.engine.config import Config
+from skillforge.engine.warm import Session
+from skillforge.errors import Problem, SkillforgeError
+from skillforge.report.watch import WatchReporter
+from skillforge.state.inventory import SPEC_SUFFIXES
+from skillforge.state.locate import CONFIG_NAME, PYPROJECT
+
+# Longest a continuous stream of changes is held back before it is rebuilt anyway.
+MAX_BURST_MS = 1600
+# How often the main thread looks at the stop event while it waits for changes.
+POLL_SECONDS = 0.05
+# Longest to wait for new watches to be in place before going on without them.
+READY_SECONDS = 5.0
+FAILED = "\x00failed"  # a watcher thread died; the queue item carries the reason
+
+
+class Targets(NamedTuple):
+    """The folders to watch: recursively, and the project root alone."""
+
+    deep: tuple[str, ...]
+    root: str
+
+
+class _Stop(BaseException):
+    """Raised by the signal handler to abandon a rebuild that has not written anything."""
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class SaveFilter:
+    """Admit only changes to files skillforge reads (and folders that held or hold some)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.root = str(config.root)
+        self.specs = [str(p) for p in config.specs]
+        self.traits = [str(p) for p in config.traits]
+        self.templates = [str(p) for p in config.templates]
+        self.ignored = [str(config.out), str(config.cache_dir)]
+        self.config_names = {str(config.path)} if config.path else set()
+        if config.path is None:  # a config file created later turns the defaults into it
+            self.config_names = {os.path.join(self.root, n) for n in (CONFIG_NAME, PYPROJECT)}
+        folders = self.specs + self.traits + self.templates
+        self.folders = {str(p) for f in folders for p in (Path(f), *Path(f).parents)}
+        self.known_dirs: frozenset[str] = frozenset()
+        self.supporting: frozenset[str] = frozenset()
+
+    def update(self, session: Session) -> None:
+        """Learn which folders hold specs and which supporting files (and bases) are read."""
+        dirs = {os.path.dirname(session.inventory.path(s)) for s in session.inventory.specs}
+        files: set[str] = set()
+        if session.manifest is not None:
+            for record in session.manifest.specs.values():
+                files.update(d[2:] for d in record.deps if d.startswith("s:"))
+                # a base spec outside the spec folders (`extends: ../bases/x.yaml`)
+                files.update(d[2:] for d in record.deps if d.startswith("f:"))
+            files.difference_update(session.inventory.specs)
+        self.known_dirs = frozenset(dirs)  # replaced whole: watcher threads read them
+        self.supporting = frozenset(os.path.join(self.root, f) for f in files)
+
+    def is_config(self, path: str) -> bool:
+        return path in self.config_names
+
+    def __call__(self, change: Any, path: str) -> bool:
+        if path in self.config_names or path in self.supporting:
+            return True
+        if any(_inside(path, folder) for folder in self.ignored):
+            return False
+        if os.path.dirname(path) == self.root and path in self.folders:
+            return True  # a configured folder appeared or vanished
+        name = os.path.basename(path)
+        if name.startswith(".") or name == "__pycache__":
+            return False  # editor temp files, like the scan skips them
+        for folder in self.specs:
+            if _inside(path, folder):
+                if name.endswith(SPEC_SUFFIXES) or path in self.known_dirs:
+                    return True
+                return os.path.isdir(path)
+        for folder in self.traits:
+            if _inside(path, folder):
+                return name.endswith(SPEC_SUFFIXES) or os.path.isdir(path)
+        return any(_inside(path, folder) for folder in self.templates)
+
+    def targets(self) -> Targets:
+        """Existing folders to watch recursively (none inside another), and the root.
+
+        Folders of supporting files outside the configured ones are added unless they hold
+        the output or cache folder; supporting files in the root are seen by the root watch.
+        """
+        extra = {os.path.dirname(p) for p in self.supporting} - {self.root}
+        extra = {f for f in extra if not any(_inside(i, f) for i in self.ignored)}
+        wanted = sorted({*self.specs, *self.traits, *self.templates, *extra})
+        existing = [f for f in wanted if os.path.isdir(f)]
+        deep = [f for f in existing if not any(f != g and _inside(f, g) for g in existing)]
+        return Targets(tuple(deep), self.root)
+
+
+class _Ready:
+    """The stop event handed to watchfiles, which also says when the watches are in place.
+
+    watchfiles asks `is_set()` from its wait loop, which runs only once the folders are
+    watched: the first call means a change made from now on will be seen.
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.ready = threading.Event()
+
+    def is_set(self) -> bool:
+        self.ready.set()
+        return self.stop.is_set()
+
+
+class Watchers:
+    """watchfiles threads that put each burst of admitted changes on one queue."""
+
+    def __init__(self, changes: queue.Queue[set[tuple[Any, str]] | str], step_ms: int) -> None:
+        self.changes = changes
+        self.step_ms = step_ms
+        self.targets: Targets | None = None
+        self.filter: SaveFilter | None = None
+        self._stop: threading.Event | None = None
+        self._threads: list[threading.Thread] = []
+
+    def start(self, targets: Targets, save_filter: SaveFilter) -> None:
+        """Watch `targets` (new threads start before the old ones stop: no change is lost)."""
+        if targets == self.targets and save_filter is self.filter:
+            return
+        old_stop, old_threads = self._stop, self._threads
+        self.targets, self.filter = targets, save_filter
+        self._stop = threading.Event()
+        self._threads = []
+        plan: list[tuple[tuple[str, ...], bool]] = [((targets.root,), False)]
+        if targets.deep:
+            plan.append((targets.deep, True))
+        flags = []
+        for paths, recursive in plan:
+            flag = _Ready(self._stop)
+            thread = threading.Thread(
+                target=self._run,
+                args=(paths, recursive, save_filter, flag),
+                name="skillforge-watch",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+            flags.append(flag)
+        for flag in flags:
+            flag.ready.wait(timeout=READY_SECONDS)
+        self._join(old_stop, old_threads)
+
+    def stop(self) -> None:
+        self._join(self._stop, self._threads)
+        self._stop, self._threads, self.targets, self.filter = None, [], None, None
+
+    def _join(self, stop: threading.Event | None, threads: list[threading.Thread]) -> None:
+        if stop is not None:
+            stop.set()
+        for thread in threads:
+            thread.join(timeout=2)
+
+    def _run(
+        self,
+        paths: tuple[str, ...],
+        recursive: bool,
+        save_filter: SaveFilter,
+        stop: _Ready,
+    ) -> None:
+        import watchfiles
+
+        try:
+            for batch in watchfiles.watch(
+                *paths,
+                watch_filter=save_filter,
+                debounce=MAX_BURST_MS,
+                step=self.step_ms,
+                stop_event=stop,
+                raise_interrupt=False,
+                recursive=recursive,
+            ):
+                self.changes.put(batch)
+        except Exception as exc:  # a watched folder vanished, the watch limit was hit, ...
+            if not stop.stop.is_set():
+                self.changes.put(f"{FAILED}{exc.__class__.__name__}: {exc}")
+        finally:
+            stop.ready.set()
+
+
+class Watch:
+    """The watch loop of one project: load, build, wait for changes, rebuild, repeat."""
+
+    def __init__(
+        self,
+        config_file: str | Path | None,
+        options: BuildOptions,
+        reporter: WatchReporter,
+        *,
+        debounce_ms: int = 20,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.config_file = config_file
+        self.paths = options.paths
+        self.options = options
+        self.reporter = reporter
+        self.stop = stop or threading.Event()
+        self.changes: queue.Queue[set[tuple[Any, str]] | str] = queue.Queue()
+        # watchfiles ends a burst after one quiet step, seen between one and two steps after
+        # the last change: half the debounce keeps that under the debounce
+        self.watchers = Watchers(self.changes, max(1, debounce_ms // 2))
+        self.session: Session | None = None
+        self.filter: SaveFilter | None = None
+        self.rendering = False
+
+    def run(self) -> int:
+        """Watch until the stop event is set; return the exit code (0)."""
+        try:
+            self._load(raise_errors=True)
+            assert self.filter is not None
+            self.watchers.start(self.filter.targets(), self.filter)
+            self._rebuild([])
+            # the build found what it reads outside the configured folders (bases, files)
+            self.watchers.start(self.filter.targets(), self.filter)
+            self._warm_tokenizer()
+            self._announce()
+            while not self.stop.is_set():
+                changed = self._wait()
+                if changed is not None:
+                    self._handle(changed)
+        except _Stop:
+            pass
+        finally:
+            self.watchers.stop()
+            if self.session is not None:
+                self.session.close()
+        self.reporter.stopped()
+        return 0
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        """SIGINT/SIGTERM: stop; abandon a rebuild only while it has written nothing."""
+        self.stop.set()
+        session = self.session
+        if self.rendering and not (session is not None and session.publishing):
+            raise _Stop()
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _wait(self) -> set[str] | None:
+        """Block until a burst of changes arrives (None on timeout); merge what is queued."""
+        try:
+            item = self.changes.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            return None
+        items = [item]
+        while True:
+            try:
+                items.append(self.changes.get_nowait())
+            except queue.Empty:
+                break
+        paths: set[str] = set()
+        for entry in items:
+            if isinstance(entry, str):
+                self._watcher_failed(entry.removeprefix(FAILED))
+            else:
+                paths.update(path for _, path in entry)
+        return paths
+
+    def _handle(self, paths: set[str]) -> None:
+        assert self.filter is not None
+        changed = sorted(self._label(p) for p in paths) or ["(watch restarted)"]
+        if any(self.filter.is_config(p) for p in paths):
+            if self._load(raise_errors=False, changed=changed):
+                self._rebuild(changed)
+        elif self.session is not None:
+            self.session.note(paths)
+            self._rebuild(changed)
+        self.watchers.start(self.filter.targets(), self.filter)
+
+    def _load(self, *, raise_errors: bool, changed: list[str] | None = None) -> bool:
+        """Load the config into a new session; a bad config is reported (or raised)."""
+        from skillforge.cli.main import project_config, relative_paths
+
+        try:
+            config = project_config(self.config_file)
+            self.options.paths = relative_paths(config, self.paths)
+        except SkillforgeError as exc:
+            if raise_errors:
+                raise
+            self.reporter.failed(changed or [], _config_problems(exc))
+            if self.session is not None:
+                self.session.close()
+                self.session = None
+            return False
+        if self.session is not None:
+            self.session.close()
+        self.session = Session(config)
+        self.filter = SaveFilter(config)
+        return True
+
+    def _rebuild(self, changed: list[str]) -> None:
+        """Run one incremental build on the warm session; survive anything but a stop."""
+        from skillforge.cli.main import hold_project
+        from skillforge.engine.build import run_build
+
+        session = self.session
+        if session is None:
+            return
+        reporter = self.reporter.rebuild(changed)
+        try:
+            self.rendering = True
+            if self.stop.is_set():  # a signal came before this rebuild could be abandoned
+                raise _Stop()
+            # Each rebuild holds the project lock, so a `build` or `clean` run meanwhile
+            # waits for it (and this rebuild waits for theirs, then reloads what they wrote).
+            notes: list[str] = []
+            lock = hold_project(
+                session.config, self.options.lock_timeout, "watch", notes, self.options.quiet
+            )
+            with lock:
+                session.prepare()
+                run_build(session.config, self.options, reporter, warm=session, notes=notes)
+        except _Stop:
+            raise
+        except KeyboardInterrupt:
+            # a signal held while publishing (interrupts.deferred) arrives once it is done
+            self.stop.set()
+            raise _Stop() from None
+        except SkillforgeError as exc:
+            self._drop_warm_state()
+            self.reporter.failed(changed, [Problem("watch", None, None, str(exc))])
+        except Exception as exc:  # a bug must not end the session: report it, start cold
+            self._drop_warm_state()
+            if self.reporter.verbose:
+                import traceback
+
+                traceback.print_exc()
+            message = f"internal error: {exc.__class__.__name__}: {exc} (rerun with -v for details)"
+            self.reporter.failed(changed, [Problem("skillforge", None, None, message)])
+        finally:
+            self.rendering = False
+            session.publishing = False
+        if self.filter is not None and self.session is session:
+            self.filter.update(session)
+        if self.stop.is_set():
+            raise _Stop()
+
+    def _warm_tokenizer(self) -> None:
+        """Load the token vocabulary now rather than at the first save that brings a new word:
+        no save pays for the load, and the watch holds its steady memory from the start."""
+        from skillforge.engine.tokens import EncodingUnavailable, load_ranks
+
+        if self.session is not None:
+            with contextlib.suppress(EncodingUnavailable):
+                load_ranks(str(self.session.config.cache_dir))
+
+    def _drop_warm_state(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = Session(self.session.config)
+
+    def _watcher_failed(self, reason: str) -> None:
+        """A watcher thread died (its folder was removed?): watch again, re-scan, rebuild."""
+        self.reporter.problem(Problem("watch", None, None, reason, "warning"))
+        self.watchers.stop()
+        if self.session is not None:
+            self.session.note([str(self.session.config.root)])
+
+    def _announce(self) -> None:
+        assert self.filter is not None and self.watchers.targets is not None
+        config = self.filter.config
+        names = [config.rel(p) + "/" for p in self.watchers.targets.deep]
+        names.append(config.rel(config.path) if config.path else "the project folder")
+        self.reporter.watching(names)
+
+    def _label(self, path: str) -> str:
+        root = str(self.filter.config.root) if self.filter else os.getcwd()
+        return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _config_problems(exc: SkillforgeError) -> list[Problem]:
+    """One problem per line of a config error ("file: what is wrong")."""
+    problems = []
+    for line in str(exc).splitlines():
+        file, sep, message = line.partition(": ")
+        problems.append(
+            Problem(file, None, None, message) if sep else Problem("config", None, None, line)
+        )
+    return problems
+
+
+@contextmanager
+def stop_on_signals(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Route SIGINT and SIGTERM to `handler` (main thread only), then restore them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)
+
+
+def watch_command(
+    options: BuildOptions,
+    config_file: str | Path | None,
+    debounce_ms: int,
+    reporter: WatchReporter | None = None,
+) -> int:
+    """`skillforge watch`: build, then rebuild on every save until SIGINT or SIGTERM."""
+    from skillforge.report.watch import make_watch_reporter
+
+    if reporter is None:
+        reporter = make_watch_reporter(options.json, options.quiet, options.verbose)
+    loop = Watch(config_file, options, reporter, debounce_ms=debounce_ms)
+    with stop_on_signals(loop.on_signal):
+        return loop.run()

@@ -1,0 +1,1 @@
+"""Config, specs, rendering, publishing: no agent tool's format, no Typer, no Rich."""

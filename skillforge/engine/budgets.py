@@ -1,0 +1,209 @@
+"""Budgets (`[budgets]`, DESIGN §7): what each output may cost, and the skill listing.
+
+Per output: body lines and body tokens above their budget are warnings; a description longer
+than `description_chars` is an error; `strict = true` makes every warning an error. The
+listing simulator adds up what Claude Code would list for every skill against
+`context_tokens * listing_fraction` and names the skills whose entries would be cut (at
+1,536 characters) or whose descriptions would be dropped.
+
+`evaluate` is the whole verdict for a set of outputs (what `skillforge check` calls);
+`build` applies the per-output part before it writes anything and the listing part after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost
+from skillforge.errors import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from skillforge.engine.config import Config
+    from skillforge.engine.workers import Batch
+
+# Listing overhead per skill: the "- " bullet and the line break.
+ENTRY_OVERHEAD_TOKENS = 2
+
+
+def output_problems(budgets: dict[str, Any], cost: OutputCost) -> list[Problem]:
+    """Budget problems of one generated document (errors first)."""
+    strict = bool(budgets.get("strict"))
+    warning = "error" if strict else "warning"
+    found: list[Problem] = []
+    limit = budgets["description_chars"]
+    if cost.kind == "skill" and cost.description_chars > limit:  # agents have no limit
+        found.append(
+            Problem(
+                cost.description_file or cost.spec,
+                cost.description_line,
+                "description",
+                f"{cost.description_chars:,} characters, over the budget of {limit:,} "
+                "([budgets] description_chars); shorten it",
+            )
+        )
+    body = (
+        ("body_lines", cost.body_lines, f"has {cost.body_lines:,} body lines"),
+        ("body_tokens", cost.body_tokens, f"body is about {cost.body_tokens:,} tokens (estimate)"),
+    )
+    for key, value, what in body:
+        if value > budgets[key]:
+            found.append(
+                Problem(
+                    cost.spec,
+                    None,
+                    "sections",
+                    f"{cost.path} {what}, over the budget of {budgets[key]:,} ([budgets] {key}); "
+                    "move detail into supporting files",
+                    warning,
+                )
+            )
+    return found
+
+
+def apply_output_budgets(config: Config, batch: Batch, emit: Callable[[Problem], None]) -> None:
+    """Judge each rendered spec before anything is written: errors fail the spec (it writes
+    nothing and is built again next time, like any failed spec), warnings go to `emit`."""
+    for spec_id in sorted(batch.results):
+        cost = batch.results[spec_id].cost
+        if cost is None:
+            continue
+        problems = output_problems(config.budgets, cost)
+        errors = [p for p in problems if p.severity == "error"]
+        for problem in problems:
+            if problem.severity != "error":
+                emit(problem)
+        if errors:
+            batch.failed.setdefault(spec_id, []).extend(errors)
+            del batch.results[spec_id]
+
+
+@dataclass
+class Listing:
+    """What Claude Code's skill listing would hold for a project's skills."""
+
+    budget_tokens: int
+    needed_tokens: int  # every entry in full (each cut at 1,536 characters)
+    shown_tokens: int  # what fits: every name, and the descriptions that fit
+    skills: int
+    cut: list[OutputCost] = field(default_factory=list)
+    dropped: list[OutputCost] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        return not self.cut and not self.dropped
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "budget_tokens": self.budget_tokens,
+            "needed_tokens": self.needed_tokens,
+            "shown_tokens": self.shown_tokens,
+            "skills": self.skills,
+            "cut": [
+                {
+                    "name": c.name,
+                    "path": c.path,
+                    "entry_chars": c.entry_chars,
+                    "cut_at": LISTING_ENTRY_CHARS,
+                    "lost_from": c.cut_text,
+                }
+                for c in self.cut
+            ],
+            "dropped": [c.name for c in self.dropped],
+        }
+
+
+def simulate_listing(budgets: dict[str, Any], costs: Iterable[OutputCost]) -> Listing:
+    """Fill the listing budget as Claude Code would.
+
+    Every skill keeps its name; descriptions are kept in listing order while they fit.
+    Claude Code drops the descriptions of the least-used skills first; skillforge does not
+    know usage, so it drops from the end of the alphabetical order: how many are dropped is
+    the reliable figure, which ones is an example.
+    """
+    skills = sorted((c for c in costs if c.kind == "skill"), key=lambda c: c.name)
+    budget = int(budgets["context_tokens"] * budgets["listing_fraction"])
+    names = sum(c.name_tokens + ENTRY_OVERHEAD_TOKENS for c in skills)
+    needed = sum(c.listing_tokens + ENTRY_OVERHEAD_TOKENS for c in skills)
+    listing = Listing(budget, needed, names, len(skills))
+    listing.cut = [c for c in skills if c.entry_chars > LISTING_ENTRY_CHARS]
+    room = budget - names
+    for cost in skills:
+        extra = max(cost.listing_tokens - cost.name_tokens, 0)
+        if extra <= room:
+            room -= extra
+            listing.shown_tokens += extra
+        else:
+            room = -1  # in listing order: once one is dropped, the rest are too
+            listing.dropped.append(cost)
+    return listing
+
+
+def listing_verdict(budgets: dict[str, Any], listing: Listing, where: str) -> list[Problem]:
+    """The listing's problems: one per cut entry, one for the dropped descriptions."""
+    severity = "error" if budgets.get("strict") else "warning"
+    found = [
+        Problem(
+            cost.description_file or cost.spec,
+            cost.description_line,
+            "description",
+            f"skill listing entry of '{cost.name}' is {cost.entry_chars:,} characters; Claude "
+            f"Code cuts it at {LISTING_ENTRY_CHARS:,}, losing from '{cost.cut_text}...'",
+            severity,
+        )
+        for cost in listing.cut
+    ]
+    if listing.dropped:
+        names = ", ".join(c.name for c in listing.dropped[:5])
+        more = f" and {len(listing.dropped) - 5:,} more" if len(listing.dropped) > 5 else ""
+        found.append(
+            Problem(
+                where,
+                None,
+                "budgets.listing_fraction",
+                f"the skill listing needs about {listing.needed_tokens:,} tokens (estimate) of "
+                f"{listing.budget_tokens:,} ({budgets['listing_fraction']:g} of "
+                f"{budgets['context_tokens']:,}): Claude Code would drop the descriptions of "
+                f"{len(listing.dropped):,} of {listing.skills:,} skills (least used first; for "
+                f"example {names}{more}); shorten descriptions or merge skills",
+                severity,
+            )
+        )
+    return found
+
+
+def listing_problems(
+    config: Config,
+    before: dict[str, OutputCost],
+    after: dict[str, OutputCost],
+    rejudge: bool = False,
+) -> list[Problem]:
+    """Listing problems after a build, reported when the listing changed (or is new), when
+    the budgets changed (`rejudge`), and always under `strict`: an error must fail every build
+    until it is fixed."""
+    same = before and _entries(before) == _entries(after)
+    if same and not rejudge and not config.budgets.get("strict"):
+        return []
+    listing = simulate_listing(config.budgets, after.values())
+    return listing_verdict(config.budgets, listing, _config_name(config))
+
+
+def evaluate(config: Config, costs: Iterable[OutputCost]) -> list[Problem]:
+    """Every budget problem of these outputs and of their skill listing (for `check`)."""
+    costs = list(costs)
+    found: list[Problem] = []
+    for cost in sorted(costs, key=lambda c: c.path):
+        found.extend(output_problems(config.budgets, cost))
+    listing = simulate_listing(config.budgets, costs)
+    found.extend(listing_verdict(config.budgets, listing, _config_name(config)))
+    return found
+
+
+def _entries(table: dict[str, OutputCost]) -> set[tuple[str, int, int]]:
+    return {(c.name, c.listing_tokens, c.entry_chars) for c in table.values() if c.kind == "skill"}
+
+
+def _config_name(config: Config) -> str:
+    return config.rel(config.path) if config.path else ".skillforge.toml"

@@ -1,0 +1,305 @@
+"""Find and read the project configuration (DESIGN §8)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skillforge import __version__
+from skillforge.errors import ConfigError
+from skillforge.state.digest import digest_bytes, digest_value
+from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
+
+DEFAULT_BUDGETS: dict[str, Any] = {
+    "body_lines": 500,
+    "body_tokens": 5000,
+    "description_chars": 1024,
+    "context_tokens": 200_000,
+    "listing_fraction": 0.01,
+    "strict": False,
+}
+
+# key -> (expected types, description used in messages)
+_TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "specs": ((list, str), "a list of folders"),
+    "traits": ((list, str), "a list of folders"),
+    "templates": ((list, str), "a list of folders"),
+    "out": ((str,), "a folder"),
+    "cache_dir": ((str,), "a folder"),
+    "vars": ((dict,), "a table"),
+    "budgets": ((dict,), "a table"),
+    "cache": ((dict,), "a table"),
+    "build": ((dict,), "a table"),
+}
+_TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
+    "budgets": {
+        "body_lines": (int,),
+        "body_tokens": (int,),
+        "description_chars": (int,),
+        "context_tokens": (int,),
+        "listing_fraction": (int, float),
+        "strict": (bool,),
+    },
+    "cache": {"size_limit": (int,), "records": (int,)},
+    "build": {
+        "jobs": (int,),
+        "max_spec_bytes": (int,),
+        "render_timeout": (int, float),
+        "max_render_size": (int,),
+        "marker": (bool,),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration of one project; paths are absolute."""
+
+    root: Path
+    path: Path | None
+    specs: tuple[Path, ...]
+    traits: tuple[Path, ...]
+    templates: tuple[Path, ...]
+    out: Path
+    cache_dir: Path
+    vars: dict[str, Any] = field(default_factory=dict)
+    budgets: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    cache_size_limit: int = 2**30
+    records_kept: int = 50
+    jobs: int | None = None
+    max_spec_bytes: int = 2**20
+    render_timeout: float = 10.0
+    max_render_size: int = 10 * 2**20
+    marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    digest: str = ""
+    raw_digest: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def rel(self, path: Path | str) -> str:
+        """Return `path` relative to the project root, with forward slashes."""
+        p = os.path.relpath(path, self.root)
+        return p.replace(os.sep, "/")
+
+    def layout(self) -> dict[str, Any]:
+        """The folders of the project, relative to the root (kept in the manifest)."""
+        return {
+            "specs": [self.rel(p) for p in self.specs],
+            "traits": [self.rel(p) for p in self.traits],
+            "templates": [self.rel(p) for p in self.templates],
+            "out": self.rel(self.out),
+        }
+
+
+def find_config(start: Path) -> Path | None:
+    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
+    found = find_config_file(str(start))
+    return Path(found) if found else None
+
+
+def load_config(
+    explicit: Path | None = None,
+    cwd: Path | None = None,
+    remembered: tuple[str, dict[str, Any]] | None = None,
+) -> Config:
+    """Load the config named by `explicit`, or the one found by walking up from `cwd`.
+
+    `remembered` is (digest of the file's bytes, its parsed table) from the last build: when
+    the bytes are the same, the TOML is not parsed again.
+    """
+    cwd = cwd or Path.cwd()
+    if explicit is not None:
+        path = explicit if explicit.is_absolute() else cwd / explicit
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+    else:
+        found = find_config(cwd)
+        if found is None:
+            return _build_config(cwd.resolve(), None, {}, "")
+        path = found
+    path = path.resolve()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read the config file ({exc.strerror})") from None
+    raw_digest = digest_bytes(raw)
+    if remembered is not None and remembered[0] == raw_digest:
+        return _build_config(path.parent, path, remembered[1], raw_digest)
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    if path.name == PYPROJECT:
+        data = data.get("tool", {}).get("skillforge", {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path.name}: [tool.skillforge] must be a table")
+    return _build_config(path.parent, path, data, raw_digest)
+
+
+def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_digest: str) -> Config:
+    name = path.name if path else CONFIG_NAME
+    prefix = "tool.skillforge." if path is not None and path.name == PYPROJECT else ""
+    problems: list[str] = []
+    value: Any
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            problems.append(f"unknown key '{prefix}{key}'{_hint(key, _TOP_KEYS)}")
+            continue
+        types, what = _TOP_KEYS[key]
+        if not _is_instance(value, types):
+            problems.append(f"'{prefix}{key}' must be {what}")
+            continue
+        is_folders = key in ("specs", "traits", "templates") and isinstance(value, list)
+        if is_folders and not all(isinstance(v, str) for v in value):
+            problems.append(f"'{prefix}{key}' must be a list of folder names")
+        for sub, subvalue in value.items() if key in _TABLE_KEYS else ():
+            allowed = _TABLE_KEYS[key]
+            if sub not in allowed:
+                problems.append(f"unknown key '{prefix}{key}.{sub}'{_hint(sub, allowed)}")
+            elif not isinstance(subvalue, allowed[sub]) or (
+                isinstance(subvalue, bool) and bool not in allowed[sub]
+            ):
+                kind = " or ".join(t.__name__ for t in allowed[sub])
+                problems.append(f"'{prefix}{key}.{sub}' must be of type {kind}")
+    if problems:
+        raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
+
+    def folders(key: str, default: str) -> tuple[Path, ...]:
+        value = data.get(key, [default])
+        items = [value] if isinstance(value, str) else value
+        return tuple((root / item).resolve() for item in items)
+
+    budgets = dict(DEFAULT_BUDGETS)
+    budgets.update(data.get("budgets", {}))
+    build = data.get("build", {})
+    jobs = build.get("jobs")
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"{name}: '{prefix}build.jobs' must be at least 1")
+    records = data.get("cache", {}).get("records", 50)
+    if records < 1:
+        raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
+    for key in ("render_timeout", "max_render_size", "max_spec_bytes"):
+        if build.get(key, 0) < 0:
+            raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
+    specs, traits, templates = (
+        folders("specs", "specs"),
+        folders("traits", "traits"),
+        folders("templates", "templates"),
+    )
+    out = (root / data.get("out", ".claude")).resolve()
+    cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
+    check_cache_dir(
+        root,
+        cache_dir,
+        {"out": (out,), "specs": specs, "traits": traits, "templates": templates},
+        f"{name}: '{prefix}cache_dir'",
+    )
+    return Config(
+        root=root,
+        path=path,
+        specs=specs,
+        traits=traits,
+        templates=templates,
+        out=out,
+        cache_dir=cache_dir,
+        vars=data.get("vars", {}),
+        budgets=budgets,
+        cache_size_limit=data.get("cache", {}).get("size_limit", 2**30),
+        records_kept=records,
+        jobs=jobs,
+        max_spec_bytes=build.get("max_spec_bytes", 2**20),
+        render_timeout=float(build.get("render_timeout", 10.0)),
+        max_render_size=build.get("max_render_size", 10 * 2**20),
+        marker=build.get("marker", True),
+        digest=digest_value(__version__, data),
+        raw_digest=raw_digest,
+        data=data,
+    )
+
+
+def check_cache_dir(
+    root: Path, cache_dir: Path, folders: dict[str, tuple[Path, ...]], what: str
+) -> None:
+    """Refuse a cache folder that is the root, outside it, or overlaps an input or output folder.
+
+    `clean --cache` empties the cache folder, and every build writes there: it must be a
+    folder of its own inside the project.
+    """
+    if cache_dir == root:
+        raise ConfigError(f"{what} is the project root; name a folder of its own, like .skillforge")
+    if not cache_dir.is_relative_to(root):
+        raise ConfigError(
+            f"{what} is outside the project; name a folder inside it, like .skillforge"
+        )
+    for key, paths in folders.items():
+        for folder in paths:
+            if (
+                cache_dir == folder
+                or cache_dir.is_relative_to(folder)
+                or folder.is_relative_to(cache_dir)
+            ):
+                where = (
+                    folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder
+                )
+                raise ConfigError(
+                    f"{what} overlaps the {key} folder {where}; name a folder of its own, "
+                    "like .skillforge"
+                )
+
+
+def check_folders(config: Config) -> None:
+    """Refuse configured folders that do not exist: a typo must not look like deleted specs.
+
+    The spec folders must exist even by default (no specs folder would remove every output);
+    the default `traits` and `templates` folders may be absent, as a project needs neither.
+    """
+    name = config.path.name if config.path else CONFIG_NAME
+    prefix = "tool.skillforge." if config.path and config.path.name == PYPROJECT else ""
+    problems = []
+    for key, found in (
+        ("specs", config.specs),
+        ("traits", config.traits),
+        ("templates", config.templates),
+    ):
+        if key != "specs" and key not in config.data:
+            continue
+        for folder in found:
+            if not folder.is_dir():
+                what = "is not a folder" if folder.exists() else "does not exist"
+                problems.append(
+                    f"'{prefix}{key}': {config.rel(folder)}/ {what}; create it or fix the "
+                    f"folder name{_folder_hint(folder, config)}"
+                )
+    if problems:
+        raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
+
+
+def _folder_hint(folder: Path, config: Config) -> str:
+    """' (did you mean ...?)' from the folders beside the missing one."""
+    from difflib import get_close_matches
+
+    parent = folder.parent
+    try:
+        near = [e.name for e in os.scandir(parent) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return ""
+    match = get_close_matches(folder.name, near, n=1, cutoff=0.8)
+    if not match:
+        return ""
+    return f" (did you mean '{config.rel(parent / match[0])}'?)"
+
+
+def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types)
+
+
+def _hint(key: str, known: dict[str, Any]) -> str:
+    from difflib import get_close_matches
+
+    match = get_close_matches(key, list(known), n=1, cutoff=0.8)
+    if match:
+        return f" (did you mean '{match[0]}'?)"
+    return f" (known keys: {', '.join(sorted(known))})"

@@ -1,0 +1,268 @@
+"""Publish outputs: atomic writes only when bytes change, hand-edit protection, removals."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat as st
+from dataclasses import dataclass
+
+from skillforge.engine.config import Config
+from skillforge.state.digest import digest_bytes
+from skillforge.state.manifest import Manifest
+from skillforge.state.marker import read_marker, read_marker_of
+
+
+@dataclass
+class Decision:
+    """What to do with one output: 'unchanged', 'write', or 'conflict' (with why)."""
+
+    action: str
+    why: str = ""
+
+
+# The temp files of atomic writes: `.<name>.skillforge-<pid>.tmp` next to the output.
+TEMP_MARK = ".skillforge-"
+_TEMP = re.compile(r"\..+\.skillforge-\d+\.tmp\Z", re.DOTALL)
+
+
+@dataclass
+class Staged:
+    """An output written to its temp file, waiting to be renamed onto `path`."""
+
+    rel: str
+    path: str
+    tmp: str
+
+
+class OutputError(Exception):
+    """An output cannot be written (unsafe path, disk full, permission denied)."""
+
+
+class Writer:
+    """Writes and removes outputs under the output root of a project."""
+
+    def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
+        self.root = str(config.root)
+        self.out = str(config.out)
+        self.previous = previous
+        self.force = force
+        self.out_rel = config.rel(config.out)
+        self._safe_folders: set[str] = set()
+
+    def _path(self, rel: str) -> str:
+        return os.path.join(self.root, rel)
+
+    def decide(self, rel: str, data: bytes) -> Decision:
+        """Compare a rendered output with the disk and with what skillforge last wrote."""
+        path = self._path(rel)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return Decision("write", "output missing")
+        except OSError as exc:
+            return Decision("conflict", f"cannot be read ({exc.strerror})")
+        if st.S_ISLNK(info.st_mode):
+            return Decision("conflict", "is a symbolic link; skillforge writes only regular files")
+        if st.S_ISDIR(info.st_mode):
+            return Decision("conflict", "is a folder; skillforge writes a file there (remove it)")
+        if info.st_size == len(data):
+            try:
+                with open(path, "rb") as f:
+                    existing = f.read()
+            except OSError as exc:
+                return Decision("conflict", f"cannot be read ({exc.strerror})")
+            if existing == data:
+                return Decision("unchanged")
+        else:
+            existing = None
+        record = self.previous.outputs.get(rel) if self.previous else None
+        if record is None:
+            # no manifest entry (a fresh clone): the file's marker says whose it is
+            marker = read_marker(existing) if existing is not None else read_marker_of(path)
+            if marker is not None and marker[1]:
+                return Decision("write")
+            why = (
+                "exists and was not written by skillforge"
+                if marker is None
+                else "was edited by hand (it no longer matches its marker's digest)"
+            )
+        elif not self._matches(path, existing, record.digest):
+            # a build killed between its outputs and its manifest leaves a recorded digest
+            # older than the file: an intact marker still says the file is skillforge's
+            marker = read_marker(existing) if existing is not None else read_marker_of(path)
+            if marker is not None and marker[1]:
+                return Decision("write")
+            why = "was edited by hand since skillforge wrote it"
+        else:
+            return Decision("write")
+        if self.force:
+            return Decision("write", "output edited")
+        return Decision("conflict", f"{why}; rerun with --force to overwrite it, or edit the spec")
+
+    @staticmethod
+    def _matches(path: str, existing: bytes | None, digest: str) -> bool:
+        if existing is None:
+            try:
+                with open(path, "rb") as f:
+                    existing = f.read()
+            except OSError:
+                return False
+        return digest_bytes(existing) == digest
+
+    def write(self, rel: str, data: bytes) -> os.stat_result:
+        """Write `data` atomically (temp file in the same folder, then rename)."""
+        staged = self.stage(rel, data)
+        return self.publish([staged])[0]
+
+    def stage(self, rel: str, data: bytes) -> Staged:
+        """Write `data` to a temp file next to `rel` (folders checked, then created)."""
+        folder = self._folder(rel, create=True)
+        path = os.path.join(folder, os.path.basename(rel))
+        tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
+        try:
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+            except BaseException:
+                _unlink(tmp)
+                raise
+        except OSError as exc:
+            raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
+        return Staged(rel, path, tmp)
+
+    def publish(self, staged: list[Staged]) -> list[os.stat_result]:
+        """Rename staged temp files onto their outputs; on failure remove the temps left."""
+        stats: list[os.stat_result] = []
+        try:
+            for item in staged:  # every target first: a failure then renames nothing
+                if os.path.isdir(item.path) and not os.path.islink(item.path):
+                    raise OutputError(
+                        f"{item.rel}: cannot write (a folder is in its place; remove it)"
+                    )
+            for item in staged:
+                try:
+                    os.replace(item.tmp, item.path)
+                    stats.append(os.stat(item.path))
+                except OSError as exc:
+                    raise OutputError(f"{item.rel}: cannot write ({exc.strerror or exc})") from None
+        except BaseException:
+            self.discard(staged)
+            raise
+        return stats
+
+    @staticmethod
+    def discard(staged: list[Staged]) -> None:
+        """Remove the temp files of outputs that will not be published."""
+        for item in staged:
+            _unlink(item.tmp)
+
+    def _folder(self, rel: str, *, create: bool) -> str:
+        """Return the folder of output `rel` once it is known to be inside the output root.
+
+        Each folder from the project root down is checked (a real folder, not a symlink)
+        before the next one is created in it, so nothing is ever created outside. Results
+        are kept: each folder costs one `lstat` per build.
+        """
+        if not safe_rel(rel) or not (rel + "/").startswith(self.out_rel + "/"):
+            raise OutputError(f"{rel}: outside the output folder")
+        parts = rel.split("/")[:-1]
+        folder = self.root
+        for part in parts:
+            folder = os.path.join(folder, part)
+            if folder in self._safe_folders:
+                continue
+            try:
+                info = os.lstat(folder)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(folder)
+                except OSError as exc:
+                    raise OutputError(
+                        f"{rel}: cannot create the folder {self._rel(folder)} "
+                        f"({exc.strerror or exc})"
+                    ) from None
+                self._safe_folders.add(folder)
+                continue
+            except OSError as exc:
+                raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
+            if st.S_ISLNK(info.st_mode):
+                raise OutputError(f"{rel}: resolves outside the output folder (through a symlink?)")
+            if not st.S_ISDIR(info.st_mode):
+                raise OutputError(
+                    f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
+                )
+            self._safe_folders.add(folder)
+            if create and folder.startswith(self.out + os.sep):
+                _sweep(folder)
+        return folder
+
+    def _rel(self, path: str) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+    def remove(self, rel: str) -> str:
+        """Remove an output skillforge wrote.
+
+        Return 'removed', 'gone', 'kept' (edited, or not a regular file) or 'unsafe' (the path
+        is not inside the output folder, or a folder on the way is a symlink).
+        """
+        try:
+            folder = self._folder(rel, create=False)
+        except FileNotFoundError:
+            return "gone"
+        except OutputError:
+            return "unsafe"
+        path = os.path.join(folder, os.path.basename(rel))
+        record = self.previous.outputs.get(rel) if self.previous else None
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return "gone"
+        except OSError:
+            return "kept"
+        if record is None or not st.S_ISREG(info.st_mode):
+            return "kept"
+        if not self._matches(path, None, record.digest):
+            return "kept"
+        os.unlink(path)
+        self._prune(folder)
+        return "removed"
+
+    def _prune(self, folder: str) -> None:
+        while folder != self.out and folder.startswith(self.out + os.sep):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                return
+            self._safe_folders.discard(folder)
+            folder = os.path.dirname(folder)
+
+
+def safe_rel(rel: object) -> bool:
+    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
+
+
+def _sweep(folder: str) -> None:
+    """Remove temp files a killed build left in an output folder (only skillforge's pattern).
+
+    Builds hold the project lock, so no other writer's temp file can be in flight here.
+    """
+    mine = f"{TEMP_MARK}{os.getpid()}.tmp"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if _TEMP.match(name) and not name.endswith(mine):
+            _unlink(os.path.join(folder, name))
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,193 @@
+"""The state `skillforge watch` keeps warm between rebuilds, and how a save updates it.
+
+A rebuild must cost what a save affects, not what the project holds. So the scanned inventory
+is patched for the files a save touched (a re-stat; a re-scan only when a file appeared or
+vanished), the manifest stays in memory, the cache stays open, and one `Worker` keeps its
+Jinja2 Environment, compiled templates and parsed YAML. The worker forgets the files that
+changed, and their recorded mtime is cleared so that the plan hashes them: an event is a
+reason to look, not proof of an edit (a touch stays a no-op, and an edit within one mtime tick
+of the last read is still seen). `run_build` drives the rest through `begin`, `render` and
+`recorded`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+
+from skillforge.cache.local import Store
+from skillforge.engine.config import Config
+from skillforge.engine.workers import Batch, Worker
+from skillforge.state.inventory import Inventory
+from skillforge.state.manifest import Manifest, manifest_path
+from skillforge.state.plan import ALL_TEMPLATES
+
+
+def _moved(before: dict[str, str], after: dict[str, str], touched: set[str]) -> set[str]:
+    """Names (templates or traits) now found in another file, or whose file changed."""
+    return {
+        name
+        for name in before.keys() | after.keys()
+        if before.get(name) != after.get(name) or after[name] in touched
+    }
+
+
+def _stat_key(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class Session:
+    """Warm state of one project between the rebuilds of a watch (one per loaded config)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.primed = False  # inventory and manifest describe the project as last built
+        self.inventory = Inventory(str(config.root), "")
+        self.manifest: Manifest | None = None
+        self.scan_ns = 0
+        self.store: Store | None = None
+        self.worker: Worker | None = None
+        self.publishing = False
+        self._events: set[str] = set()
+        self._rescan = False
+        self._touched: set[str] = set()  # file ids the last `prepare` found changed
+        self._names: set[str] = set()  # template and trait dependencies that moved
+        self._manifest_stat: tuple[int, int, int] | None = None
+
+    # -- the watch loop -------------------------------------------------------------------
+
+    def note(self, paths: Iterable[str]) -> None:
+        """Remember files that changed (absolute paths) until the next `prepare`."""
+        known = self.manifest.files if self.manifest is not None else {}
+        for path in paths:
+            file_id = self.config.rel(path)
+            if file_id in self.inventory.files and os.path.isfile(path):
+                self._events.add(file_id)
+            elif file_id in known and file_id not in self.inventory.files:
+                self._events.add(file_id)  # a supporting file: the plan stats those itself
+            else:
+                self._rescan = True  # a file or folder appeared or vanished
+
+    def prepare(self) -> None:
+        """Bring the inventory, manifest and worker up to date with the noted changes."""
+        events, self._events = self._events, set()
+        rescan, self._rescan = self._rescan, False
+        if not self.primed:
+            return
+        path = manifest_path(str(self.config.cache_dir))
+        if self._manifest_stat is not None and _stat_key(path) != self._manifest_stat:
+            # another process built the project: its manifest and a fresh scan win
+            self.primed = False
+            self.worker = None
+            self._manifest_stat = _stat_key(path)
+            return
+        self.scan_ns = time.time_ns()
+        inv = self.inventory
+        templates_before, traits_before = dict(inv.templates), dict(inv.traits)
+        changed: set[str] = set()
+        if rescan:
+            from skillforge.engine.build import scan_project
+
+            fresh = scan_project(self.config)
+            for file_id in inv.files.keys() | fresh.files.keys():
+                if inv.files.get(file_id) != fresh.files.get(file_id):
+                    changed.add(file_id)
+            inv.specs, inv.files = fresh.specs, fresh.files
+            inv.traits, inv.templates = fresh.traits, fresh.templates
+        for file_id in events:
+            if file_id not in inv.files:
+                continue
+            try:
+                st = os.stat(inv.path(file_id))
+            except OSError:
+                self._rescan = True  # gone since the event: the next prepare re-scans
+                continue
+            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+        touched = changed | events
+        if self.manifest is not None:
+            files = self.manifest.files
+            for file_id in touched:
+                record = files.get(file_id)
+                if record is not None and record[0]:
+                    files[file_id] = [0, *record[1:]]
+        templates = _moved(templates_before, inv.templates, touched)
+        self._touched = touched
+        self._names = {f"T:{n}" for n in templates} | {
+            f"t:{n}" for n in _moved(traits_before, inv.traits, touched)
+        }
+        if self.worker is not None and touched:
+            self.worker.forget(touched, templates)
+
+    def affected(self) -> set[str]:
+        """The specs that read a file changed since the last build (for `make_plan`)."""
+        touched, deps = self._touched, set(self._names)
+        for file_id in touched:
+            deps.update((f"f:{file_id}", f"s:{file_id}"))
+        if any(d.startswith("T:") for d in deps):
+            deps.add(ALL_TEMPLATES)
+        found = set(touched)
+        if self.manifest is None:
+            return found
+        seen: dict[int, bool] = {}  # specs share their dependency lists
+        for spec_id, record in self.manifest.specs.items():
+            hit = seen.get(id(record.deps))
+            if hit is None:
+                hit = seen[id(record.deps)] = not deps.isdisjoint(record.deps)
+            if hit:
+                found.add(spec_id)
+        return found
+
+    def close(self) -> None:
+        """Close the cache; the session cannot build after this."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.worker = None
+
+    # -- called by run_build --------------------------------------------------------------
+
+    def begin(
+        self,
+        config: Config,
+        inventory: Inventory,
+        previous: Manifest | None,
+        warn: Callable[[str], None],
+    ) -> Store:
+        """Adopt what this build scanned and read; return the open cache."""
+        if inventory is not self.inventory:
+            self.worker = None  # it reads through the inventory it was made with
+            self.inventory = inventory
+            self.scan_ns = time.time_ns()
+        if not self.primed:  # read from disk just now: another writer changes this stat
+            self._manifest_stat = _stat_key(manifest_path(str(config.cache_dir)))
+        self.manifest = previous
+        self.primed = True
+        if self.store is None:
+            self.store = Store(config.cache_dir, config.cache_size_limit, warn, lean=True)
+        self.store.warn = warn
+        return self.store
+
+    def render(
+        self,
+        spec_ids: list[str],
+        layers: dict[str, list[tuple[str, str]]],
+        remember: bool,
+        advance: Callable[[str], None],
+    ) -> Batch:
+        """Render the dirty specs in this process, with the warm worker."""
+        assert self.store is not None, "begin() opens the cache"
+        if self.worker is None:
+            self.worker = Worker(self.config, self.inventory, self.store, layers, remember)
+        self.worker.layers = layers
+        self.worker.remember = remember
+        return self.worker.render(spec_ids, advance)
+
+    def recorded(self, manifest: Manifest) -> None:
+        """Keep the manifest this build wrote (and its stat, to notice another writer)."""
+        self.manifest = manifest
+        self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))

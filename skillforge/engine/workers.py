@@ -1,0 +1,247 @@
+"""Load and render dirty specs: in this process, or in worker processes when many are dirty.
+
+Workers only read the cache; the entries they create come back with their results and the
+parent writes them in one transaction, so no two processes ever write the cache at once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from skillforge.cache.local import Store
+from skillforge.engine.config import Config
+from skillforge.engine.render import RenderedSpec, Renderer
+from skillforge.engine.spec import SpecLoader
+from skillforge.engine.templating import Counters
+from skillforge.errors import Problem, SpecError
+from skillforge.state.inventory import Inventory
+
+CHUNK = 32
+
+
+@dataclass
+class Batch:
+    """What rendering a set of specs produced."""
+
+    results: dict[str, RenderedSpec] = field(default_factory=dict)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    digests: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    parsed: int = 0
+    load_seconds: float = 0.0
+    render_seconds: float = 0.0
+
+    def merge(self, other: Batch) -> None:
+        self.results.update(other.results)
+        self.failed.update(other.failed)
+        self.counters.add(other.counters)
+        self.digests.update(other.digests)
+        self.entries.update(other.entries)
+        self.warnings.extend(other.warnings)
+        self.parsed += other.parsed
+        self.load_seconds += other.load_seconds
+        self.render_seconds += other.render_seconds
+
+
+class Worker:
+    """A loader and a renderer that stay warm across the specs (and chunks) they render."""
+
+    def __init__(
+        self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
+        layers: dict[str, list[tuple[str, str]]],
+        remember: bool = True,
+    ) -> None:
+        self.store = store
+        self.layers = layers
+        self.remember = remember
+        self._reported: dict[str, str] = {}
+        self.loader = SpecLoader(config, inventory)
+        self.renderer = Renderer(config, inventory, store)
+
+    def render(
+        self,
+        spec_ids: list[str],
+        advance: Callable[[str], None],
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Batch:
+        """Load and render `spec_ids`; the counters are those of this call only.
+
+        `cancelled` is asked before each spec: the build was interrupted, stop early.
+        """
+        batch = Batch()
+        for spec_id in spec_ids:
+            if cancelled is not None and cancelled():
+                break
+            t0 = time.perf_counter()
+            try:
+                spec = self.loader.load_through(
+                    spec_id, self.store, self.layers.get(spec_id), self.remember
+                )
+            except SpecError as exc:
+                batch.failed[spec_id] = exc.problems
+                spec = None
+            t1 = time.perf_counter()
+            batch.load_seconds += t1 - t0
+            if spec is not None:
+                try:
+                    batch.results[spec_id] = self.renderer.render_spec(spec)
+                except SpecError as exc:
+                    batch.failed[spec_id] = exc.problems
+                batch.render_seconds += time.perf_counter() - t1
+            advance(spec_id)
+        batch.counters = self.renderer.counters.take()
+        # digests of the files read since the last call only: a warm worker reports each once
+        read = {**self.loader.digests, **self.renderer.library.file_digests()}
+        batch.digests = {k: v for k, v in read.items() if self._reported.get(k) != v}
+        self._reported.update(batch.digests)
+        batch.parsed = sum(1 for s in spec_ids if s in self.loader.fresh)
+        self.loader.fresh.clear()
+        self.renderer.tokens.save()
+        return batch
+
+    def forget(self, file_ids: set[str], templates: set[str]) -> None:
+        """Drop warm state built from files that changed, so the next `render` reads them."""
+        self.loader.forget(file_ids)
+        self.renderer.forget(templates)
+        for file_id in file_ids:
+            self._reported.pop(file_id, None)
+
+
+def render_specs(
+    config: Config,
+    inventory: Inventory,
+    store: Store,
+    spec_ids: list[str],
+    layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
+    advance: Callable[[str], None],
+) -> Batch:
+    """Load and render `spec_ids` in this process, through `store`."""
+    return Worker(config, inventory, store, layers, remember).render(spec_ids, advance)
+
+
+class _Process:
+    """The worker of one pool process, made by the pool's initializer.
+
+    A pool hands work to a process only through module state: this holder is the one such
+    place, written once per worker process, never in the parent.
+    """
+
+    worker: Worker | None = None
+    warnings: list[str] = []  # noqa: RUF012 - per process, see above
+    stop: Any = None  # the pool's "interrupted" Event
+
+
+def _start(
+    config: Config,
+    inventory: Inventory,
+    layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
+    read_only: bool,
+    stop: Any,
+) -> None:
+    from skillforge.engine.interrupts import ignore_in_worker
+
+    ignore_in_worker()
+    _Process.stop = stop
+    store = Store(
+        config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
+    )
+    _Process.worker = Worker(config, inventory, store, layers, remember)
+
+
+def _work(spec_ids: list[str]) -> Batch:
+    worker = _Process.worker
+    assert worker is not None, "the pool initializer did not run"
+    batch = worker.render(spec_ids, lambda _: None, _Process.stop.is_set)
+    batch.entries = worker.store.hand_over()
+    batch.warnings = list(_Process.warnings)
+    _Process.warnings.clear()
+    return batch
+
+
+def render_parallel(
+    config: Config,
+    inventory: Inventory,
+    spec_ids: list[str],
+    layers: dict[str, list[tuple[str, str]]],
+    remember: bool,
+    jobs: int,
+    advance: Callable[[str], None],
+    read_only: bool = False,
+) -> Batch:
+    """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`.
+
+    With `read_only`, the workers read the cache without writing a byte to it (`check`).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
+    batch = Batch()
+    context = multiprocessing.get_context(method)
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)),  # a forked pool starts all its workers at once
+        mp_context=context,
+        initializer=_start,
+        initargs=(config, inventory, layers, remember, read_only, stop),
+    )
+    from skillforge.engine.interrupts import deferred
+
+    try:
+        # The workers are forked here: a signal waits until they exist (a worker forked with
+        # the default Ctrl-C handler would print a traceback), then stops them below.
+        with deferred():
+            futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            batch.merge(future.result())
+            for spec_id in futures[future]:
+                advance(spec_id)
+    except BaseException:
+        # Interrupted (or a worker failed): the workers skip their remaining specs, and are
+        # waited for, so none outlives the build. They are not killed: a worker killed while
+        # sending its result leaves half a message in the pipe, and the pool's reader thread
+        # would wait for the rest forever.
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return batch
+
+
+def default_jobs(
+    config: Config, requested: int | None, warn: Callable[[str], None] | None = None
+) -> int:
+    """--jobs, else `[build] jobs`, else the CPUs this process may use; at most `max_jobs()`."""
+    cpus = _cpus()
+    jobs = requested or config.jobs or cpus
+    cap = max_jobs(cpus)
+    if jobs > cap:
+        if warn is not None:
+            what = f"--jobs {jobs}" if requested else f"[build] jobs = {jobs}"
+            warn(f"{what} is more than 4 per CPU ({cpus} CPUs); using {cap} worker processes")
+        jobs = cap
+    return jobs
+
+
+def max_jobs(cpus: int) -> int:
+    """The most worker processes a build starts: 4 per CPU, never more than 64."""
+    return min(4 * cpus, 64)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

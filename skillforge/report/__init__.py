@@ -1,0 +1,1 @@
+"""Everything a user reads: the reporter interface and its implementations."""

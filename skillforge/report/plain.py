@@ -1,0 +1,349 @@
+"""Build reports and the reporters that print them: plain lines and JSON.
+
+Plain classes and no `json` import at module level: the no-op fast path prints through this
+module. The Rich reporter lives in `report_rich.py` and is loaded only on a terminal. The
+core never prints: it calls a `Reporter`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from skillforge.errors import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any, Protocol
+
+    class Reporter(Protocol):
+        """Receives build events; one implementation per output style."""
+
+        def start(self, dirty: int) -> None: ...
+        def advance(self, spec: str) -> None: ...
+        def written(self, path: str, reasons: list[str]) -> None: ...
+        def removed(self, path: str) -> None: ...
+        def problem(self, problem: Problem) -> None: ...
+        def finish(self, report: BuildReport) -> None: ...
+
+
+class BuildReport:
+    """What one build did; `to_json` is the `build --json` object of DESIGN §6."""
+
+    def __init__(self, specs_total: int = 0, unchanged: int = 0, dry_run: bool = False) -> None:
+        self.ok = True
+        self.duration_ms = 0.0
+        self.specs_total = specs_total
+        self.specs_parsed = 0
+        self.written: list[str] = []
+        self.unchanged = unchanged
+        self.removed: list[str] = []
+        self.files_written = 0
+        self.counters: dict[str, int] = {}
+        self.reasons: dict[str, list[str]] = {}
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.timings: dict[str, float] = {}
+        self.dry_run = dry_run
+
+    def count(self, name: str) -> int:
+        return self.counters.get(name, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        layers = {
+            "sections": ("rendered", "cached"),
+            "fragments": ("rendered", "cached"),
+            "templates": ("compiled", "cached"),
+            "documents": ("rendered", "cached"),
+            "strings": ("rendered", "cached"),
+        }
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "duration_ms": round(self.duration_ms, 1),
+            "dry_run": self.dry_run,
+            "specs": {"total": self.specs_total, "parsed": self.specs_parsed},
+            "outputs": {
+                "written": len(self.written),
+                "unchanged": self.unchanged,
+                "removed": len(self.removed),
+                "files_written": self.files_written,
+            },
+        }
+        for layer, (miss, hit) in layers.items():
+            data[layer] = {
+                miss: self.count(f"{layer}_{miss}"),
+                hit: self.count(f"{layer}_{hit}"),
+            }
+        data.update(
+            {
+                "written": self.written,
+                "removed": self.removed,
+                "reasons": self.reasons,
+                "errors": [p.as_dict() for p in self.errors],
+                "warnings": [p.as_dict() for p in self.warnings],
+                "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            }
+        )
+        return data
+
+    def summary(self) -> str:
+        """One line: what was built, written, removed, cached, and how long it took."""
+        verb = "would write" if self.dry_run else "written"
+        parts = [
+            plural(self.specs_total, "spec"),
+            f"{len(self.written):,} {verb}",
+            f"{self.unchanged:,} unchanged",
+        ]
+        if self.files_written:
+            parts.append(f"{plural(self.files_written, 'supporting file')} {verb}")
+        if self.removed:
+            parts.append(f"{len(self.removed):,} {'would remove' if self.dry_run else 'removed'}")
+        rendered, cached = self.count("sections_rendered"), self.count("sections_cached")
+        if rendered or cached:
+            parts.append(f"sections {rendered:,} rendered / {cached:,} cached")
+        if self.errors:
+            parts.append(plural(len(set(self.errors)), "error"))
+        status = "failed" if not self.ok else "built"
+        return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
+
+
+def grouped(problems: list[Problem]) -> list[tuple[Problem, int]]:
+    """Each distinct problem once, in first-seen order, with how many times it came.
+
+    A problem in a shared file (a base, a trait, a template) comes once per spec it fails.
+    """
+    counts: dict[Problem, int] = {}
+    for problem in problems:
+        counts[problem] = counts.get(problem, 0) + 1
+    return list(counts.items())
+
+
+def headline(problem: Problem, count: int = 1) -> str:
+    """`error: file:line: field: message`, with the number of specs it fails when shared."""
+    fails = f" (fails {count:,} specs)" if count > 1 else ""
+    return f"{problem.severity}: {problem}{fails}"
+
+
+SNIPPET_WIDTH = 160  # longer source lines are cut in a snippet
+
+
+class Snippets:
+    """The source line of a problem with a caret under it, and its hint, like a compiler.
+
+    Files are read when a problem is printed (relative to the project root), once each.
+    """
+
+    def __init__(self, root: str | None = None) -> None:
+        self.root = root
+        self.files: dict[str, list[str] | None] = {}
+
+    def lines(self, problem: Problem) -> list[str]:
+        """The lines printed under a problem: `  3 | source`, `    |   ^`, `    = hint: ...`."""
+        out: list[str] = []
+        source = self.source(problem.file, problem.line) if problem.line else None
+        if source is not None and source.strip():
+            number = str(problem.line)
+            pad = " " * len(number)
+            shown = source[:SNIPPET_WIDTH].replace("\t", " ")
+            out.append(f"  {number} | {shown}")
+            start, width = _span(source, problem.column)
+            if start < SNIPPET_WIDTH:
+                out.append(f"  {pad} | {' ' * start}{'^' * max(1, width)}")
+        if problem.hint:
+            out.append(f"  = hint: {problem.hint}")
+        return out
+
+    def source(self, file: str, line: int | None) -> str | None:
+        if line is None or line < 1:
+            return None
+        if file not in self.files:
+            self.files[file] = self._read(file)
+        text = self.files[file]
+        return text[line - 1] if text is not None and line <= len(text) else None
+
+    def _read(self, file: str) -> list[str] | None:
+        import os
+
+        if ":" in file.split("/", 1)[0]:
+            return None  # not a project file (builtin:..., watch)
+        root = self.root
+        if root is None:
+            from skillforge.state.locate import find_config_file
+
+            found = find_config_file(os.getcwd())
+            root = os.path.dirname(found) if found else os.getcwd()
+        try:
+            with open(os.path.join(root, file), "rb") as f:
+                data = f.read(4 * 2**20)
+        except OSError:
+            return None
+        return data.decode("utf-8", "replace").splitlines()
+
+
+def _span(source: str, column: int | None) -> tuple[int, int]:
+    """Where the caret goes: the column, else the value of a `key: value` line, else the text."""
+    if column is not None:
+        return max(0, column - 1), 1
+    body = source.lstrip(" \t")
+    start = len(source) - len(body)
+    if body.startswith("- "):
+        start, body = start + 2, body[2:]
+    key, sep, value = body.partition(": ")
+    if sep and value.strip() and " " not in key:
+        skip = len(key) + 2 + (len(value) - len(value.lstrip()))
+        start, body = start + skip, value.strip()
+    return start, min(len(body.rstrip()), SNIPPET_WIDTH - start)
+
+
+def write_line(text: str, stream: IO[str]) -> None:
+    """Print a line; a closed pipe (`skillforge build --explain | head -1`) ends the printing,
+    never the command: the build goes on publishing, and exits as it would have."""
+    try:
+        print(text, file=stream)
+        if stream is sys.stdout or stream is sys.stderr:
+            stream.flush()  # a closed reader shows now, not in Python's flush at exit
+    except BrokenPipeError:
+        silence(stream)
+
+
+def silence(stream: IO[str]) -> None:
+    """Point a closed stream's file at /dev/null, so later writes (and the flush at exit) pass."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file (tests' StringIO): nothing to flush at exit
+
+
+def encode_json(value: Any) -> str:
+    """Encode a report as JSON; `json` itself is imported only when a value needs it."""
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{encode_json(k)}: {encode_json(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(encode_json(v) for v in value) + "]"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    plain = isinstance(value, str) and value.isascii() and value.isprintable()
+    if plain and '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    import json
+
+    return json.dumps(value)
+
+
+# Written outputs a plain build names, one per line; the rest are counted (all with -v or
+# --explain).
+LISTED = 20
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 spec', '2 specs' (with thousands separators)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+class PlainReporter:
+    """Plain lines for logs and CI: problems as they come, a summary at the end."""
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        quiet: bool = False,
+        explain: bool = False,
+        verbose: bool = False,
+        dry_run: bool = False,
+        root: str | None = None,
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.err = stream or sys.stderr
+        self.snippets = Snippets(root)
+        self.quiet = quiet
+        self.explain = explain
+        self.verbose = verbose
+        self.verb = "would write" if dry_run else "wrote"
+        self.listed = 0
+        self.unlisted = 0
+        self.problems: list[Problem] = []
+
+    def start(self, dirty: int) -> None:
+        pass
+
+    def advance(self, spec: str) -> None:
+        pass
+
+    def written(self, path: str, reasons: list[str]) -> None:
+        if self.quiet:
+            return
+        if self.explain:
+            self.say(f"{self.verb} {path}: {'; '.join(reasons)}")
+        elif self.verbose or self.listed < LISTED:
+            self.listed += 1
+            self.say(f"{self.verb} {path}")
+        else:
+            self.unlisted += 1
+
+    def removed(self, path: str) -> None:
+        if not self.quiet:
+            verb = "would remove" if self.verb == "would write" else "removed"
+            self.say(f"{verb} {path} (its spec is gone)")
+
+    def problem(self, problem: Problem) -> None:
+        if problem.severity == "warning" and self.quiet:
+            return
+        self.problems.append(problem)  # printed at the end, each once (see `grouped`)
+
+    def finish(self, report: BuildReport) -> None:
+        for problem, count in grouped(self.problems):
+            lines = [headline(problem, count), *self.snippets.lines(problem)]
+            write_line("\n".join(lines), self.err)
+        if self.quiet:
+            return
+        if self.unlisted:
+            self.say(f"... and {self.unlisted:,} more")
+        self.say(report.summary())
+
+    def say(self, line: str) -> None:
+        """Print a line on stdout."""
+        write_line(line, self.stream)
+
+
+class SilentReporter:
+    """A reporter that shows nothing as the build goes; subclasses speak where they need to."""
+
+    def start(self, dirty: int) -> None:
+        pass
+
+    def advance(self, spec: str) -> None:
+        pass
+
+    def written(self, path: str, reasons: list[str]) -> None:
+        pass
+
+    def removed(self, path: str) -> None:
+        pass
+
+    def problem(self, problem: Problem) -> None:
+        pass
+
+    def finish(self, report: BuildReport) -> None:
+        pass
+
+
+class JsonReporter(SilentReporter):
+    """Prints nothing until the end, then the report as one JSON object on stdout."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def finish(self, report: BuildReport) -> None:
+        write_line(encode_json(report.to_json()), self.stream)

@@ -1,0 +1,165 @@
+"""Find a project's spec, trait and template files, with their stats, in one pass.
+
+Standard library only (`os`): the no-op fast path runs this before anything heavy is
+imported. File ids are paths relative to the project root, or `builtin:<name>` for built-in
+templates.
+"""
+
+from __future__ import annotations
+
+import os
+
+BUILTIN = "builtin:"
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_templates_dir() -> str:
+    """Return the built-in template folder: inside the wheel, or the repository's `templates/`."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    inside = os.path.join(package, "templates")
+    return inside if os.path.isdir(inside) else os.path.join(os.path.dirname(package), "templates")
+
+
+class Inventory:
+    """Every input file of a project found by scanning its folders."""
+
+    def __init__(self, root: str, builtin: str) -> None:
+        self.root = root
+        self.builtin = builtin
+        self._root_prefix = root.rstrip(os.sep) + os.sep
+        self._builtin_prefix = builtin.rstrip(os.sep) + os.sep
+        self.specs: list[str] = []
+        self.files: dict[str, tuple[int, int]] = {}
+        self.traits: dict[str, str] = {}
+        self.templates: dict[str, str] = {}
+        # (path relative to the root, message): folders that could not be read, symlink loops,
+        # links out of the project. Each is an error of the build; the rest still builds.
+        self.problems: list[tuple[str, str]] = []
+
+    def hides(self, file_id: str) -> bool:
+        """Whether `file_id` may exist in a place the scan could not see (see `problems`)."""
+        return any(file_id == p or file_id.startswith(p + "/") for p, _ in self.problems)
+
+    def path(self, file_id: str) -> str:
+        """Return the absolute path of a file id."""
+        if file_id.startswith(BUILTIN):
+            return self._builtin_prefix + file_id[len(BUILTIN) :]
+        return self._root_prefix + file_id
+
+
+def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -> Inventory:
+    """Scan the spec, trait and template folders (absolute paths; missing ones are empty)."""
+    inv = Inventory(root, builtin_templates_dir())
+    walker = _Walker(root, inv.problems)
+    for folder in specs:
+        for parts, entry in walker.walk(folder):
+            if not entry.name.endswith(SPEC_SUFFIXES):
+                continue
+            file_id = _rel(entry.path, root)
+            st = entry.stat()
+            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+            if not any(part.startswith("_") for part in parts):
+                inv.specs.append(file_id)
+    for folder in traits:
+        for parts, entry in walker.walk(folder):
+            if not entry.name.endswith(SPEC_SUFFIXES) or len(parts) != 1:
+                continue
+            file_id = _rel(entry.path, root)
+            st = entry.stat()
+            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+            inv.traits.setdefault(entry.name.rsplit(".", 1)[0], file_id)
+    sources: list[tuple[str, str]] = [(folder, "") for folder in templates]
+    sources.append((inv.builtin, BUILTIN))
+    for folder, prefix in sources:
+        # built-in templates live in the package; a project template linked outside is refused
+        # where a spec uses it (render.py), naming the spec's line
+        walker.outside_ok = True
+        for parts, entry in walker.walk(folder):
+            name = "/".join(parts)
+            if name in inv.templates:
+                continue
+            file_id = prefix + name if prefix else _rel(entry.path, root)
+            st = entry.stat()
+            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+            inv.templates[name] = file_id
+    inv.specs.sort()
+    return inv
+
+
+class _Walker:
+    """Walk input folders; what cannot be walked becomes a problem, not an exception."""
+
+    def __init__(self, root: str, problems: list[tuple[str, str]]) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.problems = problems
+        self.outside_ok = False
+
+    def walk(self, top: str) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+        """Return (parts relative to `top`, entry) of every file under `top`."""
+        return self._walk(top, (), ())
+
+    def _walk(
+        self, top: str, parts: tuple[str, ...], seen: tuple[str, ...]
+    ) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+        found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
+        try:
+            entries = list(os.scandir(top))
+        except (FileNotFoundError, NotADirectoryError):
+            return found
+        except OSError as exc:
+            self._problem(
+                top,
+                f"cannot read this folder ({exc.strerror or exc}); fix its "
+                "permissions or remove it",
+            )
+            return found
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+                linked = (is_dir or is_file) and entry.is_symlink()
+            except OSError as exc:
+                self._problem(entry.path, f"cannot be read ({exc.strerror or exc})")
+                continue
+            if linked and not self._linked_ok(entry.path, is_dir, seen):
+                continue
+            if is_dir:
+                chain = (*seen, os.path.realpath(top)) if linked else seen
+                found.extend(self._walk(entry.path, (*parts, entry.name), chain))
+            elif is_file:
+                found.append(((*parts, entry.name), entry))
+        return found
+
+    def _linked_ok(self, path: str, is_dir: bool, seen: tuple[str, ...]) -> bool:
+        """A symlink is followed only to a place inside the project, and never in a loop."""
+        real = os.path.realpath(path)
+        if not self.outside_ok and not (
+            real == self.real_root or real.startswith(self.real_root + os.sep)
+        ):
+            self._problem(
+                path,
+                "is a symbolic link to outside the project; inputs must live in the project "
+                "(copy the file in, or remove the link)",
+            )
+            return False
+        if is_dir:
+            here = os.path.realpath(os.path.dirname(path))
+            if any(real == s or s.startswith(real + os.sep) for s in (*seen, here)):
+                self._problem(
+                    path, "is a symbolic link loop (it links to a folder above it); remove the link"
+                )
+                return False
+        return True
+
+    def _problem(self, path: str, message: str) -> None:
+        self.problems.append((_rel(path, self.root), message))
+
+
+def _rel(path: str, root: str) -> str:
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix) and os.sep == "/":
+        return path[len(prefix) :]
+    return os.path.relpath(path, root).replace(os.sep, "/")

@@ -1,0 +1,242 @@
+"""Decide what a build must do: which specs are dirty and why, which outputs are orphaned.
+
+Standard library only. This is also the whole of the no-op fast path: when the plan is empty
+the build ends here, before YAML, Jinja2 or the caches are loaded.
+"""
+
+from __future__ import annotations
+
+import os
+
+from skillforge import __version__
+from skillforge.state.digest import digest_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+    from typing import Any
+
+    from skillforge.state.inventory import Inventory
+    from skillforge.state.manifest import Manifest
+
+ALL_TEMPLATES = "T:*"
+
+
+class Plan:
+    """What a build has to do, and the reasons."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.dirty: dict[str, list[str]] = {}
+        self.orphans: list[str] = []
+        self.orphan_specs: list[str] = []
+        self.unchanged: list[str] = []
+        self.refreshed: dict[str, list[Any]] = {}
+        self.refreshed_outputs: dict[str, list[Any]] = {}
+        # dirty specs whose own YAML files did not change: (file id, digest) of each layer
+        self.layers: dict[str, list[tuple[str, str]]] = {}
+        self.env_changed = False
+
+    @property
+    def is_noop(self) -> bool:
+        """True when nothing has to be parsed, rendered, written or removed."""
+        return not self.dirty and not self.orphans and not self.env_changed
+
+
+def selected(spec: str, paths: list[str] | None) -> bool:
+    """True when `spec` is one of, or under one of, the PATHS given to a command."""
+    if not paths:
+        return True
+    return any(p in (".", "") or spec == p or spec.startswith(p.rstrip("/") + "/") for p in paths)
+
+
+class _Checker:
+    """Answers "did this dependency change since the last build?", once per dependency."""
+
+    def __init__(self, inv: Inventory, manifest: Manifest, refreshed: dict[str, list[Any]]) -> None:
+        self.inv = inv
+        self.manifest = manifest
+        self.refreshed = refreshed
+        self.memo: dict[str, str | None] = {}
+
+    def file_changed(self, file_id: str) -> bool:
+        recorded = self.manifest.files.get(file_id)
+        if recorded is None:
+            return True
+        stat = self.inv.files.get(file_id)
+        path = self.inv.path(file_id)
+        if stat is None:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return True
+            stat = (st.st_mtime_ns, st.st_size)
+        if recorded[0] and stat[0] == recorded[0] and stat[1] == recorded[1]:
+            return False
+        if stat[1] != recorded[1]:
+            return True
+        if digest_file(path) != recorded[2]:
+            return True
+        self.refreshed[file_id] = [stat[0], stat[1], recorded[2]]
+        return False
+
+    def reason(self, dep: str) -> str | None:
+        """Return why `dep` changed, or None when it did not."""
+        if dep in self.memo:
+            return self.memo[dep]
+        kind, _, name = dep.partition(":")
+        why: str | None = None
+        if kind == "f":
+            why = f"base {name} changed" if self.file_changed(name) else None
+        elif kind == "s":
+            why = f"file {name} changed" if self.file_changed(name) else None
+        elif dep == ALL_TEMPLATES:
+            why = self._all_templates()
+        elif kind in ("t", "T"):
+            table = self.inv.traits if kind == "t" else self.inv.templates
+            label = "trait" if kind == "t" else "template"
+            now = table.get(name)
+            if now != self.manifest.resolved.get(dep) or now is None or self.file_changed(now):
+                why = f"{label} {name} changed"
+        else:
+            why = f"unknown dependency {dep}"
+        self.memo[dep] = why
+        return why
+
+    def _all_templates(self) -> str | None:
+        before = {k[2:]: v for k, v in self.manifest.resolved.items() if k.startswith("T:")}
+        if set(before) != set(self.inv.templates):
+            return "templates changed"
+        for name in sorted(self.inv.templates):
+            if self.reason(f"T:{name}"):
+                return f"template {name} changed"
+        return None
+
+
+def make_plan(
+    inv: Inventory,
+    manifest: Manifest | None,
+    *,
+    config_changed: bool,
+    force: bool = False,
+    paths: list[str] | None = None,
+    env: str | None = None,
+    only: Collection[str] | None = None,
+) -> Plan:
+    """Compare the scanned project with the manifest of the last build.
+
+    `env` is the digest of the rendering environment (library versions); None means "not
+    known yet" (fast path), in which case a change of the recorded library files only sets
+    `env_changed` so that the caller goes the slow way. `only` (from `skillforge watch`, which
+    knows what changed) names the specs that may have changed; the others built fine last
+    time are taken as unchanged without a look at their files or outputs.
+    """
+    specs = [s for s in inv.specs if selected(s, paths)]
+    plan = Plan(total=len(specs))
+    if manifest is None:
+        plan.dirty = {s: ["new spec"] for s in specs}
+        return plan
+    global_reason = None
+    if force:
+        global_reason = "--force"
+    elif manifest.tool != __version__:
+        global_reason = "version changed"
+    elif config_changed:
+        global_reason = "config changed"
+    elif env is not None and env != manifest.env:
+        global_reason = "version changed"
+    elif env is None:
+        plan.env_changed = _env_files_changed(manifest)
+
+    checker = _Checker(inv, manifest, plan.refreshed)
+    present = set(inv.specs)
+    for spec in specs:
+        record = manifest.specs.get(spec)
+        if record is None and (manifest.specs or not global_reason):
+            plan.dirty[spec] = ["new spec"]
+            continue
+        if global_reason:
+            plan.dirty[spec] = [global_reason]
+            continue
+        if record is None or record.failed:
+            plan.dirty[spec] = ["previous build failed"]
+            continue
+        if only is not None and spec not in only:
+            plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
+            continue
+        reasons = ["spec changed"] if checker.file_changed(spec) else []
+        for dep in record.deps:
+            why = checker.reason(dep)
+            if why and why not in reasons:
+                reasons.append(why)
+        if not reasons:
+            reasons = _output_reasons(inv, manifest, record.outputs, plan)
+        if reasons:
+            plan.dirty[spec] = reasons
+            if not any(r == "spec changed" or r.startswith(("base ", "trait ")) for r in reasons):
+                layers = _layers(manifest, spec, record.deps)
+                if layers is not None:
+                    plan.layers[spec] = layers
+        else:
+            plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
+    for spec, record in manifest.specs.items():
+        # a spec in a folder the scan could not read is not gone: its outputs stay
+        if spec not in present and selected(spec, paths) and not inv.hides(spec):
+            plan.orphan_specs.append(spec)
+            plan.orphans.extend(record.outputs)
+    return plan
+
+
+def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[str, str]] | None:
+    """The YAML files a spec is merged from, with their recorded digests (see spec.py)."""
+    files = [spec]
+    for dep in deps:
+        if dep.startswith("f:"):
+            files.append(dep[2:])
+        elif dep.startswith("t:"):
+            resolved = manifest.resolved.get(dep)
+            if resolved is None:
+                return None
+            files.append(resolved)
+    parts = []
+    for file_id in sorted(set(files)):
+        record = manifest.files.get(file_id)
+        if record is None:
+            return None
+        parts.append((file_id, record[2]))
+    return parts
+
+
+def _output_reasons(
+    inv: Inventory, manifest: Manifest, outputs: list[str], plan: Plan
+) -> list[str]:
+    reasons: list[str] = []
+    for out in outputs:
+        rec = manifest.outputs.get(out)
+        if rec is None:
+            reasons.append("output missing")
+            continue
+        path = inv.path(out)
+        try:
+            st = os.stat(path)
+        except OSError:
+            reasons.append("output missing")
+            continue
+        if rec.mtime_ns and st.st_mtime_ns == rec.mtime_ns and st.st_size == rec.size:
+            continue
+        if st.st_size != rec.size or digest_file(path) != rec.digest:
+            reasons.append("output edited")
+        else:
+            plan.refreshed_outputs[out] = [st.st_mtime_ns, st.st_size, rec.digest]
+    return reasons
+
+
+def _env_files_changed(manifest: Manifest) -> bool:
+    for path, recorded in manifest.env_files.items():
+        try:
+            st = os.stat(path)
+        except OSError:
+            return True
+        if [st.st_mtime_ns, st.st_size] != recorded:
+            return True
+    return False

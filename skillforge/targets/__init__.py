@@ -1,0 +1,1 @@
+"""One module per output format: paths, keys, emission, rules."""
