@@ -13,9 +13,11 @@ import pytest
 import yaml
 from helpers import SKILL, build_file_tree, build_json, project, run
 
-from skillforge.commands.check import parse_check_args
-from skillforge.engine.check import CheckOptions, run_check
+from skillforge.cli.fastparse import parse
+from skillforge.cli.flags import COMMANDS
+from skillforge.engine.check import run_check
 from skillforge.engine.config import load_config
+from skillforge.engine.options import CheckOptions
 from skillforge.report.check import command, escape_data, escape_property
 
 REPO = Path(__file__).resolve().parent.parent
@@ -410,6 +412,10 @@ def test_paths_limit_the_check(tmp_path: Path) -> None:
     code, report = check_json(tmp_path, "specs/agents")
     assert code == 1
     assert report["specs"] == {"total": 1, "rendered": 1}
+
+
+def parse_check_args(args: list[str]) -> tuple[CheckOptions, str | None] | None:
+    return parse(args, COMMANDS["check"])
 
 
 def test_parse_check_args() -> None:

@@ -10,10 +10,15 @@ from pathlib import Path
 import pytest
 from helpers import build_json, project, run
 
-from skillforge.cli.main import parse_build_args
-from skillforge.commands.options import BuildOptions
+from skillforge.cli.fastparse import parse
+from skillforge.cli.flags import COMMANDS
+from skillforge.engine.options import BuildOptions
 
 HEAVY = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "click", "tomllib")
+
+
+def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
+    return parse(args, COMMANDS["build"])
 
 
 def test_noop_build_imports_nothing_heavy(tmp_path: Path) -> None:
@@ -56,41 +61,6 @@ def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
 
     value = {'a"b': ["c\\d", "é", 1.5, None, True], "n": {"x": 0}}
     assert json.loads(encode_json(value)) == value
-
-
-@pytest.mark.parametrize(
-    ("argv", "typer_argv"),
-    [
-        ([], []),
-        (["--force", "--explain"], ["--force", "--explain"]),
-        (["-q", "--json", "-j", "3"], ["--quiet", "--json", "--jobs", "3"]),
-        (["--jobs=2", "--dry-run", "specs/a.yaml"], ["--jobs", "2", "--dry-run", "specs/a.yaml"]),
-        (["-v", "--config", "x.toml", "a", "b"], ["--verbose", "--config", "x.toml", "a", "b"]),
-        (["--lock-timeout", "2.5"], ["--lock-timeout=2.5"]),
-    ],
-)
-def test_fast_parser_agrees_with_typer(argv: list[str], typer_argv: list[str]) -> None:
-    import typer.testing
-
-    from skillforge.cli import app as cli
-
-    seen: dict[str, object] = {}
-
-    def fake_build_command(options: BuildOptions, config: object, *args: object) -> int:
-        seen["options"], seen["config"] = options, config
-        return 0
-
-    parsed = parse_build_args(argv)
-    assert parsed is not None
-    original = cli.build_command
-    cli.build_command = fake_build_command  # type: ignore[assignment]
-    try:
-        result = typer.testing.CliRunner().invoke(cli.app, ["build", *typer_argv])
-    finally:
-        cli.build_command = original  # type: ignore[assignment]
-    assert result.exit_code == 0, result.output
-    assert seen["options"] == parsed[0]
-    assert (str(seen["config"]) if seen["config"] else None) == parsed[1]
 
 
 @pytest.mark.parametrize(

@@ -94,9 +94,9 @@ def test_a_build_that_waited_plans_again(tmp_path: Path) -> None:
             taken.set()
             release.wait()
             # the other process builds the same edit while this one waits
-            from skillforge.commands.options import BuildOptions
             from skillforge.engine.build import run_build
             from skillforge.engine.config import load_config
+            from skillforge.engine.options import BuildOptions
             from skillforge.report.plain import JsonReporter
 
             config = load_config(tmp_path / ".skillforge.toml")

@@ -423,8 +423,9 @@ def test_check_diffs_are_coloured_on_a_terminal_unless_no_color(
 ) -> None:
     import io
 
-    from skillforge.engine.check import CheckOptions, run_check
+    from skillforge.engine.check import run_check
     from skillforge.engine.config import load_config
+    from skillforge.engine.options import CheckOptions
     from skillforge.report.check import print_report
 
     class Terminal(io.StringIO):

@@ -8,9 +8,9 @@ from pathlib import Path
 from helpers import build_file_tree, chdir, project
 from rich.console import Console
 
-from skillforge.commands.options import BuildOptions
 from skillforge.engine.build import run_build
 from skillforge.engine.config import load_config
+from skillforge.engine.options import BuildOptions
 from skillforge.report.terminal import RichReporter
 
 

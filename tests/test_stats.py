@@ -239,7 +239,11 @@ def test_fast_stats_parser_agrees_with_typer(tmp_path: Path) -> None:
     import typer.testing
 
     from skillforge.cli import app as cli
-    from skillforge.commands.stats import parse_stats_args
+    from skillforge.cli.fastparse import parse
+    from skillforge.cli.flags import COMMANDS
+
+    def parse_stats_args(args: list[str]) -> object:
+        return parse(args, COMMANDS["stats"])
 
     project(tmp_path)
     build_json(tmp_path)

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from helpers import SKILL, build_file_tree, project
 
-from skillforge.commands.options import BuildOptions
 from skillforge.commands.watch import Watch
+from skillforge.engine.options import BuildOptions
 from skillforge.report.watch import JsonWatchReporter, WatchReporter
 
 TIMEOUT = 20.0

@@ -1,7 +1,10 @@
-"""The command-line interface (Typer): translates options and calls the core.
+"""The Typer app: help, completion and usage errors; each command only parses and calls one
+in commands/.
 
-`build` is normally parsed by `entry.parse_build_args` (the fast path); the Typer command here
-serves `--help`, `python -m skillforge` with unusual spellings, and usage errors.
+`build`, `check` and `stats` are normally parsed by fastparse.py; the Typer commands here serve
+`--help`, unusual spellings and usage errors. Each signature declares the options of its table
+in flags.py (tests/test_options.py proves they agree), and `COMMANDS[name].collect` turns the
+parsed values into the command's options.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from typing import Annotated, Optional
 import typer
 
 from skillforge import __version__
-from skillforge.cli.main import EXIT_USAGE, build_command, guard
-from skillforge.commands.options import BuildOptions
+from skillforge.cli.boundary import EXIT_USAGE, guard
+from skillforge.cli.flags import COMMANDS
 
 app = typer.Typer(
     name="skillforge",
@@ -99,18 +102,10 @@ def build(
     lock_timeout: LockTimeoutOption = 60.0,
 ) -> None:
     """Build every spec (or those under PATHS); only what changed is rendered and written."""
-    options = BuildOptions(
-        force=force,
-        explain=explain,
-        dry_run=dry_run,
-        jobs=jobs,
-        paths=list(paths) if paths else None,
-        json=json,
-        quiet=quiet,
-        verbose=verbose,
-        lock_timeout=lock_timeout,
-    )
-    raise typer.Exit(guard(lambda: build_command(options, config), verbose))
+    options, config_file = COMMANDS["build"].collect(locals())
+    from skillforge.commands.build import build_command
+
+    raise typer.Exit(guard(lambda: build_command(options, config_file), verbose))
 
 
 class CheckFormat(StrEnum):
@@ -131,7 +126,7 @@ def check(
         bool,
         typer.Option("--diff/--no-diff", help="Print a unified diff per stale file.", metavar=""),
     ] = True,
-    output_format: Annotated[
+    format: Annotated[
         CheckFormat,
         typer.Option("--format", help="text, json (one object), or github (workflow annotations)."),
     ] = CheckFormat.text,
@@ -151,19 +146,9 @@ def check(
     An output fails when it is stale, missing, orphaned or edited by hand, or when a spec, a
     rule or an error budget fails.
     """
+    options, config_file = COMMANDS["check"].collect(locals())
     from skillforge.commands.check import check_command
-    from skillforge.engine.check import CheckOptions
 
-    options = CheckOptions(
-        diff=diff,
-        format=output_format.value,
-        jobs=jobs,
-        paths=list(paths) if paths else None,
-        quiet=quiet,
-        verbose=verbose,
-        lock_timeout=lock_timeout,
-    )
-    config_file = None if config is None else str(config)
     raise typer.Exit(guard(lambda: check_command(options, config_file), verbose))
 
 
@@ -196,34 +181,24 @@ def watch(
     config: ConfigOption = None,
 ) -> None:
     """Build, then rebuild what each save affects; Ctrl-C stops (exit 0)."""
+    options, config_file = COMMANDS["watch"].collect(locals())
     from skillforge.commands.watch import watch_command
 
-    options = BuildOptions(
-        paths=list(paths) if paths else None,
-        json=json,
-        quiet=quiet,
-        verbose=verbose,
-        lock_timeout=lock_timeout,
-    )
-    raise typer.Exit(guard(lambda: watch_command(options, config, debounce), verbose))
+    raise typer.Exit(guard(lambda: watch_command(options, config_file, debounce), verbose))
 
 
 @app.command()
 def init(
     directory: Annotated[
-        Path, typer.Argument(help="Folder to create the project in (default: here).")
-    ] = Path("."),
+        str, typer.Argument(help="Folder to create the project in (default: here).")
+    ] = ".",
     verbose: VerboseOption = False,
 ) -> None:
     """Create a working project: config, a skill, an agent, a trait and templates."""
-    from skillforge.commands.init import scaffold
+    options, _ = COMMANDS["init"].collect(locals())
+    from skillforge.commands.init import init_command
 
-    def action() -> int:
-        for line in scaffold(directory):
-            print(line)
-        return 0
-
-    raise typer.Exit(guard(action, verbose))
+    raise typer.Exit(guard(lambda: init_command(options), verbose))
 
 
 @app.command()
@@ -236,20 +211,10 @@ def clean(
     lock_timeout: LockTimeoutOption = 60.0,
 ) -> None:
     """Remove the outputs skillforge generated (never other files)."""
-    from skillforge.cli.main import hold_project, project_config
-    from skillforge.commands.clean import clean_project
-    from skillforge.engine.interrupts import terminate_as_interrupt
+    options, config_file = COMMANDS["clean"].collect(locals())
+    from skillforge.commands.clean import clean_command
 
-    def action() -> int:
-        project = project_config(config)
-        notes: list[str] = []
-        with terminate_as_interrupt(), hold_project(project, lock_timeout, "clean", notes):
-            lines = clean_project(project, cache=cache)
-        for line in [f"warning: {note}" for note in notes] + lines:
-            print(line)
-        return 0
-
-    raise typer.Exit(guard(action, verbose))
+    raise typer.Exit(guard(lambda: clean_command(options, config_file), verbose))
 
 
 @app.command()
@@ -268,14 +233,10 @@ def stats(
     config: ConfigOption = None,
 ) -> None:
     """Cache hit ratios, cache size, slowest templates, token estimates and budget use."""
-    from skillforge.cli.main import project_config
+    options, config_file = COMMANDS["stats"].collect(locals())
+    from skillforge.commands.stats import stats_command
 
-    def action() -> int:
-        from skillforge.commands.stats import stats_command
-
-        return stats_command(project_config(config), "json" if json else format, top)
-
-    raise typer.Exit(guard(action, verbose))
+    raise typer.Exit(guard(lambda: stats_command(options, config_file), verbose))
 
 
 def run(argv: list[str]) -> int:

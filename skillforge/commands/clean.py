@@ -7,9 +7,15 @@ import os
 import re
 from pathlib import Path
 
+from skillforge.commands.project import hold_project, project_config
 from skillforge.engine.config import Config
+from skillforge.engine.interrupts import terminate_as_interrupt
 from skillforge.engine.publish import Writer
 from skillforge.state.manifest import manifest_path, read_manifest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.commands.options import CleanOptions
 
 # What skillforge creates in its cache folder, by name: `clean --cache` removes these and
 # nothing else, then the folder itself only when that leaves it empty.
@@ -24,6 +30,17 @@ _CACHE_TREES: dict[re.Pattern[str], re.Pattern[str]] = {
     ),
     re.compile(r"tokens\Z"): re.compile(r"(cl100k_base\.ranks|pieces\.bin)(\.\d+\.tmp)?\Z"),
 }
+
+
+def clean_command(options: CleanOptions, config_file: str | None) -> int:
+    """Run `skillforge clean` under the project lock; print what was removed and kept."""
+    project = project_config(config_file)
+    notes: list[str] = []
+    with terminate_as_interrupt(), hold_project(project, options.lock_timeout, "clean", notes):
+        lines = clean_project(project, cache=options.cache)
+    for line in [f"warning: {note}" for note in notes] + lines:
+        print(line)
+    return 0
 
 
 def clean_project(config: Config, cache: bool = False) -> list[str]:

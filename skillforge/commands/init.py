@@ -8,8 +8,19 @@ from pathlib import Path
 
 from skillforge.errors import UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.commands.options import InitOptions
+
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
 IGNORE_LINE = ".skillforge/"
+
+
+def init_command(options: InitOptions) -> int:
+    """Run `skillforge init`: create the project, print one line per file."""
+    for line in scaffold(Path(options.directory)):
+        print(line)
+    return 0
 
 
 def scaffold(directory: Path) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 
-from skillforge.commands.options import BuildOptions
+from skillforge.engine.options import BuildOptions
 from skillforge.report.plain import BuildReport, PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes

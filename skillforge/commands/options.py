@@ -1,41 +1,55 @@
-"""The options of `skillforge build`, shared by the fast entry point and the Typer CLI."""
+"""What the user asked `watch`, `stats`, `clean` and `init` to do (`build` and `check`: engine).
+
+Light (cli/flags.py reads the defaults here on the no-op path): standard library only, plain
+classes.
+"""
 
 from __future__ import annotations
 
+from skillforge.engine.options import BuildOptions, Options
 
-class BuildOptions:
-    """What the user asked `build` to do."""
+STATS_FORMATS = ("text", "json", "prometheus")
+
+
+class WatchOptions(BuildOptions):
+    """What the user asked `watch` to do: a build's options, and the pause before a rebuild."""
+
+    def __init__(self, *, debounce: int = 20) -> None:
+        super().__init__()
+        self.debounce = debounce
+
+
+class StatsOptions(Options):
+    """What the user asked `stats` to print."""
 
     def __init__(
-        self,
-        *,
-        force: bool = False,
-        explain: bool = False,
-        dry_run: bool = False,
-        jobs: int | None = None,
-        paths: list[str] | None = None,
-        json: bool = False,
-        quiet: bool = False,
-        verbose: bool = False,
-        lock_timeout: float = 60.0,
+        self, *, json: bool = False, format: str = "text", top: int = 10, verbose: bool = False
     ) -> None:
-        self.force = force
-        self.explain = explain
-        self.dry_run = dry_run
-        self.jobs = jobs
-        self.paths = paths
         self.json = json
-        self.quiet = quiet
+        self.format = format
+        self.top = top
+        self.verbose = verbose
+
+    @property
+    def style(self) -> str:
+        """The output style: `--json` is `--format json`."""
+        return "json" if self.json else self.format
+
+
+class CleanOptions(Options):
+    """What the user asked `clean` to remove."""
+
+    def __init__(
+        self, *, cache: bool = False, verbose: bool = False, lock_timeout: float = 60.0
+    ) -> None:
+        self.cache = cache
         self.verbose = verbose
         self.lock_timeout = lock_timeout
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, BuildOptions) and vars(self) == vars(other)
 
-    def __repr__(self) -> str:
-        return f"BuildOptions({vars(self)!r})"
+class InitOptions(Options):
+    """Where the user asked `init` to create a project."""
 
-    @property
-    def fast(self) -> bool:
-        """True when the no-op fast path may answer (nothing forces work or filters specs)."""
-        return not (self.force or self.dry_run or self.paths)
+    def __init__(self, *, directory: str = ".", verbose: bool = False) -> None:
+        self.directory = directory
+        self.verbose = verbose

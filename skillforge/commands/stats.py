@@ -1,24 +1,35 @@
-"""`skillforge stats` as the CLI runs it: pick the output style, print (Rich on a terminal)."""
+"""`skillforge stats`: gather the project's stats, print them (Rich on a terminal)."""
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import IO
 
-from skillforge.engine.config import Config
+from skillforge.commands.options import STATS_FORMATS
+from skillforge.commands.project import project_config
 from skillforge.errors import UsageError
+from skillforge.report.console import is_terminal
 
-FORMATS = ("text", "json", "prometheus")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
+    from skillforge.commands.options import StatsOptions
 
 
-def stats_command(config: Config, format: str, top: int, stream: IO[str] | None = None) -> int:
-    """Print the stats of `config`'s project in `format`; return the exit code."""
+def stats_command(
+    options: StatsOptions,
+    config_file: str | None,
+    started: float | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """Print the stats of the project in the style asked for; return the exit code."""
     from skillforge.engine.stats import gather, render_prometheus, render_text
     from skillforge.report.plain import write_line
 
-    if format not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{format}'")
+    config = project_config(config_file)
+    format, top = options.style, options.top
+    if format not in STATS_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(STATS_FORMATS)}, not '{format}'")
     data = gather(config, top)
     out = stream or sys.stdout
     if format == "json":
@@ -27,46 +38,10 @@ def stats_command(config: Config, format: str, top: int, stream: IO[str] | None 
         write_line(json.dumps(data, indent=None), out)
     elif format == "prometheus":
         write_line("\n".join(render_prometheus(data)), out)
-    elif stream is None and out.isatty() and os.environ.get("TERM") != "dumb":
+    elif is_terminal(stream):
         from skillforge.report.stats_terminal import print_stats
 
         print_stats(data, top)
     else:
         write_line("\n".join(render_text(data, top)), out)
     return 0
-
-
-def parse_stats_args(args: list[str]) -> tuple[str, int, str | None, bool] | None:
-    """Parse `stats`'s options (format, top, config, verbose) without Typer, whose import
-    would be most of the command's time; None when Typer should handle them."""
-    from skillforge.cli import fastparse as argv
-
-    parsed = argv.parse(
-        args,
-        {"--json": ("json", True), "-v": ("verbose", True), "--verbose": ("verbose", True)},
-        {
-            "--format": ("format", argv.text),
-            "--top": ("top", argv.positive_int),
-            "--config": ("config", argv.text),
-        },
-        paths=False,
-    )
-    if parsed is None:
-        return None
-    values = parsed[0]
-    fmt = "json" if values.get("json") else str(values.get("format", "text"))
-    top = values.get("top", 10)
-    config = values.get("config")
-    return (
-        fmt,
-        top if isinstance(top, int) else 10,
-        config if isinstance(config, str) else None,
-        bool(values.get("verbose")),
-    )
-
-
-def stats_main(fmt: str, top: int, config_file: str | None) -> int:
-    """`skillforge stats` from the fast entry point: find the project, print its stats."""
-    from skillforge.cli.main import project_config
-
-    return stats_command(project_config(config_file), fmt, top)

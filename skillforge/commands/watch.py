@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from skillforge.commands.options import BuildOptions
 from skillforge.engine.config import Config
+from skillforge.engine.options import BuildOptions
 from skillforge.engine.warm import Session
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.watch import WatchReporter
@@ -307,7 +307,7 @@ class Watch:
 
     def _load(self, *, raise_errors: bool, changed: list[str] | None = None) -> bool:
         """Load the config into a new session; a bad config is reported (or raised)."""
-        from skillforge.cli.main import project_config, relative_paths
+        from skillforge.commands.project import project_config, relative_paths
 
         try:
             config = project_config(self.config_file)
@@ -328,7 +328,7 @@ class Watch:
 
     def _rebuild(self, changed: list[str]) -> None:
         """Run one incremental build on the warm session; survive anything but a stop."""
-        from skillforge.cli.main import hold_project
+        from skillforge.commands.project import hold_project
         from skillforge.engine.build import run_build
 
         session = self.session

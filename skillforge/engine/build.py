@@ -10,8 +10,8 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from skillforge.commands.options import BuildOptions
 from skillforge.engine.config import Config
+from skillforge.engine.options import BuildOptions
 from skillforge.engine.record import Written, next_manifest
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.plain import BuildReport

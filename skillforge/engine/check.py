@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from skillforge.engine.config import Config
+from skillforge.engine.options import CheckOptions
 from skillforge.errors import Problem, UsageError
 from skillforge.state.digest import digest_bytes
 from skillforge.state.inventory import scan
@@ -50,22 +51,8 @@ if TYPE_CHECKING:
     from skillforge.engine.workers import Batch
     from skillforge.state.inventory import Inventory
 
-FORMATS = ("text", "json", "github")
 KINDS = ("stale", "missing", "orphaned", "edited")
 MAX_DIFF_LINES = 400
-
-
-@dataclass
-class CheckOptions:
-    """What the user asked `check` to do."""
-
-    diff: bool = True
-    format: str = "text"
-    jobs: int | None = None
-    paths: list[str] | None = None
-    quiet: bool = False
-    verbose: bool = False
-    lock_timeout: float = 60.0
 
 
 @dataclass

@@ -14,8 +14,9 @@ import os
 import sys
 from typing import IO
 
-from skillforge.engine.check import KINDS, CheckOptions, CheckReport, Finding
+from skillforge.engine.check import KINDS, CheckReport, Finding
 from skillforge.engine.config import Config
+from skillforge.engine.options import CheckOptions
 from skillforge.errors import Problem
 from skillforge.report.plain import Snippets, grouped, headline, plural, write_line
 

@@ -190,10 +190,10 @@ def make_watch_reporter(
     json: bool, quiet: bool, verbose: bool, out: IO[str] | None = None
 ) -> WatchReporter:
     """JSON with --json, Rich on a terminal, plain lines otherwise."""
-    import os
+    from skillforge.report.console import is_terminal
 
     if json:
         return JsonWatchReporter(out, quiet=quiet, verbose=verbose)
-    if out is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb":
+    if is_terminal(out):
         return RichWatchReporter(quiet=quiet, verbose=verbose)
     return WatchReporter(out, quiet=quiet, verbose=verbose)

@@ -1,0 +1,80 @@
+"""`skillforge build`: the no-op fast path first, then the full build under the project lock."""
+
+from __future__ import annotations
+
+import time
+
+from skillforge.report.console import is_terminal
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import IO
+
+    from skillforge.engine.options import BuildOptions
+    from skillforge.report.plain import Reporter
+
+
+def build_command(
+    options: BuildOptions,
+    config_file: str | Path | None,
+    started: float | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """Build what changed; exit 0 when every spec built, 1 otherwise."""
+    started = time.perf_counter() if started is None else started
+    from skillforge.commands.noop import try_noop
+
+    outcome = try_noop(options, None if config_file is None else str(config_file), started, stream)
+    if isinstance(outcome, int):
+        return outcome
+    # Past the no-op: the seam where the engine (Jinja2, PyYAML, diskcache) is imported.
+    import contextlib
+
+    from skillforge.commands.project import hold_project, project_config, relative_paths
+    from skillforge.engine.build import run_build
+    from skillforge.engine.interrupts import terminate_as_interrupt
+    from skillforge.state.manifest import manifest_stamp
+
+    remembered = None
+    if outcome is not None and outcome.manifest.config_data is not None:
+        remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
+    config = project_config(config_file, remembered)
+    options.paths = relative_paths(config, options.paths)
+    reporter = make_reporter(options, stream, str(config.root))
+    notes: list[str] = []
+    # A dry run writes nothing, so it takes no lock (and creates no cache folder).
+    lock = None if options.dry_run else hold_project(config, options.lock_timeout, "build", notes)
+    with terminate_as_interrupt(), lock or contextlib.nullcontext():
+        if outcome is not None and outcome.manifest.stamp != manifest_stamp(str(config.cache_dir)):
+            outcome = None  # another process built while this one waited: plan again
+        report = run_build(config, options, reporter, started, outcome, notes=notes)
+    return 0 if report.ok else 1
+
+
+def make_reporter(
+    options: BuildOptions, stream: IO[str] | None = None, root: str | None = None
+) -> Reporter:
+    """JSON with --json, Rich on a terminal, plain lines otherwise."""
+    from skillforge.report.plain import JsonReporter, PlainReporter
+
+    if options.json:
+        return JsonReporter(stream)
+    if is_terminal(stream):
+        from skillforge.report.terminal import RichReporter
+
+        return RichReporter(
+            quiet=options.quiet,
+            explain=options.explain,
+            verbose=options.verbose,
+            dry_run=options.dry_run,
+            root=root,
+        )
+    return PlainReporter(
+        stream,
+        quiet=options.quiet,
+        explain=options.explain,
+        verbose=options.verbose,
+        dry_run=options.dry_run,
+        root=root,
+    )
