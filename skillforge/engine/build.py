@@ -417,7 +417,7 @@ def _explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[s
 
 def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
     """Two specs must not produce the same output; return the cross-spec warnings."""
-    from skillforge.engine.rules import check_across_specs
+    from skillforge.engine.crossrefs import check_across_specs
 
     return check_across_specs(previous, plan, batch)
 

@@ -21,9 +21,9 @@ import jinja2
 from skillforge import __version__
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
-from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost, listing_entry, one_line
+from skillforge.engine.costs import OutputCost, one_line
 from skillforge.engine.limits import RenderLimitError, RenderLimits
-from skillforge.engine.rules import Ref, hint, output_name, references
+from skillforge.engine.schema import OUTPUT_KEY, output_name
 from skillforge.engine.spec import Spec
 from skillforge.engine.strings import foreign_message, render_strings
 from skillforge.engine.templating import (
@@ -36,16 +36,15 @@ from skillforge.engine.templating import (
     make_environment,
 )
 from skillforge.engine.tokens import TokenCounter
-from skillforge.errors import Problem, SpecError
+from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value, settle
 from skillforge.state.inventory import Inventory
-from skillforge.state.marker import add_marker
-from skillforge.targets.claude import emit
+from skillforge.targets import DEFAULT, get_target
+from skillforge.targets.base import Ref, Target
 
 MISSING = "\x00missing"
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
-_OUTPUT_FIELD = {"skill": "folder", "agent": "file"}
 # The name inline code is compiled under: the code is shared by every spec with the same
 # source, so an error in it is given the label of the render that failed (`_problem`).
 INLINE = "inline:"
@@ -78,24 +77,25 @@ class RenderedSpec:
     name_origin: tuple[str, int | None] = ("", None)
     cost: OutputCost | None = None
     warnings: tuple[Problem, ...] = ()
-    refs: tuple[Ref, ...] = ()  # names of other specs it refers to (rules.references)
+    refs: tuple[Ref, ...] = ()  # names of other specs it refers to (Target.references)
     # what `build --explain` adds: fragment calls that could not be cached, and why
     notes: list[str] = field(default_factory=list)
 
 
-def output_paths(config: Config, kind: str, name: str) -> tuple[Path, Path]:
+def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[Path, Path]:
     """Return (document path, folder for supporting files) of a spec's outputs."""
-    if kind == "skill":
-        folder = config.out / "skills" / name
-        return folder / "SKILL.md", folder
-    return config.out / "agents" / f"{name}.md", config.out / "agents"
+    folder = target.files_folder(kind, name)
+    return config.out / target.document(kind, name), config.out / (folder or ".")
 
 
 class Renderer:
     """Renders specs for one build; holds the Environment and the cache handles."""
 
-    def __init__(self, config: Config, inventory: Inventory, store: Store) -> None:
+    def __init__(
+        self, config: Config, inventory: Inventory, store: Store, target: str = DEFAULT[0]
+    ) -> None:
         self.config = config
+        self.target = get_target(target)
         self.inventory = inventory
         self.store = store
         self.counters = Counters()
@@ -147,8 +147,8 @@ class Renderer:
                 texts.append(text)
         if problems:
             raise SpecError(problems)
-        frontmatter = emit(spec.kind, data)
-        base = f"base/{spec.kind}.md.j2"
+        frontmatter = self.target.emit(spec.kind, data)
+        base = self.target.template(spec.kind)
         closure = self._closure(spec, base, "kind")
         deps.extend(closure.deps())
         document_key = digest_value(
@@ -169,12 +169,13 @@ class Renderer:
         except Exception as exc:
             raise SpecError([self._problem(exc, spec, "kind", base)]) from None
         self.counters.timed(base, time.perf_counter() - started, document)
-        path, folder = output_paths(self.config, spec.kind, output_name(spec.kind, data))
+        name = output_name(spec.kind, data)
+        path, folder = output_paths(self.config, self.target, spec.kind, name)
         outputs = [RenderedOutput(self.config.rel(path), _finish(document), True)]
         digests: dict[str, str] = {}
         dests: dict[str, int] = {}
         for i, entry in enumerate(spec.files):
-            out = self._supporting(spec, i, entry, folder, variables, deps, digests)
+            out = self._supporting(spec, i, entry, path, folder, variables, deps, digests)
             if out.path in dests:  # one dest twice: the later entry would win silently
                 first = dests[out.path]
                 file, line = spec.origin(f"files[{i}]")
@@ -192,7 +193,7 @@ class Renderer:
         body_tokens += len(texts) if texts else 0
         cost = self._cost(spec, outputs, frontmatter, body_tokens)
         if self.config.marker:
-            outputs[0].data = add_marker(outputs[0].data, spec.file)
+            outputs[0].data = self.target.mark(outputs[0].data, spec.file)
         return RenderedSpec(
             spec.file,
             outputs,
@@ -201,10 +202,10 @@ class Renderer:
             frontmatter,
             deps,
             digests,
-            spec.origin(_OUTPUT_FIELD[spec.kind] if _OUTPUT_FIELD[spec.kind] in data else "name"),
+            spec.origin(OUTPUT_KEY[spec.kind] if OUTPUT_KEY[spec.kind] in data else "name"),
             cost,
             spec.warnings,
-            references(spec.kind, data, spec.origin),
+            self.target.references(spec.kind, data, spec.origin),
             list(dict.fromkeys(self.notes)),
         )
 
@@ -216,10 +217,11 @@ class Renderer:
         head = f"---\n{frontmatter}---\n"
         body = document[len(head) :] if document.startswith(head) else document
         description = one_line(spec.data.get("description", ""))
-        when = spec.data.get("when_to_use") if spec.kind == "skill" else None
-        entry = listing_entry(spec.name, description, str(when) if when else None)
+        listing = self.target.listing
+        entry = listing.entry(spec.kind, spec.name, description, spec.data) if listing else ""
+        cut_at = listing.entry_chars if listing else len(entry)
         metadata = self.tokens.count(entry)
-        cut = len(entry) > LISTING_ENTRY_CHARS
+        cut = len(entry) > cut_at
         files_tokens = 0
         for out in outputs[1:]:
             key = "tok:" + digest_bytes(out.data)
@@ -246,8 +248,8 @@ class Renderer:
             description_line=where_line,
             name_tokens=self.tokens.count(spec.name),
             entry_chars=len(entry),
-            listing_tokens=self.tokens.count(entry[:LISTING_ENTRY_CHARS]) if cut else metadata,
-            cut_text=entry[LISTING_ENTRY_CHARS : LISTING_ENTRY_CHARS + 40] if cut else "",
+            listing_tokens=self.tokens.count(entry[:cut_at]) if cut else metadata,
+            cut_text=entry[cut_at : cut_at + 40] if cut else "",
         )
 
     def _section(
@@ -397,6 +399,7 @@ class Renderer:
         spec: Spec,
         index: int,
         entry: dict[str, Any],
+        document: Path,
         folder: Path,
         variables: dict[str, Any],
         deps: list[str],
@@ -406,13 +409,13 @@ class Renderer:
         src_id = entry["_src"]
         file, line = spec.origin(field)
         plain = Path(os.path.normpath(folder / entry["dest"]))
-        if plain == folder / "SKILL.md" or folder not in plain.parents:
+        if plain == document or folder not in plain.parents:
             raise SpecError.one(
                 file,
                 line,
                 f"{field}.dest",
-                f"'{entry['dest']}' would overwrite the generated SKILL.md or leave the skill "
-                "folder; pick another destination",
+                f"'{entry['dest']}' would overwrite the generated {document.name} or leave the "
+                "skill folder; pick another destination",
             )
         if str(entry["dest"]).endswith("/"):
             raise SpecError.one(

@@ -14,10 +14,10 @@ from typing import Any
 from skillforge import __version__
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
-from skillforge.engine.rules import check_layer, check_merged, hint
+from skillforge.engine.schema import check_layer, check_merged
 from skillforge.engine.strings import mark_literal, take_literal
 from skillforge.engine.yamlsafe import Lines, load_yaml
-from skillforge.errors import Problem, SpecError
+from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 

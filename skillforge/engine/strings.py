@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from skillforge import __version__
-from skillforge.errors import Problem, SpecError
+from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_value
 
 if TYPE_CHECKING:
@@ -323,8 +323,6 @@ def _origin(spec: Spec, site: Site) -> tuple[str, int | None]:
 
 
 def _hint(name: str, known: Any) -> str:
-    from skillforge.engine.rules import hint
-
     return hint(name, list(known))
 
 
