@@ -14,8 +14,8 @@ from typing import Any
 from skillforge import __version__
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
+from skillforge.engine.literal import mark_literal, take_literal
 from skillforge.engine.schema import check_layer, check_merged
-from skillforge.engine.strings import mark_literal, take_literal
 from skillforge.engine.yamlsafe import Lines, load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
@@ -38,7 +38,7 @@ class Spec:
     deps: list[str]
     where: dict[str, Origin] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # rules a target other than this build's would enforce
-    # paths of strings a `render: false` file set (kept literal; see strings.py)
+    # paths of strings a `render: false` file set (kept literal; see literal.py)
     literal: frozenset[tuple[str | int, ...]] = frozenset()
 
     def origin(self, key: str) -> Origin:
