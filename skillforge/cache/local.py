@@ -26,6 +26,7 @@ from typing import Any
 import diskcache
 
 from skillforge.cache.disk import SafeDisk
+from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.manifest import move_aside
 
@@ -33,7 +34,7 @@ CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
 _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
-CODE_KEYS = ("bc:", "il:")
+CODE_KEYS = CODE_PREFIXES
 # Entry format: magic, kind (data or code), tag (digest or MAC), payload.
 _MAGIC = b"sf1"
 _DATA, _CODE = b"d", b"c"

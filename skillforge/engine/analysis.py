@@ -15,6 +15,7 @@ import jinja2
 from jinja2 import nodes
 
 from skillforge import __version__
+from skillforge.cache.keys import ANALYSIS
 from skillforge.cache.local import Store
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
@@ -145,7 +146,7 @@ class Library:
 
     def analysis_of_source(self, source: str, name: str | None) -> Analysis:
         """Analyse a template source, through the cache."""
-        key = "an:" + digest_value(__version__, ANALYSIS_REVISION, source)
+        key = ANALYSIS + digest_value(__version__, ANALYSIS_REVISION, source)
         if key in self._analyses:
             return self._analyses[key]
         raw = self.store.get(key)

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 
 from skillforge import __version__
+from skillforge.cache.keys import FRAGMENT, INLINE_CODE
 from skillforge.cache.local import Store
 from skillforge.engine.analysis import Closure, Library, fragment_template
 from skillforge.engine.config import Config
@@ -97,7 +98,7 @@ class RenderContext:
 
     def inline(self, source: str, label: str) -> jinja2.Template:
         """Compile an inline template through the compiled-template cache."""
-        key = "il:" + digest_value(self.fingerprint, INLINE, source)
+        key = INLINE_CODE + digest_value(self.fingerprint, INLINE, source)
         raw = self.store.get(key)
         code = None
         if isinstance(raw, bytes):
@@ -124,7 +125,7 @@ class RenderContext:
         args, uncacheable = settle(args)
         key = ""
         if uncacheable is None:
-            key = "frag:" + digest_value(__version__, self.fingerprint, closure.digest, args)
+            key = FRAGMENT + digest_value(__version__, self.fingerprint, closure.digest, args)
             cached = self.store.get(key)
             if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
                 self.counters.fragments_cached += 1

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from skillforge import __version__
+from skillforge.cache.keys import SECTION, TOKENS
 from skillforge.engine.analysis import Closure
 from skillforge.engine.config import Config
 from skillforge.engine.context import RenderContext
@@ -177,7 +178,7 @@ class Renderer(RenderContext):
         cut = len(entry) > cut_at
         files_tokens = 0
         for out in outputs[1:]:
-            key = "tok:" + digest_bytes(out.data)
+            key = TOKENS + digest_bytes(out.data)
             known = self.store.get(key)
             if not isinstance(known, int):
                 try:
@@ -234,7 +235,7 @@ class Renderer(RenderContext):
             own,
             reach,
         )
-        cached = self.store.get("sec:" + key)
+        cached = self.store.get(SECTION + key)
         if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
             self.counters.sections_cached += 1
             return key, cached[0], cached[1], closure
@@ -265,5 +266,5 @@ class Renderer(RenderContext):
         text = _LEADING_BLANK_LINES.sub("", text).rstrip()
         tokens = self.tokens.count(text)
         self.counters.sections_rendered += 1
-        self.store.set("sec:" + key, [text, tokens])
+        self.store.set(SECTION + key, [text, tokens])
         return key, text, tokens, closure

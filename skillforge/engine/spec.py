@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge import __version__
+from skillforge.cache.keys import SPEC
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
 from skillforge.engine.literal import mark_literal, take_literal
@@ -146,7 +147,7 @@ class SpecLoader:
             self.digests.pop(file_id, None)
 
     def _key(self, layers: list[tuple[str, str]]) -> str:
-        return "spec:" + digest_value(__version__, self.config.digest, layers)
+        return SPEC + digest_value(__version__, self.config.digest, layers)
 
     def load(self, file_id: str) -> Spec:
         """Load, merge and validate one spec; raise SpecError with every problem found."""

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from skillforge import __version__
+from skillforge.cache.keys import STRING
 from skillforge.engine.literal import NOT_TEXT, Path, has_jinja
 from skillforge.engine.template_errors import foreign_message, readable
 from skillforge.errors import Problem, SpecError, hint
@@ -149,7 +150,7 @@ def render_strings(
             renderer.reach(closure, data, variables),
         )
         keys.append(key)
-        cached = renderer.store.get("str:" + key)
+        cached = renderer.store.get(STRING + key)
         if isinstance(cached, str):
             renderer.counters.strings_cached += 1
             text = cached
@@ -163,7 +164,7 @@ def render_strings(
             if site.source.endswith("\n") and not text.endswith("\n"):
                 text += "\n"  # Jinja drops a block scalar's last newline; the field keeps it
             renderer.counters.strings_rendered += 1
-            renderer.store.set("str:" + key, text)
+            renderer.store.set(STRING + key, text)
         _put(data, site.path, text)
     if problems:
         raise SpecError(problems)

@@ -15,6 +15,7 @@ import yaml
 from jinja2.bccache import Bucket, BytecodeCache
 
 from skillforge import __version__
+from skillforge.cache.keys import BYTECODE
 from skillforge.cache.local import Store
 from skillforge.engine.sandbox import ENV_OPTIONS, ENVIRONMENT, SANDBOX_REVISION
 from skillforge.state.digest import digest_bytes, digest_value
@@ -162,7 +163,7 @@ class DiskBytecodeCache(BytecodeCache):
         return bucket
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        data = self.store.get("bc:" + bucket.key)
+        data = self.store.get(BYTECODE + bucket.key)
         if isinstance(data, bytes):
             bucket.bytecode_from_string(data)
         if bucket.code is not None:
@@ -170,7 +171,7 @@ class DiskBytecodeCache(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.counters.templates_compiled += 1
-        self.store.set("bc:" + bucket.key, bucket.bytecode_to_string())
+        self.store.set(BYTECODE + bucket.key, bucket.bytecode_to_string())
 
 
 def make_environment(inventory: Inventory, store: Store, counters: Counters) -> jinja2.Environment:
