@@ -26,7 +26,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from skillforge.engine.limits import RenderLimits
-from skillforge.engine.templating import ENV_OPTIONS, TemplateSandbox
+from skillforge.engine.sandbox import ENV_OPTIONS, TemplateSandbox
 from skillforge.state.inventory import builtin_templates_dir
 
 CLASSES: dict[str, type[jinja2.Environment]] = {

@@ -98,3 +98,14 @@ class SpecError(SkillforgeError):
     ) -> SpecError:
         """Build an error holding a single problem."""
         return cls([Problem(file, line, field, message, column=column, hint=hint)])
+
+
+def hint(word: str, choices: list[str] | tuple[str, ...] | frozenset[str] | set[str]) -> str:
+    """Return ' (did you mean 'x'?)' when `word` looks like a typo of one of `choices`."""
+    from difflib import get_close_matches
+
+    # 0.8, as pypa/build's _find_typo: at 0.6, `tags` and `risk` were "did you mean 'traits'?"
+    match = get_close_matches(word, sorted(choices), n=1, cutoff=0.8)
+    if not match:  # swapped letters score low (`nmae` is 0.5 of `name`) but are typos
+        match = [c for c in sorted(choices) if len(word) > 2 and sorted(c) == sorted(word)][:1]
+    return f" (did you mean '{match[0]}'?)" if match else ""

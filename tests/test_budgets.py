@@ -8,7 +8,8 @@ from helpers import build_json, project, run
 
 from skillforge.engine.budgets import evaluate, simulate_listing
 from skillforge.engine.config import DEFAULT_BUDGETS, load_config
-from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost
+from skillforge.engine.costs import OutputCost
+from skillforge.targets.claude import LISTING_ENTRY_CHARS
 
 
 def configure(root: Path, budgets: str) -> None:

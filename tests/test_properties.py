@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillforge.engine.config import load_config
-from skillforge.engine.rules import AGENT_KEYS, OWN_KEYS, SECTION_KEYS, SKILL_KEYS
+from skillforge.engine.schema import OWN_KEYS, SECTION_KEYS
 from skillforge.engine.spec import Spec, SpecLoader
 from skillforge.errors import SpecError
 from skillforge.state.inventory import scan
 from skillforge.state.manifest import read_manifest
-from skillforge.targets.claude import emit, frontmatter_values
+from skillforge.targets.claude import AGENT_KEYS, SKILL_KEYS, emit, frontmatter_values
 
 SPEC = "specs/x.yaml"
 

@@ -18,15 +18,15 @@ import contextlib
 import json
 import os
 import pickle
-import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import diskcache
-from diskcache.core import MODE_BINARY, MODE_RAW
 
+from skillforge.cache.disk import SafeDisk
+from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.manifest import move_aside
 
@@ -34,37 +34,12 @@ CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
 _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
-CODE_KEYS = ("bc:", "il:")
+CODE_KEYS = CODE_PREFIXES
 # Entry format: magic, kind (data or code), tag (digest or MAC), payload.
 _MAGIC = b"sf1"
 _DATA, _CODE = b"d", b"c"
 _DIGEST_SIZE, _MAC_SIZE = 16, 32
 KEY_BYTES = 32
-# diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
-# database could point outside the cache folder, to read or (on eviction) delete.
-_VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
-
-
-class Refused:
-    """What `SafeDisk` returns for an entry it will not decode (pickled, text, odd file)."""
-
-
-REFUSED = Refused()
-
-
-class SafeDisk(diskcache.Disk):  # type: ignore[misc]
-    """diskcache's `Disk`, reading bytes only: it never unpickles, nor opens a stray path."""
-
-    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
-        if mode == MODE_RAW:
-            return bytes(value) if isinstance(value, bytes | memoryview) else REFUSED
-        if mode == MODE_BINARY and filename and _VALUE_FILE.fullmatch(filename) and not read:
-            return super().fetch(mode, filename, value, read)
-        return REFUSED
-
-    def remove(self, file_path: str) -> None:
-        if _VALUE_FILE.fullmatch(file_path.replace(os.sep, "/")):
-            super().remove(file_path)
 
 
 def key_path() -> Path:
@@ -211,7 +186,7 @@ class Store:
         return self._cache
 
     def _connect(self) -> Any:
-        if self.read_only:  # opening a diskcache.Cache writes to it: see cache_reader.py
+        if self.read_only:  # opening a diskcache.Cache writes to it: see readonly.py
             from skillforge.cache.readonly import CacheReader
 
             return CacheReader(self.directory)

@@ -4,7 +4,7 @@ Opening a `diskcache.Cache` is itself a write: it rewrites its settings rows (an
 checkpoints its log on close), so the cache folder changes even when nothing is stored.
 `skillforge check` must leave the project exactly as it found it, cache folder included,
 so it reads the same SQLite database through an `immutable=1` connection (no locks, no
-journal files, no writes) and decodes values with `cache.SafeDisk` (bytes only, never a pickle).
+journal files, no writes) and decodes values with `disk.SafeDisk` (bytes only, never a pickle).
 
 An immutable connection does not see what a build running at the same moment has not yet
 checkpointed: such entries are misses, and a miss only costs a render. Entries are
@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from skillforge.cache.disk import SafeDisk
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
 _VALUE = (
@@ -36,8 +38,6 @@ class CacheReader:
         uri = f"file:{quote(str(database))}?immutable=1"
         self._con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         settings = dict(self._con.execute("SELECT key, value FROM Settings").fetchall())
-        from skillforge.cache.local import SafeDisk
-
         self._disk = SafeDisk(
             str(directory),
             min_file_size=settings.get("disk_min_file_size", 0),

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost
+from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
+from skillforge.targets import listing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from skillforge.engine.config import Config
     from skillforge.engine.workers import Batch
 
+LISTING_ENTRY_CHARS = listing().entry_chars
 # Listing overhead per skill: the "- " bullet and the line break.
 ENTRY_OVERHEAD_TOKENS = 2
 

@@ -10,6 +10,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.config import Config
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.record import Written, next_manifest
@@ -326,7 +327,7 @@ def _publish(
                 report.files_written += 1
         if not options.dry_run:
             frontmatter = digest_bytes(rendered.frontmatter.encode())
-            store.set(f"doc:{rendered.outputs[0].path}", [rendered.sections, frontmatter])
+            store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
     return written
 
 
@@ -396,7 +397,7 @@ def _explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[s
     """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
     if "spec changed" not in reasons:
         return reasons
-    before = store.get(f"doc:{rendered.outputs[0].path}")
+    before = store.get(DOCUMENT + rendered.outputs[0].path)
     detail: list[str] = []
     if isinstance(before, list) and len(before) == 2:
         old = dict(before[0])
@@ -417,7 +418,7 @@ def _explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[s
 
 def _check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
     """Two specs must not produce the same output; return the cross-spec warnings."""
-    from skillforge.engine.rules import check_across_specs
+    from skillforge.engine.crossrefs import check_across_specs
 
     return check_across_specs(previous, plan, batch)
 

@@ -156,7 +156,7 @@ def run_check(
     failed = False
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
-        from skillforge.engine.rules import check_across_specs
+        from skillforge.engine.crossrefs import check_across_specs
 
         report.warnings.extend(check_across_specs(previous, plan, batch))
         report.specs_rendered = len(plan.dirty)

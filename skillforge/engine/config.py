@@ -11,6 +11,7 @@ from skillforge import __version__
 from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
+from skillforge.targets import DEFAULT, get_target
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -189,7 +190,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         folders("traits", "traits"),
         folders("templates", "templates"),
     )
-    out = (root / data.get("out", ".claude")).resolve()
+    out = (root / data.get("out", get_target(DEFAULT[0]).out)).resolve()
     cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
     check_cache_dir(
         root,

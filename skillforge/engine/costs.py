@@ -1,15 +1,13 @@
 """What one output costs in context: token estimates, body lines, its listing entry (DESIGN §7).
 
 Built while a spec renders (render.py) from counts cached with the section texts, kept per
-output between builds (history.py), and judged against the budgets (budgets.py).
+output between builds (buildlog.py), and judged against the budgets (budgets.py). What a
+listing entry says, and where it is cut, is the target's (`Target.listing`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-# Claude Code cuts each entry of its skill listing at this many characters.
-LISTING_ENTRY_CHARS = 1536
 
 
 @dataclass
@@ -29,7 +27,7 @@ class OutputCost:
     description_line: int | None = None
     name_tokens: int = 0  # what a listing shows of a skill whose description was dropped
     entry_chars: int = 0  # the listing entry, uncut
-    listing_tokens: int = 0  # the listing entry as Claude Code shows it (cut if too long)
+    listing_tokens: int = 0  # the listing entry as the tool shows it (cut if too long)
     cut_text: str = ""  # the start of what the cut loses
 
     def to_raw(self) -> list[object]:
@@ -66,12 +64,6 @@ class OutputCost:
             "body_lines": self.body_lines,
             "description_chars": self.description_chars,
         }
-
-
-def listing_entry(name: str, description: str, when_to_use: str | None) -> str:
-    """The text Claude Code lists for a skill (or agent): name, description, when to use."""
-    entry = f"{name}: {description}"
-    return f"{entry} {when_to_use}" if when_to_use else entry
 
 
 def one_line(value: object) -> str:

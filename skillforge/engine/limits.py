@@ -1,6 +1,6 @@
 """Bounds on one template render: time and size (issue 5: an enormous loop in a template).
 
-The sandbox (templating.py) already refuses `range()` over 100,000 items and huge `*`/`**`
+The sandbox (sandbox.py) already refuses `range()` over 100,000 items and huge `*`/`**`
 results, but nested loops can still run for hours or fill memory. Every top-level render
 (a section, a document layout, a rendered supporting file) runs under a timer and a cap on
 the text it produces; a fragment rendered inside it shares both. Limits come from the config:

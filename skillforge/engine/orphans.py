@@ -4,7 +4,7 @@ Two sources, so that a fresh clone without a manifest (CI) finds them too:
 
 - the manifest: outputs recorded for a spec that is gone, or that a re-rendered spec no
   longer produces (a renamed skill, a dropped supporting file);
-- the output folder: a document at `<out>/skills/<name>/SKILL.md` or `<out>/agents/<name>.md`
+- the output folder: a file where the target puts its documents (`Target.documents`)
   that no spec produces and that carries skillforge's marker comment (`marker.py`). A
   hand-written file has no marker and is left alone, however its frontmatter looks.
 
@@ -21,6 +21,7 @@ from skillforge.engine.config import Config
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker
 from skillforge.state.plan import Plan
+from skillforge.targets import DEFAULT, get_target
 
 
 def find_orphans(
@@ -84,30 +85,7 @@ def find_orphans(
 
 
 def _documents(config: Config, produced: dict[str, str]) -> list[tuple[str, str]]:
-    """(path, kind) of every file where a spec could put its document that no spec produced.
-
-    One `scandir` per folder and string joins: a thousand skills must cost milliseconds.
-    """
-    found: list[tuple[str, str]] = []
+    """(path, kind) of every file where a spec could put its document that no spec produced."""
     out = config.rel(config.out)
     prefix = "" if out == "." else out + "/"
-    for entry in _entries(os.path.join(config.out, "skills")):
-        path = f"{prefix}skills/{entry.name}/SKILL.md"
-        if (
-            path not in produced
-            and entry.is_dir(follow_symlinks=False)
-            and os.path.isfile(os.path.join(entry.path, "SKILL.md"))
-        ):
-            found.append((path, "skill"))
-    for entry in _entries(os.path.join(config.out, "agents")):
-        path = f"{prefix}agents/{entry.name}"
-        if path not in produced and entry.name.endswith(".md") and entry.is_file():
-            found.append((path, "agent"))
-    return found
-
-
-def _entries(folder: str) -> list[os.DirEntry[str]]:
-    try:
-        return list(os.scandir(folder))
-    except OSError:
-        return []
+    return get_target(DEFAULT[0]).documents(str(config.out), prefix, produced)

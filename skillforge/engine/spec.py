@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge import __version__
+from skillforge.cache.keys import SPEC
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
-from skillforge.engine.rules import check_layer, check_merged, hint
-from skillforge.engine.strings import mark_literal, take_literal
+from skillforge.engine.literal import mark_literal, take_literal
+from skillforge.engine.schema import check_layer, check_merged
 from skillforge.engine.yamlsafe import Lines, load_yaml
-from skillforge.errors import Problem, SpecError
+from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 
@@ -38,7 +39,7 @@ class Spec:
     deps: list[str]
     where: dict[str, Origin] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # rules a target other than this build's would enforce
-    # paths of strings a `render: false` file set (kept literal; see strings.py)
+    # paths of strings a `render: false` file set (kept literal; see literal.py)
     literal: frozenset[tuple[str | int, ...]] = frozenset()
 
     def origin(self, key: str) -> Origin:
@@ -146,7 +147,7 @@ class SpecLoader:
             self.digests.pop(file_id, None)
 
     def _key(self, layers: list[tuple[str, str]]) -> str:
-        return "spec:" + digest_value(__version__, self.config.digest, layers)
+        return SPEC + digest_value(__version__, self.config.digest, layers)
 
     def load(self, file_id: str) -> Spec:
         """Load, merge and validate one spec; raise SpecError with every problem found."""

@@ -12,6 +12,7 @@ import os
 import time
 from typing import Any
 
+from skillforge.cache.keys import LAYER_OF_PREFIX as _LAYER_OF_PREFIX
 from skillforge.engine.budgets import output_problems, simulate_listing
 from skillforge.engine.config import Config
 from skillforge.state.buildlog import LAYERS, History, read_costs
@@ -150,18 +151,6 @@ def cache_size(cache_dir: str) -> dict[str, Any]:
         except sqlite3.Error:
             pass
     return {"bytes": total, "entries": entries, "by_layer": dict(sorted(by_layer.items()))}
-
-
-_LAYER_OF_PREFIX = {
-    "bc": "templates",
-    "il": "templates",
-    "an": "analyses",
-    "frag": "fragments",
-    "sec": "sections",
-    "doc": "documents",
-    "spec": "specs",
-    "tok": "file tokens",
-}
 
 
 # -- plain text --------------------------------------------------------------------------------

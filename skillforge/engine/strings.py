@@ -1,4 +1,4 @@
-"""Jinja in the string fields of a spec, and other tools' template syntax (DESIGN §3).
+"""Jinja in the string fields of a spec (DESIGN §3).
 
 Every string of the merged spec that goes into an output (`description`, `when_to_use`,
 frontmatter values, a section's `title` and `with:` values, supporting-file paths) is
@@ -6,99 +6,29 @@ rendered with the spec's context when it contains Jinja syntax, through its own 
 keyed like a section: the source, the closure of what it pulls in, and only the context
 fields it can reach. A string without `{{`, `{%` or `{#` costs one substring test.
 
-`render: false` at the top of a spec, base or trait keeps everything that file sets
-literal: `mark_literal` tags its strings before the merge (so a deep merge keeps each
-value's origin) and `take_literal` collects the tagged paths after it.
-
-This module imports no Jinja2 at load time: the spec loader imports it for `Verbatim`.
+The strings a `render: false` file set are left as written (`literal.py`).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from skillforge import __version__
-from skillforge.errors import Problem, SpecError
+from skillforge.cache.keys import STRING
+from skillforge.engine.literal import NOT_TEXT, Path, has_jinja
+from skillforge.engine.template_errors import foreign_message, readable
+from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_value
 
 if TYPE_CHECKING:
-    from skillforge.engine.render import Renderer
+    from skillforge.engine.analysis import Closure
+    from skillforge.engine.context import RenderContext
     from skillforge.engine.spec import Spec
-    from skillforge.engine.templating import Closure
 
-Path = tuple[str | int, ...]
-# Top-level fields whose strings are no output text, or are rendered elsewhere (`sections`
-# bodies are sections; `vars` are the context itself).
-_NOT_TEXT = frozenset({"kind", "name", "folder", "file", "vars", "render", "extends", "traits"})
 _SECTION_TEXT = ("title", "with")
 _FILE_TEXT = ("src", "dest")
-
-
-def has_jinja(text: str) -> bool:
-    """True when `text` holds Jinja syntax (`{{`, `{%` or `{#`)."""
-    return "{" in text and ("{{" in text or "{%" in text or "{#" in text)
-
-
-# -- render: false at the top of a file -----------------------------------------------------
-
-
-class Verbatim(str):
-    """A string set by a file with `render: false`: written as it is, never rendered."""
-
-    __slots__ = ()
-
-
-def mark_literal(layer: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of a `render: false` layer whose text is tagged `Verbatim`."""
-    out: dict[str, Any] = {}
-    for key, value in layer.items():
-        if key == "sections" and isinstance(value, list):
-            # a section keeps its origin whole (sections replace by id), so its own flag says it
-            out[key] = [
-                {**s, "render": False} if isinstance(s, dict) and "render" not in s else s
-                for s in value
-            ]
-        elif key in _NOT_TEXT:
-            out[key] = value
-        else:
-            out[key] = _tag(value)
-    return out
-
-
-def _tag(value: Any) -> Any:
-    if isinstance(value, str):
-        return Verbatim(value)
-    if isinstance(value, dict):
-        return {k: _tag(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_tag(v) for v in value]
-    return value
-
-
-def take_literal(merged: dict[str, Any]) -> frozenset[Path]:
-    """Replace the `Verbatim` strings of a merged spec by plain ones; return their paths."""
-    found: set[Path] = set()
-
-    def untag(value: Any, path: Path) -> Any:
-        if isinstance(value, Verbatim):
-            found.add(path)
-            return str.__str__(value)
-        if isinstance(value, dict):
-            return {k: untag(v, (*path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [untag(v, (*path, i)) for i, v in enumerate(value)]
-        return value
-
-    for key in list(merged):
-        if key not in _NOT_TEXT and key != "sections":
-            merged[key] = untag(merged[key], (key,))
-    return frozenset(found)
-
-
-# -- finding and rendering the strings ------------------------------------------------------
 
 
 class Site:
@@ -136,7 +66,7 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
                 path.pop()
 
     for key, value in data.items():
-        if key in _NOT_TEXT or key.startswith("_"):
+        if key in NOT_TEXT or key.startswith("_"):
             continue
         if key == "sections" and isinstance(value, list):
             for i, section in enumerate(value):
@@ -165,7 +95,7 @@ def _label(head: str, path: list[str | int]) -> str:
 
 
 def render_strings(
-    renderer: Renderer, spec: Spec, variables: dict[str, Any]
+    renderer: RenderContext, spec: Spec, variables: dict[str, Any]
 ) -> tuple[Spec, list[str]]:
     """Return the spec with its Jinja strings rendered, and the cache key of each string.
 
@@ -217,24 +147,24 @@ def render_strings(
             renderer.fingerprint,
             "string",
             closure.digest,
-            renderer._reach(closure, data, variables),
+            renderer.reach(closure, data, variables),
         )
         keys.append(key)
-        cached = renderer.store.get("str:" + key)
+        cached = renderer.store.get(STRING + key)
         if isinstance(cached, str):
             renderer.counters.strings_cached += 1
             text = cached
         else:
             label = f"{spec.file}#{site.field}"
             try:
-                text = renderer.limits.render(renderer._inline(site.source, label), context)
+                text = renderer.limits.render(renderer.inline(site.source, label), context)
             except Exception as exc:
                 problems.append(_problem(exc, spec, site))
                 continue
             if site.source.endswith("\n") and not text.endswith("\n"):
                 text += "\n"  # Jinja drops a block scalar's last newline; the field keeps it
             renderer.counters.strings_rendered += 1
-            renderer.store.set("str:" + key, text)
+            renderer.store.set(STRING + key, text)
         _put(data, site.path, text)
     if problems:
         raise SpecError(problems)
@@ -323,8 +253,6 @@ def _origin(spec: Spec, site: Site) -> tuple[str, int | None]:
 
 
 def _hint(name: str, known: Any) -> str:
-    from skillforge.engine.rules import hint
-
     return hint(name, list(known))
 
 
@@ -355,63 +283,3 @@ def _problem(exc: BaseException, spec: Spec, site: Site) -> Problem:
     foreign = foreign_message(exc, site.source, f"set `render: false` {top}")
     message = f"foreign template syntax: {foreign}" if foreign else message
     return Problem(file, line, site.field, message)
-
-
-def readable(message: str) -> str:
-    """Say "no key 'x'" instead of Jinja's "'dict object' has no attribute 'x'"."""
-    prefix = "'dict object' has no attribute "
-    if message.startswith(prefix):
-        return f"no key {message[len(prefix) :]}"
-    return message
-
-
-# Other tools' template syntax that Jinja misreads, and what to call it.
-_FOREIGN = (
-    (re.compile(r"\$\{\{[^\n]*?\}\}"), "GitHub Actions expression syntax"),
-    (re.compile(r"\$\{#[^\n}]*\}?"), "shell parameter expansion (`{#` starts a Jinja comment)"),
-    (re.compile(r"\{\{\s*[#/>^!][^\n]*?\}\}"), "Handlebars/Mustache syntax"),
-    (
-        re.compile(
-            r"\{\{-?\s*(?:\.[A-Za-z_]|\$[A-Za-z_]|\.\s*\}\}|"
-            r"(?:range|end|define|template|include|toYaml|printf)\b)[^\n]*?\}\}"
-        ),
-        "Go template (Helm) syntax",
-    ),
-)
-_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined|has no attribute '([^']+)'")
-
-
-def foreign_message(exc: BaseException, source: str | None, remedy: str | None) -> str | None:
-    """Name the other tool's syntax that caused a Jinja error, or None when it is not that.
-
-    A syntax error counts when the foreign text is on the line Jinja stopped at; an undefined
-    value when the foreign text holds the undefined name (`secrets` of `${{ secrets.X }}`).
-    """
-    if not source:
-        return None
-    import jinja2
-
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        line: int | None = exc.lineno
-        name = None
-    elif isinstance(exc, jinja2.UndefinedError):
-        found = _UNDEFINED_NAME.search(str(exc.message))
-        if found is None:
-            return None
-        line, name = None, found.group(1) or found.group(2)
-    else:
-        return None
-    for pattern, what in _FOREIGN:
-        for match in pattern.finditer(source):
-            text = match.group(0)
-            if line is not None and source.count("\n", 0, match.start()) + 1 != line:
-                continue
-            if name is not None and not re.search(rf"\b{re.escape(name)}\b", text):
-                continue
-            shown = text if len(text) <= 60 else text[:57] + "..."
-            keep = f" or {remedy}" if remedy else ""
-            return (
-                f"`{shown}` looks like {what}, not Jinja; to keep it as written, wrap it in "
-                f"`{{% raw %}}...{{% endraw %}}`{keep}"
-            )
-    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from skillforge.errors import Problem
+from skillforge.errors import Problem, hint
 
 _KEY = re.compile(
     r"^( {4}| {6,})([a-z_][a-z0-9_]*)(?: or ([a-z_][a-z0-9_]*))?\s+"
@@ -86,8 +86,6 @@ def _check(
     field: str,
     inside: str,
 ) -> list[Problem]:
-    from skillforge.engine.rules import hint
-
     file, line = where
     problems: list[Problem] = []
     suggested = set()

@@ -1,1 +1,33 @@
-"""One module per output format: paths, keys, emission, rules."""
+"""One module per output format (DESIGN §4); `TARGETS` registers each by its config name.
+
+A new target is a module beside `claude.py` with a `Target` subclass, and one entry here.
+"""
+
+from __future__ import annotations
+
+from skillforge.errors import ConfigError, hint
+from skillforge.targets.base import Listing, Target
+from skillforge.targets.claude import ClaudeCode
+
+TARGETS: dict[str, Target] = {target.name: target for target in (ClaudeCode(),)}
+# What `targets` is when the config does not say (DESIGN §4).
+DEFAULT = ("claude",)
+
+
+def get_target(name: str) -> Target:
+    """Return the registered target called `name`; ConfigError naming the known ones."""
+    try:
+        return TARGETS[name]
+    except KeyError:
+        known = ", ".join(sorted(TARGETS))
+        raise ConfigError(
+            f"unknown target '{name}'{hint(name, list(TARGETS))}; known: {known}"
+        ) from None
+
+
+def listing(name: str = DEFAULT[0]) -> Listing:
+    """Return how target `name` lists skills in every session (its listing budget)."""
+    found = get_target(name).listing
+    if found is None:
+        raise ValueError(f"target '{name}' has no skill listing")
+    return found

@@ -1,0 +1,147 @@
+"""What every render of one build shares: the Environment, the template library, the limits,
+the token counter, the target and the cache handles.
+
+Inline code, fragments and template closures are cached here; `render.py` renders sections
+and documents on top, `strings.py` the string fields, `files.py` the supporting files.
+"""
+
+from __future__ import annotations
+
+import marshal
+import time
+from typing import Any
+
+import jinja2
+
+from skillforge import __version__
+from skillforge.cache.keys import FRAGMENT, INLINE_CODE
+from skillforge.cache.local import Store
+from skillforge.engine.analysis import Closure, Library, fragment_template
+from skillforge.engine.config import Config
+from skillforge.engine.limits import RenderLimits
+from skillforge.engine.template_errors import INLINE, template_problem
+from skillforge.engine.templating import Counters, env_fingerprint, make_environment
+from skillforge.engine.tokens import TokenCounter
+from skillforge.errors import Problem, SpecError, hint
+from skillforge.state.digest import digest_bytes, digest_value, settle
+from skillforge.state.inventory import Inventory
+from skillforge.targets import DEFAULT, get_target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.engine.spec import Spec
+
+MISSING = "\x00missing"
+
+
+class RenderContext:
+    """The Environment and the cache handles of one build's renders."""
+
+    def __init__(
+        self, config: Config, inventory: Inventory, store: Store, target: str = DEFAULT[0]
+    ) -> None:
+        self.config = config
+        self.target = get_target(target)
+        self.inventory = inventory
+        self.store = store
+        self.counters = Counters()
+        self.env = make_environment(inventory, store, self.counters)
+        self.env.globals["fragment"] = self.fragment
+        self.library = Library(self.env, inventory, store)
+        self.fingerprint = env_fingerprint()
+        self.limits = RenderLimits(config.render_timeout, config.max_render_size)
+        self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
+        self.env.max_size = self.limits.max_size  # type: ignore[attr-defined]
+        self.notes: list[str] = []
+
+    def forget(self, templates: set[str]) -> None:
+        """Drop the compiled templates, digests and closures of templates that changed."""
+        cache = self.env.cache
+        if templates and cache is not None:
+            for key in [k for k in cache if k[1] in templates]:
+                del cache[key]
+        self.library.forget(templates)
+
+    def closure(self, spec: Spec, name: str, field: str) -> Closure:
+        """Return the closure of template `name`; SpecError at `field` when it is missing."""
+        if name not in self.inventory.templates:
+            raise self.missing(spec, field, name)
+        try:
+            closure = self.library.closure(name)
+        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
+            raise SpecError([self.problem(exc, spec, field, name)]) from None
+        for missing in closure.missing:
+            raise self.missing(spec, field, missing, via=name)
+        return closure
+
+    def missing(self, spec: Spec, field: str, name: str, via: str | None = None) -> SpecError:
+        """Return the error of a template `name` that is not found."""
+        file, line = spec.origin(field)
+        known = list(self.inventory.templates)
+        where = f" (included by {via})" if via else ""
+        return SpecError.one(
+            file, line, field, f"template '{name}' not found{where}{hint(name, known)}"
+        )
+
+    def reach(self, closure: Closure, data: dict[str, Any], variables: dict[str, Any]) -> Any:
+        """Return the context values a closure can read (they go into its cache keys)."""
+        sources = {"spec": data, "vars": variables, "project": self.config.vars}
+        values: dict[str, Any] = {}
+        for root, fields in closure.reach.items():
+            source = sources[root]
+            values[root] = source if fields is None else {f: source.get(f, MISSING) for f in fields}
+        return values
+
+    def label(self, spec: Spec, sid: str) -> str:
+        """Return the name errors give an inline section body."""
+        return f"{spec.file}#sections.{sid}"
+
+    def inline(self, source: str, label: str) -> jinja2.Template:
+        """Compile an inline template through the compiled-template cache."""
+        key = INLINE_CODE + digest_value(self.fingerprint, INLINE, source)
+        raw = self.store.get(key)
+        code = None
+        if isinstance(raw, bytes):
+            try:
+                code = marshal.loads(raw)
+            except (EOFError, ValueError, TypeError):
+                code = None
+        if code is None:
+            name = INLINE + digest_bytes(source.encode("utf-8"))[:12]
+            code = self.env.compile(source, name=name, filename=name)
+            self.store.set(key, marshal.dumps(code))
+            self.counters.templates_compiled += 1
+        else:
+            self.counters.templates_cached += 1
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def fragment(self, name: str, **args: Any) -> str:
+        """Render fragment `name` with `args` (the `fragment()` of templates), through its cache."""
+        template_name = fragment_template(name)
+        if template_name not in self.inventory.templates:
+            known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
+            raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
+        closure = self.library.closure(template_name)
+        args, uncacheable = settle(args)
+        key = ""
+        if uncacheable is None:
+            key = FRAGMENT + digest_value(__version__, self.fingerprint, closure.digest, args)
+            cached = self.store.get(key)
+            if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
+                self.counters.fragments_cached += 1
+                text: str = cached[0]
+                return text
+        else:
+            # no canonical form, no key: rendered every time (never a guess from a repr)
+            self.notes.append(f"fragment {name} not cached: {uncacheable}")
+        started = time.perf_counter()
+        text = self.limits.render(self.env.get_template(template_name), args)
+        self.counters.timed(template_name, time.perf_counter() - started, text)
+        self.counters.fragments_rendered += 1
+        if key:
+            self.store.set(key, [text, self.tokens.count(text)])
+        return text
+
+    def problem(self, exc: BaseException, spec: Spec, field: str, label: str) -> Problem:
+        """Turn a template error into a problem at the spec line (or template line) it concerns."""
+        return template_problem(self.env, self.inventory, exc, spec, field, label)

@@ -1,0 +1,81 @@
+"""Rules between the specs of a build: shared outputs, names a target keeps one of, references.
+
+They run once a batch is rendered, over the new outputs and those the manifest records for
+the specs the plan left alone.
+"""
+
+from __future__ import annotations
+
+from skillforge.errors import Problem
+from skillforge.targets import DEFAULT, get_target
+from skillforge.targets.base import Ref, Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.engine.workers import Batch
+    from skillforge.state.manifest import Manifest
+    from skillforge.state.plan import Plan
+
+
+def check_across_specs(
+    previous: Manifest | None, plan: Plan, batch: Batch, targets: tuple[str, ...] = DEFAULT
+) -> list[Problem]:
+    """Rules between specs, once a batch is rendered; return the warnings.
+
+    Two specs that produce the same output, or two specs of a kind whose names a target
+    keeps one of (Claude Code's agents), both fail, each naming the other (DESIGN §3):
+    neither is written. A spec the plan took as unchanged is judged by the outputs the
+    manifest records for it, and fails with the new one. References to names no spec builds
+    are warnings.
+    """
+    formats = [get_target(t) for t in targets]
+    users: dict[str, list[str]] = {}  # an output path, or "agent name 'x'" -> its specs
+    why_one: dict[str, str] = {}  # "agent name 'x'" -> why a target keeps only one
+    skills: set[str] = set()
+    agents: set[str] = set()
+    for spec_id, record in previous.specs.items() if previous else ():
+        if spec_id in plan.orphan_specs:
+            continue
+        for path in record.outputs:
+            _known_from_path(formats, path, skills, agents)
+            if spec_id not in plan.dirty and spec_id not in batch.results:
+                users.setdefault(path, []).append(spec_id)
+    refs: list[Ref] = []
+    for spec_id in sorted(batch.results):
+        rendered = batch.results[spec_id]
+        refs.extend(rendered.refs)
+        for out in rendered.outputs:
+            users.setdefault(out.path, []).append(spec_id)
+            _known_from_path(formats, out.path, skills, agents)
+        if rendered.cost is not None:
+            (skills if rendered.cost.kind == "skill" else agents).add(rendered.cost.name)
+            why = next((w for t in formats if (w := t.same_name(rendered.cost.kind))), None)
+            if why is not None:
+                what = f"{rendered.cost.kind} name '{rendered.cost.name}'"
+                users.setdefault(what, []).append(spec_id)
+                why_one[what] = why
+    for what, specs in users.items():
+        if len(specs) < 2:
+            continue
+        for spec_id in specs:
+            others = ", ".join(s for s in specs if s != spec_id)
+            found = batch.results.get(spec_id)
+            file, line = found.name_origin if found else (spec_id, None)
+            if what in why_one:
+                message = f"{what} is also used by {others}; {why_one[what]}: rename one"
+            else:
+                message = f"{what} is also produced by {others}; give one of them another name"
+            batch.failed.setdefault(spec_id, []).append(
+                Problem(file or spec_id, line, "name", message)
+            )
+    for spec_id in batch.failed:
+        batch.results.pop(spec_id, None)
+    return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
+
+
+def _known_from_path(formats: list[Target], path: str, skills: set[str], agents: set[str]) -> None:
+    for target in formats:
+        found = target.recognise(path)
+        if found is not None:
+            (skills if found[0] == "skill" else agents).add(found[1])
+            return
