@@ -217,10 +217,12 @@ def init(
 ) -> None:
     """Create a working project: config, a skill, an agent, a trait and templates."""
     from skillforge.commands.init import scaffold
+    from skillforge.report.plain import PlainReporter
 
     def action() -> int:
+        reporter = PlainReporter()
         for line in scaffold(directory):
-            print(line)
+            reporter.say(line)
         return 0
 
     raise typer.Exit(guard(action, verbose))
@@ -239,14 +241,16 @@ def clean(
     from skillforge.cli.main import hold_project, project_config
     from skillforge.commands.clean import clean_project
     from skillforge.engine.interrupts import terminate_as_interrupt
+    from skillforge.report.plain import PlainReporter
 
     def action() -> int:
         project = project_config(config)
         notes: list[str] = []
         with terminate_as_interrupt(), hold_project(project, lock_timeout, "clean", notes):
             lines = clean_project(project, cache=cache)
+        reporter = PlainReporter()
         for line in [f"warning: {note}" for note in notes] + lines:
-            print(line)
+            reporter.say(line)
         return 0
 
     raise typer.Exit(guard(action, verbose))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
     from skillforge.engine.config import Config
-    from skillforge.report.plain import Reporter
+    from skillforge.report.reporter import Reporter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -14,7 +14,7 @@ from skillforge.commands.options import BuildOptions
 from skillforge.engine.config import Config
 from skillforge.engine.record import Written, next_manifest
 from skillforge.errors import Problem, SkillforgeError
-from skillforge.report.plain import BuildReport
+from skillforge.report.model import BuildReport
 from skillforge.state.digest import digest_bytes
 from skillforge.state.inventory import Inventory, scan
 from skillforge.state.manifest import (
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from skillforge.engine.render import RenderedOutput, RenderedSpec
     from skillforge.engine.warm import Session
     from skillforge.engine.workers import Batch
-    from skillforge.report.plain import Reporter
+    from skillforge.report.reporter import Reporter
 
 
 def scan_project(config: Config) -> Inventory:

@@ -28,7 +28,6 @@ from skillforge.engine.spec import Spec
 from skillforge.engine.strings import foreign_message, render_strings
 from skillforge.engine.templating import (
     Closure,
-    Counters,
     Library,
     env_fingerprint,
     fragment_template,
@@ -37,6 +36,7 @@ from skillforge.engine.templating import (
 )
 from skillforge.engine.tokens import TokenCounter
 from skillforge.errors import Problem, SpecError
+from skillforge.report.model import Counters
 from skillforge.state.digest import digest_bytes, digest_value, settle
 from skillforge.state.inventory import Inventory
 from skillforge.state.marker import add_marker
