@@ -13,11 +13,12 @@ listing simulator adds up what Claude Code would list for every skill against
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skillforge.engine.costs import LISTING_ENTRY_CHARS, OutputCost
 from skillforge.errors import Problem
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 

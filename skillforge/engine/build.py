@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
 
 from skillforge.commands.options import BuildOptions
 from skillforge.engine.config import Config
@@ -30,6 +29,7 @@ from skillforge.state.plan import Plan, make_plan
 # processes costs more than it saves.
 PARALLEL_FROM = 64
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 

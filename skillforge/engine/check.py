@@ -35,7 +35,6 @@ import stat as st
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from skillforge.engine.config import Config
 from skillforge.errors import Problem, UsageError
@@ -45,6 +44,7 @@ from skillforge.state.inventory import scan
 from skillforge.state.manifest import Manifest, read_manifest
 from skillforge.state.plan import Plan, make_plan, selected
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.render import RenderedOutput

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skillforge import __version__
 from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_value
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.render import Renderer
     from skillforge.engine.spec import Spec
