@@ -14,7 +14,30 @@ from skillforge.cli.fastparse import parse
 from skillforge.cli.flags import COMMANDS
 from skillforge.engine.options import BuildOptions
 
-HEAVY = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "click", "tomllib")
+# What the no-op must not import: the third-party packages, and the standard modules that
+# would cost it about 20 ms together (issue 11; Typer 0.29 no longer imports click).
+HEAVY_PACKAGES = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "regex", "watchfiles")
+HEAVY_STDLIB = ("json", "pathlib", "dataclasses", "typing", "tomllib", "hashlib", "argparse")
+HEAVY = HEAVY_PACKAGES + HEAVY_STDLIB
+
+# The light set: the skillforge modules the no-op build may import. They keep the plain-class,
+# standard-library-only style (no dataclasses, no `typing` at run time, TYPE_CHECKING = False).
+# All of state/ is light; elsewhere each module is named.
+LIGHT_FOLDERS = ("skillforge.state",)
+LIGHT = (
+    "skillforge",
+    "skillforge.errors",
+    "skillforge.cli",
+    "skillforge.cli.fastparse",
+    "skillforge.cli.main",
+    "skillforge.commands",
+    "skillforge.commands.noop",
+    "skillforge.commands.options",
+    "skillforge.report",
+    "skillforge.report.model",
+    "skillforge.report.plain",
+    "skillforge.report.reporter",
+)
 
 
 def parse_build_args(args: list[str]) -> tuple[BuildOptions, str | None] | None:
@@ -37,6 +60,37 @@ def test_noop_build_imports_nothing_heavy(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert "HEAVY [] 0" in out
+
+
+def test_noop_build_imports_only_the_light_set(tmp_path: Path) -> None:
+    import json
+
+    project(tmp_path)
+    build_json(tmp_path)
+    code = textwrap.dedent(
+        """
+        import sys
+        before = set(sys.modules)
+        from skillforge.cli.main import main
+        code = main(["build"])
+        print("MODULES", code, sorted(m for m in sys.modules if m not in before))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert "0 written, 3 unchanged" in out  # the no-op path, not a build
+    line = next(line for line in out.splitlines() if line.startswith("MODULES"))
+    code, imported = line.split(" ", 2)[1:]
+    assert code == "0"
+    loaded = json.loads(imported.replace("'", '"'))
+    ours = {m for m in loaded if m == "skillforge" or m.startswith("skillforge.")}
+    outside = sorted(m for m in ours if m not in LIGHT and not m.startswith(LIGHT_FOLDERS))
+    assert not outside, f"the no-op imports modules outside the light set: {outside}"
+    stale = sorted(set(LIGHT) - ours)
+    assert not stale, f"named light modules the no-op no longer imports (update LIGHT): {stale}"
+    heavy = [m for m in loaded if m.partition(".")[0] in HEAVY]
+    assert not heavy, f"the no-op imports heavy modules: {heavy}"
 
 
 def test_fast_and_full_noop_reports_agree(tmp_path: Path) -> None:

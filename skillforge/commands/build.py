@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import IO
 
     from skillforge.engine.options import BuildOptions
-    from skillforge.report.plain import Reporter
+    from skillforge.report.reporter import Reporter
 
 
 def build_command(

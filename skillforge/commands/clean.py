@@ -11,6 +11,7 @@ from skillforge.commands.project import hold_project, project_config
 from skillforge.engine.config import Config
 from skillforge.engine.interrupts import terminate_as_interrupt
 from skillforge.engine.publish import Writer
+from skillforge.report.plain import PlainReporter
 from skillforge.state.manifest import manifest_path, read_manifest
 
 TYPE_CHECKING = False
@@ -38,8 +39,9 @@ def clean_command(options: CleanOptions, config_file: str | None) -> int:
     notes: list[str] = []
     with terminate_as_interrupt(), hold_project(project, options.lock_timeout, "clean", notes):
         lines = clean_project(project, cache=options.cache)
+    reporter = PlainReporter()
     for line in [f"warning: {note}" for note in notes] + lines:
-        print(line)
+        reporter.say(line)
     return 0
 
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from skillforge.errors import UsageError
+from skillforge.report.plain import PlainReporter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,8 +19,9 @@ IGNORE_LINE = ".skillforge/"
 
 def init_command(options: InitOptions) -> int:
     """Run `skillforge init`: create the project, print one line per file."""
+    reporter = PlainReporter()
     for line in scaffold(Path(options.directory)):
-        print(line)
+        reporter.say(line)
     return 0
 
 

@@ -13,7 +13,8 @@ import os
 import time
 
 from skillforge.engine.options import BuildOptions
-from skillforge.report.plain import BuildReport, PlainReporter, encode_json
+from skillforge.report.model import BuildReport
+from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
 from skillforge.state.inventory import scan

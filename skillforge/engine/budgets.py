@@ -13,12 +13,13 @@ listing simulator adds up what Claude Code would list for every skill against
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
 from skillforge.targets import listing
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 

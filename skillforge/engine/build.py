@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
 
 from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.config import Config
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.record import Written, next_manifest
 from skillforge.errors import Problem, SkillforgeError
-from skillforge.report.plain import BuildReport
+from skillforge.report.model import BuildReport
 from skillforge.state.digest import digest_bytes
 from skillforge.state.inventory import Inventory, scan
 from skillforge.state.manifest import (
@@ -31,6 +30,7 @@ from skillforge.state.plan import Plan, make_plan
 # processes costs more than it saves.
 PARALLEL_FROM = 64
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from skillforge.engine.render import RenderedOutput, RenderedSpec
     from skillforge.engine.warm import Session
     from skillforge.engine.workers import Batch
-    from skillforge.report.plain import Reporter
+    from skillforge.report.reporter import Reporter
 
 
 def scan_project(config: Config) -> Inventory:

@@ -34,91 +34,24 @@ import os
 import stat as st
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from skillforge.engine.config import Config
 from skillforge.engine.options import CheckOptions
 from skillforge.errors import Problem, UsageError
+from skillforge.report.model import CheckReport, Finding
 from skillforge.state.digest import digest_bytes
 from skillforge.state.inventory import scan
 from skillforge.state.manifest import Manifest, read_manifest
 from skillforge.state.plan import Plan, make_plan, selected
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.render import RenderedOutput
     from skillforge.engine.workers import Batch
     from skillforge.state.inventory import Inventory
 
-KINDS = ("stale", "missing", "orphaned", "edited")
 MAX_DIFF_LINES = 400
-
-
-@dataclass
-class Finding:
-    """One output that is not what a build would make of the specs now."""
-
-    kind: str  # one of KINDS
-    path: str  # the output, relative to the project root
-    spec: str | None  # the spec that produces (or produced) it
-    message: str  # what is wrong and what to do, without the path
-    line: int | None = None  # where to annotate: see `where`
-    diff: str = ""  # unified diff from the disk to the fresh render
-
-    def where(self) -> tuple[str, int | None]:
-        """The file and line a CI annotation points at.
-
-        An edited or orphaned output is itself the problem; a stale or missing one is fixed
-        by building its spec, which is usually what the pull request touched.
-        """
-        if self.kind in ("stale", "missing") and self.spec:
-            return self.spec, self.line
-        return self.path, self.line
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"path": self.path, "spec": self.spec, "message": self.message}
-        if self.diff:
-            data["diff"] = self.diff
-        return data
-
-
-@dataclass
-class CheckReport:
-    """What one check found; `to_json` is the `check --format json` object."""
-
-    specs_total: int = 0
-    specs_rendered: int = 0
-    outputs_checked: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    duration_ms: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings and not self.errors
-
-    def of(self, kind: str) -> list[Finding]:
-        return [f for f in self.findings if f.kind == kind]
-
-    def to_json(self) -> dict[str, Any]:
-        differing = sum(1 for f in self.findings if f.kind != "orphaned")
-        data: dict[str, Any] = {
-            "ok": self.ok,
-            "duration_ms": round(self.duration_ms, 1),
-            "specs": {"total": self.specs_total, "rendered": self.specs_rendered},
-            "outputs": {
-                "checked": self.outputs_checked,
-                "up_to_date": self.outputs_checked - differing,
-                **{kind: len(self.of(kind)) for kind in KINDS},
-            },
-        }
-        for kind in KINDS:
-            data[kind] = [f.as_dict() for f in self.of(kind)]
-        data["errors"] = [p.as_dict() for p in self.errors]
-        data["warnings"] = [p.as_dict() for p in self.warnings]
-        return data
 
 
 def run_check(

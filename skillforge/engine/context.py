@@ -20,9 +20,10 @@ from skillforge.engine.analysis import Closure, Library, fragment_template
 from skillforge.engine.config import Config
 from skillforge.engine.limits import RenderLimits
 from skillforge.engine.template_errors import INLINE, template_problem
-from skillforge.engine.templating import Counters, env_fingerprint, make_environment
+from skillforge.engine.templating import env_fingerprint, make_environment
 from skillforge.engine.tokens import TokenCounter
 from skillforge.errors import Problem, SpecError, hint
+from skillforge.report.model import Counters
 from skillforge.state.digest import digest_bytes, digest_value, settle
 from skillforge.state.inventory import Inventory
 from skillforge.targets import DEFAULT, get_target

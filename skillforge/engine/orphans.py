@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 
-from skillforge.engine.check import Finding
 from skillforge.engine.config import Config
+from skillforge.report.model import Finding
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker
 from skillforge.state.plan import Plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skillforge import __version__
 from skillforge.engine.config import Config
@@ -13,6 +13,7 @@ from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
 from skillforge.state.plan import ALL_TEMPLATES, Plan
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.render import RenderedSpec
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import STRING
@@ -22,6 +22,7 @@ from skillforge.engine.template_errors import foreign_message, readable
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_value
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.analysis import Closure
     from skillforge.engine.context import RenderContext

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import jinja2
 import yaml
@@ -18,7 +17,8 @@ from skillforge import __version__
 from skillforge.cache.keys import BYTECODE
 from skillforge.cache.local import Store
 from skillforge.engine.sandbox import ENV_OPTIONS, ENVIRONMENT, SANDBOX_REVISION
-from skillforge.state.digest import digest_bytes, digest_value
+from skillforge.report.model import Counters
+from skillforge.state.digest import digest_value
 from skillforge.state.inventory import BUILTIN, Inventory
 
 
@@ -51,64 +51,6 @@ def environment_files() -> dict[str, list[int]]:
             st = os.stat(path)
             found[path] = [st.st_mtime_ns, st.st_size]
     return found
-
-
-@dataclass
-class Counters:
-    """Hits and misses of each cache layer in one build (`build --json`, `stats`)."""
-
-    templates_compiled: int = 0
-    templates_cached: int = 0
-    fragments_rendered: int = 0
-    fragments_cached: int = 0
-    sections_rendered: int = 0
-    sections_cached: int = 0
-    documents_rendered: int = 0
-    documents_cached: int = 0
-    strings_rendered: int = 0  # Jinja in string fields (strings.py)
-    strings_cached: int = 0
-    template_times: dict[str, list[float]] = field(default_factory=dict)
-    # a short digest of each render's output, in the order of `template_times` (for `stats`:
-    # renders that repeat an output are what a cache could have served)
-    template_outputs: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, other: Counters) -> None:
-        for name in (
-            "templates_compiled",
-            "templates_cached",
-            "fragments_rendered",
-            "fragments_cached",
-            "sections_rendered",
-            "sections_cached",
-            "documents_rendered",
-            "documents_cached",
-            "strings_rendered",
-            "strings_cached",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name, times in other.template_times.items():
-            self.template_times.setdefault(name, []).extend(times)
-        for name, outputs in other.template_outputs.items():
-            self.template_outputs.setdefault(name, []).extend(outputs)
-
-    def take(self) -> Counters:
-        """Return a copy of the counters and reset them to zero (in place)."""
-        copy = Counters()
-        copy.add(self)
-        for name, value in vars(self).items():
-            if isinstance(value, int):
-                setattr(self, name, 0)
-        self.template_times = {}
-        self.template_outputs = {}
-        return copy
-
-    def as_dict(self) -> dict[str, int]:
-        """The counters by name (the `build --json` layers read them)."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, int)}
-
-    def timed(self, name: str, seconds: float, output: str = "") -> None:
-        self.template_times.setdefault(name, []).append(seconds)
-        self.template_outputs.setdefault(name, []).append(digest_bytes(output.encode("utf-8"))[:16])
 
 
 def inside(path: str, root: str) -> bool:

@@ -16,8 +16,8 @@ from skillforge.cache.local import Store
 from skillforge.engine.config import Config
 from skillforge.engine.render import RenderedSpec, Renderer
 from skillforge.engine.spec import SpecLoader
-from skillforge.engine.templating import Counters
 from skillforge.errors import Problem, SpecError
+from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory
 
 CHUNK = 32

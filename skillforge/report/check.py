@@ -12,13 +12,32 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO
 
-from skillforge.engine.check import KINDS, CheckReport, Finding
-from skillforge.engine.config import Config
-from skillforge.engine.options import CheckOptions
 from skillforge.errors import Problem
-from skillforge.report.plain import Snippets, grouped, headline, plural, write_line
+from skillforge.report.model import KINDS, CheckReport, Finding, plural
+from skillforge.report.plain import Snippets, encode_json, grouped, headline, write_line
+from skillforge.report.reporter import Reporter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Protocol
+
+    class Asked(Protocol):
+        """What `check` was asked to print (the engine's `CheckOptions` is one)."""
+
+        @property
+        def format(self) -> str: ...
+        @property
+        def diff(self) -> bool: ...
+        @property
+        def quiet(self) -> bool: ...
+
+    class Project(Protocol):
+        """Where the project is (the engine's `Config` is one)."""
+
+        @property
+        def root(self) -> str | os.PathLike[str]: ...
+
 
 TITLES = {
     "stale": "Stale generated file",
@@ -28,42 +47,99 @@ TITLES = {
 }
 
 
+class CheckReporter(Reporter):
+    """Findings as plain text with their diffs, the problems, then a summary line."""
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        diff: bool = True,
+        quiet: bool = False,
+        root: str | None = None,
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.diff = diff
+        self.quiet = quiet
+        self.root = root
+
+    def checked(self, report: CheckReport) -> None:
+        self.print_lines(self.lines(report))
+
+    def lines(self, report: CheckReport) -> list[str]:
+        """The lines that show `report`."""
+        return text_lines(
+            report, diff=self.diff, quiet=self.quiet, root=self.root, colour=_colour(self.stream)
+        )
+
+    def failed(self, message: str) -> None:
+        """The check could not start (a config or usage error); text leaves it to stderr."""
+
+    def print_lines(self, lines: list[str]) -> None:
+        if lines:
+            write_line("\n".join(lines), self.stream)
+
+
+class JsonCheckReporter(CheckReporter):
+    """The report as one JSON object: the `check --format json` shape."""
+
+    def checked(self, report: CheckReport) -> None:
+        write_line(encode_json(report.to_json()), self.stream)
+
+    def failed(self, message: str) -> None:
+        data = {"ok": False, "errors": [p.as_dict() for p in _problems(message)], "warnings": []}
+        write_line(encode_json(data), self.stream)
+
+
+class GithubCheckReporter(CheckReporter):
+    """GitHub Actions workflow commands: an annotation per problem, diffs in log groups."""
+
+    def lines(self, report: CheckReport) -> list[str]:
+        prefix = repository_prefix(self.root or os.getcwd())
+        return github_lines(report, diff=self.diff, quiet=self.quiet, prefix=prefix)
+
+    def failed(self, message: str) -> None:
+        for problem in _problems(message):
+            props = f"file={escape_property(problem.file)}," if problem.file else ""
+            line = f"::error {props}title=skillforge config::{escape_data(problem.message)}"
+            write_line(line, self.stream)
+
+
+REPORTERS: dict[str, type[CheckReporter]] = {
+    "text": CheckReporter,
+    "json": JsonCheckReporter,
+    "github": GithubCheckReporter,
+}
+
+
+def check_reporter(
+    asked: Asked, stream: IO[str] | None = None, root: str | None = None
+) -> CheckReporter:
+    """The reporter of the format `check` was asked for."""
+    return REPORTERS[asked.format](stream, diff=asked.diff, quiet=asked.quiet, root=root)
+
+
 def print_report(
-    report: CheckReport, options: CheckOptions, config: Config, stream: IO[str] | None = None
+    report: CheckReport, options: Asked, config: Project, stream: IO[str] | None = None
 ) -> None:
     """Print `report` in the format the user asked for."""
-    out = stream or sys.stdout
-    if options.format == "json":
-        from skillforge.report.plain import encode_json
-
-        write_line(encode_json(report.to_json()), out)
-        return
-    if options.format == "github":
-        lines = github_lines(report, options, repository_prefix(config))
-    else:
-        lines = text_lines(report, options, str(config.root), colour=_colour(out))
-    if lines:
-        write_line("\n".join(lines), out)
+    check_reporter(options, stream, os.fspath(config.root)).checked(report)
 
 
-def print_setup_error(message: str, options: CheckOptions, stream: IO[str] | None = None) -> None:
+def print_setup_error(message: str, options: Asked, stream: IO[str] | None = None) -> None:
     """A config or usage error in the format asked for: a JSON object or annotations."""
-    out = stream or sys.stdout
+    check_reporter(options, stream).failed(message)
+
+
+def _problems(message: str) -> list[Problem]:
+    """The problems of a setup error's message, one a line (`file: message` when it names one)."""
     problems = []
     for line in message.splitlines():
         file, sep, rest = line.partition(": ")
         if not sep or " " in file:
             file, rest = "", line
         problems.append(Problem(file, None, None, rest))
-    if options.format == "json":
-        from skillforge.report.plain import encode_json
-
-        data = {"ok": False, "errors": [p.as_dict() for p in problems], "warnings": []}
-        write_line(encode_json(data), out)
-        return
-    for problem in problems:
-        props = f"file={escape_property(problem.file)}," if problem.file else ""
-        write_line(f"::error {props}title=skillforge config::{escape_data(problem.message)}", out)
+    return problems
 
 
 _COLOURS = {"+": "32", "-": "31", "@": "36"}
@@ -105,26 +181,33 @@ def summary(report: CheckReport) -> str:
 
 
 def text_lines(
-    report: CheckReport, options: CheckOptions, root: str | None = None, *, colour: bool = False
+    report: CheckReport,
+    *,
+    diff: bool = True,
+    quiet: bool = False,
+    root: str | None = None,
+    colour: bool = False,
 ) -> list[str]:
     """Findings with their diffs, problems, then the summary; `-q` keeps the problems only."""
     snippets = Snippets(root)
     lines: list[str] = []
     for finding in report.findings:
         lines.append(finding_line(finding))
-        if finding.diff and options.diff and not options.quiet:
-            diff = finding.diff.rstrip("\n")
-            lines.append(coloured(diff) if colour else diff)
+        if finding.diff and diff and not quiet:
+            shown = finding.diff.rstrip("\n")
+            lines.append(coloured(shown) if colour else shown)
     for problem, count in grouped(report.errors):
         lines += [headline(problem, count), *snippets.lines(problem)]
-    if not options.quiet:
+    if not quiet:
         for problem, count in grouped(report.warnings):
             lines += [headline(problem, count), *snippets.lines(problem)]
         lines.append(summary(report))
     return lines
 
 
-def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> list[str]:
+def github_lines(
+    report: CheckReport, *, diff: bool = True, quiet: bool = False, prefix: str = ""
+) -> list[str]:
     """Workflow commands (`::error file=...,line=...,title=...::message`), diffs, summary."""
     lines: list[str] = []
     for finding in report.findings:
@@ -134,12 +217,12 @@ def github_lines(report: CheckReport, options: CheckOptions, prefix: str) -> lis
     for problem, count in grouped(report.errors):
         lines.append(_problem("error", problem, prefix, count))
     for problem, count in grouped(report.warnings):
-        if not options.quiet:
+        if not quiet:
             lines.append(_problem("warning", problem, prefix, count))
-    if options.quiet:
+    if quiet:
         return lines
     for finding in report.findings:
-        if finding.diff and options.diff:
+        if finding.diff and diff:
             lines.append(f"::group::{escape_data(f'diff of {finding.path} ({finding.kind})')}")
             # every diff line starts with " ", "+", "-", "@" or "\": none is read as a command
             lines.append(finding.diff.rstrip("\n"))
@@ -176,9 +259,9 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def repository_prefix(config: Config) -> str:
+def repository_prefix(project_root: str) -> str:
     """The project root relative to the repository root, with a trailing slash ('' if same)."""
-    root = os.path.realpath(config.root)
+    root = os.path.realpath(project_root)
     base = None
     workspace = os.environ.get("GITHUB_WORKSPACE")
     if workspace:

@@ -1,8 +1,7 @@
-"""Build reports and the reporters that print them: plain lines and JSON.
+"""The plain reporters: lines for logs and CI, one JSON object; and the helpers all share.
 
-Plain classes and no `json` import at module level: the no-op fast path prints through this
-module. The Rich reporter lives in `report_rich.py` and is loaded only on a terminal. The
-core never prints: it calls a `Reporter`.
+Light (plain classes, no `json` at module level): the no-op fast path prints through this
+module. The Rich reporter is in `terminal.py`, loaded only on a terminal.
 """
 
 from __future__ import annotations
@@ -10,100 +9,12 @@ from __future__ import annotations
 import sys
 
 from skillforge.errors import Problem
+from skillforge.report.model import BuildReport
+from skillforge.report.reporter import Reporter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import IO, Any, Protocol
-
-    class Reporter(Protocol):
-        """Receives build events; one implementation per output style."""
-
-        def start(self, dirty: int) -> None: ...
-        def advance(self, spec: str) -> None: ...
-        def written(self, path: str, reasons: list[str]) -> None: ...
-        def removed(self, path: str) -> None: ...
-        def problem(self, problem: Problem) -> None: ...
-        def finish(self, report: BuildReport) -> None: ...
-
-
-class BuildReport:
-    """What one build did; `to_json` is the `build --json` object of DESIGN §6."""
-
-    def __init__(self, specs_total: int = 0, unchanged: int = 0, dry_run: bool = False) -> None:
-        self.ok = True
-        self.duration_ms = 0.0
-        self.specs_total = specs_total
-        self.specs_parsed = 0
-        self.written: list[str] = []
-        self.unchanged = unchanged
-        self.removed: list[str] = []
-        self.files_written = 0
-        self.counters: dict[str, int] = {}
-        self.reasons: dict[str, list[str]] = {}
-        self.errors: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.timings: dict[str, float] = {}
-        self.dry_run = dry_run
-
-    def count(self, name: str) -> int:
-        return self.counters.get(name, 0)
-
-    def to_json(self) -> dict[str, Any]:
-        layers = {
-            "sections": ("rendered", "cached"),
-            "fragments": ("rendered", "cached"),
-            "templates": ("compiled", "cached"),
-            "documents": ("rendered", "cached"),
-            "strings": ("rendered", "cached"),
-        }
-        data: dict[str, Any] = {
-            "ok": self.ok,
-            "duration_ms": round(self.duration_ms, 1),
-            "dry_run": self.dry_run,
-            "specs": {"total": self.specs_total, "parsed": self.specs_parsed},
-            "outputs": {
-                "written": len(self.written),
-                "unchanged": self.unchanged,
-                "removed": len(self.removed),
-                "files_written": self.files_written,
-            },
-        }
-        for layer, (miss, hit) in layers.items():
-            data[layer] = {
-                miss: self.count(f"{layer}_{miss}"),
-                hit: self.count(f"{layer}_{hit}"),
-            }
-        data.update(
-            {
-                "written": self.written,
-                "removed": self.removed,
-                "reasons": self.reasons,
-                "errors": [p.as_dict() for p in self.errors],
-                "warnings": [p.as_dict() for p in self.warnings],
-                "timings": {k: round(v, 2) for k, v in self.timings.items()},
-            }
-        )
-        return data
-
-    def summary(self) -> str:
-        """One line: what was built, written, removed, cached, and how long it took."""
-        verb = "would write" if self.dry_run else "written"
-        parts = [
-            plural(self.specs_total, "spec"),
-            f"{len(self.written):,} {verb}",
-            f"{self.unchanged:,} unchanged",
-        ]
-        if self.files_written:
-            parts.append(f"{plural(self.files_written, 'supporting file')} {verb}")
-        if self.removed:
-            parts.append(f"{len(self.removed):,} {'would remove' if self.dry_run else 'removed'}")
-        rendered, cached = self.count("sections_rendered"), self.count("sections_cached")
-        if rendered or cached:
-            parts.append(f"sections {rendered:,} rendered / {cached:,} cached")
-        if self.errors:
-            parts.append(plural(len(set(self.errors)), "error"))
-        status = "failed" if not self.ok else "built"
-        return f"{status}: {', '.join(parts)} in {self.duration_ms / 1000:.2f}s"
+    from typing import IO, Any
 
 
 def grouped(problems: list[Problem]) -> list[tuple[Problem, int]]:
@@ -246,12 +157,7 @@ def encode_json(value: Any) -> str:
 LISTED = 20
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 spec', '2 specs' (with thousands separators)."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"
-
-
-class PlainReporter:
+class PlainReporter(Reporter):
     """Plain lines for logs and CI: problems as they come, a summary at the end."""
 
     def __init__(
@@ -274,12 +180,6 @@ class PlainReporter:
         self.listed = 0
         self.unlisted = 0
         self.problems: list[Problem] = []
-
-    def start(self, dirty: int) -> None:
-        pass
-
-    def advance(self, spec: str) -> None:
-        pass
 
     def written(self, path: str, reasons: list[str]) -> None:
         if self.quiet:
@@ -317,29 +217,7 @@ class PlainReporter:
         write_line(line, self.stream)
 
 
-class SilentReporter:
-    """A reporter that shows nothing as the build goes; subclasses speak where they need to."""
-
-    def start(self, dirty: int) -> None:
-        pass
-
-    def advance(self, spec: str) -> None:
-        pass
-
-    def written(self, path: str, reasons: list[str]) -> None:
-        pass
-
-    def removed(self, path: str) -> None:
-        pass
-
-    def problem(self, problem: Problem) -> None:
-        pass
-
-    def finish(self, report: BuildReport) -> None:
-        pass
-
-
-class JsonReporter(SilentReporter):
+class JsonReporter(Reporter):
     """Prints nothing until the end, then the report as one JSON object on stdout."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:

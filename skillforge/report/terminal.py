@@ -7,12 +7,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skillforge.errors import Problem
-from skillforge.report.plain import LISTED, BuildReport, Snippets, grouped
+from skillforge.report.model import BuildReport
+from skillforge.report.plain import LISTED, Snippets, grouped
+from skillforge.report.reporter import Reporter
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
 
-class RichReporter:
+class RichReporter(Reporter):
     """Rich output on a terminal (respects NO_COLOR through Rich)."""
 
     def __init__(

@@ -1,6 +1,6 @@
 """What `skillforge watch` prints: one line per rebuild, or one JSON object per rebuild.
 
-Each rebuild gets a build `Reporter` (see `report.py`) from `WatchReporter.rebuild`; problems
+Each rebuild gets a build `Reporter` (see `reporter.py`) from `WatchReporter.rebuild`; problems
 are printed as they come, in the same words as `skillforge build`, and `finish` prints the
 rebuild's line: what changed, what was written or removed, how long it took. With `--json`
 the line is the `build --json` object plus `changed`. Rich is imported only on a terminal.
@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, TYPE_CHECKING, Any
 
 from skillforge.errors import Problem
-from skillforge.report.plain import (
-    BuildReport,
-    SilentReporter,
-    Snippets,
-    encode_json,
-    grouped,
-    headline,
-    write_line,
-)
+from skillforge.report.model import BuildReport
+from skillforge.report.plain import Snippets, encode_json, grouped, headline, write_line
+from skillforge.report.reporter import Reporter
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from rich.console import Console
 
 SHOWN = 3  # written or removed paths named in a line; more are counted
@@ -54,7 +50,7 @@ def outcome(report: BuildReport) -> str:
     return "; ".join(parts) or "up to date"
 
 
-class _Rebuild(SilentReporter):
+class _Rebuild(Reporter):
     """The build reporter of one rebuild: problems at once, one line at the end."""
 
     def __init__(self, owner: WatchReporter, changed: list[str]) -> None:
@@ -71,7 +67,7 @@ class _Rebuild(SilentReporter):
         self.owner.finished(self.changed, report)
 
 
-class WatchReporter:
+class WatchReporter(Reporter):
     """Plain lines (logs, pipes): problems on stderr, one line per rebuild on stdout."""
 
     def __init__(

@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 
     from skillforge.engine.config import Config
     from skillforge.engine.costs import OutputCost
-    from skillforge.engine.templating import Counters
     from skillforge.errors import Problem
-    from skillforge.report.plain import BuildReport
+    from skillforge.report.model import BuildReport, Counters
     from skillforge.state.manifest import Manifest
 
 STATS_FOLDER = "stats"
