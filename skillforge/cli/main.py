@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(name: str) -> Callable[..., int]:
-    """Import the function that runs the fast command `name` (plain imports: the graph sees them)."""
+    """Import the function that runs the fast command `name` (plain imports the graph sees)."""
     if name == "build":
         from skillforge.commands.build import build_command
 
