@@ -16,11 +16,11 @@ from skillforge.engine.record import Written, next_manifest
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.plain import BuildReport
 from skillforge.state.digest import digest_bytes
+from skillforge.state.files import move_aside
 from skillforge.state.inventory import Inventory, scan
 from skillforge.state.manifest import (
     Manifest,
     manifest_path,
-    move_aside,
     read_manifest,
     write_manifest,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat as st
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 
 from skillforge.engine.config import Config
 from skillforge.state.digest import digest_bytes
+from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 
@@ -122,12 +122,7 @@ class Writer:
         path = os.path.join(folder, os.path.basename(rel))
         tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
         try:
-            try:
-                with open(tmp, "wb") as f:
-                    f.write(data)
-            except BaseException:
-                _unlink(tmp)
-                raise
+            write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
         return Staged(rel, path, tmp)
@@ -156,7 +151,7 @@ class Writer:
     def discard(staged: list[Staged]) -> None:
         """Remove the temp files of outputs that will not be published."""
         for item in staged:
-            _unlink(item.tmp)
+            unlink_quietly(item.tmp)
 
     def _folder(self, rel: str, *, create: bool) -> str:
         """Return the folder of output `rel` once it is known to be inside the output root.
@@ -260,9 +255,4 @@ def _sweep(folder: str) -> None:
         return
     for name in names:
         if _TEMP.match(name) and not name.endswith(mine):
-            _unlink(os.path.join(folder, name))
-
-
-def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+            unlink_quietly(os.path.join(folder, name))

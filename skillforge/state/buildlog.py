@@ -20,6 +20,8 @@ import marshal
 import os
 import time
 
+from skillforge.state.files import write_atomic
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -351,14 +353,5 @@ def _read(path: str) -> Any:
 
 def _write(path: str, value: Any) -> None:
     """Write atomically; stats that cannot be written only cost the stats, never the build."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(marshal.dumps(value))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError, ValueError):
+        write_atomic(path, marshal.dumps(value))
