@@ -221,7 +221,7 @@ def run_build(
             state = manifest
             if warm is not None:
                 warm.recorded(manifest)
-    from skillforge.state.buildlog import record_build
+    from skillforge.engine.record import record_build
 
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
     report.duration_ms = (time.perf_counter() - started) * 1000

@@ -215,8 +215,7 @@ def _budgets(
     rendering it or loading the tokenizer. With PATHS only those outputs are judged: the
     skill listing needs every skill.
     """
-    from skillforge.engine.budgets import evaluate, output_problems
-    from skillforge.state.buildlog import read_costs
+    from skillforge.engine.budgets import evaluate, output_problems, read_costs
 
     recorded = read_costs(str(config.cache_dir))
     every = [costs.get(path) or recorded.get(path) for path in sorted(produced)]

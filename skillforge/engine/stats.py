@@ -12,9 +12,9 @@ import os
 import time
 from typing import Any
 
-from skillforge.engine.budgets import output_problems, simulate_listing
+from skillforge.engine.budgets import output_problems, read_costs, simulate_listing
 from skillforge.engine.config import Config
-from skillforge.state.buildlog import LAYERS, History, read_costs
+from skillforge.state.buildlog import LAYERS, History
 from skillforge.state.manifest import read_manifest
 
 ESTIMATE = "token counts are estimates: cl100k_base, not Claude's tokenizer"
