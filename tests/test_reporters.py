@@ -9,8 +9,10 @@ from helpers import build_file_tree, chdir, project
 from rich.console import Console
 
 from skillforge.commands.options import BuildOptions
-from skillforge.engine.build import run_build
+from skillforge.engine.build import run
 from skillforge.engine.config import load_config
+from skillforge.engine.start import begin
+from skillforge.engine.workers import Pool
 from skillforge.report.terminal import RichReporter
 
 
@@ -22,7 +24,8 @@ def rich_build(root: Path, **options: bool) -> tuple[str, str]:
         err=Console(file=err, force_terminal=True, width=200, color_system=None),
     )
     with chdir(root):
-        run_build(load_config(), BuildOptions(**options), reporter)
+        config = load_config()
+        run(config, BuildOptions(**options), begin(config, False), Pool(), reporter)
     return out.getvalue(), err.getvalue()
 
 

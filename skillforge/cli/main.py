@@ -232,7 +232,9 @@ def build_command(
     outcome = try_noop(options, None if config_file is None else str(config_file), started, stream)
     if isinstance(outcome, int):
         return outcome
-    from skillforge.engine.build import run_build
+    from skillforge.engine import build
+    from skillforge.engine.start import begin
+    from skillforge.engine.workers import Pool
 
     remembered = None
     if outcome is not None and outcome.manifest.config_data is not None:
@@ -251,8 +253,11 @@ def build_command(
     with terminate_as_interrupt(), lock or contextlib.nullcontext():
         if outcome is not None and outcome.manifest.stamp != manifest_stamp(str(config.cache_dir)):
             outcome = None  # another process built while this one waited: plan again
-        report = run_build(config, options, reporter, started, outcome, notes=notes)
-    return EXIT_OK if report.ok else EXIT_FAILED
+        start = begin(config, options.dry_run, outcome)
+        done = build.run(
+            config, options, start, Pool(options.jobs), reporter, started=started, notes=notes
+        )
+    return EXIT_OK if done.ok else EXIT_FAILED
 
 
 def hold_project(

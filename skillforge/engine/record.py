@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from skillforge import __version__
 from skillforge.engine.budgets import listing_problems, next_costs, read_costs, write_costs
 from skillforge.engine.config import Config
-from skillforge.errors import Problem
+from skillforge.errors import Problem, SkillforgeError
 from skillforge.state.buildlog import (
     INLINE,
     LAYERS,
@@ -24,7 +24,14 @@ from skillforge.state.buildlog import (
 )
 from skillforge.state.files import unlink_quietly
 from skillforge.state.inventory import Inventory
-from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
+from skillforge.state.manifest import (
+    Manifest,
+    OutputRecord,
+    SpecRecord,
+    manifest_path,
+    stat_record,
+    write_manifest,
+)
 from skillforge.state.plan import ALL_TEMPLATES, Plan
 
 if TYPE_CHECKING:
@@ -82,6 +89,18 @@ def next_manifest(
     _record_outputs(config, old, plan, manifest, written, removed)
     _record_files(inventory, old, plan, manifest, results, digests, scan_ns)
     return manifest
+
+
+def save_manifest(config: Config, manifest: Manifest) -> None:
+    """Write the manifest; failing that, say that the outputs are written all the same."""
+    try:
+        write_manifest(str(config.cache_dir), manifest)
+    except OSError as exc:
+        where = config.rel(manifest_path(str(config.cache_dir)))
+        raise SkillforgeError(
+            f"{where}: cannot write ({exc.strerror or exc}); the outputs are written "
+            "and the next build adopts them"
+        ) from None
 
 
 def _record_outputs(
