@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillforge.cache.local import Store
-from skillforge.engine.build import scan_project
 from skillforge.engine.config import load_config
+from skillforge.engine.start import scan_project
 from skillforge.engine.workers import render_specs
 
 EXAMPLES = int(os.environ.get("SKILLFORGE_FUZZ_EXAMPLES", "20"))

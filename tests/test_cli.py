@@ -155,11 +155,11 @@ def test_interrupt_and_internal_errors_map_to_exit_codes(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(skillforge.engine.build, "run_build", interrupted)
+    monkeypatch.setattr(skillforge.engine.build, "run", interrupted)
     result = run(tmp_path, "build")
     assert result.code == 130
     assert "interrupted" in result.err
-    monkeypatch.setattr(skillforge.engine.build, "run_build", broken)
+    monkeypatch.setattr(skillforge.engine.build, "run", broken)
     result = run(tmp_path, "build")
     assert result.code == 1
     assert "internal error: RuntimeError: boom (rerun with -v for details)" in result.err
@@ -175,7 +175,7 @@ def test_interrupt_and_internal_errors_map_to_exit_codes(
         except KeyboardInterrupt as exc:
             raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
 
-    monkeypatch.setattr(skillforge.engine.build, "run_build", wrapped)
+    monkeypatch.setattr(skillforge.engine.build, "run", wrapped)
     result = run(tmp_path, "build")
     assert result.code == 130
     assert result.err.strip() == "interrupted"

@@ -386,3 +386,52 @@ def test_spec_cache_is_not_used_when_a_trait_changed(tmp_path: Path) -> None:
     report = build_json(tmp_path)
     assert report["specs"]["parsed"] == 1
     assert "T3 two" in (tmp_path / ".claude/skills/a/SKILL.md").read_text()
+
+
+def test_one_build_path_takes_its_start_and_strategy_from_the_caller(tmp_path: Path) -> None:
+    """`engine.build.run` renders through the strategy it is given and returns the manifest."""
+    from collections.abc import Callable
+
+    from skillforge.cache.local import Store
+    from skillforge.commands.options import BuildOptions
+    from skillforge.engine.build import run
+    from skillforge.engine.config import Config, load_config
+    from skillforge.engine.start import begin
+    from skillforge.engine.workers import Batch, Serial
+    from skillforge.report.plain import SilentReporter
+    from skillforge.state.inventory import Inventory
+    from skillforge.state.manifest import read_manifest
+
+    class Counting(Serial):
+        rendered: list[str]
+
+        def render(
+            self,
+            config: Config,
+            inventory: Inventory,
+            store: Store,
+            spec_ids: list[str],
+            layers: dict[str, list[tuple[str, str]]],
+            remember: bool,
+            advance: Callable[[str], None],
+            warn: Callable[[str], None],
+        ) -> Batch:
+            self.rendered = list(spec_ids)
+            return super().render(
+                config, inventory, store, spec_ids, layers, remember, advance, warn
+            )
+
+    project(tmp_path, skills=2, agents=1)
+    config = load_config(tmp_path / ".skillforge.toml")
+    strategy = Counting()
+    done = run(config, BuildOptions(), begin(config, False), strategy, SilentReporter())
+    assert done.ok
+    assert sorted(strategy.rendered) == sorted(begin(config, False).inventory.specs)
+    on_disk = read_manifest(str(config.cache_dir))
+    assert done.manifest is not None and on_disk is not None
+    assert sorted(done.manifest.outputs) == sorted(on_disk.outputs)
+    again = run(config, BuildOptions(), begin(config, False), strategy, SilentReporter())
+    assert again.ok and strategy.rendered == []
+    dry = BuildOptions(force=True, dry_run=True)
+    done = run(config, dry, begin(config, True), strategy, SilentReporter())
+    assert done.manifest is None and len(strategy.rendered) == 3  # a dry run writes none

@@ -94,14 +94,16 @@ def test_a_build_that_waited_plans_again(tmp_path: Path) -> None:
             taken.set()
             release.wait()
             # the other process builds the same edit while this one waits
-            from skillforge.engine.build import run_build
+            from skillforge.engine.build import run
             from skillforge.engine.config import load_config
             from skillforge.engine.options import BuildOptions
+            from skillforge.engine.start import begin
+            from skillforge.engine.workers import Pool
             from skillforge.report.plain import JsonReporter
 
             config = load_config(tmp_path / ".skillforge.toml")
             with open(os.devnull, "w") as sink:
-                run_build(config, BuildOptions(), JsonReporter(sink))
+                run(config, BuildOptions(), begin(config, False), Pool(), JsonReporter(sink))
             spec.write_text(spec.read_text().replace("Newer notes", "Newest notes"))
 
     thread = threading.Thread(target=other_build)

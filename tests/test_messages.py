@@ -368,7 +368,7 @@ def test_stats_says_no_lookups_instead_of_a_ratio_of_nothing(tmp_path: Path) -> 
 
 
 def test_stats_columns_never_run_together() -> None:
-    from skillforge.engine.stats import table
+    from skillforge.report.stats import table
 
     lines = table(
         ["output", "metadata", "body", "files", "lines"],

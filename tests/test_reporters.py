@@ -8,9 +8,11 @@ from pathlib import Path
 from helpers import build_file_tree, chdir, project, run
 from rich.console import Console
 
-from skillforge.engine.build import run_build
+from skillforge.engine.build import run as run_engine
 from skillforge.engine.config import load_config
 from skillforge.engine.options import BuildOptions
+from skillforge.engine.start import begin
+from skillforge.engine.workers import Pool
 from skillforge.report.terminal import RichReporter
 
 
@@ -22,7 +24,8 @@ def rich_build(root: Path, **options: bool) -> tuple[str, str]:
         err=Console(file=err, force_terminal=True, width=200, color_system=None),
     )
     with chdir(root):
-        run_build(load_config(), BuildOptions(**options), reporter)
+        config = load_config()
+        run_engine(config, BuildOptions(**options), begin(config, False), Pool(), reporter)
     return out.getvalue(), err.getvalue()
 
 
@@ -62,7 +65,8 @@ def test_a_reporter_subclass_hears_only_the_events_it_overrides(tmp_path: Path) 
     project(tmp_path, skills=2, agents=1)
     reporter = Written()
     with chdir(tmp_path):
-        run_build(load_config(), BuildOptions(), reporter)
+        config = load_config()
+        run_engine(config, BuildOptions(), begin(config, False), Pool(), reporter)
     assert sorted(reporter.paths) == [
         ".claude/agents/agent-0.md",
         ".claude/skills/skill-0/SKILL.md",

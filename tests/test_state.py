@@ -7,8 +7,10 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from helpers import build_json, project
 
+from skillforge.state.files import write_atomic
 from skillforge.state.manifest import stat_record
 
 
@@ -158,3 +160,22 @@ def test_a_whole_second_mtime_is_racy_for_two_seconds() -> None:
     assert stat_record(second, 5, "d", second + 2_100_000_000)[0] == second
     fine = second + 123_456_789  # a nanosecond file system keeps the 50 ms window
     assert stat_record(fine, 5, "d", fine + 60_000_000)[0] == fine
+
+
+def test_an_atomic_write_replaces_whole_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "state" / "file.bin"
+    write_atomic(str(target), b"first")  # the folder is created
+    write_atomic(str(target), b"second")
+    assert target.read_bytes() == b"second"
+    assert os.listdir(tmp_path / "state") == ["file.bin"]
+
+
+def test_a_failed_atomic_write_keeps_the_old_file_and_removes_its_temp(tmp_path: Path) -> None:
+    target = tmp_path / "file.bin"
+    target.write_bytes(b"old")
+    (tmp_path / "folder").mkdir()
+    # a folder in the place of the target: the rename fails after the temp is written
+    with pytest.raises(OSError):
+        write_atomic(str(tmp_path / "folder"), b"new", tmp=str(tmp_path / "folder.tmp"))
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["file.bin", "folder"]

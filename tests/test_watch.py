@@ -67,6 +67,14 @@ class Watcher:
         reporter: WatchReporter = (
             JsonWatchReporter(self.out) if json_out else WatchReporter(self.out)
         )
+        self.ready = threading.Event()
+        announce = reporter.watching
+
+        def watching(folders: list[str]) -> None:
+            announce(folders)
+            self.ready.set()  # the loop announces once every watch is in place
+
+        reporter.watching = watching  # type: ignore[method-assign]
         options = BuildOptions(json=json_out, paths=list(paths) or None, lock_timeout=lock_timeout)
         self.loop = Watch(root / ".skillforge.toml", options, reporter, stop=self.stop)
         self.code: int | None = None
@@ -86,6 +94,8 @@ class Watcher:
     def __enter__(self) -> Watcher:
         self.thread.start()
         self.report_after(0, "the initial build")
+        # the folders the initial build found (bases, supporting files) are watched after it
+        wait_for("the watches", self.ready.is_set)
         return self
 
     def __exit__(self, *exc: object) -> None:

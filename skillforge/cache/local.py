@@ -28,7 +28,7 @@ import diskcache
 from skillforge.cache.disk import SafeDisk
 from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
-from skillforge.state.manifest import move_aside
+from skillforge.state.files import move_aside
 
 CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64

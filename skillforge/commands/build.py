@@ -32,8 +32,10 @@ def build_command(
     import contextlib
 
     from skillforge.commands.project import hold_project, project_config, relative_paths
-    from skillforge.engine.build import run_build
+    from skillforge.engine import build
     from skillforge.engine.interrupts import terminate_as_interrupt
+    from skillforge.engine.start import begin
+    from skillforge.engine.workers import Pool
     from skillforge.state.manifest import manifest_stamp
 
     remembered = None
@@ -48,8 +50,11 @@ def build_command(
     with terminate_as_interrupt(), lock or contextlib.nullcontext():
         if outcome is not None and outcome.manifest.stamp != manifest_stamp(str(config.cache_dir)):
             outcome = None  # another process built while this one waited: plan again
-        report = run_build(config, options, reporter, started, outcome, notes=notes)
-    return 0 if report.ok else 1
+        start = begin(config, options.dry_run, outcome)
+        done = build.run(
+            config, options, start, Pool(options.jobs), reporter, started=started, notes=notes
+        )
+    return 0 if done.ok else 1
 
 
 def make_reporter(

@@ -4,7 +4,7 @@ Finds the config, reads the manifest, stats the inputs and outputs and, when not
 reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
 diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
 changed config, a dirty spec) returns None and the full build takes over. Its one write is a
-line appended to the no-op log of `stats` (history.py).
+line appended to the no-op log of `stats` (state/buildlog.py).
 """
 
 from __future__ import annotations
@@ -21,14 +21,11 @@ from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
 from skillforge.state.manifest import read_manifest
 from skillforge.state.plan import make_plan
+from skillforge.state.scan import Scanned
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
-
-    from skillforge.state.inventory import Inventory
-    from skillforge.state.manifest import Manifest
-    from skillforge.state.plan import Plan
 
 
 def _cache_dir(text: bytes, path: str | None) -> str | None:
@@ -49,21 +46,6 @@ def _cache_dir(text: bytes, path: str | None) -> str | None:
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
                 return value[1:-1]
     return None
-
-
-class Scanned:
-    """What the fast path read, handed to the full build so it does not read it again."""
-
-    __slots__ = ("inventory", "manifest", "plan", "root", "scan_ns")
-
-    def __init__(
-        self, root: str, inventory: Inventory, manifest: Manifest, plan: Plan, scan_ns: int
-    ) -> None:
-        self.root = root
-        self.inventory = inventory
-        self.manifest = manifest
-        self.plan = plan
-        self.scan_ns = scan_ns
 
 
 def try_noop(

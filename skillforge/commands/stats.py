@@ -23,8 +23,9 @@ def stats_command(
     stream: IO[str] | None = None,
 ) -> int:
     """Print the stats of the project in the style asked for; return the exit code."""
-    from skillforge.engine.stats import gather, render_prometheus, render_text
+    from skillforge.engine.stats import gather
     from skillforge.report.plain import write_line
+    from skillforge.report.stats import render_prometheus, render_text
 
     config = project_config(config_file)
     format, top = options.style, options.top

@@ -5,12 +5,12 @@ the folders of supporting files outside them) recursively, the other the project
 for the config file and for configured folders that do not exist yet. Folders, not files:
 editors that save by rename replace the inode. A filter admits only what skillforge reads, and
 the output and cache folders are never watched. The main thread takes a burst from the queue,
-lets the `Session` patch its warm state, and runs the normal `run_build` on it, so a rebuild
-does, reports and records exactly what `skillforge build` would.
+lets the `WarmState` patch itself and runs `engine.build.run` from its `Start`, with it as
+the render strategy: a rebuild does, reports and records exactly what `build` would.
 
 Stopping: SIGINT and SIGTERM set the stop event. While a rebuild is still rendering (nothing
 written yet) the signal also aborts it; once it publishes outputs it finishes first
-(`Session.publishing`). Either way watch exits 0 with no temp file left.
+(`WarmState.writing`). Either way watch exits 0 with no temp file left.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from skillforge.engine.config import Config
 from skillforge.engine.options import BuildOptions
-from skillforge.engine.warm import Session
+from skillforge.engine.warm import WarmState
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.watch import WatchReporter
 from skillforge.state.inventory import SPEC_SUFFIXES
@@ -75,7 +75,7 @@ class SaveFilter:
         self.known_dirs: frozenset[str] = frozenset()
         self.supporting: frozenset[str] = frozenset()
 
-    def update(self, session: Session) -> None:
+    def update(self, session: WarmState) -> None:
         """Learn which folders hold specs and which supporting files (and bases) are read."""
         dirs = {os.path.dirname(session.inventory.path(s)) for s in session.inventory.specs}
         files: set[str] = set()
@@ -237,7 +237,7 @@ class Watch:
         # watchfiles ends a burst after one quiet step, seen between one and two steps after
         # the last change: half the debounce keeps that under the debounce
         self.watchers = Watchers(self.changes, max(1, debounce_ms // 2))
-        self.session: Session | None = None
+        self.session: WarmState | None = None
         self.filter: SaveFilter | None = None
         self.rendering = False
 
@@ -269,7 +269,7 @@ class Watch:
         """SIGINT/SIGTERM: stop; abandon a rebuild only while it has written nothing."""
         self.stop.set()
         session = self.session
-        if self.rendering and not (session is not None and session.publishing):
+        if self.rendering and not (session is not None and session.writing):
             raise _Stop()
 
     # -- steps ------------------------------------------------------------------------------
@@ -322,14 +322,14 @@ class Watch:
             return False
         if self.session is not None:
             self.session.close()
-        self.session = Session(config)
+        self.session = WarmState(config)
         self.filter = SaveFilter(config)
         return True
 
     def _rebuild(self, changed: list[str]) -> None:
         """Run one incremental build on the warm session; survive anything but a stop."""
         from skillforge.commands.project import hold_project
-        from skillforge.engine.build import run_build
+        from skillforge.engine.build import run
 
         session = self.session
         if session is None:
@@ -347,7 +347,10 @@ class Watch:
             )
             with lock:
                 session.prepare()
-                run_build(session.config, self.options, reporter, warm=session, notes=notes)
+                start = session.start(self.options.dry_run)
+                done = run(session.config, self.options, start, session, reporter, notes=notes)
+                if done.manifest is not None:
+                    session.recorded(done.manifest)
         except _Stop:
             raise
         except KeyboardInterrupt:
@@ -367,7 +370,7 @@ class Watch:
             self.reporter.failed(changed, [Problem("skillforge", None, None, message)])
         finally:
             self.rendering = False
-            session.publishing = False
+            session.writing = False
         if self.filter is not None and self.session is session:
             self.filter.update(session)
         if self.stop.is_set():
@@ -385,7 +388,7 @@ class Watch:
     def _drop_warm_state(self) -> None:
         if self.session is not None:
             self.session.close()
-            self.session = Session(self.session.config)
+            self.session = WarmState(self.session.config)
 
     def _watcher_failed(self, reason: str) -> None:
         """A watcher thread died (its folder was removed?): watch again, re-scan, rebuild."""

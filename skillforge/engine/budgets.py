@@ -17,6 +17,7 @@ from typing import Any
 
 from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
+from skillforge.state.buildlog import read_cost_rows, write_cost_rows
 from skillforge.targets import listing
 
 TYPE_CHECKING = False
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from skillforge.engine.config import Config
     from skillforge.engine.workers import Batch
+    from skillforge.state.manifest import Manifest
 
 LISTING_ENTRY_CHARS = listing().entry_chars
 # Listing overhead per skill: the "- " bullet and the line break.
@@ -210,3 +212,34 @@ def _entries(table: dict[str, OutputCost]) -> set[tuple[str, int, int]]:
 
 def _config_name(config: Config) -> str:
     return config.rel(config.path) if config.path else ".skillforge.toml"
+
+
+# -- the cost table kept between builds (`outputs.bin`) -------------------------------------
+
+
+def read_costs(cache_dir: str) -> dict[str, OutputCost]:
+    """The cost of each generated document at its last build, by output path."""
+    table: dict[str, OutputCost] = {}
+    for path, values in read_cost_rows(cache_dir).items():
+        try:
+            table[path] = OutputCost.from_raw(path, values)
+        except TypeError:
+            return {}  # another layout of the fields: rebuilt as specs render again
+    return table
+
+
+def write_costs(cache_dir: str, table: dict[str, OutputCost]) -> None:
+    """Keep the cost table for the next build (and for `stats`)."""
+    write_cost_rows(cache_dir, {path: cost.to_raw() for path, cost in table.items()})
+
+
+def next_costs(
+    old: dict[str, OutputCost], rendered: list[OutputCost], state: Manifest | None
+) -> dict[str, OutputCost]:
+    """The cost table after a build: new costs in, outputs that left the manifest out."""
+    table = dict(old)
+    for cost in rendered:
+        table[cost.path] = cost
+    if state is not None:
+        table = {p: c for p, c in table.items() if p in state.outputs}
+    return table

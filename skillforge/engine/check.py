@@ -37,10 +37,11 @@ from collections.abc import Callable
 
 from skillforge.engine.config import Config
 from skillforge.engine.options import CheckOptions
+from skillforge.engine.orphans import find_orphans
+from skillforge.engine.start import scan_project
 from skillforge.errors import Problem, UsageError
 from skillforge.report.model import CheckReport, Finding
 from skillforge.state.digest import digest_bytes
-from skillforge.state.inventory import scan
 from skillforge.state.manifest import Manifest, read_manifest
 from skillforge.state.plan import Plan, make_plan, selected
 
@@ -67,12 +68,7 @@ def run_check(
         where = file or config.rel(config.cache_dir)
         report.warnings.append(Problem(where, None, None, message, "warning"))
 
-    inventory = scan(
-        str(config.root),
-        [str(p) for p in config.specs],
-        [str(p) for p in config.traits],
-        [str(p) for p in config.templates],
-    )
+    inventory = scan_project(config)
     report.errors.extend(Problem(f, None, None, m) for f, m in inventory.problems)
     previous = _read_manifest(config, warn)
     _paths_name_specs(config, inventory, previous, options.paths)
@@ -89,9 +85,9 @@ def run_check(
     failed = False
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
-        from skillforge.engine.crossrefs import check_across_specs
+        from skillforge.engine.publish import check_collisions
 
-        report.warnings.extend(check_across_specs(previous, plan, batch))
+        report.warnings.extend(check_collisions(previous, plan, batch))
         report.specs_rendered = len(plan.dirty)
         failed = bool(batch.failed)
         for problems in batch.failed.values():
@@ -114,11 +110,8 @@ def run_check(
             for path in before.outputs if before else ():
                 produced.setdefault(path, spec_id)
 
-    from skillforge.engine.orphans import find_orphans
-
-    report.findings.extend(
-        find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
-    )
+    orphans = find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
+    report.findings.extend(Finding("orphaned", *orphan) for orphan in orphans)
     for problem in _budgets(config, costs, produced, whole=not options.paths):
         (report.errors if problem.severity == "error" else report.warnings).append(problem)
     report.duration_ms = (time.perf_counter() - started) * 1000
@@ -135,8 +128,7 @@ def _budgets(
     rendering it or loading the tokenizer. With PATHS only those outputs are judged: the
     skill listing needs every skill.
     """
-    from skillforge.engine.budgets import evaluate, output_problems
-    from skillforge.state.buildlog import read_costs
+    from skillforge.engine.budgets import evaluate, output_problems, read_costs
 
     recorded = read_costs(str(config.cache_dir))
     every = [costs.get(path) or recorded.get(path) for path in sorted(produced)]
@@ -199,8 +191,12 @@ def _render(
 ) -> Batch:
     """Load and render the dirty specs in memory, reading (never writing) the cache."""
     from skillforge.cache.local import Store
-    from skillforge.engine.build import PARALLEL_FROM
-    from skillforge.engine.workers import default_jobs, render_parallel, render_specs
+    from skillforge.engine.workers import (
+        PARALLEL_FROM,
+        default_jobs,
+        render_parallel,
+        render_specs,
+    )
 
     dirty = list(plan.dirty)
     jobs = default_jobs(config, jobs, warn)

@@ -1,17 +1,35 @@
-"""Publish outputs: atomic writes only when bytes change, hand-edit protection, removals."""
+"""Publish outputs: decide, write (atomically, only when bytes change), remove, explain.
+
+`Writer` keeps every write and removal inside the output folder and refuses to overwrite a
+file edited by hand; the publish phase of a build (`publish_outputs`, `remove_stale`) runs it
+over a rendered batch and says why each output was written.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat as st
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.config import Config
+from skillforge.engine.record import Written
+from skillforge.errors import Problem
 from skillforge.state.digest import digest_bytes
+from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
+from skillforge.state.plan import Plan
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.cache.local import Store
+    from skillforge.engine.render import RenderedOutput, RenderedSpec
+    from skillforge.engine.workers import Batch
+    from skillforge.report.model import BuildReport
+    from skillforge.report.reporter import Reporter
 
 
 @dataclass
@@ -122,12 +140,7 @@ class Writer:
         path = os.path.join(folder, os.path.basename(rel))
         tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
         try:
-            try:
-                with open(tmp, "wb") as f:
-                    f.write(data)
-            except BaseException:
-                _unlink(tmp)
-                raise
+            write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
         return Staged(rel, path, tmp)
@@ -156,7 +169,7 @@ class Writer:
     def discard(staged: list[Staged]) -> None:
         """Remove the temp files of outputs that will not be published."""
         for item in staged:
-            _unlink(item.tmp)
+            unlink_quietly(item.tmp)
 
     def _folder(self, rel: str, *, create: bool) -> str:
         """Return the folder of output `rel` once it is known to be inside the output root.
@@ -260,9 +273,154 @@ def _sweep(folder: str) -> None:
         return
     for name in names:
         if _TEMP.match(name) and not name.endswith(mine):
-            _unlink(os.path.join(folder, name))
+            unlink_quietly(os.path.join(folder, name))
 
 
-def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+# -- the publish phase of a build: decide, write, remove, explain ---------------------------
+
+
+def publish_outputs(
+    plan: Plan,
+    batch: Batch,
+    writer: Writer,
+    store: Store,
+    dry_run: bool,
+    report: BuildReport,
+    reporter: Reporter,
+) -> dict[str, Written]:
+    """Write each rendered spec's outputs whose bytes changed; refuse hand-edited ones."""
+    written: dict[str, Written] = {}
+    for spec_id, rendered in sorted(batch.results.items()):
+        decisions = [(out, writer.decide(out.path, out.data)) for out in rendered.outputs]
+        conflicts = [
+            Problem(o.path, None, None, d.why) for o, d in decisions if d.action == "conflict"
+        ]
+        if conflicts:
+            batch.failed[spec_id] = conflicts
+            del batch.results[spec_id]
+            continue
+        reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
+        stats: dict[str, os.stat_result] = {}
+        if not dry_run:
+            changed = [out for out, d in decisions if d.action != "unchanged"]
+            try:
+                stats = _publish_all(writer, changed)
+            except OutputError as exc:
+                # all of a spec's outputs are published or none are; the next build tries again
+                file, line = rendered.name_origin
+                if file != spec_id:
+                    file, line = spec_id, None
+                batch.failed.setdefault(spec_id, []).append(Problem(file, line, None, str(exc)))
+                batch.results.pop(spec_id, None)
+                continue
+        for out, decision in decisions:
+            digest = digest_bytes(out.data)
+            stat = stats.get(out.path)
+            if decision.action == "unchanged":
+                report.unchanged += out.document
+            written[out.path] = Written(stat, digest, rendered.document_key, out.document)
+            if decision.action == "unchanged":
+                continue
+            if out.document:
+                new = "new spec" in reasons
+                first = [decision.why] if decision.why and not new else []
+                why = first + [r for r in reasons if r not in first]
+                report.written.append(out.path)
+                report.reasons[out.path] = why
+                reporter.written(out.path, why)
+            else:
+                report.files_written += 1
+        if not dry_run:
+            frontmatter = digest_bytes(rendered.frontmatter.encode())
+            store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
+    return written
+
+
+def _publish_all(writer: Writer, outputs: list[RenderedOutput]) -> dict[str, os.stat_result]:
+    """Stage every output to a temp file, then rename them all; on failure remove the temps."""
+    paths = {out.path for out in outputs}
+    for second in sorted(paths):
+        parents = [second[:i] for i, c in enumerate(second) if c == "/"]
+        for first in (p for p in parents if p in paths):
+            raise OutputError(
+                f"{second}: cannot write ({first} is another output of this spec); give the "
+                "supporting files dests that are not inside one another"
+            )
+    staged = []
+    try:
+        for out in outputs:
+            staged.append(writer.stage(out.path, out.data))
+    except BaseException:
+        writer.discard(staged)
+        raise
+    return dict(zip([s.rel for s in staged], writer.publish(staged), strict=True))
+
+
+def remove_stale(
+    plan: Plan,
+    previous: Manifest | None,
+    batch: Batch,
+    writer: Writer,
+    dry_run: bool,
+    report: BuildReport,
+    reporter: Reporter,
+    warn: Callable[..., None],
+) -> set[str]:
+    """Remove outputs no spec produces any more (if unedited); return what left the manifest."""
+    if previous is None:
+        return set()
+    produced = {o.path for r in batch.results.values() for o in r.outputs}
+    stale = list(plan.orphans)
+    orphans = set(stale)
+    for spec_id in batch.results:
+        old = previous.specs.get(spec_id)
+        stale.extend(p for p in (old.outputs if old else []) if p not in produced)
+    removed: set[str] = set()
+    for rel in stale:
+        if rel in produced:
+            continue
+        outcome = "removed" if dry_run else writer.remove(rel)
+        removed.add(rel)
+        if outcome == "unsafe":
+            warn(
+                f"{rel}: the manifest lists it, but it is not inside the output folder (a "
+                "symlink on the way, or a damaged manifest); left in place",
+                rel,
+            )
+        elif outcome == "kept":
+            gone = "its spec is gone" if rel in orphans else "its spec no longer produces it"
+            warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
+        elif rel in previous.outputs and previous.outputs[rel].document:
+            report.removed.append(rel)
+            reporter.removed(rel)
+    return removed
+
+
+def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
+    """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
+    if "spec changed" not in reasons:
+        return reasons
+    before = store.get(DOCUMENT + rendered.outputs[0].path)
+    detail: list[str] = []
+    if isinstance(before, list) and len(before) == 2:
+        old = dict(before[0])
+        new = dict(rendered.sections)
+        for sid, key in rendered.sections:
+            if sid not in old:
+                detail.append(f"spec section {sid} added")
+            elif old[sid] != key:
+                detail.append(f"spec section {sid} changed")
+        detail.extend(f"spec section {sid} removed" for sid in old if sid not in new)
+        if before[1] != digest_bytes(rendered.frontmatter.encode()):
+            detail.append("spec frontmatter changed")
+    out: list[str] = []
+    for reason in reasons:
+        out.extend(detail or [reason]) if reason == "spec changed" else out.append(reason)
+    return out
+
+
+def check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
+    """Two specs must not produce the same output; return the cross-spec warnings."""
+    from skillforge.engine.crossrefs import check_across_specs
+
+    return check_across_specs(previous, plan, batch)

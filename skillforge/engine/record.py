@@ -1,21 +1,44 @@
-"""Assemble the manifest of a finished build from the last one and what this build did."""
+"""Record a finished build: its manifest (from the last one and what this build did) and its
+entry in the build records of `stats`, with the verdict on the skill listing."""
 
 from __future__ import annotations
 
 import marshal
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from skillforge import __version__
+from skillforge.engine.budgets import listing_problems, next_costs, read_costs, write_costs
 from skillforge.engine.config import Config
+from skillforge.errors import Problem, SkillforgeError
+from skillforge.state.buildlog import (
+    INLINE,
+    LAYERS,
+    WARNINGS_KEPT,
+    History,
+    mark_listing,
+    read_noops,
+    take_noops,
+)
+from skillforge.state.files import unlink_quietly
 from skillforge.state.inventory import Inventory
-from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
+from skillforge.state.manifest import (
+    Manifest,
+    OutputRecord,
+    SpecRecord,
+    manifest_path,
+    stat_record,
+    write_manifest,
+)
 from skillforge.state.plan import ALL_TEMPLATES, Plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from skillforge.engine.costs import OutputCost
     from skillforge.engine.render import RenderedSpec
+    from skillforge.report.model import BuildReport, Counters
 
 
 class Written:
@@ -66,6 +89,18 @@ def next_manifest(
     _record_outputs(config, old, plan, manifest, written, removed)
     _record_files(inventory, old, plan, manifest, results, digests, scan_ns)
     return manifest
+
+
+def save_manifest(config: Config, manifest: Manifest) -> None:
+    """Write the manifest; failing that, say that the outputs are written all the same."""
+    try:
+        write_manifest(str(config.cache_dir), manifest)
+    except OSError as exc:
+        where = config.rel(manifest_path(str(config.cache_dir)))
+        raise SkillforgeError(
+            f"{where}: cannot write ({exc.strerror or exc}); the outputs are written "
+            "and the next build adopts them"
+        ) from None
 
 
 def _record_outputs(
@@ -156,3 +191,98 @@ def _stat(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+# -- the build record (stats) ---------------------------------------------------------------
+
+
+def record_build(
+    config: Config,
+    report: BuildReport,
+    counters: Counters,
+    rendered: list[OutputCost],
+    state: Manifest | None,
+    emit: Callable[[Problem], None],
+    *,
+    save: bool = True,
+    rejudge: bool = False,
+) -> None:
+    """Update the cost table, judge the skill listing, and keep the build's record.
+
+    `state` is the manifest as this build leaves it. Listing problems go through `emit`
+    before the record is made, so the record holds them. A dry run (`save=False`) judges the
+    listing and writes nothing.
+    """
+    cache_dir = str(config.cache_dir)
+    old = read_costs(cache_dir)
+    table = next_costs(old, rendered, state)
+    failing = False
+    for problem in listing_problems(config, old, table, rejudge):
+        failing = failing or problem.severity == "error"
+        emit(problem)
+    if not save:
+        return
+    mark_listing(cache_dir, failing)
+    folding = take_noops(cache_dir)
+    history = History.load(cache_dir, keep=config.records_kept, fold=False)
+    for record in read_noops(folding) if folding else []:
+        history.add(record)
+    history.add(build_record(report, counters))
+    if table != old:
+        write_costs(cache_dir, table)
+    history.save(cache_dir)
+    if folding:
+        unlink_quietly(folding)
+
+
+def build_record(report: BuildReport, counters: Counters, kind: str = "build") -> dict[str, Any]:
+    """The record of one full build: counters, outputs, timings, templates, problems."""
+    values = report.counters
+    return {
+        "time": time.time(),
+        "kind": kind,
+        "ok": not report.errors,
+        "duration_ms": round(report.duration_ms, 2),
+        "specs": {"total": report.specs_total, "parsed": report.specs_parsed},
+        "layers": {
+            layer: [values.get(hit, 0), values.get(miss, 0)]
+            for layer, (hit, miss) in LAYERS.items()
+        },
+        "outputs": {
+            "written": len(report.written),
+            "unchanged": report.unchanged,
+            "removed": len(report.removed),
+            "files_written": report.files_written,
+        },
+        "timings": {k: round(v, 2) for k, v in report.timings.items()},
+        "templates": template_table(counters),
+        "errors": len(report.errors),
+        "warnings": [str(p) for p in report.warnings[:WARNINGS_KEPT]],
+        "warnings_count": len(report.warnings),
+    }
+
+
+def template_table(counters: Counters) -> dict[str, list[Any]]:
+    """Per template: [renders, total ms, max ms, repeats].
+
+    A repeat is a render whose output another render of the same template produced in the
+    same build: what a cache keyed on the inputs that really matter could have served.
+    Inline section bodies are one row (each is its own one-off template).
+    """
+    times: dict[str, list[float]] = {}
+    outputs: dict[str, list[str]] = {}
+    for name, seconds in counters.template_times.items():
+        label = INLINE if "#" in name else name
+        times.setdefault(label, []).extend(seconds)
+        outputs.setdefault(label, []).extend(counters.template_outputs.get(name, []))
+    table: dict[str, list[Any]] = {}
+    for label, seconds in times.items():
+        produced = outputs.get(label, [])
+        repeats = len(produced) - len(set(produced)) if produced else 0
+        table[label] = [
+            len(seconds),
+            round(sum(seconds) * 1000, 3),
+            round(max(seconds) * 1000, 3),
+            repeats,
+        ]
+    return table

@@ -20,10 +20,13 @@ All three give exactly tiktoken's `encode_ordinary` count (tests compare them).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
 from typing import Any
+
+from skillforge.state.files import write_atomic
 
 # The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
 # final newline, Rust's only at the end.
@@ -252,14 +255,5 @@ class TokenCounter:
 
 def _write_atomic(path: str, data: bytes) -> None:
     """Write a cache file atomically; a cache that cannot be written only costs time."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError):
+        write_atomic(path, data)

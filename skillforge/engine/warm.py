@@ -6,8 +6,10 @@ vanished), the manifest stays in memory, the cache stays open, and one `Worker` 
 Jinja2 Environment, compiled templates and parsed YAML. The worker forgets the files that
 changed, and their recorded mtime is cleared so that the plan hashes them: an event is a
 reason to look, not proof of an edit (a touch stays a no-op, and an edit within one mtime tick
-of the last read is still seen). `run_build` drives the rest through `begin`, `render` and
-`recorded`.
+of the last read is still seen).
+
+The warm state is the build's render strategy: the watch loop asks it for the `Start` of each
+rebuild, passes it to `engine.build.run`, and hands it the manifest the build wrote.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from collections.abc import Callable, Iterable
 
 from skillforge.cache.local import Store
 from skillforge.engine.config import Config
-from skillforge.engine.workers import Batch, Worker
+from skillforge.engine.start import begin, scan_project
+from skillforge.engine.workers import Batch, Strategy, Worker, default_jobs
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import Manifest, manifest_path
 from skillforge.state.plan import ALL_TEMPLATES
+from skillforge.state.scan import Start
 
 
 def _moved(before: dict[str, str], after: dict[str, str], touched: set[str]) -> set[str]:
@@ -41,7 +45,7 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-class Session:
+class WarmState(Strategy):
     """Warm state of one project between the rebuilds of a watch (one per loaded config)."""
 
     def __init__(self, config: Config) -> None:
@@ -52,7 +56,7 @@ class Session:
         self.scan_ns = 0
         self.store: Store | None = None
         self.worker: Worker | None = None
-        self.publishing = False
+        self.writing = False  # the build publishes: a stop signal waits for it
         self._events: set[str] = set()
         self._rescan = False
         self._touched: set[str] = set()  # file ids the last `prepare` found changed
@@ -91,8 +95,6 @@ class Session:
         templates_before, traits_before = dict(inv.templates), dict(inv.traits)
         changed: set[str] = set()
         if rescan:
-            from skillforge.engine.build import scan_project
-
             fresh = scan_project(self.config)
             for file_id in inv.files.keys() | fresh.files.keys():
                 if inv.files.get(file_id) != fresh.files.get(file_id):
@@ -149,24 +151,29 @@ class Session:
             self.store = None
         self.worker = None
 
-    # -- called by run_build --------------------------------------------------------------
-
-    def begin(
-        self,
-        config: Config,
-        inventory: Inventory,
-        previous: Manifest | None,
-        warn: Callable[[str], None],
-    ) -> Store:
-        """Adopt what this build scanned and read; return the open cache."""
-        if inventory is not self.inventory:
-            self.worker = None  # it reads through the inventory it was made with
-            self.inventory = inventory
-            self.scan_ns = time.time_ns()
-        if not self.primed:  # read from disk just now: another writer changes this stat
-            self._manifest_stat = _stat_key(manifest_path(str(config.cache_dir)))
-        self.manifest = previous
+    def start(self, dry_run: bool) -> Start:
+        """The start of the next rebuild: the warm inventory and manifest, or a fresh read."""
+        if self.primed:
+            return Start(self.inventory, self.manifest, self.scan_ns, only=self.affected())
+        start = begin(self.config, dry_run)
+        self.worker = None  # it reads through the inventory it was made with
+        self.inventory = start.inventory
+        self.scan_ns = time.time_ns()
+        # read from disk just now: another writer changes this stat
+        self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))
+        self.manifest = start.previous
         self.primed = True
+        return start
+
+    def recorded(self, manifest: Manifest) -> None:
+        """Keep the manifest this build wrote (and its stat, to notice another writer)."""
+        self.manifest = manifest
+        self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))
+
+    # -- the render strategy of engine.build.run ------------------------------------------
+
+    def open(self, config: Config, read_only: bool, warn: Callable[[str], None]) -> Store:
+        """Return the cache, opened by the first rebuild and kept open for the next."""
         if self.store is None:
             self.store = Store(config.cache_dir, config.cache_size_limit, warn, lean=True)
         self.store.warn = warn
@@ -174,20 +181,26 @@ class Session:
 
     def render(
         self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
         spec_ids: list[str],
         layers: dict[str, list[tuple[str, str]]],
         remember: bool,
         advance: Callable[[str], None],
+        warn: Callable[[str], None],
     ) -> Batch:
         """Render the dirty specs in this process, with the warm worker."""
-        assert self.store is not None, "begin() opens the cache"
+        default_jobs(config, None, warn)  # an oversized `[build] jobs` is named, as by build
         if self.worker is None:
-            self.worker = Worker(self.config, self.inventory, self.store, layers, remember)
+            self.worker = Worker(config, inventory, store, layers, remember)
         self.worker.layers = layers
         self.worker.remember = remember
         return self.worker.render(spec_ids, advance)
 
-    def recorded(self, manifest: Manifest) -> None:
-        """Keep the manifest this build wrote (and its stat, to notice another writer)."""
-        self.manifest = manifest
-        self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))
+    def publishing(self) -> None:
+        """From now on a stop signal waits for the outputs and the manifest."""
+        self.writing = True
+
+    def finish(self, store: Store) -> None:
+        """Keep the cache open for the next rebuild (`close` closes it)."""

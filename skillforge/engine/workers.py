@@ -21,6 +21,9 @@ from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory
 
 CHUNK = 32
+# Dirty specs from which rendering is spread over worker processes: below this, starting
+# processes costs more than it saves.
+PARALLEL_FROM = 64
 
 
 @dataclass
@@ -218,6 +221,96 @@ def render_parallel(
         raise
     pool.shutdown(wait=True)
     return batch
+
+
+class Strategy:
+    """How a build renders its dirty specs, and what it does with the cache around that.
+
+    A build calls `open`, `render` once, `publishing` when it starts writing outputs, and
+    `finish`. Subclass it for another way to render; `Serial`, `Pool` and watch's warm state
+    (`engine/warm.py`) are the three there are.
+    """
+
+    read_only = False
+
+    def open(self, config: Config, read_only: bool, warn: Callable[[str], None]) -> Store:
+        """Return the cache the build reads (and, unless `read_only`, writes)."""
+        self.read_only = read_only
+        return Store(config.cache_dir, config.cache_size_limit, warn, read_only=read_only)
+
+    def render(
+        self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
+        spec_ids: list[str],
+        layers: dict[str, list[tuple[str, str]]],
+        remember: bool,
+        advance: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> Batch:
+        """Load and render `spec_ids`; the entries they make end up in `store`."""
+        raise NotImplementedError
+
+    def publishing(self) -> None:
+        """The build writes its outputs now: from here it is finished, never abandoned."""
+
+    def finish(self, store: Store) -> None:
+        """The build is over: close the cache."""
+        store.close()
+
+
+class Serial(Strategy):
+    """Render in this process."""
+
+    def render(
+        self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
+        spec_ids: list[str],
+        layers: dict[str, list[tuple[str, str]]],
+        remember: bool,
+        advance: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> Batch:
+        """Load and render `spec_ids` here, through `store`."""
+        return render_specs(config, inventory, store, spec_ids, layers, remember, advance)
+
+
+class Pool(Serial):
+    """Render in worker processes from `PARALLEL_FROM` dirty specs on, else in this process.
+
+    `jobs` is --jobs (None: `[build] jobs`, else the CPUs).
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs
+
+    def render(
+        self,
+        config: Config,
+        inventory: Inventory,
+        store: Store,
+        spec_ids: list[str],
+        layers: dict[str, list[tuple[str, str]]],
+        remember: bool,
+        advance: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> Batch:
+        """Load and render `spec_ids`; entries made in the workers are added to `store`."""
+        jobs = default_jobs(config, self.jobs, warn)
+        if jobs < 2 or len(spec_ids) < PARALLEL_FROM:
+            return super().render(
+                config, inventory, store, spec_ids, layers, remember, advance, warn
+            )
+        batch = render_parallel(
+            config, inventory, spec_ids, layers, remember, jobs, advance, self.read_only
+        )
+        store.pending.update(batch.entries)
+        for message in batch.warnings:
+            warn(message)
+        return batch
 
 
 def default_jobs(

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from skillforge.engine.stats import ESTIMATE, budget_lines, largest_outputs
+from skillforge.report.stats import ESTIMATE, budget_lines, largest_outputs
 from skillforge.state.buildlog import LAYERS
 
 

@@ -10,7 +10,9 @@ Under `<cache folder>/stats/`:
   (no read, no parse, no rename: tens of microseconds) so that all-time hit ratios count
   no-op builds too; the next full build folds the lines into `records.bin`.
 
-Standard library only at module level: the fast path imports `note_noop` from here.
+The file formats only, read and written as plain data (standard library only: the fast path
+imports `note_noop` from here). What goes into a record and the verdict on the skill listing
+are the engine's (`engine/record.py`, `engine/budgets.py`).
 """
 
 from __future__ import annotations
@@ -20,16 +22,11 @@ import marshal
 import os
 import time
 
+from skillforge.state.files import unlink_quietly, write_atomic
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
-
-    from skillforge.engine.config import Config
-    from skillforge.engine.costs import OutputCost
-    from skillforge.errors import Problem
-    from skillforge.report.model import BuildReport, Counters
-    from skillforge.state.manifest import Manifest
 
 STATS_FOLDER = "stats"
 RECORDS_NAME = "records.bin"
@@ -83,33 +80,6 @@ def note_noop(cache_dir: str, specs: int, documents: int, duration_ms: float) ->
 # -- records ------------------------------------------------------------------------------
 
 
-def build_record(report: BuildReport, counters: Counters, kind: str = "build") -> dict[str, Any]:
-    """The record of one full build: counters, outputs, timings, templates, problems."""
-    values = report.counters
-    return {
-        "time": time.time(),
-        "kind": kind,
-        "ok": not report.errors,
-        "duration_ms": round(report.duration_ms, 2),
-        "specs": {"total": report.specs_total, "parsed": report.specs_parsed},
-        "layers": {
-            layer: [values.get(hit, 0), values.get(miss, 0)]
-            for layer, (hit, miss) in LAYERS.items()
-        },
-        "outputs": {
-            "written": len(report.written),
-            "unchanged": report.unchanged,
-            "removed": len(report.removed),
-            "files_written": report.files_written,
-        },
-        "timings": {k: round(v, 2) for k, v in report.timings.items()},
-        "templates": template_table(counters),
-        "errors": len(report.errors),
-        "warnings": [str(p) for p in report.warnings[:WARNINGS_KEPT]],
-        "warnings_count": len(report.warnings),
-    }
-
-
 def noop_record(
     when: float, documents: int, duration_ms: float, specs: int | None = None
 ) -> dict[str, Any]:
@@ -130,32 +100,6 @@ def noop_record(
         "warnings": [],
         "warnings_count": 0,
     }
-
-
-def template_table(counters: Counters) -> dict[str, list[Any]]:
-    """Per template: [renders, total ms, max ms, repeats].
-
-    A repeat is a render whose output another render of the same template produced in the
-    same build: what a cache keyed on the inputs that really matter could have served.
-    Inline section bodies are one row (each is its own one-off template).
-    """
-    times: dict[str, list[float]] = {}
-    outputs: dict[str, list[str]] = {}
-    for name, seconds in counters.template_times.items():
-        label = INLINE if "#" in name else name
-        times.setdefault(label, []).extend(seconds)
-        outputs.setdefault(label, []).extend(counters.template_outputs.get(name, []))
-    table: dict[str, list[Any]] = {}
-    for label, seconds in times.items():
-        produced = outputs.get(label, [])
-        repeats = len(produced) - len(set(produced)) if produced else 0
-        table[label] = [
-            len(seconds),
-            round(sum(seconds) * 1000, 3),
-            round(max(seconds) * 1000, 3),
-            repeats,
-        ]
-    return table
 
 
 class History:
@@ -248,71 +192,26 @@ def read_noops(path: str) -> list[dict[str, Any]]:
 # -- output costs -------------------------------------------------------------------------
 
 
-def read_costs(cache_dir: str) -> dict[str, OutputCost]:
-    """The cost of each generated document at its last build, by output path."""
-    from skillforge.engine.costs import OutputCost
-
+def read_cost_rows(cache_dir: str) -> dict[str, Any]:
+    """The rows of `outputs.bin` by output path ({} when missing, damaged or foreign)."""
     raw = _read(os.path.join(stats_folder(cache_dir), OUTPUTS_NAME))
     if not (isinstance(raw, dict) and raw.get("format") == FORMAT):
         return {}
-    table: dict[str, OutputCost] = {}
-    for path, values in raw["outputs"].items():
-        try:
-            table[path] = OutputCost.from_raw(path, values)
-        except TypeError:
-            return {}  # another layout of the fields: rebuilt as specs render again
-    return table
+    rows: dict[str, Any] = raw["outputs"]
+    return rows
 
 
-def write_costs(cache_dir: str, table: dict[str, OutputCost]) -> None:
-    outputs = {path: cost.to_raw() for path, cost in sorted(table.items())}
+def write_cost_rows(cache_dir: str, rows: dict[str, Any]) -> None:
+    """Replace `outputs.bin` with `rows` (by output path)."""
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
-    _write(path, {"format": FORMAT, "outputs": outputs})
+    _write(path, {"format": FORMAT, "outputs": dict(sorted(rows.items()))})
 
 
-def next_costs(
-    old: dict[str, OutputCost], rendered: list[OutputCost], state: Manifest | None
-) -> dict[str, OutputCost]:
-    """The cost table after a build: new costs in, outputs that left the manifest out."""
-    table = dict(old)
-    for cost in rendered:
-        table[cost.path] = cost
-    if state is not None:
-        table = {p: c for p, c in table.items() if p in state.outputs}
-    return table
+# -- the files a full build updates --------------------------------------------------------
 
 
-# -- the hook at the end of a build ---------------------------------------------------------
-
-
-def record_build(
-    config: Config,
-    report: BuildReport,
-    counters: Counters,
-    rendered: list[OutputCost],
-    state: Manifest | None,
-    emit: Callable[[Problem], None],
-    *,
-    save: bool = True,
-    rejudge: bool = False,
-) -> None:
-    """Update the cost table, judge the skill listing, and keep the build's record.
-
-    `state` is the manifest as this build leaves it. Listing problems go through `emit`
-    before the record is made, so the record holds them. A dry run (`save=False`) judges the
-    listing and writes nothing.
-    """
-    from skillforge.engine.budgets import listing_problems
-
-    cache_dir = str(config.cache_dir)
-    old = read_costs(cache_dir)
-    table = next_costs(old, rendered, state)
-    failing = False
-    for problem in listing_problems(config, old, table, rejudge):
-        failing = failing or problem.severity == "error"
-        emit(problem)
-    if not save:
-        return
+def mark_listing(cache_dir: str, failing: bool) -> None:
+    """Create `listing.failed` while the listing fails a strict budget, else remove it."""
     folder = stats_folder(cache_dir)
     marker = os.path.join(folder, LISTING_FAILED_NAME)
     if failing:
@@ -320,24 +219,21 @@ def record_build(
         with open(marker, "wb"):
             pass
     else:
-        with contextlib.suppress(OSError):
-            os.unlink(marker)
-    noops = os.path.join(folder, NOOPS_NAME)
+        unlink_quietly(marker)
+
+
+def take_noops(cache_dir: str) -> str:
+    """Move the no-op log aside for folding and return its new path ('' when there is none).
+
+    No-op builds from now on start a new log; remove the returned file once folded.
+    """
+    noops = os.path.join(stats_folder(cache_dir), NOOPS_NAME)
     folding = f"{noops}.{os.getpid()}.fold"
     try:
-        os.replace(noops, folding)  # no-op builds from now on start a new log
+        os.replace(noops, folding)
     except OSError:
-        folding = ""
-    history = History.load(cache_dir, keep=config.records_kept, fold=False)
-    for record in read_noops(folding) if folding else []:
-        history.add(record)
-    history.add(build_record(report, counters))
-    if table != old:
-        write_costs(cache_dir, table)
-    history.save(cache_dir)
-    if folding:
-        with contextlib.suppress(OSError):
-            os.unlink(folding)
+        return ""
+    return folding
 
 
 def _read(path: str) -> Any:
@@ -350,14 +246,5 @@ def _read(path: str) -> Any:
 
 def _write(path: str, value: Any) -> None:
     """Write atomically; stats that cannot be written only cost the stats, never the build."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(marshal.dumps(value))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError, ValueError):
+        write_atomic(path, marshal.dumps(value))

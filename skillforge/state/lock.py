@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from skillforge.errors import SkillforgeError
-from skillforge.state.manifest import move_aside
+from skillforge.state.files import move_aside
 
 LOCK_NAME = "lock"
 DEFAULT_TIMEOUT = 60.0

@@ -11,6 +11,8 @@ import os
 import sys
 import time
 
+from skillforge.state.files import write_atomic
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -172,16 +174,7 @@ def manifest_stamp(cache_dir: str) -> tuple[int, int, int] | None:
 
 def write_manifest(cache_dir: str, manifest: Manifest) -> None:
     """Write the manifest atomically (temp file in the same folder, then rename)."""
-    os.makedirs(cache_dir, exist_ok=True)
-    target = manifest_path(cache_dir)
-    tmp = f"{target}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(marshal.dumps(manifest.to_raw()))
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(manifest_path(cache_dir), marshal.dumps(manifest.to_raw()))
 
 
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:
@@ -191,40 +184,3 @@ def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None
     if now_ns - mtime_ns < window:
         mtime_ns = 0
     return [mtime_ns, size, digest]
-
-
-def move_aside(path: str) -> str:
-    """Rename a corrupt file or folder out of the way and return its new path.
-
-    Only the newest copy is kept: older `<name>.corrupt-<time>-<pid>` next to it are removed,
-    so repeated failures (a full disk) do not fill the disk further.
-    """
-    target = f"{path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    os.replace(path, target)
-    _prune_corrupt(path, keep=target)
-    return target
-
-
-def _prune_corrupt(path: str, keep: str) -> None:
-    """Remove the corrupt copies of `path` skillforge made before, except `keep`."""
-    import re
-    import shutil
-    import stat
-
-    folder, name = os.path.split(path)
-    copy = re.compile(re.escape(name) + r"\.corrupt-\d{8}-\d{6}-\d+\Z")
-    try:
-        names = os.listdir(folder or ".")
-    except OSError:
-        return
-    for other in names:
-        old = os.path.join(folder, other)
-        if old == keep or not copy.match(other):
-            continue
-        try:
-            if stat.S_ISDIR(os.lstat(old).st_mode):  # lstat: a symlink is unlinked, not followed
-                shutil.rmtree(old)
-            else:
-                os.unlink(old)
-        except OSError:
-            pass  # a copy that cannot be removed costs disk space only

@@ -1,0 +1,79 @@
+"""Write state files whole and move damaged ones aside: the one atomic write of skillforge.
+
+Standard library only at module level: the no-op fast path imports the modules that use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+
+
+def write_atomic(path: str, data: bytes, tmp: str | None = None) -> None:
+    """Write `data` to `path` whole: a temp file in the same folder, then a rename.
+
+    The folder is created when missing. On any failure the temp file is removed and the
+    error raised; the old `path`, if any, is left as it was.
+    """
+    tmp = tmp or f"{path}.{os.getpid()}.tmp"
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    write_temp(tmp, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        unlink_quietly(tmp)
+        raise
+
+
+def write_temp(tmp: str, data: bytes) -> None:
+    """Write `data` to the temp file `tmp`; on any failure the temp file is removed."""
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+    except BaseException:
+        unlink_quietly(tmp)
+        raise
+
+
+def unlink_quietly(path: str) -> None:
+    """Remove a file if it is there (a temp file that failed: nothing else to do)."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def move_aside(path: str) -> str:
+    """Rename a corrupt file or folder out of the way and return its new path.
+
+    Only the newest copy is kept: older `<name>.corrupt-<time>-<pid>` next to it are removed,
+    so repeated failures (a full disk) do not fill the disk further.
+    """
+    target = f"{path}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    os.replace(path, target)
+    _prune_corrupt(path, keep=target)
+    return target
+
+
+def _prune_corrupt(path: str, keep: str) -> None:
+    """Remove the corrupt copies of `path` skillforge made before, except `keep`."""
+    import re
+    import shutil
+    import stat
+
+    folder, name = os.path.split(path)
+    copy = re.compile(re.escape(name) + r"\.corrupt-\d{8}-\d{6}-\d+\Z")
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return
+    for other in names:
+        old = os.path.join(folder, other)
+        if old == keep or not copy.match(other):
+            continue
+        try:
+            if stat.S_ISDIR(os.lstat(old).st_mode):  # lstat: a symlink is unlinked, not followed
+                shutil.rmtree(old)
+            else:
+                os.unlink(old)
+        except OSError:
+            pass  # a copy that cannot be removed costs disk space only
