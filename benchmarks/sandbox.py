@@ -25,8 +25,8 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
-from skillforge.engine.limits import RenderLimits
-from skillforge.engine.sandbox import ENV_OPTIONS, TemplateSandbox
+from skillforge.engine.jinja.limits import RenderLimits
+from skillforge.engine.jinja.sandbox import ENV_OPTIONS, TemplateSandbox
 from skillforge.state.inventory import builtin_templates_dir
 
 CLASSES: dict[str, type[jinja2.Environment]] = {

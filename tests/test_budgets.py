@@ -7,8 +7,8 @@ from pathlib import Path
 from helpers import build_json, project, run
 
 from skillforge.engine.budgets import evaluate, simulate_listing
-from skillforge.engine.config import DEFAULT_BUDGETS, load_config
 from skillforge.engine.costs import OutputCost
+from skillforge.engine.load.config import DEFAULT_BUDGETS, load_config
 from skillforge.targets.claude import LISTING_ENTRY_CHARS
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillforge.cache.local import Store
-from skillforge.engine.config import load_config
+from skillforge.engine.load.config import load_config
 from skillforge.engine.start import scan_project
 from skillforge.engine.workers import render_specs
 

@@ -16,7 +16,7 @@ from helpers import SKILL, build_file_tree, build_json, project, run
 from skillforge.cli.fastparse import parse
 from skillforge.cli.flags import COMMANDS
 from skillforge.engine.check import run_check
-from skillforge.engine.config import load_config
+from skillforge.engine.load.config import load_config
 from skillforge.engine.options import CheckOptions
 from skillforge.report.check import command, escape_data, escape_property
 

@@ -393,12 +393,12 @@ def test_one_build_path_takes_its_start_and_strategy_from_the_caller(tmp_path: P
     from collections.abc import Callable
 
     from skillforge.cache.local import Store
-    from skillforge.commands.options import BuildOptions
     from skillforge.engine.build import run
-    from skillforge.engine.config import Config, load_config
+    from skillforge.engine.load.config import Config, load_config
+    from skillforge.engine.options import BuildOptions
     from skillforge.engine.start import begin
     from skillforge.engine.workers import Batch, Serial
-    from skillforge.report.plain import SilentReporter
+    from skillforge.report.reporter import Reporter
     from skillforge.state.inventory import Inventory
     from skillforge.state.manifest import read_manifest
 
@@ -424,14 +424,14 @@ def test_one_build_path_takes_its_start_and_strategy_from_the_caller(tmp_path: P
     project(tmp_path, skills=2, agents=1)
     config = load_config(tmp_path / ".skillforge.toml")
     strategy = Counting()
-    done = run(config, BuildOptions(), begin(config, False), strategy, SilentReporter())
+    done = run(config, BuildOptions(), begin(config, False), strategy, Reporter())
     assert done.ok
     assert sorted(strategy.rendered) == sorted(begin(config, False).inventory.specs)
     on_disk = read_manifest(str(config.cache_dir))
     assert done.manifest is not None and on_disk is not None
     assert sorted(done.manifest.outputs) == sorted(on_disk.outputs)
-    again = run(config, BuildOptions(), begin(config, False), strategy, SilentReporter())
+    again = run(config, BuildOptions(), begin(config, False), strategy, Reporter())
     assert again.ok and strategy.rendered == []
     dry = BuildOptions(force=True, dry_run=True)
-    done = run(config, dry, begin(config, True), strategy, SilentReporter())
+    done = run(config, dry, begin(config, True), strategy, Reporter())
     assert done.manifest is None and len(strategy.rendered) == 3  # a dry run writes none

@@ -95,7 +95,7 @@ def test_a_build_that_waited_plans_again(tmp_path: Path) -> None:
             release.wait()
             # the other process builds the same edit while this one waits
             from skillforge.engine.build import run
-            from skillforge.engine.config import load_config
+            from skillforge.engine.load.config import load_config
             from skillforge.engine.options import BuildOptions
             from skillforge.engine.start import begin
             from skillforge.engine.workers import Pool

@@ -333,7 +333,7 @@ def test_a_project_override_of_a_builtin_is_not_checked(tmp_path: Path) -> None:
 
 
 def test_every_builtin_section_declares_its_with_keys() -> None:
-    from skillforge.engine.template_keys import declared_keys
+    from skillforge.engine.load.template_keys import declared_keys
     from skillforge.state.inventory import builtin_templates_dir
 
     folder = Path(builtin_templates_dir()) / "sections"
@@ -383,7 +383,7 @@ def test_stats_tables_fold_names_at_60_columns(tmp_path: Path) -> None:
 
     from rich.console import Console
 
-    from skillforge.engine.config import load_config
+    from skillforge.engine.load.config import load_config
     from skillforge.engine.stats import gather
     from skillforge.report.stats_terminal import print_stats
 
@@ -424,7 +424,7 @@ def test_check_diffs_are_coloured_on_a_terminal_unless_no_color(
     import io
 
     from skillforge.engine.check import run_check
-    from skillforge.engine.config import load_config
+    from skillforge.engine.load.config import load_config
     from skillforge.engine.options import CheckOptions
     from skillforge.report.check import print_report
 

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillforge.engine.config import load_config
-from skillforge.engine.schema import OWN_KEYS, SECTION_KEYS
-from skillforge.engine.spec import Spec, SpecLoader
+from skillforge.engine.load.config import load_config
+from skillforge.engine.load.schema import OWN_KEYS, SECTION_KEYS
+from skillforge.engine.load.spec import Spec, SpecLoader
 from skillforge.errors import SpecError
 from skillforge.state.inventory import scan
 from skillforge.state.manifest import read_manifest

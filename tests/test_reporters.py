@@ -9,7 +9,7 @@ from helpers import build_file_tree, chdir, project, run
 from rich.console import Console
 
 from skillforge.engine.build import run as run_engine
-from skillforge.engine.config import load_config
+from skillforge.engine.load.config import load_config
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.start import begin
 from skillforge.engine.workers import Pool

@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillforge.engine.yamlsafe import load_yaml
+from skillforge.engine.load.yamlsafe import load_yaml
 from skillforge.errors import SpecError
 
 yaml_chars = st.sampled_from([*"ab1 -:[]{},&*!|>'\"#\n\t.?%@`\\", "\x00", "é", "\u2028"])

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from skillforge.engine.config import Config
+    from skillforge.engine.load.config import Config
 
 
 def project_config(
@@ -23,7 +23,7 @@ def project_config(
     """Load the config; its folders must exist (without one, the working folder holds `specs/`)."""
     from pathlib import Path
 
-    from skillforge.engine.config import check_folders, load_config
+    from skillforge.engine.load.config import check_folders, load_config
 
     explicit = Path(config_file) if config_file is not None else None
     config = load_config(explicit, remembered=remembered)

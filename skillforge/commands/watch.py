@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.warm import WarmState
 from skillforge.errors import Problem, SkillforgeError

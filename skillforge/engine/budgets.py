@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from skillforge.engine.config import Config
+    from skillforge.engine.load.config import Config
     from skillforge.engine.workers import Batch
     from skillforge.state.manifest import Manifest
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.state.manifest import Manifest
@@ -76,7 +76,7 @@ def run(
 
     for note in [*notes, *start.notes]:
         warn(note)
-    from skillforge.engine.templating import environment_digest, environment_files
+    from skillforge.engine.jinja.templating import environment_digest, environment_files
 
     env = environment_digest()
     inventory, previous, plan = start.inventory, start.previous, start.plan
@@ -191,7 +191,7 @@ def run(
 
 
 def _env_moved(previous: Manifest | None) -> bool:
-    from skillforge.engine.templating import environment_files
+    from skillforge.engine.jinja.templating import environment_files
 
     return previous is not None and previous.env_files != environment_files()
 

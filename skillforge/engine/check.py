@@ -35,7 +35,7 @@ import stat as st
 import time
 from collections.abc import Callable
 
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.engine.options import CheckOptions
 from skillforge.engine.orphans import find_orphans
 from skillforge.engine.start import scan_project
@@ -161,7 +161,7 @@ def _plan(
     changed = previous is not None and previous.config != config.digest
     plan = make_plan(inventory, previous, config_changed=changed, paths=paths)
     if plan.env_changed:
-        from skillforge.engine.templating import environment_digest
+        from skillforge.engine.jinja.templating import environment_digest
 
         env = environment_digest()
         plan = make_plan(inventory, previous, config_changed=changed, paths=paths, env=env)

@@ -11,14 +11,14 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from skillforge.engine.templating import inside
+from skillforge.engine.jinja.templating import inside
 from skillforge.errors import SpecError
 from skillforge.state.digest import digest_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.context import RenderContext
-    from skillforge.engine.spec import Spec
+    from skillforge.engine.jinja.context import RenderContext
+    from skillforge.engine.load.spec import Spec
 
 
 def supporting_file(

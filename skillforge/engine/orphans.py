@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker
 from skillforge.state.plan import Plan

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from skillforge.cache.keys import DOCUMENT
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
 from skillforge.state.digest import digest_bytes
@@ -421,6 +421,6 @@ def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[st
 
 def check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
     """Two specs must not produce the same output; return the cross-spec warnings."""
-    from skillforge.engine.crossrefs import check_across_specs
+    from skillforge.engine.load.crossrefs import check_across_specs
 
     return check_across_specs(previous, plan, batch)

@@ -11,7 +11,7 @@ from typing import Any
 
 from skillforge import __version__
 from skillforge.engine.budgets import listing_problems, next_costs, read_costs, write_costs
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.state.buildlog import (
     INLINE,

@@ -16,13 +16,13 @@ import jinja2
 
 from skillforge import __version__
 from skillforge.cache.keys import SECTION, TOKENS
-from skillforge.engine.analysis import Closure
-from skillforge.engine.config import Config
-from skillforge.engine.context import RenderContext
 from skillforge.engine.costs import OutputCost, one_line
 from skillforge.engine.files import finish, supporting_file
-from skillforge.engine.schema import OUTPUT_KEY, output_name
-from skillforge.engine.spec import Spec
+from skillforge.engine.jinja.analysis import Closure
+from skillforge.engine.jinja.context import RenderContext
+from skillforge.engine.load.config import Config
+from skillforge.engine.load.schema import OUTPUT_KEY, output_name
+from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_bytes, digest_value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.state.files import move_aside
 from skillforge.state.inventory import Inventory, scan
 from skillforge.state.manifest import Manifest, manifest_path, read_manifest
@@ -35,7 +35,7 @@ def begin(config: Config, dry_run: bool, scanned: Scanned | None = None) -> Star
 
 
 def _describes(scanned: Scanned, config: Config) -> bool:
-    from skillforge.engine.templating import environment_digest
+    from skillforge.engine.jinja.templating import environment_digest
 
     return (
         scanned.root == str(config.root)

@@ -13,7 +13,7 @@ from typing import Any
 
 from skillforge.cache.keys import LAYER_OF_PREFIX as _LAYER_OF_PREFIX
 from skillforge.engine.budgets import output_problems, read_costs, simulate_listing
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.state.buildlog import LAYERS, History
 from skillforge.state.manifest import read_manifest
 

@@ -17,16 +17,16 @@ from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import STRING
-from skillforge.engine.literal import NOT_TEXT, Path, has_jinja
-from skillforge.engine.template_errors import foreign_message, readable
+from skillforge.engine.jinja.template_errors import foreign_message, readable
+from skillforge.engine.load.literal import NOT_TEXT, Path, has_jinja
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.analysis import Closure
-    from skillforge.engine.context import RenderContext
-    from skillforge.engine.spec import Spec
+    from skillforge.engine.jinja.analysis import Closure
+    from skillforge.engine.jinja.context import RenderContext
+    from skillforge.engine.load.spec import Spec
 
 _SECTION_TEXT = ("title", "with")
 _FILE_TEXT = ("src", "dest")
@@ -264,7 +264,7 @@ def _problem(exc: BaseException, spec: Spec, site: Site) -> Problem:
     """Say what went wrong in a string field's Jinja, at the line that set the field."""
     import jinja2
 
-    from skillforge.engine.limits import RenderLimitError
+    from skillforge.engine.jinja.limits import RenderLimitError
 
     file, line = _origin(spec, site)
     if isinstance(exc, jinja2.TemplateSyntaxError):

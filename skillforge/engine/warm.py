@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from skillforge.cache.local import Store
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
 from skillforge.engine.start import begin, scan_project
 from skillforge.engine.workers import Batch, Strategy, Worker, default_jobs
 from skillforge.state.inventory import Inventory

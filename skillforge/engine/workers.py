@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.cache.local import Store
-from skillforge.engine.config import Config
+from skillforge.engine.load.config import Config
+from skillforge.engine.load.spec import SpecLoader
 from skillforge.engine.render import RenderedSpec, Renderer
-from skillforge.engine.spec import SpecLoader
 from skillforge.errors import Problem, SpecError
 from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory

@@ -16,11 +16,11 @@ import jinja2
 from skillforge import __version__
 from skillforge.cache.keys import FRAGMENT, INLINE_CODE
 from skillforge.cache.local import Store
-from skillforge.engine.analysis import Closure, Library, fragment_template
-from skillforge.engine.config import Config
-from skillforge.engine.limits import RenderLimits
-from skillforge.engine.template_errors import INLINE, template_problem
-from skillforge.engine.templating import env_fingerprint, make_environment
+from skillforge.engine.jinja.analysis import Closure, Library, fragment_template
+from skillforge.engine.jinja.limits import RenderLimits
+from skillforge.engine.jinja.template_errors import INLINE, template_problem
+from skillforge.engine.jinja.templating import env_fingerprint, make_environment
+from skillforge.engine.load.config import Config
 from skillforge.engine.tokens import TokenCounter
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.report.model import Counters
@@ -30,7 +30,7 @@ from skillforge.targets import DEFAULT, get_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.spec import Spec
+    from skillforge.engine.load.spec import Spec
 
 MISSING = "\x00missing"
 

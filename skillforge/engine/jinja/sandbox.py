@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
-from skillforge.engine.limits import DEFAULT_MAX_SIZE
+from skillforge.engine.jinja.limits import DEFAULT_MAX_SIZE
 
 ENV_OPTIONS: dict[str, Any] = {
     "autoescape": False,

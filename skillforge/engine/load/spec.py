@@ -14,10 +14,10 @@ from typing import Any
 from skillforge import __version__
 from skillforge.cache.keys import SPEC
 from skillforge.cache.local import Store
-from skillforge.engine.config import Config
-from skillforge.engine.literal import mark_literal, take_literal
-from skillforge.engine.schema import check_layer, check_merged
-from skillforge.engine.yamlsafe import Lines, load_yaml
+from skillforge.engine.load.config import Config
+from skillforge.engine.load.literal import mark_literal, take_literal
+from skillforge.engine.load.schema import check_layer, check_merged
+from skillforge.engine.load.yamlsafe import Lines, load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
@@ -240,7 +240,7 @@ class SpecLoader:
         problems: list[Problem],
     ) -> None:
         """Check each section's `with:` against the keys its built-in template declares."""
-        from skillforge.engine.template_keys import declared_keys, with_problems
+        from skillforge.engine.load.template_keys import declared_keys, with_problems
         from skillforge.state.inventory import BUILTIN
 
         sections = merged.get("sections")

@@ -16,7 +16,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from skillforge import __version__
 from skillforge.cache.keys import BYTECODE
 from skillforge.cache.local import Store
-from skillforge.engine.sandbox import ENV_OPTIONS, ENVIRONMENT, SANDBOX_REVISION
+from skillforge.engine.jinja.sandbox import ENV_OPTIONS, ENVIRONMENT, SANDBOX_REVISION
 from skillforge.report.model import Counters
 from skillforge.state.digest import digest_value
 from skillforge.state.inventory import BUILTIN, Inventory

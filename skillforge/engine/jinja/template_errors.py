@@ -12,12 +12,12 @@ from types import TracebackType
 
 import jinja2
 
-from skillforge.engine.limits import RenderLimitError
+from skillforge.engine.jinja.limits import RenderLimitError
 from skillforge.errors import Problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.spec import Spec
+    from skillforge.engine.load.spec import Spec
     from skillforge.state.inventory import Inventory
 
 # The name inline code is compiled under: the code is shared by every spec with the same

@@ -1,0 +1,1 @@
+"""Jinja2 for skillforge: the sandbox, limits, template analysis and closures."""

@@ -1,0 +1,1 @@
+"""Load a project: the config, the YAML specs, their merge and validation."""
