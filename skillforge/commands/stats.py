@@ -31,7 +31,7 @@ def stats_command(
     format, top = options.style, options.top
     if format not in STATS_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(STATS_FORMATS)}, not '{format}'")
-    data = gather(config, top)
+    data = gather(config, top, lambda message: write_line(f"warning: {message}", sys.stderr))
     out = stream or sys.stdout
     if format == "json":
         import json

@@ -217,15 +217,14 @@ def _config_name(config: Config) -> str:
 # -- the cost table kept between builds (`outputs.bin`) -------------------------------------
 
 
-def read_costs(cache_dir: str) -> dict[str, OutputCost]:
-    """The cost of each generated document at its last build, by output path."""
-    table: dict[str, OutputCost] = {}
-    for path, values in read_cost_rows(cache_dir).items():
-        try:
-            table[path] = OutputCost.from_raw(path, values)
-        except TypeError:
-            return {}  # another layout of the fields: rebuilt as specs render again
-    return table
+def read_costs(cache_dir: str, damaged: list[str] | None = None) -> dict[str, OutputCost]:
+    """The cost of each generated document at its last build, by output path.
+
+    The rows are checked field by field as they are read (a damaged file is an empty
+    table, its path added to `damaged`).
+    """
+    rows = read_cost_rows(cache_dir, damaged)
+    return {path: OutputCost.from_raw(path, values) for path, values in rows.items()}
 
 
 def write_costs(cache_dir: str, table: dict[str, OutputCost]) -> None:

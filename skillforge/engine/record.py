@@ -18,6 +18,7 @@ from skillforge.state.buildlog import (
     LAYERS,
     WARNINGS_KEPT,
     History,
+    damaged_message,
     mark_listing,
     read_noops,
     take_noops,
@@ -214,7 +215,11 @@ def record_build(
     listing and writes nothing.
     """
     cache_dir = str(config.cache_dir)
-    old = read_costs(cache_dir)
+    damaged: list[str] = []
+    old = read_costs(cache_dir, damaged)
+    history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
+    for path in damaged:  # before the record is made, so that it holds them
+        emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
     table = next_costs(old, rendered, state)
     failing = False
     for problem in listing_problems(config, old, table, rejudge):
@@ -224,7 +229,6 @@ def record_build(
         return
     mark_listing(cache_dir, failing)
     folding = take_noops(cache_dir)
-    history = History.load(cache_dir, keep=config.records_kept, fold=False)
     for record in read_noops(folding) if folding else []:
         history.add(record)
     history.add(build_record(report, counters))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from skillforge.cache.keys import LAYER_OF_PREFIX as _LAYER_OF_PREFIX
 from skillforge.engine.budgets import output_problems, read_costs, simulate_listing
 from skillforge.engine.load.config import Config
-from skillforge.state.buildlog import LAYERS, History
+from skillforge.state.buildlog import LAYERS, History, damaged_message
 from skillforge.state.manifest import read_manifest
 
 
@@ -41,10 +42,16 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def gather(config: Config, top: int = 10) -> dict[str, Any]:
-    """Everything `stats` shows, as the JSON object of `stats --json`."""
+def gather(
+    config: Config, top: int = 10, warn: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Everything `stats` shows, as the JSON object of `stats --json`.
+
+    Damaged build records are shown as none, and `warn` is told (once per file).
+    """
     cache_dir = str(config.cache_dir)
-    history = History.load(cache_dir, keep=config.records_kept)
+    damaged: list[str] = []
+    history = History.load(cache_dir, keep=config.records_kept, damaged=damaged)
     totals = history.totals
     all_time: dict[str, Any] = {
         "builds": totals["builds"],
@@ -61,7 +68,10 @@ def gather(config: Config, top: int = 10) -> dict[str, Any]:
         manifest = read_manifest(cache_dir)
     except ValueError:
         manifest = None
-    costs = read_costs(cache_dir)
+    costs = read_costs(cache_dir, damaged)
+    for path in damaged:
+        if warn is not None:
+            warn(f"{config.rel(path)}: {damaged_message(read_only=True)}")
     current = manifest.outputs if manifest is not None else {}
     costs = {path: cost for path, cost in costs.items() if path in current}
     budgets = config.budgets
