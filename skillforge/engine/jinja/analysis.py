@@ -7,6 +7,7 @@ are built from a closure, so they cover only what a section can see.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -129,9 +130,10 @@ class Library:
             if file_id is not None:
                 try:
                     with open(self.inventory.path(file_id), "rb") as f:
-                        value = digest_bytes(f.read())
+                        if os.fstat(f.fileno()).st_size <= self.env.loader.max_bytes:  # type: ignore[union-attr]
+                            value = digest_bytes(f.read())
                 except OSError:
-                    value = None
+                    value = None  # the loader says why (`closure` asks it)
             self._digests[name] = value
         return self._digests[name]
 
@@ -206,7 +208,8 @@ class Library:
                 name = queue.pop()
                 if name not in seen:
                     seen[name] = self.digest(name)
-                    if seen[name] is not None:
+                    if seen[name] is not None or name in self.inventory.templates:
+                        # one there but unreadable raises here, saying why (not "not found")
                         pending.append(self.analysis(name))
         parts: list[Any] = sorted(seen.items())
         if inline is not None:

@@ -46,7 +46,7 @@ class RenderContext:
         self.inventory = inventory
         self.store = store
         self.counters = Counters()
-        self.env = make_environment(inventory, store, self.counters)
+        self.env = make_environment(inventory, store, self.counters, config.max_template_bytes)
         self.env.globals["fragment"] = self.fragment
         self.library = Library(self.env, inventory, store)
         self.fingerprint = env_fingerprint()

@@ -13,6 +13,7 @@ from types import TracebackType
 import jinja2
 
 from skillforge.engine.jinja.limits import RenderLimitError
+from skillforge.engine.jinja.templating import TemplateUnreadable
 from skillforge.errors import Problem
 
 TYPE_CHECKING = False
@@ -63,6 +64,8 @@ def template_problem(
         message = f"undefined value{where}: {readable(str(exc.message))}"
         if "(required by" not in str(exc.message):
             message += "; use `is defined` or `|default(...)` for optional values"
+    elif isinstance(exc, TemplateUnreadable):
+        message = f"template {exc.message}"
     elif isinstance(exc, jinja2.TemplateNotFound):
         message = f"template not found{where}: {exc.message}"
     elif isinstance(exc, RenderLimitError):
