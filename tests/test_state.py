@@ -179,3 +179,33 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_removes_its_temp(tmp_path:
         write_atomic(str(tmp_path / "folder"), b"new", tmp=str(tmp_path / "folder.tmp"))
     assert target.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["file.bin", "folder"]
+
+
+def test_two_configs_sharing_a_cache_leave_each_others_outputs_alone(tmp_path: Path) -> None:
+    from helpers import build_file_tree, run
+
+    files = {}
+    for name in ("a", "b"):
+        files[f"{name}.toml"] = f'specs = ["specs-{name}"]\nout = ".claude-{name}"\n'
+        files[f"specs-{name}/{name}.yaml"] = (
+            f"kind: skill\nname: {name}\ndescription: {name.upper()}. Use when testing.\n"
+        )
+    build_file_tree(tmp_path, files)
+    first = tmp_path / ".claude-a/skills/a/SKILL.md"
+    assert run(tmp_path, "build", "--config", "a.toml").code == 0
+    assert first.exists()
+
+    other = run(tmp_path, "build", "--config", "b.toml", "--json")
+    assert other.code == 0, other
+    assert other.report["removed"] == [], other.report  # once "a: its spec is gone"
+    assert first.exists()
+    assert [w["file"] for w in other.report["warnings"]] == [".skillforge"]
+    assert (
+        "written by the build of another config (a.toml)" in other.report["warnings"][0]["message"]
+    )
+    again = run(tmp_path, "build", "--config", "a.toml", "--json")
+    assert again.code == 0 and again.report["removed"] == [], again
+    assert "another config (b.toml)" in again.report["warnings"][0]["message"]
+    assert (tmp_path / ".claude-b/skills/b/SKILL.md").exists()
+    check = run(tmp_path, "check", "--config", "b.toml")
+    assert check.code == 0 and "another config (a.toml)" in check.out, check
