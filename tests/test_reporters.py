@@ -141,3 +141,29 @@ def test_counters_add_take_and_compare() -> None:
     taken = a.take()
     assert a == Counters() and taken != Counters()
     assert taken.sections_rendered == 5 and len(taken.template_outputs["t.md.j2"]) == 1
+
+
+def test_a_dropped_files_entry_is_removed_as_no_longer_in_its_files(tmp_path: Path) -> None:
+    entry = "  - {{src: files/{0}.md, dest: {0}.md}}\n"
+    spec = "kind: skill\nname: s\ndescription: S. Use when testing.\nfiles:\n"
+    build_file_tree(
+        tmp_path,
+        {
+            "specs/s.yaml": spec + entry.format("a") + entry.format("b"),
+            "specs/files/a.md": "A\n",
+            "specs/files/b.md": "B\n",
+        },
+    )
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("a"))
+    plain = run(tmp_path, "build")
+    assert plain.code == 0, plain
+    assert "removed .claude/skills/s/b.md (no longer in its spec's files)" in plain.out
+    assert "spec is gone" not in plain.out
+    assert not (tmp_path / ".claude/skills/s/b.md").exists()
+
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("b"))
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("a"))
+    out, _ = rich_build(tmp_path)
+    assert "removed .claude/skills/s/b.md (no longer in its spec's files)" in out

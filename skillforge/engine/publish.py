@@ -17,6 +17,7 @@ from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
+from skillforge.report.reporter import GONE, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
@@ -372,9 +373,14 @@ def remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
+    # supporting files of a spec whose document stays where it was: dropped from its files
+    dropped: set[str] = set()
     for spec_id in batch.results:
         old = previous.specs.get(spec_id)
-        stale.extend(p for p in (old.outputs if old else []) if p not in produced)
+        left = [p for p in (old.outputs if old else []) if p not in produced]
+        stale.extend(left)
+        if old and old.outputs and old.outputs[0] in produced:
+            dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
         if rel in produced:
@@ -388,11 +394,13 @@ def remove_stale(
                 rel,
             )
         elif outcome == "kept":
-            gone = "its spec is gone" if rel in orphans else "its spec no longer produces it"
+            gone = GONE if rel in orphans else NOT_PRODUCED
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
-            reporter.removed(rel)
+            reporter.removed(rel, GONE if rel in orphans else NOT_PRODUCED)
+        elif rel not in orphans:  # a deleted spec's supporting files go with its document
+            reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
     return removed
 
 

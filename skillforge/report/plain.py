@@ -10,7 +10,7 @@ import sys
 
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
-from skillforge.report.reporter import Reporter
+from skillforge.report.reporter import GONE, Reporter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -192,10 +192,10 @@ class PlainReporter(Reporter):
         else:
             self.unlisted += 1
 
-    def removed(self, path: str) -> None:
+    def removed(self, path: str, why: str = GONE) -> None:
         if not self.quiet:
             verb = "would remove" if self.verb == "would write" else "removed"
-            self.say(f"{verb} {path} (its spec is gone)")
+            self.say(f"{verb} {path} ({why})")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:

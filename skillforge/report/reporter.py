@@ -15,6 +15,11 @@ from __future__ import annotations
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport, CheckReport
 
+# why an output was removed (the reporters print it beside the path)
+GONE = "its spec is gone"
+NOT_PRODUCED = "its spec no longer produces it"
+NOT_IN_FILES = "no longer in its spec's files"
+
 
 class Reporter:
     """Receive a command's events; every event is a no-op here, so a subclass shows only its own."""
@@ -28,8 +33,8 @@ class Reporter:
     def written(self, path: str, reasons: list[str]) -> None:
         """An output was written (or would be, in a dry run), for these reasons."""
 
-    def removed(self, path: str) -> None:
-        """An output whose spec is gone was removed."""
+    def removed(self, path: str, why: str = GONE) -> None:
+        """An output was removed, for the reason `why` (GONE, NOT_PRODUCED, NOT_IN_FILES)."""
 
     def problem(self, problem: Problem) -> None:
         """A spec, template or config problem (an error or a warning)."""

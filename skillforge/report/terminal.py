@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.report.plain import LISTED, Snippets, grouped
-from skillforge.report.reporter import Reporter
+from skillforge.report.reporter import GONE, Reporter
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
@@ -71,10 +71,10 @@ class RichReporter(Reporter):
         else:
             self.unlisted += 1
 
-    def removed(self, path: str) -> None:
+    def removed(self, path: str, why: str = GONE) -> None:
         if not self.quiet:
             verb = "would remove" if self.verb == "would write" else "removed"
-            self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim](its spec is gone)[/]")
+            self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim]({escape(why)})[/]")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
