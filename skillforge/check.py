@@ -216,14 +216,19 @@ def _budgets(
     skill listing needs every skill.
     """
     from skillforge.budgets import evaluate, output_problems
-    from skillforge.history import read_costs
+    from skillforge.history import damaged_message, read_costs
 
-    recorded = read_costs(str(config.cache_dir))
+    damaged: list[str] = []
+    recorded = read_costs(str(config.cache_dir), damaged)
+    found = [
+        Problem(config.rel(p), None, None, damaged_message(read_only=True), "warning")
+        for p in damaged
+    ]
     every = [costs.get(path) or recorded.get(path) for path in sorted(produced)]
     known = [cost for cost in every if cost is not None]
     if whole:
-        return evaluate(config, known)
-    return [p for cost in known for p in output_problems(config.budgets, cost)]
+        return found + evaluate(config, known)
+    return found + [p for cost in known for p in output_problems(config.budgets, cost)]
 
 
 def _read_manifest(config: Config, warn: Callable[[str], None]) -> Manifest | None:

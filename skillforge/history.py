@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import math
 import os
 import time
 
@@ -198,14 +199,28 @@ class History:
         }
 
     @classmethod
-    def load(cls, cache_dir: str, *, keep: int = KEEP, fold: bool = True) -> History:
-        """Read the records (a missing or damaged file is an empty history) and the no-ops."""
+    def load(
+        cls,
+        cache_dir: str,
+        *,
+        keep: int = KEEP,
+        fold: bool = True,
+        damaged: list[str] | None = None,
+    ) -> History:
+        """Read the records (a missing or damaged file is an empty history) and the no-ops.
+
+        The path of a file that is there but not in the layout written here is added to
+        `damaged`, for the caller to warn about: records are statistics, not build state.
+        """
         history = cls(keep)
-        raw = _read(os.path.join(stats_folder(cache_dir), RECORDS_NAME))
-        if isinstance(raw, dict) and raw.get("format") == FORMAT:
+        path = os.path.join(stats_folder(cache_dir), RECORDS_NAME)
+        raw = _read(path)
+        if _valid_history(raw):
             history.records = raw["records"][-keep:]
             history.totals = raw["totals"]
             history.templates = raw["templates"]
+        elif damaged is not None and (raw is not None or _present(path)):
+            damaged.append(path)
         if fold:
             for record in read_noops(os.path.join(stats_folder(cache_dir), NOOPS_NAME)):
                 history.add(record)
@@ -240,29 +255,42 @@ def read_noops(path: str) -> list[dict[str, Any]]:
         parts = line.split()
         try:
             specs = int(parts[3]) if len(parts) > 3 else None
-            found.append(noop_record(float(parts[0]), int(parts[1]), float(parts[2]), specs))
+            record = noop_record(float(parts[0]), int(parts[1]), float(parts[2]), specs)
         except (IndexError, ValueError):
             continue
+        if _valid_record(record):  # damaged digits can still parse: "nan", "1e999"
+            found.append(record)
     return found
 
 
 # -- output costs -------------------------------------------------------------------------
 
 
-def read_costs(cache_dir: str) -> dict[str, OutputCost]:
-    """The cost of each generated document at its last build, by output path."""
+def read_costs(cache_dir: str, damaged: list[str] | None = None) -> dict[str, OutputCost]:
+    """The cost of each generated document at its last build, by output path.
+
+    A file in another layout is an empty table (rebuilt as specs render again); its path is
+    added to `damaged`.
+    """
     from skillforge.cost import OutputCost
 
-    raw = _read(os.path.join(stats_folder(cache_dir), OUTPUTS_NAME))
-    if not (isinstance(raw, dict) and raw.get("format") == FORMAT):
+    path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
+    raw = _read(path)
+    if not (
+        isinstance(raw, dict)
+        and raw.get("format") == FORMAT
+        and _is_map(raw.get("outputs"), _valid_cost)
+    ):
+        if damaged is not None and (raw is not None or _present(path)):
+            damaged.append(path)
         return {}
-    table: dict[str, OutputCost] = {}
-    for path, values in raw["outputs"].items():
-        try:
-            table[path] = OutputCost.from_raw(path, values)
-        except TypeError:
-            return {}  # another layout of the fields: rebuilt as specs render again
-    return table
+    return {path: OutputCost.from_raw(path, values) for path, values in raw["outputs"].items()}
+
+
+def damaged_message(read_only: bool) -> str:
+    """What a warning about a damaged build-records file says."""
+    then = "the next build starts them afresh" if read_only else "starting them afresh"
+    return f"build records damaged (not the layout skillforge writes); ignored, {then}"
 
 
 def write_costs(cache_dir: str, table: dict[str, OutputCost]) -> None:
@@ -304,9 +332,14 @@ def record_build(
     listing and writes nothing.
     """
     from skillforge.budgets import listing_problems
+    from skillforge.errors import Problem
 
     cache_dir = str(config.cache_dir)
-    old = read_costs(cache_dir)
+    damaged: list[str] = []
+    old = read_costs(cache_dir, damaged)
+    history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
+    for path in damaged:  # before the record is made, so that it holds them
+        emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
     table = next_costs(old, rendered, state)
     failing = False
     for problem in listing_problems(config, old, table, rejudge):
@@ -329,7 +362,6 @@ def record_build(
         os.replace(noops, folding)  # no-op builds from now on start a new log
     except OSError:
         folding = ""
-    history = History.load(cache_dir, keep=config.records_kept, fold=False)
     for record in read_noops(folding) if folding else []:
         history.add(record)
     history.add(build_record(report, counters))
@@ -362,3 +394,129 @@ def _write(path: str, value: Any) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+# -- the layout of what is read: damaged bytes can decode to anything -----------------------
+
+# OutputCost.to_raw, field by field; the first 8 are required (the rest have defaults)
+_COST_FIELDS: tuple[tuple[type, ...], ...] = (
+    (str,),
+    (str,),
+    (str,),
+    (int,),
+    (int,),
+    (int,),
+    (int,),
+    (int,),
+    (str,),
+    (int, type(None)),
+    (int,),
+    (int,),
+    (int,),
+    (str,),
+)
+_COST_REQUIRED = 8
+_OUTPUT_KEYS = {"written", "unchanged", "removed", "files_written"}
+_LATEST = 32503680000.0  # the year 3000: time.localtime fails far beyond
+
+
+def _present(path: str) -> bool:
+    return os.path.lexists(path)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _when(value: object) -> bool:
+    return _number(value) and 0 <= value <= _LATEST  # type: ignore[operator]
+
+
+def _is_map(value: object, valid: Callable[[Any], bool]) -> bool:
+    """A dict of str keys whose values all pass `valid`."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and valid(v) for k, v in value.items()
+    )
+
+
+def _pair(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
+
+
+def _layers(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == set(LAYERS) and all(map(_pair, value.values()))
+
+
+def _template_row(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 4
+        and isinstance(value[0], int)
+        and isinstance(value[3], int)
+        and _number(value[1])
+        and _number(value[2])
+    )
+
+
+def _valid_cost(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and _COST_REQUIRED <= len(value) <= len(_COST_FIELDS)
+        and all(
+            isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
+            for v, types in zip(value, _COST_FIELDS, strict=False)
+        )
+    )
+
+
+def _valid_record(value: object) -> bool:
+    """A build record as `build_record` or `noop_record` makes it."""
+    if not isinstance(value, dict):
+        return False
+    specs, outputs = value.get("specs"), value.get("outputs")
+    return (
+        _when(value.get("time"))
+        and isinstance(value.get("kind"), str)
+        and isinstance(value.get("ok"), bool)
+        and _number(value.get("duration_ms"))
+        and isinstance(specs, dict)
+        and isinstance(specs.get("total"), (int, type(None)))
+        and isinstance(specs.get("parsed"), int)
+        and _layers(value.get("layers"))
+        and _is_map(outputs, lambda v: isinstance(v, int))
+        and set(outputs) >= _OUTPUT_KEYS  # type: ignore[arg-type]
+        and _is_map(value.get("timings"), _number)
+        and _is_map(value.get("templates"), _template_row)
+        and isinstance(value.get("errors"), int)
+        and isinstance(value.get("warnings"), list)
+        and all(isinstance(w, str) for w in value["warnings"])
+        and isinstance(value.get("warnings_count"), int)
+    )
+
+
+def _valid_totals(value: object) -> bool:
+    if not isinstance(value, dict):
+        return False
+    since = value.get("since")
+    return (
+        isinstance(value.get("builds"), int)
+        and isinstance(value.get("noops"), int)
+        and (since is None or _when(since))
+        and _number(value.get("duration_ms"))
+        and _layers(value.get("layers"))
+        and _is_map(value.get("outputs"), lambda v: isinstance(v, int))
+        and isinstance(value.get("errors"), int)
+        and isinstance(value.get("warnings"), int)
+    )
+
+
+def _valid_history(raw: object) -> bool:
+    """`History.to_raw`'s layout, down to the values `stats` prints."""
+    return (
+        isinstance(raw, dict)
+        and raw.get("format") == FORMAT
+        and isinstance(raw.get("records"), list)
+        and all(map(_valid_record, raw["records"]))
+        and _valid_totals(raw.get("totals"))
+        and _is_map(raw.get("templates"), _template_row)
+    )

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from skillforge.budgets import output_problems, simulate_listing
 from skillforge.config import Config
-from skillforge.history import LAYERS, History, read_costs
+from skillforge.history import LAYERS, History, damaged_message, read_costs
 from skillforge.manifest import read_manifest
 
 ESTIMATE = "token counts are estimates: cl100k_base, not Claude's tokenizer"
@@ -43,10 +44,16 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def gather(config: Config, top: int = 10) -> dict[str, Any]:
-    """Everything `stats` shows, as the JSON object of `stats --json`."""
+def gather(
+    config: Config, top: int = 10, warn: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Everything `stats` shows, as the JSON object of `stats --json`.
+
+    Damaged build records are shown as none, and `warn` is told (once per file).
+    """
     cache_dir = str(config.cache_dir)
-    history = History.load(cache_dir, keep=config.records_kept)
+    damaged: list[str] = []
+    history = History.load(cache_dir, keep=config.records_kept, damaged=damaged)
     totals = history.totals
     all_time: dict[str, Any] = {
         "builds": totals["builds"],
@@ -63,7 +70,10 @@ def gather(config: Config, top: int = 10) -> dict[str, Any]:
         manifest = read_manifest(cache_dir)
     except ValueError:
         manifest = None
-    costs = read_costs(cache_dir)
+    costs = read_costs(cache_dir, damaged)
+    for path in damaged:
+        if warn is not None:
+            warn(f"{config.rel(path)}: {damaged_message(read_only=True)}")
     current = manifest.outputs if manifest is not None else {}
     costs = {path: cost for path, cost in costs.items() if path in current}
     budgets = config.budgets

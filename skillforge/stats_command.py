@@ -19,7 +19,7 @@ def stats_command(config: Config, format: str, top: int, stream: IO[str] | None 
 
     if format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{format}'")
-    data = gather(config, top)
+    data = gather(config, top, lambda message: write_line(f"warning: {message}", sys.stderr))
     out = stream or sys.stdout
     if format == "json":
         import json

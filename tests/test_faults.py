@@ -271,3 +271,101 @@ def test_random_damage_to_the_state_never_publishes_a_wrong_output(tmp_path: Pat
             assert result.code in (1, 2), (what, result)
             assert result.report["errors"], (what, result)
         shutil.rmtree(root)
+
+
+# -- issue 9: damaged build records (stats) are a warning, never an internal error ------------
+
+RECORD_FILES = ("records.bin", "outputs.bin", "noops.log", "listing.failed")
+
+
+def scramble(value: Any, rng: Any) -> Any:
+    """A copy of a decoded record with one random key dropped or value swapped for another."""
+    if isinstance(value, dict) and value and rng.random() < 0.7:
+        key = rng.choice(sorted(value, key=str))
+        copy = dict(value)
+        if rng.random() < 0.3:
+            del copy[key]
+        else:
+            copy[key] = scramble(copy[key], rng)
+        return copy
+    if isinstance(value, list) and value and rng.random() < 0.7:
+        i = rng.randrange(len(value))
+        copy = list(value)
+        copy[i] = scramble(value[i], rng)
+        return copy
+    return rng.choice([None, "x", -1, 1.5, float("nan"), 1e300, [], {}, [1], {"a": 1}, True])
+
+
+def damage_records(root: Path, rng: Any) -> str:
+    """Damage one file of `.skillforge/stats/`: random bytes, a cut, or a scrambled layout."""
+    import marshal
+
+    target = root / ".skillforge/stats" / rng.choice(RECORD_FILES)
+    data = bytearray(target.read_bytes()) if target.exists() else bytearray(os.urandom(64))
+    how = rng.random()
+    if how < 0.4 and target.suffix == ".bin":
+        data = bytearray(marshal.dumps(scramble(marshal.loads(bytes(data)), rng)))
+    elif how < 0.6:
+        data = data[: rng.randrange(len(data) + 1)]
+    else:
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    target.write_bytes(bytes(data))
+    return f"{target.name} ({how:.2f})"
+
+
+def test_a_damaged_build_record_is_a_warning_and_starts_afresh(tmp_path: Path) -> None:
+    import marshal
+
+    fault_project(tmp_path, "v1")
+    assert run(tmp_path, "build", "-q").code == 0
+    records = tmp_path / ".skillforge/stats/records.bin"
+    raw = marshal.loads(records.read_bytes())
+    del raw["totals"]  # once "internal error: KeyError: 'totals'"
+    records.write_bytes(marshal.dumps(raw))
+    warning = ".skillforge/stats/records.bin: build records damaged"
+
+    stats = run(tmp_path, "stats", "--json")
+    assert stats.code == 0 and warning in stats.err, stats
+    assert stats.report["last_build"] is None  # shown as no records
+    check = run(tmp_path, "check")
+    assert check.code == 0 and "internal error" not in check.err, check
+    done = run(tmp_path, "build", "--force", "--json")
+    assert done.code == 0, done
+    assert any(
+        w["file"] == ".skillforge/stats/records.bin" and "damaged" in w["message"]
+        for w in done.report["warnings"]
+    ), done.report["warnings"]
+    after = run(tmp_path, "stats", "--json")
+    assert after.code == 0 and after.err == "", after
+    assert after.report["all_time"]["builds"] == 1  # started afresh with this build
+
+
+def test_random_damage_to_the_build_records_is_never_an_internal_error(tmp_path: Path) -> None:
+    import random
+    import shutil
+
+    seed = tmp_path / "seed"
+    fault_project(seed, "v1")
+    assert run(seed, "build", "-q").code == 0
+    assert run(seed, "build", "-q").code == 0  # a no-op: noops.log has a line
+    assert (seed / ".skillforge/stats/noops.log").read_text()
+
+    rng = random.Random(10)
+    for trial in range(FAULT_TRIALS):
+        root = tmp_path / f"trial-{trial}"
+        shutil.copytree(seed, root)
+        what = damage_records(root, rng)
+        for args in (["stats", "--json"], ["stats"], ["check"], ["build", "--force", "-q"]):
+            result = run(root, *args)
+            assert result.code == 0, (trial, what, args, result)
+            assert "Traceback" not in result.err and "internal error" not in result.err, (
+                trial,
+                what,
+                args,
+                result,
+            )
+        after = run(root, "stats", "--json")
+        assert after.code == 0 and "damaged" not in after.err, (trial, what, after)
+        assert after.report["last_build"]["kind"] == "build", (trial, what)
+        shutil.rmtree(root)
