@@ -46,6 +46,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
     "build": {
         "jobs": (int,),
         "max_spec_bytes": (int,),
+        "max_template_bytes": (int,),
         "render_timeout": (int, float),
         "max_render_size": (int,),
         "marker": (bool,),
@@ -70,6 +71,7 @@ class Config:
     records_kept: int = 50
     jobs: int | None = None
     max_spec_bytes: int = 2**20
+    max_template_bytes: int = 2**20
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
@@ -181,7 +183,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     records = data.get("cache", {}).get("records", 50)
     if records < 1:
         raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
-    for key in ("render_timeout", "max_render_size", "max_spec_bytes"):
+    for key in ("render_timeout", "max_render_size", "max_spec_bytes", "max_template_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
     specs, traits, templates = (
@@ -211,6 +213,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         records_kept=records,
         jobs=jobs,
         max_spec_bytes=build.get("max_spec_bytes", 2**20),
+        max_template_bytes=build.get("max_template_bytes", 2**20),
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),

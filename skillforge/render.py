@@ -35,6 +35,7 @@ from skillforge.templating import (
     Closure,
     Counters,
     Library,
+    TemplateUnreadable,
     env_fingerprint,
     fragment_template,
     inside,
@@ -99,7 +100,7 @@ class Renderer:
         self.inventory = inventory
         self.store = store
         self.counters = Counters()
-        self.env = make_environment(inventory, store, self.counters)
+        self.env = make_environment(inventory, store, self.counters, config.max_template_bytes)
         self.env.globals["fragment"] = self._fragment
         self.library = Library(self.env, inventory, store)
         self.fingerprint = env_fingerprint()
@@ -502,6 +503,8 @@ class Renderer:
             message = f"undefined value{where}: {_readable(str(exc.message))}"
             if "(required by" not in str(exc.message):
                 message += "; use `is defined` or `|default(...)` for optional values"
+        elif isinstance(exc, TemplateUnreadable):
+            message = f"template {exc.message}"
         elif isinstance(exc, jinja2.TemplateNotFound):
             message = f"template not found{where}: {exc.message}"
         elif isinstance(exc, RenderLimitError):

@@ -401,11 +401,26 @@ def inside(path: str, root: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
+class TemplateUnreadable(jinja2.TemplateNotFound):
+    """A template that is there but cannot be used: unreadable, not UTF-8, or over the cap."""
+
+
+def template_problem(file_id: str, size: int, max_bytes: int) -> str | None:
+    """Why a template file of `size` bytes cannot be loaded, or None when it can."""
+    if size > max_bytes:
+        return (
+            f"{file_id} is {size:,} bytes, over the {max_bytes:,}-byte limit "
+            "([build] max_template_bytes); split it into smaller templates"
+        )
+    return None
+
+
 class ProjectLoader(jinja2.BaseLoader):
     """Loads templates by name from the scanned project and built-in folders, nothing else."""
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, max_bytes: int = 2**20) -> None:
         self.inventory = inventory
+        self.max_bytes = max_bytes
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -420,10 +435,23 @@ class ProjectLoader(jinja2.BaseLoader):
                 f"{template} ({file_id} resolves outside the project through a symlink)"
             )
         try:
-            with open(path, encoding="utf-8") as f:
-                source = f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise jinja2.TemplateNotFound(f"{template} ({exc})") from None
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                # an over-size template is refused unread, not rendered (200 MB took 18 s, 1 GB)
+                data = b"" if size > self.max_bytes else f.read(self.max_bytes + 1)
+        except OSError as exc:
+            reason = exc.strerror.lower() if exc.strerror else exc.__class__.__name__
+            raise TemplateUnreadable(template, f"{file_id} cannot be read: {reason}") from None
+        too_big = template_problem(file_id, max(size, len(data)), self.max_bytes)
+        if too_big:
+            raise TemplateUnreadable(template, too_big)
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateUnreadable(
+                template,
+                f"{file_id} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8",
+            ) from None
         return source, file_id, lambda: True
 
     def list_templates(self) -> list[str]:
@@ -458,10 +486,12 @@ class DiskBytecodeCache(BytecodeCache):
         self.store.set("bc:" + bucket.key, bucket.bytecode_to_string())
 
 
-def make_environment(inventory: Inventory, store: Store, counters: Counters) -> jinja2.Environment:
+def make_environment(
+    inventory: Inventory, store: Store, counters: Counters, max_bytes: int = 2**20
+) -> jinja2.Environment:
     """Create the Environment every template of a build is loaded through (sandboxed)."""
     return ENVIRONMENT(
-        loader=ProjectLoader(inventory),
+        loader=ProjectLoader(inventory, max_bytes),
         undefined=jinja2.StrictUndefined,
         bytecode_cache=DiskBytecodeCache(store, counters, env_fingerprint()),
         cache_size=-1,
@@ -566,9 +596,10 @@ class Library:
             if file_id is not None:
                 try:
                     with open(self.inventory.path(file_id), "rb") as f:
-                        value = digest_bytes(f.read())
+                        if os.fstat(f.fileno()).st_size <= self.env.loader.max_bytes:  # type: ignore[union-attr]
+                            value = digest_bytes(f.read())
                 except OSError:
-                    value = None
+                    value = None  # the loader says why (`_close` asks it)
             self._digests[name] = value
         return self._digests[name]
 
@@ -643,7 +674,8 @@ class Library:
                 name = queue.pop()
                 if name not in seen:
                     seen[name] = self.digest(name)
-                    if seen[name] is not None:
+                    if seen[name] is not None or name in self.inventory.templates:
+                        # one there but unreadable raises here, saying why (not "not found")
                         pending.append(self.analysis(name))
         parts: list[Any] = sorted(seen.items())
         if inline is not None:

@@ -551,3 +551,59 @@ def test_a_hand_edited_file_dropped_from_files_is_not_called_orphaned(tmp_path: 
     assert result.code == 0, result
     warnings = [w["message"] for w in result.report["warnings"]]
     assert len(warnings) == 1 and "its spec no longer produces it" in warnings[0], warnings
+
+
+# -- issue 9, D22: a template that is there but cannot be used says why --------------------
+
+USES_PAGE = (
+    "kind: skill\nname: page\ndescription: Pages. Use when testing.\n"
+    "sections:\n  - id: a\n    template: sections/page.md.j2\n"
+)
+
+
+def template_error(root: Path) -> str:
+    result = run(root, "build", "--json")
+    assert result.code == 1, result
+    errors = result.report["errors"]
+    assert [(e["file"], e["line"]) for e in errors] == [("specs/page.yaml", 6)], errors
+    message: str = errors[0]["message"]
+    assert "not found" not in message and "did you mean" not in message, message
+    return message
+
+
+def test_an_unreadable_template_says_it_cannot_be_read() -> None:
+    with unprivileged() as root:
+        build_file_tree(root, {"specs/page.yaml": USES_PAGE, "templates/sections/page.md.j2": "x"})
+        (root / "templates/sections/page.md.j2").chmod(0)
+        message = template_error(root)
+    assert "templates/sections/page.md.j2 cannot be read: permission denied" in message
+
+
+@pytest.mark.parametrize("via", ["section", "include"])
+def test_a_binary_template_says_it_is_not_utf8(tmp_path: Path, via: str) -> None:
+    name = "page" if via == "section" else "part"
+    files = {"specs/page.yaml": USES_PAGE}
+    if via == "include":
+        files["templates/sections/page.md.j2"] = "{% include 'sections/part.md.j2' %}"
+    build_file_tree(tmp_path, files)
+    (tmp_path / "templates/sections").mkdir(parents=True, exist_ok=True)
+    (tmp_path / f"templates/sections/{name}.md.j2").write_bytes(b"ok \xff\xfe\x00 binary")
+    message = template_error(tmp_path)
+    assert f"templates/sections/{name}.md.j2 is not UTF-8 text (byte 4)" in message
+
+
+def test_a_template_over_max_template_bytes_is_refused_unrendered(tmp_path: Path) -> None:
+    build_file_tree(
+        tmp_path,
+        {
+            ".skillforge.toml": "[build]\nmax_template_bytes = 1000\n",
+            "specs/page.yaml": USES_PAGE,
+            "templates/sections/page.md.j2": "{{ spec.name }} " * 100,  # 1,600 bytes
+        },
+    )
+    message = template_error(tmp_path)
+    assert "templates/sections/page.md.j2 is 1,600 bytes, over the 1,000-byte limit" in message
+    assert "[build] max_template_bytes" in message
+    assert not (tmp_path / ".claude/skills/page").exists()
+    (tmp_path / ".skillforge.toml").write_text("[build]\nmax_template_bytes = 2000\n")
+    assert run(tmp_path, "build").code == 0
