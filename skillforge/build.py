@@ -255,7 +255,7 @@ def _read_previous(config: Config, warn: Callable[..., None], dry_run: bool) -> 
     """Read the manifest; a corrupt one is moved aside (left in place by a dry run)."""
     cache_dir = str(config.cache_dir)
     try:
-        return read_manifest(cache_dir)
+        manifest = read_manifest(cache_dir)
     except ValueError as exc:
         if dry_run:  # a dry run writes nothing under the cache folder
             warn(f"{exc}; building as if cold")
@@ -263,6 +263,16 @@ def _read_previous(config: Config, warn: Callable[..., None], dry_run: bool) -> 
         moved = move_aside(manifest_path(cache_dir))
         warn(f"{exc}; moved to {config.rel(moved)}, building cold")
         return None
+    if manifest is not None and manifest.owner and manifest.owner != config.owner():
+        # another config's outputs are not this one's orphans: leave them alone
+        other = config.rel(os.path.normpath(os.path.join(cache_dir, manifest.owner)))
+        warn(
+            f"the manifest here was written by the build of another config ({other}); "
+            "building as if cold and leaving that config's outputs alone (give each config "
+            "its own cache_dir)"
+        )
+        return None
+    return manifest
 
 
 def _env_moved(previous: Manifest | None) -> bool:

@@ -240,6 +240,13 @@ def _read_manifest(config: Config, warn: Callable[[str], None]) -> Manifest | No
         return None
     if manifest is None:
         return None
+    if manifest.owner and manifest.owner != config.owner():
+        other = config.rel(os.path.normpath(os.path.join(config.cache_dir, manifest.owner)))
+        warn(
+            f"the manifest here was written by the build of another config ({other}); "
+            "checking without it (give each config its own cache_dir)"
+        )
+        return None
     manifest.files = {k: [0, v[1], v[2]] for k, v in manifest.files.items()}
     for record in manifest.outputs.values():
         record.mtime_ns = 0

@@ -84,6 +84,14 @@ class Config:
         p = os.path.relpath(path, self.root)
         return p.replace(os.sep, "/")
 
+    def owner(self) -> str:
+        """The config file (the project root without one), relative to the cache folder.
+
+        Kept in the manifest: two configs sharing one cache folder tell their manifests apart,
+        and a project moved or cloned elsewhere still owns its own.
+        """
+        return os.path.relpath(self.path or self.root, self.cache_dir).replace(os.sep, "/")
+
     def layout(self) -> dict[str, Any]:
         """The folders of the project, relative to the root (kept in the manifest)."""
         return {

@@ -67,6 +67,8 @@ class Manifest:
         self.config_raw = ""
         self.config_data: dict[str, Any] | None = None
         self.layout: dict[str, Any] = {}
+        # the config file the manifest belongs to, relative to the cache folder (Config.owner)
+        self.owner = ""
         self.files: dict[str, list[Any]] = {}
         self.resolved: dict[str, str] = {}
         self.specs: dict[str, SpecRecord] = {}
@@ -90,6 +92,7 @@ class Manifest:
             "config_raw": self.config_raw,
             "config_data": self.config_data,
             "layout": self.layout,
+            "owner": self.owner,
             "files": self.files,
             "resolved": self.resolved,
             "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
@@ -109,6 +112,7 @@ class Manifest:
         m.config_raw = data["config_raw"]
         m.config_data = data["config_data"]
         m.layout = data["layout"]
+        m.owner = data.get("owner", "")  # none before it was kept: taken as this config's
         m.files = data["files"]
         m.resolved = data["resolved"]
         depsets = data["depsets"]

@@ -48,6 +48,7 @@ def next_manifest(
     manifest.config_raw = config.raw_digest
     manifest.config_data = _storable(config.data)
     manifest.layout = config.layout()
+    manifest.owner = config.owner()
     present = set(inventory.specs) | {s for s in old.specs if inventory.hides(s)}
     for spec_id, record in old.specs.items():
         if spec_id in present and spec_id not in plan.dirty:

@@ -158,3 +158,33 @@ def test_a_whole_second_mtime_is_racy_for_two_seconds() -> None:
     assert stat_record(second, 5, "d", second + 2_100_000_000)[0] == second
     fine = second + 123_456_789  # a nanosecond file system keeps the 50 ms window
     assert stat_record(fine, 5, "d", fine + 60_000_000)[0] == fine
+
+
+def test_two_configs_sharing_a_cache_leave_each_others_outputs_alone(tmp_path: Path) -> None:
+    from helpers import build_file_tree, run
+
+    files = {}
+    for name in ("a", "b"):
+        files[f"{name}.toml"] = f'specs = ["specs-{name}"]\nout = ".claude-{name}"\n'
+        files[f"specs-{name}/{name}.yaml"] = (
+            f"kind: skill\nname: {name}\ndescription: {name.upper()}. Use when testing.\n"
+        )
+    build_file_tree(tmp_path, files)
+    first = tmp_path / ".claude-a/skills/a/SKILL.md"
+    assert run(tmp_path, "build", "--config", "a.toml").code == 0
+    assert first.exists()
+
+    other = run(tmp_path, "build", "--config", "b.toml", "--json")
+    assert other.code == 0, other
+    assert other.report["removed"] == [], other.report  # once "a: its spec is gone"
+    assert first.exists()
+    assert [w["file"] for w in other.report["warnings"]] == [".skillforge"]
+    assert (
+        "written by the build of another config (a.toml)" in other.report["warnings"][0]["message"]
+    )
+    again = run(tmp_path, "build", "--config", "a.toml", "--json")
+    assert again.code == 0 and again.report["removed"] == [], again
+    assert "another config (b.toml)" in again.report["warnings"][0]["message"]
+    assert (tmp_path / ".claude-b/skills/b/SKILL.md").exists()
+    check = run(tmp_path, "check", "--config", "b.toml")
+    assert check.code == 0 and "another config (a.toml)" in check.out, check
