@@ -24,7 +24,7 @@ from skillforge.manifest import (
 from skillforge.options import BuildOptions
 from skillforge.plan import Plan, make_plan
 from skillforge.record import Written, next_manifest
-from skillforge.report import BuildReport
+from skillforge.report import GONE, NOT_IN_FILES, NOT_PRODUCED, BuildReport
 
 # Dirty specs from which rendering is spread over worker processes: below this, starting
 # processes costs more than it saves.
@@ -378,9 +378,14 @@ def _remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
+    # supporting files of a spec whose document stays where it was: dropped from its files
+    dropped: set[str] = set()
     for spec_id in batch.results:
         old = previous.specs.get(spec_id)
-        stale.extend(p for p in (old.outputs if old else []) if p not in produced)
+        left = [p for p in (old.outputs if old else []) if p not in produced]
+        stale.extend(left)
+        if old and old.outputs and old.outputs[0] in produced:
+            dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
         if rel in produced:
@@ -398,7 +403,9 @@ def _remove_stale(
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
-            reporter.removed(rel)
+            reporter.removed(rel, GONE if rel in orphans else NOT_PRODUCED)
+        elif rel not in orphans:  # a deleted spec's supporting files go with its document
+            reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
     return removed
 
 

@@ -21,9 +21,15 @@ if TYPE_CHECKING:
         def start(self, dirty: int) -> None: ...
         def advance(self, spec: str) -> None: ...
         def written(self, path: str, reasons: list[str]) -> None: ...
-        def removed(self, path: str) -> None: ...
+        def removed(self, path: str, why: str = ...) -> None: ...
         def problem(self, problem: Problem) -> None: ...
         def finish(self, report: BuildReport) -> None: ...
+
+
+# why an output was removed (the reporters print it beside the path)
+GONE = "its spec is gone"
+NOT_PRODUCED = "its spec no longer produces it"
+NOT_IN_FILES = "no longer in its spec's files"
 
 
 class BuildReport:
@@ -292,10 +298,10 @@ class PlainReporter:
         else:
             self.unlisted += 1
 
-    def removed(self, path: str) -> None:
+    def removed(self, path: str, why: str = GONE) -> None:
         if not self.quiet:
             verb = "would remove" if self.verb == "would write" else "removed"
-            self.say(f"{verb} {path} (its spec is gone)")
+            self.say(f"{verb} {path} ({why})")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:
@@ -329,7 +335,7 @@ class SilentReporter:
     def written(self, path: str, reasons: list[str]) -> None:
         pass
 
-    def removed(self, path: str) -> None:
+    def removed(self, path: str, why: str = GONE) -> None:
         pass
 
     def problem(self, problem: Problem) -> None:

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skillforge.errors import Problem
-from skillforge.report import LISTED, BuildReport, Snippets, grouped
+from skillforge.report import GONE, LISTED, BuildReport, Snippets, grouped
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
 
@@ -69,10 +69,10 @@ class RichReporter:
         else:
             self.unlisted += 1
 
-    def removed(self, path: str) -> None:
+    def removed(self, path: str, why: str = GONE) -> None:
         if not self.quiet:
             verb = "would remove" if self.verb == "would write" else "removed"
-            self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim](its spec is gone)[/]")
+            self.out.print(f"[yellow]{verb}[/] {escape(path)} [dim]({escape(why)})[/]")
 
     def problem(self, problem: Problem) -> None:
         if problem.severity == "warning" and self.quiet:

@@ -42,3 +42,31 @@ def test_rich_reporter_shows_problems_with_brackets_intact(tmp_path: Path) -> No
     out, err = rich_build(tmp_path)
     assert "specs/bad.yaml:4: model: model '[x] <y>' is not a Claude model" in err
     assert "failed:" in out
+
+
+def test_a_dropped_files_entry_is_removed_as_no_longer_in_its_files(tmp_path: Path) -> None:
+    from helpers import run
+
+    entry = "  - {{src: files/{0}.md, dest: {0}.md}}\n"
+    spec = "kind: skill\nname: s\ndescription: S. Use when testing.\nfiles:\n"
+    build_file_tree(
+        tmp_path,
+        {
+            "specs/s.yaml": spec + entry.format("a") + entry.format("b"),
+            "specs/files/a.md": "A\n",
+            "specs/files/b.md": "B\n",
+        },
+    )
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("a"))
+    plain = run(tmp_path, "build")
+    assert plain.code == 0, plain
+    assert "removed .claude/skills/s/b.md (no longer in its spec's files)" in plain.out
+    assert "spec is gone" not in plain.out
+    assert not (tmp_path / ".claude/skills/s/b.md").exists()
+
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("b"))
+    assert run(tmp_path, "build").code == 0
+    (tmp_path / "specs/s.yaml").write_text(spec + entry.format("a"))
+    out, _ = rich_build(tmp_path)
+    assert "removed .claude/skills/s/b.md (no longer in its spec's files)" in out
