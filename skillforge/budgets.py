@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillforge.cost import LISTING_ENTRY_CHARS, OutputCost
 from skillforge.errors import Problem
+from skillforge.report import plural
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -40,13 +41,17 @@ def output_problems(budgets: dict[str, Any], cost: OutputCost) -> list[Problem]:
                 cost.description_file or cost.spec,
                 cost.description_line,
                 "description",
-                f"{cost.description_chars:,} characters, over the budget of {limit:,} "
+                f"{plural(cost.description_chars, 'character')}, over the budget of {limit:,} "
                 "([budgets] description_chars); shorten it",
             )
         )
     body = (
-        ("body_lines", cost.body_lines, f"has {cost.body_lines:,} body lines"),
-        ("body_tokens", cost.body_tokens, f"body is about {cost.body_tokens:,} tokens (estimate)"),
+        ("body_lines", cost.body_lines, f"has {plural(cost.body_lines, 'body line')}"),
+        (
+            "body_tokens",
+            cost.body_tokens,
+            f"body is about {plural(cost.body_tokens, 'token')} (estimate)",
+        ),
     )
     for key, value, what in body:
         if value > budgets[key]:
@@ -149,8 +154,8 @@ def listing_verdict(budgets: dict[str, Any], listing: Listing, where: str) -> li
             cost.description_file or cost.spec,
             cost.description_line,
             "description",
-            f"skill listing entry of '{cost.name}' is {cost.entry_chars:,} characters; Claude "
-            f"Code cuts it at {LISTING_ENTRY_CHARS:,}, losing from '{cost.cut_text}...'",
+            f"skill listing entry of '{cost.name}' is {plural(cost.entry_chars, 'character')}; "
+            f"Claude Code cuts it at {LISTING_ENTRY_CHARS:,}, losing from '{cost.cut_text}...'",
             severity,
         )
         for cost in listing.cut
@@ -163,11 +168,12 @@ def listing_verdict(budgets: dict[str, Any], listing: Listing, where: str) -> li
                 where,
                 None,
                 "budgets.listing_fraction",
-                f"the skill listing needs about {listing.needed_tokens:,} tokens (estimate) of "
-                f"{listing.budget_tokens:,} ({budgets['listing_fraction']:g} of "
-                f"{budgets['context_tokens']:,}): Claude Code would drop the descriptions of "
-                f"{len(listing.dropped):,} of {listing.skills:,} skills (least used first; for "
-                f"example {names}{more}); shorten descriptions or merge skills",
+                f"the skill listing needs about {plural(listing.needed_tokens, 'token')} "
+                f"(estimate) of {listing.budget_tokens:,} ({budgets['listing_fraction']:g} of "
+                f"{budgets['context_tokens']:,}): Claude Code would drop the "
+                f"{'description' if len(listing.dropped) == 1 else 'descriptions'} of "
+                f"{len(listing.dropped):,} of {plural(listing.skills, 'skill')} (least used first; "
+                f"for example {names}{more}); shorten descriptions or merge skills",
                 severity,
             )
         )

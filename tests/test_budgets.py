@@ -153,3 +153,11 @@ def test_evaluate_is_the_whole_verdict_for_check(tmp_path: Path) -> None:
     assert ("specs/a.yaml", "description", "error") in kinds
     assert ("specs/a.yaml", "sections", "warning") in kinds
     assert any("cuts it at 1,536" in p.message for p in problems)
+
+
+def test_budget_messages_say_one_skill_and_one_description(tmp_path: Path) -> None:
+    project(tmp_path, skills=1, agents=0)
+    configure(tmp_path, "context_tokens = 100\nlisting_fraction = 0.01")
+    (warning,) = build_json(tmp_path)["warnings"]
+    assert "drop the description of 1 of 1 skill (" in warning["message"], warning
+    assert "skills" not in warning["message"].split("(least")[0]
