@@ -220,7 +220,7 @@ def fault_project(root: Path, version: str) -> None:
 def damage(root: Path, rng: Any) -> str:
     """Change random bytes of one state file (the cache database, a value file, the manifest)."""
     state = root / ".skillforge"
-    # the stats records (history.py) are not build state: damaging them is another test's
+    # the stats records (state/buildlog.py) are not build state: damaging them is another test's
     targets = [
         state / "manifest.bin",
         *sorted(p for p in (state / "cache").rglob("*") if p.is_file()),
