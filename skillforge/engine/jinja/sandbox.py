@@ -167,7 +167,7 @@ class TemplateSandbox(SandboxedEnvironment):
         return self._bounded(obj, argument, value) if isinstance(argument, str) else value
 
     def _bounded(self, obj: Any, name: str, value: Any) -> Any:
-        if not (isinstance(obj, str) and name in _GROWING and callable(value)):
+        if not (name in _GROWING and isinstance(obj, str) and callable(value)):
             return value
 
         def bounded(*args: Any, **kwargs: Any) -> Any:
