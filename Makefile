@@ -54,11 +54,11 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/stats.py --specs 1000
 
 ## bench-10k: issue 17's 10,000-spec scenarios (cold, no-op, one-section edit, peak RSS);
-## no plain-script baseline (a re-render of 10,000 specs per run takes minutes)
+## no plain-script or rulesync baseline (a re-render of 10,000 specs per run takes minutes)
 bench-10k: $(VENV)/.dev
 	$(BIN)/python -m compileall -q skillforge
 	$(BIN)/python benchmarks/run.py --specs 10000 --agents-large 3 --repeat 3 \
-		--scenarios cold,noop,section_edit --targets 10k --no-baseline \
+		--scenarios cold,noop,section_edit --targets 10k --no-baseline --no-rulesync \
 		--json-out .bench/results-10k.json
 
 ## upgrade-deps: refresh the pins in requirements/ to the newest versions pyproject.toml allows

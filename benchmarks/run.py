@@ -148,6 +148,7 @@ class Scenario:
     checks: list[Check] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     baseline: list[Run] = field(default_factory=list)
+    rulesync: list[Run] = field(default_factory=list)
 
 
 @dataclass
@@ -398,6 +399,13 @@ def shorten(value: Any, limit: int = 10) -> Any:
     return value
 
 
+def add_rulesync(data: dict[str, Any], values: list[float]) -> None:
+    """The rulesync baseline's figures for a row (see rulesync.py), when it ran."""
+    data["rulesync"] = summary(values) if values else None
+    ours, theirs = data["median"], data["rulesync"] and data["rulesync"]["median"]
+    data["rulesync_ratio"] = round(theirs / ours, 2) if theirs is not None and ours else None
+
+
 def build_rows(scenarios: list[Scenario], targets: dict[str, float]) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for sc in scenarios:
@@ -405,6 +413,7 @@ def build_rows(scenarios: list[Scenario], targets: dict[str, float]) -> dict[str
         base = [r.wall_ms for r in sc.baseline] if sc.baseline else None
         cpu = [r.cpu_ms for r in sc.runs]
         rows[sc.key] = row(sc.key, sc.label, "ms", ours, base, targets, cpu)
+        add_rulesync(rows[sc.key], [r.wall_ms for r in sc.rulesync])
         rows[sc.key]["timings_median"] = phase_medians(sc.runs)
         rows[sc.key]["last_report"] = shorten(sc.runs[-1].report) if sc.runs else None
         if sc.key == "large_agent":
@@ -417,6 +426,7 @@ def build_rows(scenarios: list[Scenario], targets: dict[str, float]) -> dict[str
         rss = [r.maxrss_kib / 1024 for r in cold.runs]
         base_rss = [r.maxrss_kib / 1024 for r in cold.baseline] if cold.baseline else None
         rows["cold_rss"] = row("cold_rss", "cold build peak RSS", "MiB", rss, base_rss, targets)
+        add_rulesync(rows["cold_rss"], [r.maxrss_kib / 1024 for r in cold.rulesync])
     return rows
 
 
@@ -431,7 +441,7 @@ def fmt(value: Any, width: int) -> str:
 def print_table(rows: dict[str, dict[str, Any]]) -> None:
     header = (
         f"{'scenario':<40} {'median':>9} {'min':>9} {'max':>9} {'cpu':>9} {'target':>9} "
-        f"{'baseline':>9} {'ratio':>6}  status"
+        f"{'baseline':>9} {'ratio':>6} {'rulesync':>9} {'ratio':>6}  status"
     )
     print()
     print(header)
@@ -446,14 +456,19 @@ def print_table(rows: dict[str, dict[str, Any]]) -> None:
         if data["median"] is None:
             status = "no data"
         cpu = data["cpu_ms"]["median"] if data["cpu_ms"] else None
+        theirs = data.get("rulesync")
+        peer = theirs["median"] if theirs else None
+        peer_ratio = data.get("rulesync_ratio")
+        versus = f"{peer_ratio:.1f}x" if peer_ratio is not None else "-"
         print(
             f"{label:<40} {fmt(data['median'], 9)} {fmt(data['min'], 9)} "
             f"{fmt(data['max'], 9)} {fmt(cpu, 9)} {fmt(f'<= {target:g}' if target else None, 9)} "
-            f"{fmt(base, 9)} {ratio:>6}  {status}"
+            f"{fmt(base, 9)} {ratio:>6} {fmt(peer, 9)} {versus:>6}  {status}"
         )
     print()
     print("ratio = baseline median / skillforge median (above 1 means skillforge is faster).")
     print("cpu = median CPU time (user + sys, the build and its workers) of the same runs.")
+    print("rulesync = rulesync 17 copying the rendered files (rulesync.py); its ratio likewise.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7, help="measured runs per scenario")
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured runs before each scenario")
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain-script baseline")
+    ap.add_argument(
+        "--no-rulesync",
+        action="store_true",
+        help="skip the rulesync baseline (it runs when `rulesync` is on the PATH)",
+    )
     ap.add_argument(
         "--alternate",
         action="store_true",
@@ -538,6 +558,17 @@ def bench(args: argparse.Namespace, root: Path) -> int:
     if not args.no_baseline:
         for sc in scenarios:
             b.run_baseline(sc, int(info["specs"]))
+    if not args.no_rulesync:
+        import rulesync
+
+        if rulesync.executable() is None:
+            b.log(
+                "rulesync: not installed (npm install -g rulesync@17.0.0); its column stays empty"
+            )
+        else:
+            peer = rulesync.bench(root, [sc.key for sc in scenarios], b.repeat, b.warmup, b.log)
+            for sc in scenarios:
+                sc.rulesync = peer.get(sc.key, [])
 
     rows = build_rows(scenarios, targets)
     print_table(rows)
