@@ -118,6 +118,7 @@ COMMANDS = {
             Flag("force", "--force"),
             Flag("explain", "--explain"),
             Flag("dry_run", "--dry-run"),
+            Flag("remote_write", "--remote-write"),
             JOBS,
             JSON,
             QUIET,

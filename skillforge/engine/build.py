@@ -90,6 +90,20 @@ def run(
             env=env,
             only=start.only,
         )
+    remote = None
+    if config.remote:  # DESIGN §5.1: ask the remote cache before planning the renders
+        from skillforge.cache import shared
+
+        remote = shared.open_remote(config.remote, _remote_write(options), warn)
+        previous, plan = shared.begin(
+            remote,
+            inventory,
+            previous,
+            plan,
+            config,
+            env,
+            lambda m: _replan(start, m, options, env),
+        )
     report.specs_total = plan.total
     for file, message in inventory.problems:
         emit(Problem(file, None, None, message))
@@ -101,6 +115,8 @@ def run(
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
+    if remote is not None:
+        shared.seed_store(store, keep=not options.dry_run)
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
@@ -163,6 +179,11 @@ def run(
             save_manifest(config, manifest)
             state = written_manifest = manifest
 
+    if remote is not None:
+        if written_manifest is not None and remote.write:
+            shared.upload(remote, written_manifest, env, store)
+        remote.close()
+        report.remote = remote.stats.as_dict()
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
     report.duration_ms = (time.perf_counter() - started) * 1000
     # new budgets judge the listing again, though no output changed
@@ -188,6 +209,23 @@ def run(
     report.timings["total_ms"] = report.duration_ms
     reporter.finish(report)
     return Outcome(report, written_manifest)
+
+
+def _remote_write(options: BuildRequest) -> bool:
+    return bool(getattr(options, "remote_write", False))
+
+
+def _replan(start: Start, manifest: Manifest, options: BuildRequest, env: str) -> Plan:
+    """The plan against a manifest made from the remote cache's records (a fresh clone)."""
+    return make_plan(
+        start.inventory,
+        manifest,
+        config_changed=False,
+        force=options.force,
+        paths=options.paths,
+        env=env,
+        only=start.only,
+    )
 
 
 def _env_moved(previous: Manifest | None) -> bool:

@@ -73,6 +73,22 @@ def run_check(
     previous = _read_manifest(config, warn)
     _paths_name_specs(config, inventory, previous, options.paths)
     plan = _plan(config, inventory, previous, options.paths)
+    remote = None
+    if config.remote:  # DESIGN §5.1: a fresh clone compares with the records, not a render
+        from skillforge.cache import shared
+        from skillforge.engine.jinja.templating import environment_digest
+
+        remote = shared.open_remote(config.remote, False, warn)
+        previous, plan = shared.begin(
+            remote,
+            inventory,
+            previous,
+            plan,
+            config,
+            environment_digest(),
+            lambda m: _plan(config, inventory, m, options.paths),
+        )
+        remote.close()
     report.specs_total = plan.total
     produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
     costs: dict[str, OutputCost] = {}  # the token estimates of the documents rendered here
@@ -221,6 +237,10 @@ def _render(
             warn(message)
     else:
         store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=True)
+        if config.remote:
+            from skillforge.cache.shared import seed_store
+
+            seed_store(store)
         try:
             batch = render_specs(config, inventory, store, dirty, plan.layers, False, _ignore)
         finally:

@@ -43,7 +43,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "listing_fraction": (int, float),
         "strict": (bool,),
     },
-    "cache": {"size_limit": (int,), "records": (int,)},
+    "cache": {"size_limit": (int,), "records": (int,), "remote": (str,)},
     "build": {
         "jobs": (int,),
         "max_spec_bytes": (int,),
@@ -76,6 +76,7 @@ class Config:
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    remote: str = ""  # the remote cache's URL (DESIGN §5.1), "" for none
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -192,6 +193,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     records = data.get("cache", {}).get("records", 50)
     if records < 1:
         raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
+    remote = _remote(data.get("cache", {}).get("remote", ""), f"{name}: '{prefix}cache.remote'")
     for key in ("render_timeout", "max_render_size", "max_spec_bytes", "max_template_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
@@ -226,10 +228,36 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
-        digest=digest_value(__version__, data),
+        remote=remote,
+        digest=digest_value(__version__, _outputs_data(data)),
         raw_digest=raw_digest,
         data=data,
     )
+
+
+def _remote(configured: str, what: str) -> str:
+    """The remote cache URL: SKILLFORGE_REMOTE_CACHE, else `[cache] remote` ("" for none)."""
+    url = os.environ.get("SKILLFORGE_REMOTE_CACHE", "").strip()
+    if url:
+        what = "SKILLFORGE_REMOTE_CACHE"
+    else:
+        url = configured.strip()
+    if not url:
+        return ""
+    from skillforge.cache.remote import check_url
+
+    wrong = check_url(url)
+    if wrong is not None:
+        raise ConfigError(f"{what} {wrong}")  # never the URL itself: it may hold a secret
+    return url
+
+
+def _outputs_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The config without what cannot change an output (the remote cache): its digest."""
+    cache = data.get("cache")
+    if not isinstance(cache, dict) or "remote" not in cache:
+        return data
+    return {**data, "cache": {k: v for k, v in cache.items() if k != "remote"}}
 
 
 def check_cache_dir(

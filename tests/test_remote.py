@@ -1,0 +1,158 @@
+"""The remote cache (DESIGN §5.1) against a real nginx with WebDAV PUT: two clones share.
+
+Clone A builds with `--remote-write`; clone B, a fresh copy of A's files without the cache
+folder (what CI checks out), checks and builds with what A shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import build_json, project, run
+from remote_nginx import Nginx, available
+
+
+@pytest.fixture
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    if not available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is not installed (CI installs nginx-light: see .ci/run)")
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    server = Nginx(tmp_path_factory.mktemp("nginx"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_remote_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "SKILLFORGE_REMOTE_CACHE",
+        "SKILLFORGE_REMOTE_WRITE",
+        "SKILLFORGE_REMOTE_HEADER",
+        "SKILLFORGE_REMOTE_TIMEOUT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+
+
+def configure(root: Path, url: str) -> None:
+    config = root / ".skillforge.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'\n[cache]\nremote = "{url}"\n', encoding="utf-8"
+    )
+
+
+def clone(a: Path, b: Path) -> Path:
+    """What a fresh checkout of A holds: its files, outputs included, but no cache folder."""
+    shutil.copytree(a, b, ignore=shutil.ignore_patterns(".skillforge"))
+    return b
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / ".claude"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def two_clones(tmp_path: Path, url: str, skills: int = 4) -> tuple[Path, Path]:
+    a = project(tmp_path / "a", skills=skills, agents=2)
+    configure(a, url)
+    report = build_json(a, "--remote-write")
+    assert report["ok"], report
+    assert report["remote"]["writes"] > 0
+    return a, clone(a, tmp_path / "b")
+
+
+def test_fresh_clone_check_renders_nothing_and_passes(tmp_path: Path, nginx: Nginx) -> None:
+    _a, b = two_clones(tmp_path, nginx.url)
+    assert len(nginx.stored("ac")) == 6  # one record per spec
+    assert nginx.stored("cas")
+    nginx.clear_log()
+    result = run(b, "check", "--format", "json")
+    assert result.code == 0, result.out + result.err
+    report = json.loads(result.out)
+    assert report["specs"]["rendered"] == 0, report
+    assert report["outputs"]["checked"] == 6
+    methods = {m for m, _, _ in nginx.requests()}
+    assert methods == {"GET"}
+    assert not (b / ".skillforge").exists()  # check writes nothing
+
+
+def test_fresh_clone_build_renders_no_section(tmp_path: Path, nginx: Nginx) -> None:
+    a, b = two_clones(tmp_path, nginx.url)
+    before = outputs(b)
+    report = build_json(b)
+    assert report["ok"], report
+    assert report["sections"]["rendered"] == 0, report
+    assert report["written"] == []
+    assert outputs(b) == before == outputs(a)
+    assert report["remote"]["hits"] >= 6
+    # the manifest it wrote is a real one: the next build is a no-op, and check passes
+    again = build_json(b)
+    assert again["specs"]["parsed"] == 0 and again["written"] == []
+    assert run(b, "check").code == 0
+
+
+def test_an_edited_spec_renders_with_the_remote_sections(tmp_path: Path, nginx: Nginx) -> None:
+    _a, b = two_clones(tmp_path, nginx.url)
+    spec = b / "specs" / "skill-1.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("Does skill-1 things", "Does new things"),
+        encoding="utf-8",
+    )
+    result = run(b, "build", "--json", "--explain")
+    report = result.report
+    assert report["ok"], report
+    assert report["sections"]["rendered"] == 0, report
+    assert report["written"] == [".claude/skills/skill-1/SKILL.md"]
+    reasons = report["reasons"][".claude/skills/skill-1/SKILL.md"]
+    assert "sections from the remote cache" in reasons
+    # exactly what a local build renders
+    shutil.rmtree(b / ".skillforge")
+    local = tmp_path / "local"
+    shutil.copytree(b, local)
+    (local / ".skillforge.toml").write_text('[vars]\norg = "Acme"\n', encoding="utf-8")
+    assert build_json(local, "--force")["ok"]
+    assert outputs(local) == outputs(b)
+
+
+def test_no_put_without_the_write_flag(tmp_path: Path, nginx: Nginx) -> None:
+    a = project(tmp_path / "a", skills=3)
+    configure(a, nginx.url)
+    report = build_json(a)
+    assert report["ok"]
+    assert report["remote"]["writes"] == 0
+    assert nginx.requests()  # it read
+    assert all(method == "GET" for method, _, _ in nginx.requests())
+    assert not nginx.stored("ac") and not nginx.stored("cas")
+
+
+def test_write_through_the_environment(
+    tmp_path: Path, nginx: Nginx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = project(tmp_path / "a", skills=2, agents=0)
+    monkeypatch.setenv("SKILLFORGE_REMOTE_CACHE", nginx.url)
+    monkeypatch.setenv("SKILLFORGE_REMOTE_WRITE", "1")
+    assert build_json(a)["ok"]
+    assert len(nginx.stored("ac")) == 2
+    assert any(method == "PUT" for method, _, _ in nginx.requests())
+
+
+def test_stats_after_the_fresh_clone_build(tmp_path: Path, nginx: Nginx) -> None:
+    _a, b = two_clones(tmp_path, nginx.url)
+    assert build_json(b)["ok"]
+    result = run(b, "stats", "--json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    remote = data["last_build"]["remote"]
+    assert remote["hits"] >= 6 and remote["errors"] == 0 and remote["writes"] == 0
+    assert remote["bytes_read"] > 0
+    text = run(b, "stats").out
+    assert "remote cache (last build):" in text
+    assert "0 errors" in text
