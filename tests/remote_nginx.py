@@ -13,7 +13,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from helpers import build_json, project
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -30,7 +34,7 @@ http {{
     fastcgi_temp_path {root}/temp/fastcgi;
     uwsgi_temp_path {root}/temp/uwsgi;
     scgi_temp_path {root}/temp/scgi;
-    log_format cache '$request_method $uri $status';
+    log_format cache '$request_method $uri $status "$http_authorization"';
     access_log {root}/access.log cache;
     keepalive_requests 10000;
     server {{
@@ -96,13 +100,17 @@ class Nginx:
 
     def requests(self) -> list[tuple[str, str, int]]:
         """(method, path, status) of every request so far, from the access log."""
+        return [(m, p, s) for m, p, s, _ in self.log()]
+
+    def log(self) -> list[tuple[str, str, int, str]]:
+        """(method, path, status, Authorization header) of every request so far."""
         log = self.root / "access.log"
         if not log.exists():
             return []
         rows = []
         for line in log.read_text(encoding="utf-8").splitlines():
-            method, path, status = line.split()
-            rows.append((method, path, int(status)))
+            method, path, status, auth = line.split(" ", 3)
+            rows.append((method, path, int(status), auth.strip('"')))
         return rows
 
     def stored(self, kind: str) -> list[Path]:
@@ -124,3 +132,60 @@ class Nginx:
                 self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+
+
+# -- fixtures and scenario helpers of tests/test_remote*.py -----------------------------------
+
+
+@pytest.fixture
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
+    if not available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is not installed (CI installs nginx-light: see .ci/run)")
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    server = Nginx(tmp_path_factory.mktemp("nginx"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_remote_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "SKILLFORGE_REMOTE_CACHE",
+        "SKILLFORGE_REMOTE_WRITE",
+        "SKILLFORGE_REMOTE_HEADER",
+        "SKILLFORGE_REMOTE_TIMEOUT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+
+
+def configure(root: Path, url: str, replace: bool = False) -> None:
+    """Name `url` as the remote cache in the project's config (`replace`: instead of one)."""
+    config = root / ".skillforge.toml"
+    text = config.read_text(encoding="utf-8")
+    if replace:
+        text = text[: text.index("\n[cache]\n")]
+    config.write_text(text + f'\n[cache]\nremote = "{url}"\n', encoding="utf-8")
+
+
+def clone(a: Path, b: Path) -> Path:
+    """What a fresh checkout of A holds: its files, outputs included, but no cache folder."""
+    shutil.copytree(a, b, ignore=shutil.ignore_patterns(".skillforge"))
+    return b
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    out = root / ".claude"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def two_clones(tmp_path: Path, url: str, skills: int = 4) -> tuple[Path, Path]:
+    a = project(tmp_path / "a", skills=skills, agents=2)
+    configure(a, url)
+    report = build_json(a, "--remote-write")
+    assert report["ok"], report
+    assert report["remote"]["writes"] > 0
+    return a, clone(a, tmp_path / "b")

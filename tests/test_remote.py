@@ -7,66 +7,14 @@ folder (what CI checks out), checks and builds with what A shared.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import build_json, project, run
-from remote_nginx import Nginx, available
+from remote_nginx import Nginx, _clean_remote_env, configure, nginx, outputs, two_clones
 
-
-@pytest.fixture
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    if not available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed (CI installs nginx-light: see .ci/run)")
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
-    server = Nginx(tmp_path_factory.mktemp("nginx"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_remote_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "SKILLFORGE_REMOTE_CACHE",
-        "SKILLFORGE_REMOTE_WRITE",
-        "SKILLFORGE_REMOTE_HEADER",
-        "SKILLFORGE_REMOTE_TIMEOUT",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
-
-
-def configure(root: Path, url: str) -> None:
-    config = root / ".skillforge.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + f'\n[cache]\nremote = "{url}"\n', encoding="utf-8"
-    )
-
-
-def clone(a: Path, b: Path) -> Path:
-    """What a fresh checkout of A holds: its files, outputs included, but no cache folder."""
-    shutil.copytree(a, b, ignore=shutil.ignore_patterns(".skillforge"))
-    return b
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    out = root / ".claude"
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
-def two_clones(tmp_path: Path, url: str, skills: int = 4) -> tuple[Path, Path]:
-    a = project(tmp_path / "a", skills=skills, agents=2)
-    configure(a, url)
-    report = build_json(a, "--remote-write")
-    assert report["ok"], report
-    assert report["remote"]["writes"] > 0
-    return a, clone(a, tmp_path / "b")
+__all__ = ["_clean_remote_env", "nginx"]  # fixtures
 
 
 def test_fresh_clone_check_renders_nothing_and_passes(tmp_path: Path, nginx: Nginx) -> None:
