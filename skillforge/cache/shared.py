@@ -1,29 +1,28 @@
 """What a build shares through the remote cache, and how a fresh clone uses it (DESIGN §5.1).
 
-Two plain-text layers, nothing else (never bytecode, marshal or pickle):
+Plain text and JSON only, never bytecode, marshal or pickle. CAS (by the sha256 of the bytes,
+checked on every read): each rendered section (the JSON of its cached `[text, tokens]`), and
+one zlib-compressed JSON bundle of every spec's record, laid out like the manifest: files with
+size and digest, trait and template names, and per spec its dependencies, its outputs (digest,
+document key) and its sections (local cache key -> CAS digest). AC: one entry, keyed by the
+sha256 of (skillforge and library versions, config digest), naming the latest bundle.
 
-- CAS: rendered sections, as the JSON of their cached value (`[text, tokens]`), addressed
-  by the sha256 of those bytes and checked against it on every read;
-- AC, one entry per spec: the key is the sha256 of (skillforge version, environment digest,
-  config digest, spec id), the value a JSON record of what the last trusted build of that
-  spec read and wrote: its dependencies with each file's size and digest, its outputs with
-  their digests and document keys, and the local cache key -> CAS digest of its sections.
-
-A fresh clone (no manifest) asks for the record of every spec at once. A record whose every
-input file has, here, the size and digest it names (and whose trait and template names
-resolve to the same files) describes exactly what rendering that spec here would give, so
-it goes into a manifest made from the records (`synthetic_manifest`) and the ordinary plan
-decides: `check` then compares the files on disk with the recorded digests without
-rendering, and `build` renders only what differs. The spec of any other record is rendered,
-with the sections its record names fetched first (`seed`): a section is used only under its
-own content-derived key, so a section of an older render is a hit only where it still
-applies. A spec whose record is dropped from the synthetic manifest is rendered as a new spec.
+A fresh clone (no manifest) fetches the bundle in two requests. A record whose every input has
+here the size and digest it names (and whose names resolve to the same files) describes what
+rendering that spec here would give, so it goes into a manifest made of the records and the
+ordinary plan decides: `check` compares the files on disk with the recorded digests without
+rendering; `build` renders only what differs. Any other spec is rendered as a new spec, with
+the sections its record names fetched first, all at once (`seed`): a section is served only
+under its own content-derived key, so it is a hit only where it still applies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +31,7 @@ from skillforge.cache.keys import DOCUMENT, SECTION
 from skillforge.cache.remote import AC, CAS, Remote, sha256
 from skillforge.state.digest import Uncacheable, digest_file, from_data, to_data
 from skillforge.state.inventory import BUILTIN
-from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord
+from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
 from skillforge.state.plan import ALL_TEMPLATES
 
 TYPE_CHECKING = False
@@ -42,16 +41,48 @@ if TYPE_CHECKING:
     from skillforge.state.plan import Plan
 
 RECORD_FORMAT = 1
+MAX_RECORDS_BYTES = 512 * 2**20  # the records of a project, inflated: more is garbage
 REMOTE_REASON = "sections from the remote cache"
 # Sections fetched from the remote for this run: the build's store and (forked) render
 # workers serve them (`seed_store`); module state because a worker process is forked with it.
 SEEDED: dict[str, Any] = {}
 
 
-def spec_key(env: str, config_digest: str, spec_id: str) -> str:
-    """The AC key of a spec's record."""
-    name = "\0".join(("skillforge-record", str(RECORD_FORMAT), __version__, env, config_digest))
-    return sha256(f"{name}\0{spec_id}".encode())
+def records_key(env: str, config_digest: str) -> str:
+    """The AC key of a project's records: what renders them the same way (not the specs)."""
+    name = "\0".join(("skillforge-records", str(RECORD_FORMAT), __version__, env, config_digest))
+    return sha256(name.encode())
+
+
+def environment_key() -> str:
+    """The versions a render depends on (DESIGN §5): skillforge, Jinja2, PyYAML, Python.
+
+    Read from the installed distributions' folder names when they are found next to the
+    packages, so that a `check` that renders nothing need not import Jinja2 to know them.
+    """
+    return sha256(
+        "\0".join((__version__, _version("jinja2"), _version("yaml"), sys.version)).encode()
+    )
+
+
+def _version(module: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    origin = spec.origin if spec is not None else None
+    if origin:
+        site = os.path.dirname(os.path.dirname(origin))
+        dist = {"jinja2": "jinja2-", "yaml": "pyyaml-"}[module]
+        with contextlib.suppress(OSError):
+            found = [
+                name[len(dist) : -len(".dist-info")]
+                for name in os.listdir(site)
+                if name.lower().startswith(dist) and name.endswith(".dist-info")
+            ]
+            if len(found) == 1:
+                return found[0]
+    loaded = importlib.import_module(module)
+    return str(getattr(loaded, "__version__", ""))
 
 
 def encode_value(value: Any) -> bytes:
@@ -61,204 +92,238 @@ def encode_value(value: Any) -> bytes:
 # -- the writing side: after a trusted build -------------------------------------------------
 
 
-def _spec_files(manifest: Manifest, spec_id: str, deps: Any) -> tuple[dict[str, str], set[str]]:
-    resolved: dict[str, str] = {}
+def _files_of(manifest: Manifest, spec_id: str, deps: Any) -> set[str] | None:
+    """Every file a spec's record depends on: itself, its bases and files, what its trait
+    and template names resolve to (all templates for a dynamic name); None if unknown."""
     files = {spec_id}
     for dep in deps:
         kind, _, name = dep.partition(":")
         if kind in ("f", "s"):
             files.add(name)
         elif dep == ALL_TEMPLATES:
-            for other, file_id in manifest.resolved.items():
-                if other.startswith("T:"):
-                    resolved[other] = file_id
-        elif kind in ("t", "T") and dep in manifest.resolved:
-            resolved[dep] = manifest.resolved[dep]
-    files.update(resolved.values())
-    return resolved, files
+            files.update(v for k, v in manifest.resolved.items() if k.startswith("T:"))
+        elif kind in ("t", "T"):
+            if dep not in manifest.resolved:
+                return None
+            files.add(manifest.resolved[dep])
+    return files
 
 
-def record_of(
-    manifest: Manifest, spec_id: str, store: Store
-) -> tuple[dict[str, Any], dict[str, bytes]] | None:
-    """The AC record of one spec of a build's manifest, and the CAS blobs of its sections."""
-    spec = manifest.specs.get(spec_id)
-    if spec is None or spec.failed or not spec.outputs:
-        return None
-    resolved, needed = _spec_files(manifest, spec_id, spec.deps)
-    files: dict[str, list[Any]] = {}
-    for file_id in sorted(needed):
-        stat = manifest.files.get(file_id)
-        if stat is None:
-            return None  # a dependency the manifest does not describe: share nothing
-        files[file_id] = [stat[1], stat[2]]
-    outputs = {}
-    document = ""
-    for path in spec.outputs:
-        out = manifest.outputs.get(path)
-        if out is None:
-            return None
-        outputs[path] = [out.size, out.digest, out.document, out.key]
-        if out.document and not document:
-            document = path
-    sections: dict[str, str] = {}
-    blobs: dict[str, bytes] = {}
+def _sections_of(manifest: Manifest, outputs: list[str], store: Store) -> dict[str, bytes]:
+    """Local key -> CAS blob of each section of a spec's document (from its `doc:` entry)."""
+    document = next((p for p in outputs if manifest.outputs[p].document), None)
     entry = store.get(DOCUMENT + document) if document else None
+    blobs: dict[str, bytes] = {}
     if isinstance(entry, list | tuple) and len(entry) == 2:
         for pair in entry[0]:
             key = SECTION + str(pair[1])
             value = store.get(key)
-            if value is None:
-                continue
-            try:
-                blob = encode_value(value)
-            except Uncacheable:
-                continue
-            digest = sha256(blob)
-            sections[key] = digest
-            blobs[digest] = blob
-    record = {
-        "format": RECORD_FORMAT,
-        "spec": spec_id,
-        "deps": list(spec.deps),
-        "resolved": resolved,
-        "files": files,
-        "outputs": outputs,
-        "sections": sections,
-    }
-    return record, blobs
+            if value is not None:
+                with contextlib.suppress(Uncacheable):
+                    blobs[key] = encode_value(value)
+    return blobs
 
 
-def upload(remote: Remote, manifest: Manifest, env: str, store: Store) -> None:
-    """Share every spec of the manifest a trusted build wrote: sections first, then records."""
-    records: dict[str, bytes] = {}
+def bundle_of(manifest: Manifest, store: Store) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The records of a build's manifest, and the CAS blobs of their sections.
+
+    Laid out like the manifest: one table of files (size, digest) and names, one of
+    dependency lists, and per spec its dependency list, outputs and sections.
+    """
+    files: dict[str, list[Any]] = {}
+    depsets: dict[tuple[str, ...], int] = {}
+    specs: dict[str, list[Any]] = {}
     blobs: dict[str, bytes] = {}
-    for spec_id in sorted(manifest.specs):
-        made = record_of(manifest, spec_id, store)
-        if made is None:
+    for spec_id, spec in sorted(manifest.specs.items()):
+        needed = _files_of(manifest, spec_id, spec.deps)
+        if spec.failed or not spec.outputs or needed is None:
             continue
-        record, spec_blobs = made
-        blobs.update(spec_blobs)
-        key = spec_key(env, manifest.config, spec_id)
-        records[key] = json.dumps(record, separators=(",", ":")).encode()
-    # content before the records that name it: a reader never finds a record whose sections
+        if any(f not in manifest.files for f in needed):
+            continue
+        if any(o not in manifest.outputs for o in spec.outputs):
+            continue
+        for file_id in needed:
+            files[file_id] = manifest.files[file_id][1:3]
+        outputs = {}
+        for path in spec.outputs:
+            out = manifest.outputs[path]
+            outputs[path] = [out.size, out.digest, out.document, out.key]
+        sections = {}
+        for key, blob in _sections_of(manifest, spec.outputs, store).items():
+            sections[key] = digest = sha256(blob)
+            blobs[digest] = blob
+        index = depsets.setdefault(tuple(spec.deps), len(depsets))
+        specs[spec_id] = [index, outputs, sections]
+    bundle = {
+        "format": RECORD_FORMAT,
+        "files": files,
+        "resolved": manifest.resolved,
+        "depsets": [list(d) for d in depsets],
+        "specs": specs,
+    }
+    return bundle, blobs
+
+
+def upload(remote: Remote, manifest: Manifest, store: Store) -> None:
+    """Share a trusted build: its sections, then one bundle of every spec's record (CAS),
+    then the AC entry naming that bundle."""
+    bundle, blobs = bundle_of(manifest, store)
+    data = zlib.compress(json.dumps(bundle, separators=(",", ":")).encode(), 6)
+    digest = sha256(data)
+    blobs[digest] = data
+    # content before the entry that names it: a reader never finds a record whose sections
     # are not there yet
-    remote.put_many(CAS, blobs)
-    remote.put_many(AC, records)
+    if remote.put_many(CAS, blobs) == len(blobs):
+        pointer = {"format": RECORD_FORMAT, "records": digest, "size": len(data)}
+        key = records_key(environment_key(), manifest.config)
+        remote.put_many(AC, {key: json.dumps(pointer).encode()})
 
 
 # -- the reading side: a fresh clone ---------------------------------------------------------
 
 
-def _parse(raw: bytes, spec_id: str) -> dict[str, Any] | None:
-    """A record, checked field by field; None for anything else."""
-    try:
-        record = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
-        return None
-    if record.get("spec") != spec_id:
-        return None
-    deps, resolved = record.get("deps"), record.get("resolved")
-    files, outputs, sections = record.get("files"), record.get("outputs"), record.get("sections")
-    if not (isinstance(deps, list) and all(isinstance(d, str) for d in deps)):
-        return None
-    if not _str_map(resolved) or not _str_map(sections) or not isinstance(files, dict):
-        return None
-    for value in files.values():
-        if not (_pair(value) and isinstance(value[0], int) and isinstance(value[1], str)):
-            return None
-    if not isinstance(outputs, dict) or not outputs:
-        return None
-    for path, value in outputs.items():
-        if not _safe_path(path) or not isinstance(value, list) or len(value) != 4:
-            return None
-        size, digest, document, key = value
-        if not (isinstance(size, int) and isinstance(digest, str)):
-            return None
-        if not (isinstance(document, bool) and isinstance(key, str)):
-            return None
-    return record
+class Garbage(ValueError):
+    """A remote value that is not what skillforge writes."""
 
 
-def _str_map(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+def _need(ok: bool) -> None:
+    if not ok:
+        raise Garbage
 
 
-def _pair(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2
-
-
-def _safe_path(path: str) -> bool:
+def _safe_path(path: Any) -> bool:
     """A relative path with no `..`, `.` or empty part: one a build may have written."""
-    parts = path.split("/")
-    return (
-        not path.startswith("/")
-        and "\\" not in path
-        and all(p not in ("", ".", "..") for p in parts)
-    )
+    if not isinstance(path, str) or path.startswith("/") or "\\" in path:
+        return False
+    return all(p not in ("", ".", "..") for p in path.removeprefix(BUILTIN).split("/"))
 
 
 class Records:
-    """The records a fresh clone fetched, and which of them describe this checkout."""
+    """The records a fresh clone fetched, and which of them describe this checkout.
 
-    def __init__(self) -> None:
-        self.found: dict[str, dict[str, Any]] = {}  # spec -> its record
+    A spec's record is admitted when every file it depends on has here the size and digest
+    it names, its trait and template names resolve to the same files, and (for a dynamic
+    template name) the templates are the same set.
+    """
+
+    def __init__(self, inventory: Inventory, bundle: Any) -> None:
+        self.inventory = inventory
+        self.found: dict[str, list[Any]] = {}  # spec -> [deps, outputs, sections]
         self.admitted: set[str] = set()
-        self._digests: dict[str, tuple[int, str | None]] = {}
+        self.files: dict[str, list[Any]] = {}  # file id -> [mtime, size, digest], as here
+        self.resolved: dict[str, str] = {}
+        self._bundle = bundle
+        self._good: dict[str, bool] = {}
 
-    def matches(self, inventory: Inventory, record: dict[str, Any]) -> bool:
-        """Whether every input the record names is here, with the same bytes and names."""
-        for dep, file_id in record["resolved"].items():
+    def read(self, specs: list[str]) -> None:
+        """Check the bundle's tables, then the records of `specs`; raise Garbage if bad."""
+        bundle = self._bundle
+        _need(isinstance(bundle, dict) and bundle.get("format") == RECORD_FORMAT)
+        files, resolved = bundle.get("files"), bundle.get("resolved")
+        depsets, specs_table = bundle.get("depsets"), bundle.get("specs")
+        _need(isinstance(files, dict) and isinstance(resolved, dict))
+        _need(isinstance(depsets, list) and isinstance(specs_table, dict))
+        for file_id, value in files.items():
+            _need(_safe_path(file_id) and isinstance(value, list) and len(value) == 2)
+            _need(isinstance(value[0], int) and isinstance(value[1], str))
+        _need(all(isinstance(v, str) and v in files for v in resolved.values()))
+        for deps in depsets:
+            _need(isinstance(deps, list) and all(isinstance(d, str) for d in deps))
+        templates = {k[2:] for k in resolved if k.startswith("T:")}
+        every_template = templates == set(self.inventory.templates)
+        valid_depsets = [self._depset_ok(deps, files, resolved, every_template) for deps in depsets]
+        for spec in specs:
+            row = specs_table.get(spec)
+            if row is None:
+                continue
+            _need(isinstance(row, list) and len(row) == 3 and isinstance(row[0], int))
+            index, outputs, sections = row
+            _need(0 <= index < len(depsets) and isinstance(outputs, dict) and bool(outputs))
+            _need(isinstance(sections, dict))
+            _need(all(isinstance(v, str) and len(v) == 64 for v in sections.values()))
+            for path, out in outputs.items():
+                _need(_safe_path(path) and isinstance(out, list) and len(out) == 4)
+                _need(isinstance(out[0], int) and isinstance(out[1], str))
+                _need(isinstance(out[2], bool) and isinstance(out[3], str))
+            self.found[spec] = [depsets[index], outputs, sections]
+            if valid_depsets[index] and spec in files and self._file_ok(spec, files[spec]):
+                self.admitted.add(spec)
+        self.resolved = {k: v for k, v in resolved.items() if self._good.get(v)}
+
+    def _depset_ok(
+        self, deps: list[str], files: dict[str, Any], resolved: dict[str, str], every: bool
+    ) -> bool:
+        for dep in deps:
             kind, _, name = dep.partition(":")
-            table = inventory.traits if kind == "t" else inventory.templates
-            if kind not in ("t", "T") or table.get(name) != file_id:
-                return False
-        if ALL_TEMPLATES in record["deps"]:
-            names = {dep[2:] for dep in record["resolved"] if dep.startswith("T:")}
-            if names != set(inventory.templates):
-                return False
-        for dep in record["deps"]:
-            kind = dep.partition(":")[0]
-            if kind in ("t", "T") and dep != ALL_TEMPLATES and dep not in record["resolved"]:
-                return False
-        for file_id, (size, digest) in record["files"].items():
-            if self._digest(inventory, file_id) != (size, digest):
+            if kind in ("f", "s"):
+                if name not in files or not self._file_ok(name, files[name]):
+                    return False
+            elif dep == ALL_TEMPLATES:
+                if not every:
+                    return False
+                names = (k for k in resolved if k.startswith("T:"))
+                if not all(self._resolves(k, resolved, files) for k in names):
+                    return False
+            elif kind in ("t", "T"):
+                if not self._resolves(dep, resolved, files):
+                    return False
+            else:
                 return False
         return True
 
-    def _digest(self, inventory: Inventory, file_id: str) -> tuple[int, str | None]:
-        known = self._digests.get(file_id)
-        if known is None:
-            if not _safe_path(file_id.removeprefix(BUILTIN)):
-                known = (-1, None)
-            else:
-                path = inventory.path(file_id)
-                try:
-                    size = os.stat(path).st_size
-                except OSError:
-                    size = -1
-                known = (size, digest_file(path) if size >= 0 else None)
-            self._digests[file_id] = known
-        return known
+    def _resolves(self, dep: str, resolved: dict[str, str], files: dict[str, Any]) -> bool:
+        kind, _, name = dep.partition(":")
+        table = self.inventory.traits if kind == "t" else self.inventory.templates
+        file_id = resolved.get(dep)
+        return (
+            file_id is not None
+            and table.get(name) == file_id
+            and self._file_ok(file_id, files[file_id])
+        )
+
+    def _file_ok(self, file_id: str, recorded: list[Any]) -> bool:
+        """Whether the file here has the recorded size and digest (each file hashed once)."""
+        good = self._good.get(file_id)
+        if good is None:
+            good = False
+            path = self.inventory.path(file_id)
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                if st.st_size == recorded[0] and digest_file(path) == recorded[1]:
+                    good = True
+                    self.files[file_id] = stat_record(st.st_mtime_ns, st.st_size, recorded[1])
+            self._good[file_id] = good
+        return good
 
 
 def fetch_records(
-    remote: Remote, inventory: Inventory, specs: list[str], env: str, config_digest: str
-) -> Records:
-    """Ask for the record of each of `specs` at once; keep the well-formed ones."""
-    records = Records()
-    keys = {spec_key(env, config_digest, spec): spec for spec in specs}
-    for key, raw in remote.get_many(AC, keys).items():
-        spec = keys[key]
-        record = _parse(raw, spec)
-        if record is None:
-            remote.poisoned(f"the record of {spec} is not one skillforge writes")
-            continue
-        records.found[spec] = record
-        if records.matches(inventory, record):
-            records.admitted.add(spec)
+    remote: Remote, inventory: Inventory, specs: list[str], config_digest: str
+) -> Records | None:
+    """Fetch the project's records (two requests: the AC entry, the bundle it names); keep
+    the well-formed records of `specs` and admit those that describe this checkout."""
+    key = records_key(environment_key(), config_digest)
+    pointer = remote.get_many(AC, [key]).get(key)
+    if pointer is None:
+        return None
+    try:
+        named = json.loads(pointer)
+        digest = named["records"]
+        _need(named["format"] == RECORD_FORMAT and isinstance(digest, str) and len(digest) == 64)
+    except (ValueError, TypeError, KeyError, RecursionError):
+        remote.poisoned("the records entry is not one skillforge writes")
+        return None
+    data = remote.get_many(CAS, [digest]).get(digest)
+    if data is None:
+        return None
+    try:
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(data, MAX_RECORDS_BYTES)
+        _need(not inflate.unconsumed_tail)
+        records = Records(inventory, json.loads(raw))
+        records.read(specs)
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError, zlib.error):
+        remote.poisoned("the records are not what skillforge writes")
+        return None
     return records
 
 
@@ -273,13 +338,12 @@ def synthetic_manifest(records: Records, config: Any, env: str) -> Manifest | No
     manifest.config_raw = config.raw_digest
     manifest.layout = config.layout()
     manifest.owner = config.owner()
+    manifest.files = records.files  # the files found here as the records name them
+    manifest.resolved = records.resolved
     for spec in sorted(records.admitted):
-        record = records.found[spec]
-        manifest.specs[spec] = SpecRecord(record["deps"], sorted(record["outputs"]))
-        manifest.resolved.update(record["resolved"])
-        for file_id, (size, digest) in record["files"].items():
-            manifest.files[file_id] = [0, size, digest]
-        for path, (size, digest, document, key) in record["outputs"].items():
+        deps, outputs, _ = records.found[spec]
+        manifest.specs[spec] = SpecRecord(deps, sorted(outputs))
+        for path, (size, digest, document, key) in outputs.items():
             manifest.outputs[path] = OutputRecord(0, size, digest, document, key)
     return manifest
 
@@ -306,7 +370,7 @@ def seed(remote: Remote, records: Records, specs: list[str], plan: Plan | None =
     wanted: dict[str, list[str]] = {}
     for spec in specs:
         record = records.found.get(spec)
-        for key, digest in record["sections"].items() if record else ():
+        for key, digest in record[2].items() if record else ():
             if key.startswith(SECTION) and key not in SEEDED:
                 wanted.setdefault(digest, []).append(key)
     blobs = remote.get_many(CAS, wanted)
@@ -328,7 +392,7 @@ def seed(remote: Remote, records: Records, specs: list[str], plan: Plan | None =
     if plan is not None and seeded:
         for spec in specs:
             record = records.found.get(spec)
-            if record and any(k in SEEDED for k in record["sections"]):
+            if record and any(k in SEEDED for k in record[2]):
                 reasons = plan.dirty.get(spec)
                 if reasons is not None and REMOTE_REASON not in reasons:
                     reasons.append(REMOTE_REASON)
@@ -372,7 +436,9 @@ def begin(
     dirty = list(plan.dirty)
     if not dirty:
         return previous, plan
-    records = fetch_records(remote, inventory, dirty, env, config.digest)
+    records = fetch_records(remote, inventory, dirty, config.digest)
+    if records is None:
+        return previous, plan
     if previous is None:
         synthetic = synthetic_manifest(records, config, env)
         if synthetic is not None:

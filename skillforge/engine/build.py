@@ -181,7 +181,7 @@ def run(
 
     if remote is not None:
         if written_manifest is not None and remote.write:
-            shared.upload(remote, written_manifest, env, store)
+            shared.upload(remote, written_manifest, store)
         remote.close()
         report.remote = remote.stats.as_dict()
     costs = [r.cost for r in batch.results.values() if r.cost is not None]

@@ -76,7 +76,6 @@ def run_check(
     remote = None
     if config.remote:  # DESIGN §5.1: a fresh clone compares with the records, not a render
         from skillforge.cache import shared
-        from skillforge.engine.jinja.templating import environment_digest
 
         remote = shared.open_remote(config.remote, False, warn)
         previous, plan = shared.begin(
@@ -85,7 +84,7 @@ def run_check(
             previous,
             plan,
             config,
-            environment_digest(),
+            "",  # check plans without the environment digest (see _plan)
             lambda m: _plan(config, inventory, m, options.paths),
         )
         remote.close()
