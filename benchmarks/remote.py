@@ -65,7 +65,7 @@ def fresh_clone(source: Path, target: Path) -> Path:
 
 
 def bench(args: argparse.Namespace, root: Path) -> int:
-    import remote_nginx
+    import remote_nginx  # type: ignore[import-not-found]  # tests/, on sys.path above
 
     if not remote_nginx.available():
         print("remote benchmark skipped: nginx not installed (apt-get install nginx-light)")
@@ -135,11 +135,11 @@ def bench(args: argparse.Namespace, root: Path) -> int:
             got = results[name]["wall_p50"]
             met = "met" if got <= limit else "MISSED"
             print(f"target: {name} p50 {got:,.1f} ms <= {limit:,.0f} ms: {met}")
-    out: Path = args.json_out
-    out.parent.mkdir(parents=True, exist_ok=True)
+    json_out: Path = args.json_out
+    json_out.parent.mkdir(parents=True, exist_ok=True)
     data = {"specs": args.specs, "targets_ms": targets, "results": results, "failures": failures}
-    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {out}")
+    json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"results written to {json_out}")
     return 1 if failures else 0
 
 
