@@ -76,6 +76,11 @@ def write_wanted(flag: bool) -> bool:
     return flag or os.environ.get(ENV_WRITE, "").strip().lower() in ("1", "true", "yes")
 
 
+def open_remote(url: str, write: bool, warn: Callable[[str], None]) -> Remote:
+    """The remote cache of this run (writing only with `--remote-write` or its variable)."""
+    return Remote(url, warn, write=write_wanted(write))
+
+
 def _timeout() -> float:
     try:
         value = float(os.environ.get(ENV_TIMEOUT, DEFAULT_TIMEOUT))

@@ -214,6 +214,7 @@ class Records:
         self.resolved: dict[str, str] = {}
         self._bundle = bundle
         self._good: dict[str, bool] = {}
+        self._deps: dict[str, bool] = {}
 
     def read(self, specs: list[str]) -> None:
         """Check the bundle's tables, then the records of `specs`; raise Garbage if bad."""
@@ -253,23 +254,25 @@ class Records:
     def _depset_ok(
         self, deps: list[str], files: dict[str, Any], resolved: dict[str, str], every: bool
     ) -> bool:
+        memo = self._deps
         for dep in deps:
-            kind, _, name = dep.partition(":")
-            if kind in ("f", "s"):
-                if name not in files or not self._file_ok(name, files[name]):
-                    return False
-            elif dep == ALL_TEMPLATES:
-                if not every:
-                    return False
-                names = (k for k in resolved if k.startswith("T:"))
-                if not all(self._resolves(k, resolved, files) for k in names):
-                    return False
-            elif kind in ("t", "T"):
-                if not self._resolves(dep, resolved, files):
-                    return False
-            else:
+            known = memo.get(dep)
+            if known is None:
+                known = memo[dep] = self._dep_ok(dep, files, resolved, every)
+            if not known:
                 return False
         return True
+
+    def _dep_ok(
+        self, dep: str, files: dict[str, Any], resolved: dict[str, str], every: bool
+    ) -> bool:
+        kind, _, name = dep.partition(":")
+        if kind in ("f", "s"):
+            return name in files and self._file_ok(name, files[name])
+        if dep == ALL_TEMPLATES:
+            names = [k for k in resolved if k.startswith("T:")]
+            return every and all(self._resolves(k, resolved, files) for k in names)
+        return kind in ("t", "T") and self._resolves(dep, resolved, files)
 
     def _resolves(self, dep: str, resolved: dict[str, str], files: dict[str, Any]) -> bool:
         kind, _, name = dep.partition(":")
@@ -408,13 +411,6 @@ def seed_store(store: Store, keep: bool = False) -> None:
 
 
 # -- the hooks of `build` and `check` --------------------------------------------------------
-
-
-def open_remote(url: str, write: bool, warn: Callable[[str], None]) -> Remote:
-    """The remote cache of this run (writing only with `--remote-write` or its variable)."""
-    from skillforge.cache.remote import write_wanted
-
-    return Remote(url, warn, write=write_wanted(write))
 
 
 def begin(

@@ -93,8 +93,9 @@ def run(
     remote = None
     if config.remote:  # DESIGN §5.1: ask the remote cache before planning the renders
         from skillforge.cache import shared
+        from skillforge.cache.remote import open_remote
 
-        remote = shared.open_remote(config.remote, _remote_write(options), warn)
+        remote = open_remote(config.remote, _remote_write(options), warn)
         previous, plan = shared.begin(
             remote,
             inventory,

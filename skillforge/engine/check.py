@@ -76,8 +76,9 @@ def run_check(
     remote = None
     if config.remote:  # DESIGN §5.1: a fresh clone compares with the records, not a render
         from skillforge.cache import shared
+        from skillforge.cache.remote import open_remote
 
-        remote = shared.open_remote(config.remote, False, warn)
+        remote = open_remote(config.remote, False, warn)
         previous, plan = shared.begin(
             remote,
             inventory,
