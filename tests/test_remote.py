@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import build_json, project, run
-from remote_nginx import Nginx, _clean_remote_env, configure, nginx, outputs, two_clones
+from remote_nginx import Nginx, _clean_remote_env, clone, configure, nginx, outputs, two_clones
 
 __all__ = ["_clean_remote_env", "nginx"]  # fixtures
 
@@ -103,3 +103,33 @@ def test_stats_after_the_fresh_clone_build(tmp_path: Path, nginx: Nginx) -> None
     text = run(b, "stats").out
     assert "remote cache (last build):" in text
     assert "0 errors" in text
+
+
+def test_budgets_are_judged_on_a_fresh_clone_as_without_a_remote(
+    tmp_path: Path, nginx: Nginx
+) -> None:
+    """The records carry each document's costs: check and build judge the budgets alike."""
+    a = project(tmp_path / "a", skills=3, agents=1)
+    config = a / ".skillforge.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[budgets]\nbody_lines = 2\n")
+    configure(a, nginx.url)
+    assert build_json(a, "--remote-write")["ok"]
+    b = clone(a, tmp_path / "b")
+    plain = clone(a, tmp_path / "plain")
+    text = (plain / ".skillforge.toml").read_text(encoding="utf-8")
+    (plain / ".skillforge.toml").write_text(text[: text.index("\n[cache]")], encoding="utf-8")
+
+    def budget_messages(root: Path) -> list[str]:
+        result = run(root, "check", "--format", "json")
+        report = json.loads(result.out)
+        return sorted(w["message"] for w in report["warnings"] if "remote" not in w["message"])
+
+    expected = budget_messages(plain)
+    assert expected  # the bodies are over 2 lines
+    assert budget_messages(b) == expected
+    assert json.loads(run(b, "check", "--format", "json").out)["specs"]["rendered"] == 0
+    # a build adopts the costs too (it judges only what it renders, as any incremental build
+    # does, but the skill listing and `stats` see every document)
+    assert build_json(b)["ok"] and build_json(plain)["ok"]
+    costs = [json.loads(run(root, "stats", "--json").out)["outputs"] for root in (b, plain)]
+    assert costs[0] == costs[1] and len(costs[0]) == 4

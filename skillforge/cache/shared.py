@@ -29,6 +29,7 @@ from typing import Any
 from skillforge import __version__
 from skillforge.cache.keys import DOCUMENT, SECTION
 from skillforge.cache.remote import AC, CAS, Remote, sha256
+from skillforge.state.buildlog import _valid_cost
 from skillforge.state.digest import Uncacheable, digest_file, from_data, to_data
 from skillforge.state.inventory import BUILTIN
 from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
@@ -124,7 +125,9 @@ def _sections_of(manifest: Manifest, outputs: list[str], store: Store) -> dict[s
     return blobs
 
 
-def bundle_of(manifest: Manifest, store: Store) -> tuple[dict[str, Any], dict[str, bytes]]:
+def bundle_of(
+    manifest: Manifest, store: Store, costs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The records of a build's manifest, and the CAS blobs of their sections.
 
     Laid out like the manifest: one table of files (size, digest) and names, one of
@@ -153,7 +156,8 @@ def bundle_of(manifest: Manifest, store: Store) -> tuple[dict[str, Any], dict[st
             sections[key] = digest = sha256(blob)
             blobs[digest] = blob
         index = depsets.setdefault(tuple(spec.deps), len(depsets))
-        specs[spec_id] = [index, outputs, sections]
+        cost = next((costs[o] for o in spec.outputs if o in costs), None)
+        specs[spec_id] = [index, outputs, sections, cost]
     bundle = {
         "format": RECORD_FORMAT,
         "files": files,
@@ -164,10 +168,10 @@ def bundle_of(manifest: Manifest, store: Store) -> tuple[dict[str, Any], dict[st
     return bundle, blobs
 
 
-def upload(remote: Remote, manifest: Manifest, store: Store) -> None:
+def upload(remote: Remote, manifest: Manifest, store: Store, costs: dict[str, Any]) -> None:
     """Share a trusted build: its sections, then one bundle of every spec's record (CAS),
-    then the AC entry naming that bundle."""
-    bundle, blobs = bundle_of(manifest, store)
+    then the AC entry naming that bundle. `costs` are the documents' cost rows (budgets)."""
+    bundle, blobs = bundle_of(manifest, store, costs)
     data = zlib.compress(json.dumps(bundle, separators=(",", ":")).encode(), 6)
     digest = sha256(data)
     blobs[digest] = data
@@ -215,6 +219,7 @@ class Records:
         self._bundle = bundle
         self._good: dict[str, bool] = {}
         self._deps: dict[str, bool] = {}
+        self.costs: dict[str, list[Any]] = {}  # document -> its cost row (`OutputCost.to_raw`)
 
     def read(self, specs: list[str]) -> None:
         """Check the bundle's tables, then the records of `specs`; raise Garbage if bad."""
@@ -237,8 +242,9 @@ class Records:
             row = specs_table.get(spec)
             if row is None:
                 continue
-            _need(isinstance(row, list) and len(row) == 3 and isinstance(row[0], int))
-            index, outputs, sections = row
+            _need(isinstance(row, list) and len(row) == 4 and isinstance(row[0], int))
+            index, outputs, sections, cost = row
+            _need(cost is None or _valid_cost(cost))
             _need(0 <= index < len(depsets) and isinstance(outputs, dict) and bool(outputs))
             _need(isinstance(sections, dict))
             _need(all(isinstance(v, str) and len(v) == 64 for v in sections.values()))
@@ -249,6 +255,9 @@ class Records:
             self.found[spec] = [depsets[index], outputs, sections]
             if valid_depsets[index] and spec in files and self._file_ok(spec, files[spec]):
                 self.admitted.add(spec)
+                document = next((p for p in sorted(outputs) if outputs[p][2]), None)
+                if cost is not None and document is not None:
+                    self.costs[document] = cost
         self.resolved = {k: v for k, v in resolved.items() if self._good.get(v)}
 
     def _depset_ok(
@@ -421,25 +430,28 @@ def begin(
     config: Any,
     env: str,
     replan: Callable[[Manifest], Plan],
-) -> tuple[Manifest | None, Plan]:
+) -> tuple[Manifest | None, Plan, dict[str, list[Any]]]:
     """Before rendering: ask the remote about the dirty specs, all at once.
 
     Without a manifest (a fresh clone), the records that describe this checkout become the
     manifest, and `replan` plans again against it; then the sections of the specs still to
-    render are fetched, so that rendering them looks each one up locally.
+    render are fetched, so that rendering them looks each one up locally. Returns the
+    manifest and plan to go on with, and the cost rows of the documents found up to date.
     """
     SEEDED.clear()
     dirty = list(plan.dirty)
     if not dirty:
-        return previous, plan
+        return previous, plan, {}
     records = fetch_records(remote, inventory, dirty, config.digest)
     if records is None:
-        return previous, plan
+        return previous, plan, {}
+    costs: dict[str, list[Any]] = {}
     if previous is None:
         synthetic = synthetic_manifest(records, config, env)
         if synthetic is not None:
             plan = replan(synthetic)
             prune(synthetic, plan)
             previous = synthetic
+            costs = {p: c for p, c in records.costs.items() if p in synthetic.outputs}
     seed(remote, records, list(plan.dirty), plan)
-    return previous, plan
+    return previous, plan, costs

@@ -96,7 +96,7 @@ def run(
         from skillforge.cache.remote import open_remote
 
         remote = open_remote(config.remote, _remote_write(options), warn)
-        previous, plan = shared.begin(
+        previous, plan, shared_costs = shared.begin(
             remote,
             inventory,
             previous,
@@ -105,6 +105,8 @@ def run(
             env,
             lambda m: _replan(start, m, options, env),
         )
+        if shared_costs and not options.dry_run:
+            _adopt_costs(config, shared_costs)
     report.specs_total = plan.total
     for file, message in inventory.problems:
         emit(Problem(file, None, None, message))
@@ -182,7 +184,13 @@ def run(
 
     if remote is not None:
         if written_manifest is not None and remote.write:
-            shared.upload(remote, written_manifest, store)
+            from skillforge.engine.budgets import read_costs
+
+            rows = {path: cost.to_raw() for path, cost in read_costs(str(config.cache_dir)).items()}
+            for rendered in batch.results.values():
+                if rendered.cost is not None:
+                    rows[rendered.cost.path] = rendered.cost.to_raw()
+            shared.upload(remote, written_manifest, store, rows)
         remote.close()
         report.remote = remote.stats.as_dict()
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
@@ -214,6 +222,17 @@ def run(
 
 def _remote_write(options: BuildRequest) -> bool:
     return bool(getattr(options, "remote_write", False))
+
+
+def _adopt_costs(config: Config, rows: dict[str, list[object]]) -> None:
+    """The costs of the documents the remote's records describe, for the budgets (DESIGN §7)."""
+    from skillforge.engine.budgets import read_costs, write_costs
+    from skillforge.engine.costs import OutputCost
+
+    table = read_costs(str(config.cache_dir))
+    for path, row in rows.items():
+        table.setdefault(path, OutputCost.from_raw(path, row))
+    write_costs(str(config.cache_dir), table)
 
 
 def _replan(start: Start, manifest: Manifest, options: BuildRequest, env: str) -> Plan:

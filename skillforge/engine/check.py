@@ -79,7 +79,7 @@ def run_check(
         from skillforge.cache.remote import open_remote
 
         remote = open_remote(config.remote, False, warn)
-        previous, plan = shared.begin(
+        previous, plan, shared_costs = shared.begin(
             remote,
             inventory,
             previous,
@@ -92,6 +92,10 @@ def run_check(
     report.specs_total = plan.total
     produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
     costs: dict[str, OutputCost] = {}  # the token estimates of the documents rendered here
+    if remote is not None:  # ... or described by the remote's records
+        from skillforge.engine.costs import OutputCost as Cost
+
+        costs.update((path, Cost.from_raw(path, row)) for path, row in shared_costs.items())
     present = {s for s in inventory.specs if selected(s, options.paths)}
     for spec_id, record in previous.specs.items() if previous else ():
         if spec_id in present and spec_id not in plan.dirty:
