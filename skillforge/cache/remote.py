@@ -21,16 +21,20 @@ answer that is not HTTP gives one warning, and the remote is dropped for the res
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import netrc
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from skillforge import __version__
 
 ENV_URL = "SKILLFORGE_REMOTE_CACHE"
 ENV_WRITE = "SKILLFORGE_REMOTE_WRITE"
@@ -40,6 +44,44 @@ DEFAULT_TIMEOUT = 2.0  # seconds, per connect and per read
 THREADS = 8
 MAX_VALUE = 64 * 2**20  # a value larger than this is garbage, not read into memory
 CAS, AC = "cas", "ac"
+KEY_FORMAT = 1
+
+
+def records_key(env: str, config_digest: str) -> str:
+    """The AC key of a project's records: what renders them the same way (not the specs)."""
+    name = "\0".join(("skillforge-records", str(KEY_FORMAT), __version__, env, config_digest))
+    return sha256(name.encode())
+
+
+def environment_key() -> str:
+    """The versions a render depends on (DESIGN §5): skillforge, Jinja2, PyYAML, Python.
+
+    Read from the installed distributions' folder names when they are found next to the
+    packages, so that a `check` that renders nothing need not import Jinja2 to know them.
+    """
+    return sha256(
+        "\0".join((__version__, _version("jinja2"), _version("yaml"), sys.version)).encode()
+    )
+
+
+def _version(module: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    origin = spec.origin if spec is not None else None
+    if origin:
+        site = os.path.dirname(os.path.dirname(origin))
+        dist = {"jinja2": "jinja2-", "yaml": "pyyaml-"}[module]
+        with contextlib.suppress(OSError):
+            found = [
+                name[len(dist) : -len(".dist-info")]
+                for name in os.listdir(site)
+                if name.lower().startswith(dist) and name.endswith(".dist-info")
+            ]
+            if len(found) == 1:
+                return found[0]
+    loaded = importlib.import_module(module)
+    return str(getattr(loaded, "__version__", ""))
 
 
 class RemoteFailed(Exception):

@@ -21,14 +21,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import DOCUMENT, SECTION
-from skillforge.cache.remote import AC, CAS, Remote, sha256
+from skillforge.cache.remote import AC, CAS, Remote, environment_key, records_key, sha256
 from skillforge.state.buildlog import _valid_cost
 from skillforge.state.digest import Uncacheable, digest_file, from_data, to_data
 from skillforge.state.inventory import BUILTIN
@@ -47,43 +46,6 @@ REMOTE_REASON = "sections from the remote cache"
 # Sections fetched from the remote for this run: the build's store and (forked) render
 # workers serve them (`seed_store`); module state because a worker process is forked with it.
 SEEDED: dict[str, Any] = {}
-
-
-def records_key(env: str, config_digest: str) -> str:
-    """The AC key of a project's records: what renders them the same way (not the specs)."""
-    name = "\0".join(("skillforge-records", str(RECORD_FORMAT), __version__, env, config_digest))
-    return sha256(name.encode())
-
-
-def environment_key() -> str:
-    """The versions a render depends on (DESIGN §5): skillforge, Jinja2, PyYAML, Python.
-
-    Read from the installed distributions' folder names when they are found next to the
-    packages, so that a `check` that renders nothing need not import Jinja2 to know them.
-    """
-    return sha256(
-        "\0".join((__version__, _version("jinja2"), _version("yaml"), sys.version)).encode()
-    )
-
-
-def _version(module: str) -> str:
-    import importlib.util
-
-    spec = importlib.util.find_spec(module)
-    origin = spec.origin if spec is not None else None
-    if origin:
-        site = os.path.dirname(os.path.dirname(origin))
-        dist = {"jinja2": "jinja2-", "yaml": "pyyaml-"}[module]
-        with contextlib.suppress(OSError):
-            found = [
-                name[len(dist) : -len(".dist-info")]
-                for name in os.listdir(site)
-                if name.lower().startswith(dist) and name.endswith(".dist-info")
-            ]
-            if len(found) == 1:
-                return found[0]
-    loaded = importlib.import_module(module)
-    return str(getattr(loaded, "__version__", ""))
 
 
 def encode_value(value: Any) -> bytes:
