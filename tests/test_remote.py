@@ -133,3 +133,16 @@ def test_budgets_are_judged_on_a_fresh_clone_as_without_a_remote(
     assert build_json(b)["ok"] and build_json(plain)["ok"]
     costs = [json.loads(run(root, "stats", "--json").out)["outputs"] for root in (b, plain)]
     assert costs[0] == costs[1] and len(costs[0]) == 4
+
+
+def test_a_trusted_fresh_clone_build_shares_what_it_adopted(tmp_path: Path, nginx: Nginx) -> None:
+    """Main's next CI build starts fresh too: its bundle still names every spec's sections."""
+    _, b = two_clones(tmp_path, nginx.url)
+    assert build_json(b, "--remote-write")["ok"]  # renders nothing, shares a new bundle
+    c = clone(b, tmp_path / "c")
+    spec = c / "specs" / "skill-2.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("Does skill-2", "Does it"), "utf-8")
+    report = build_json(c)
+    assert report["ok"]
+    assert report["written"] == [".claude/skills/skill-2/SKILL.md"]
+    assert report["sections"]["rendered"] == 0, report

@@ -46,6 +46,9 @@ REMOTE_REASON = "sections from the remote cache"
 # Sections fetched from the remote for this run: the build's store and (forked) render
 # workers serve them (`seed_store`); module state because a worker process is forked with it.
 SEEDED: dict[str, Any] = {}
+# The sections (local key -> CAS digest) of the records this run admitted: a trusted build
+# that renders none of those specs shares them again in its bundle (`bundle_of`).
+FETCHED: dict[str, dict[str, str]] = {}
 
 
 def encode_value(value: Any) -> bytes:
@@ -117,6 +120,8 @@ def bundle_of(
         for key, blob in _sections_of(manifest, spec.outputs, store).items():
             sections[key] = digest = sha256(blob)
             blobs[digest] = blob
+        if not sections and spec_id in FETCHED:  # admitted from the remote, not rendered here
+            sections = FETCHED[spec_id]
         index = depsets.setdefault(tuple(spec.deps), len(depsets))
         cost = next((costs[o] for o in spec.outputs if o in costs), None)
         specs[spec_id] = [index, outputs, sections, cost]
@@ -401,6 +406,7 @@ def begin(
     manifest and plan to go on with, and the cost rows of the documents found up to date.
     """
     SEEDED.clear()
+    FETCHED.clear()
     dirty = list(plan.dirty)
     if not dirty:
         return previous, plan, {}
@@ -415,5 +421,6 @@ def begin(
             prune(synthetic, plan)
             previous = synthetic
             costs = {p: c for p, c in records.costs.items() if p in synthetic.outputs}
+            FETCHED.update((spec, records.found[spec][2]) for spec in synthetic.specs)
     seed(remote, records, list(plan.dirty), plan)
     return previous, plan, costs

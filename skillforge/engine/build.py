@@ -91,7 +91,7 @@ def run(
             only=start.only,
         )
     remote = None
-    if config.remote:  # DESIGN §5.1: ask the remote cache before planning the renders
+    if config.remote and start.only is None:  # DESIGN §5.1 (not in watch's rebuilds)
         from skillforge.cache import shared
         from skillforge.cache.remote import open_remote
 
