@@ -197,3 +197,23 @@ def test_credentials_in_the_url_are_refused(tmp_path: Path) -> None:
         assert result.code == 2
         assert "must not hold credentials" in result.err
         assert SECRET not in result.out + result.err
+
+
+def test_credentials_in_the_variable_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path / "p", skills=1)
+    monkeypatch.setenv("SKILLFORGE_REMOTE_CACHE", f"http://ci:{SECRET}@127.0.0.1:9")
+    result = run(root, "build")
+    assert result.code == 2
+    assert "SKILLFORGE_REMOTE_CACHE must not hold credentials" in result.err
+    assert SECRET not in result.out + result.err
+
+
+def test_naming_a_remote_rebuilds_nothing(tmp_path: Path) -> None:
+    """The remote is not part of what an output depends on: adding one changes no plan."""
+    root = project(tmp_path / "p", skills=2)
+    assert build_json(root)["ok"]
+    configure(root, f"http://127.0.0.1:{free_port()}")
+    report = build_json(root)
+    assert report["ok"] and report["specs"]["parsed"] == 0 and report["written"] == []

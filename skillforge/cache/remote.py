@@ -40,7 +40,8 @@ ENV_URL = "SKILLFORGE_REMOTE_CACHE"
 ENV_WRITE = "SKILLFORGE_REMOTE_WRITE"
 ENV_HEADER = "SKILLFORGE_REMOTE_HEADER"
 ENV_TIMEOUT = "SKILLFORGE_REMOTE_TIMEOUT"
-DEFAULT_TIMEOUT = 2.0  # seconds, per connect and per read
+DEFAULT_TIMEOUT = 2.0  # seconds: at most between two reads of an answer
+CONNECT_TIMEOUT = 1.0  # seconds: at most to connect
 THREADS = 8
 MAX_VALUE = 64 * 2**20  # a value larger than this is garbage, not read into memory
 CAS, AC = "cas", "ac"
@@ -328,6 +329,11 @@ class Remote:
             connection = self._connection()
             reused = connection.sock is not None
             try:
+                if not reused:  # an unreachable host costs CONNECT_TIMEOUT at most
+                    connection.timeout = min(CONNECT_TIMEOUT, self.timeout)
+                    connection.connect()
+                    if connection.sock is not None:
+                        connection.sock.settimeout(self.timeout)
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
                 length = response.getheader("Content-Length")

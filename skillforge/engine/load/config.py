@@ -257,7 +257,10 @@ def _outputs_data(data: dict[str, Any]) -> dict[str, Any]:
     cache = data.get("cache")
     if not isinstance(cache, dict) or "remote" not in cache:
         return data
-    return {**data, "cache": {k: v for k, v in cache.items() if k != "remote"}}
+    rest = {k: v for k, v in cache.items() if k != "remote"}
+    if rest:
+        return {**data, "cache": rest}
+    return {k: v for k, v in data.items() if k != "cache"}
 
 
 def check_cache_dir(
