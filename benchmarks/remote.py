@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/remote.py --specs 1000 [--repeat 5] [--keep DIR] [--json-out FILE]
+    python benchmarks/remote.py --specs 1000 [--repeat 5] [--baseline N] [--keep DIR]
 
 Clone A (the corpus) builds with ``--remote-write``. Then, each run in a fresh clone (the
 corpus with its outputs but without ``.skillforge/``, as CI checks it out), as a subprocess
@@ -103,7 +103,8 @@ def bench(args: argparse.Namespace, root: Path) -> int:
         ]
         for name, cmd, env, kind in scenarios:
             walls, cpus = [], []
-            for _ in range(args.repeat):
+            rounds = args.repeat if name in ("check remote", "build remote") else args.baseline
+            for _ in range(rounds):
                 fresh_clone(source, clone)
                 wall, cpu, code, out = timed(cmd, clone, env)
                 problem = _verdict(name, kind, code, out)
@@ -162,10 +163,12 @@ def _verdict(name: str, kind: str, code: int, out: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark the remote cache with nginx.")
     corpus.add_arguments(ap, "remote")
-    ap.add_argument("--repeat", type=int, default=5, help="measured runs per scenario")
+    ap.add_argument("--repeat", type=int, default=5, help="measured runs with the warm remote")
+    ap.add_argument("--baseline", type=int, help="measured runs of the others (default: --repeat)")
     args = ap.parse_args(argv)
-    if args.repeat < 1:
-        ap.error("--repeat must be >= 1")
+    args.baseline = args.repeat if args.baseline is None else args.baseline
+    if args.repeat < 1 or args.baseline < 1:
+        ap.error("--repeat and --baseline must be >= 1")
     return corpus.in_folder(args.keep, "sf-remote-", lambda root: bench(args, root))
 
 
