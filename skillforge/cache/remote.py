@@ -361,6 +361,11 @@ class Remote:
             except OSError as exc:
                 connection.close()
                 raise RemoteFailed(exc.strerror or exc.__class__.__name__) from None
+            except RemoteFailed:
+                raise
+            except Exception as exc:  # anything else from the client: the name, never its text
+                connection.close()
+                raise RemoteFailed(f"the request failed ({exc.__class__.__name__})") from None
         raise RemoteFailed("the server closed the connection")  # pragma: no cover
 
     def _drop(self, why: str) -> None:
