@@ -146,3 +146,20 @@ def test_a_trusted_fresh_clone_build_shares_what_it_adopted(tmp_path: Path, ngin
     assert report["ok"]
     assert report["written"] == [".claude/skills/skill-2/SKILL.md"]
     assert report["sections"]["rendered"] == 0, report
+
+
+def test_outputs_not_committed_are_rendered_from_the_remote_sections(
+    tmp_path: Path, nginx: Nginx
+) -> None:
+    a, b = two_clones(tmp_path, nginx.url)
+    shutil.rmtree(b / ".claude")  # a project that does not commit its outputs
+    nginx.clear_log()
+    result = run(b, "build", "--json", "--explain")
+    report = result.report
+    assert report["ok"], report
+    assert report["sections"]["rendered"] == 0, report
+    assert len(report["written"]) == 6
+    assert all("sections from the remote cache" in r for r in report["reasons"].values())
+    assert outputs(b) == outputs(a)
+    gets = [path for method, path, _ in nginx.requests() if method == "GET"]
+    assert len(gets) == 2 + len({p for p in gets[2:]})  # each section asked for once
