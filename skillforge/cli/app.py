@@ -14,12 +14,48 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer._click import Command, Context
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from skillforge import __version__
 from skillforge.cli.boundary import EXIT_USAGE, guard
 from skillforge.cli.flags import COMMANDS
 
+
+class _Group(TyperGroup):
+    """The app's command group, without the type labels Typer 0.29 prints in help.
+
+    Typer labels every parameter with its Python type (`<list[str]>` beside PATHS, `<bool>`
+    beside `--help`); the options here hide theirs with `metavar=""`, but Typer's own `--help`
+    and the PATHS arguments have no such setting, so the labels are removed when each command
+    (or the group itself) is looked up for help.
+    """
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        return _unlabelled(super().get_help_option(ctx))
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, TyperCommand):
+            _unlabelled(command.get_help_option(ctx))
+            for param in command.params:
+                if isinstance(param, TyperArgument):
+                    param.display_type_rich = _no_label  # type: ignore[method-assign]  # no setting for it
+        return command
+
+
+def _unlabelled(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.metavar = ""
+    return option
+
+
+def _no_label(ctx: Context) -> str | None:
+    return None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="skillforge",
     help="Build Claude Code skills and subagents from YAML specs, incrementally.",
     epilog=(
@@ -224,7 +260,12 @@ def stats(
         typer.Option("--json", help="Print one JSON object (same as --format json).", metavar=""),
     ] = False,
     format: Annotated[
-        str, typer.Option("--format", help="text (Rich on a terminal), json or prometheus.")
+        str,
+        typer.Option(
+            "--format",
+            help="text (Rich on a terminal), json or prometheus.",
+            metavar="<text|json|prometheus>",
+        ),
     ] = "text",
     top: Annotated[
         int, typer.Option("--top", min=1, help="Rows of the template and output tables.")
