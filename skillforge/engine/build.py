@@ -118,6 +118,10 @@ def run(
     apply_output_budgets(config, batch, emit)
     for problem in check_collisions(previous, plan, batch):
         emit(problem)
+    from skillforge.engine.plugins import add_manifests
+
+    whole = not options.paths and len(plan.dirty) == plan.total  # every spec was rendered
+    add_manifests(config, plan, previous, batch, whole, emit)
 
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the

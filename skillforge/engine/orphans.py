@@ -88,4 +88,23 @@ def _documents(config: Config, produced: dict[str, str]) -> list[tuple[str, str]
     """(path, kind) of every file where a spec could put its document that no spec produced."""
     out = config.rel(config.out)
     prefix = "" if out == "." else out + "/"
-    return get_target(DEFAULT[0]).documents(str(config.out), prefix, produced)
+    target = get_target(DEFAULT[0])
+    found = target.documents(str(config.out), prefix, produced)
+    for folder in _plugin_folders(config):  # a plugin's members, in the target's layout
+        found.extend(target.documents(str(config.root / folder), folder + "/", produced))
+    return found
+
+
+def _plugin_folders(config: Config) -> list[str]:
+    """The configured plugins' folders and every folder in the default one (`plugins/`):
+    the files of a plugin dropped from the config are found there on a fresh clone too."""
+    from skillforge.targets.plugins import DEFAULT_FOLDER
+
+    folders = config.plugins.roots() if config.plugins is not None else []
+    try:
+        with os.scandir(config.root / DEFAULT_FOLDER) as found:
+            names = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
+    except OSError:
+        names = []
+    folders.extend(f"{DEFAULT_FOLDER}/{n}" for n in names if f"{DEFAULT_FOLDER}/{n}" not in folders)
+    return folders

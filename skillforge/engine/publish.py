@@ -23,6 +23,7 @@ from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 from skillforge.state.plan import Plan
+from skillforge.targets.plugin_formats import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rel = config.rel(config.out)
+        # outputs also go to plugin folders (DESIGN §4.1): those of the config, and those of
+        # the last build, whose outputs may have to be removed
+        old = previous.layout.get("plugins") if previous is not None else None
+        self.roots = [self.out_rel, *plugin_roots(config.plugins, old, safe_rel)]
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -102,6 +107,8 @@ class Writer:
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
                 return Decision("write")
+            if marker is None and claimed(path, rel, existing, data):
+                return Decision("write", "output stale")
             why = (
                 "exists and was not written by skillforge"
                 if marker is None
@@ -179,7 +186,7 @@ class Writer:
         before the next one is created in it, so nothing is ever created outside. Results
         are kept: each folder costs one `lstat` per build.
         """
-        if not safe_rel(rel) or not (rel + "/").startswith(self.out_rel + "/"):
+        if not safe_rel(rel) or not any((rel + "/").startswith(r + "/") for r in self.roots):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root
@@ -246,7 +253,11 @@ class Writer:
         return "removed"
 
     def _prune(self, folder: str) -> None:
-        while folder != self.out and folder.startswith(self.out + os.sep):
+        rel = self._rel(folder) + "/"
+        root = max((r for r in self.roots if rel.startswith(r + "/")), key=len, default="")
+        # a plugin's own folder goes when empty; a target's out folder stays
+        top = self.out if root == self.out_rel else os.path.dirname(self._path(root))
+        while folder != top and folder.startswith(top + os.sep):
             try:
                 os.rmdir(folder)
             except OSError:

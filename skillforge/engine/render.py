@@ -148,6 +148,11 @@ class Renderer(RenderContext):
         cost = self._cost(spec, outputs, frontmatter, body_tokens)
         if self.config.marker:
             outputs[0].data = self.target.mark(outputs[0].data, spec.file)
+        if self.config.plugins is not None:  # a plugin's member: its files in the plugin too
+            out_rel = self.config.rel(self.config.out)
+            paths = [o.path for o in outputs]
+            for i, dest in self.config.plugins.copies(spec.kind, spec.name, out_rel, paths):
+                outputs.append(RenderedOutput(dest, outputs[i].data, outputs[i].document))
         return RenderedSpec(
             spec.file,
             outputs,

@@ -13,6 +13,10 @@ from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
 from skillforge.targets import DEFAULT, get_target
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.targets.plugins import PluginSet
+
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
     "body_tokens": 5000,
@@ -33,6 +37,8 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "budgets": ((dict,), "a table"),
     "cache": ((dict,), "a table"),
     "build": ((dict,), "a table"),
+    "plugins": ((dict,), "a table of [plugins.<name>] tables"),
+    "marketplace": ((dict,), "a table"),
 }
 _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
     "budgets": {
@@ -76,6 +82,7 @@ class Config:
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    plugins: PluginSet | None = None  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -95,12 +102,15 @@ class Config:
 
     def layout(self) -> dict[str, Any]:
         """The folders of the project, relative to the root (kept in the manifest)."""
-        return {
+        layout = {
             "specs": [self.rel(p) for p in self.specs],
             "traits": [self.rel(p) for p in self.traits],
             "templates": [self.rel(p) for p in self.templates],
             "out": self.rel(self.out),
         }
+        if self.plugins is not None:  # where plugin outputs may be removed from later
+            layout["plugins"] = self.plugins.roots()
+        return layout
 
 
 def find_config(start: Path) -> Path | None:
@@ -208,6 +218,11 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         {"out": (out,), "specs": specs, "traits": traits, "templates": templates},
         f"{name}: '{prefix}cache_dir'",
     )
+    plugins = None
+    if "plugins" in data or "marketplace" in data:  # DESIGN §4.1, read by targets/
+        from skillforge.targets.plugin_formats import load_plugins
+
+        plugins = load_plugins(data, root, path, prefix, [os.path.relpath(out, root)])
     return Config(
         root=root,
         path=path,
@@ -226,6 +241,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
+        plugins=plugins,
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
         data=data,
