@@ -120,8 +120,7 @@ def run(
         emit(problem)
     from skillforge.engine.plugins import add_manifests
 
-    whole = not options.paths and len(plan.dirty) == plan.total  # every spec was rendered
-    add_manifests(config, plan, previous, batch, whole, emit)
+    add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the

@@ -49,7 +49,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.plugins import ManifestFile
-    from skillforge.engine.render import RenderedOutput
+    from skillforge.engine.render import RenderedOutput, RenderedSpec
     from skillforge.engine.workers import Batch
     from skillforge.state.inventory import Inventory
 
@@ -84,7 +84,7 @@ def run_check(
                 produced[path] = spec_id
             report.outputs_checked += len(record.outputs)
     failed = False
-    names = None  # every spec's (kind, name), when every spec is rendered here
+    results: dict[str, RenderedSpec] = {}
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
         from skillforge.engine.publish import check_collisions
@@ -107,16 +107,14 @@ def run_check(
                 finding = compare(config, out, spec_id, previous, options.diff, name_line)
                 if finding is not None:
                     report.findings.append(finding)
-        if not options.paths and not failed and len(plan.dirty) == plan.total:
-            from skillforge.engine.plugins import rendered_names
-
-            names = rendered_names(batch)
+        results = batch.results
         for spec_id in batch.failed:  # what a failed spec made before is not an orphan
             before = previous.specs.get(spec_id) if previous else None
             for path in before.outputs if before else ():
                 produced.setdefault(path, spec_id)
 
-    _check_plugins(config, previous, produced, report, options.diff, names)
+    specs = list(inventory.specs)
+    _check_plugins(config, specs, previous, produced, report, options.diff, results, failed)
     orphans = find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
     report.findings.extend(Finding("orphaned", *orphan) for orphan in orphans)
     for problem in _budgets(config, costs, produced, whole=not options.paths):
@@ -127,20 +125,23 @@ def run_check(
 
 def _check_plugins(
     config: Config,
+    specs: list[str],
     previous: Manifest | None,
     produced: dict[str, str],
     report: CheckReport,
     diff: bool,
-    names: set[tuple[str, str]] | None,
+    results: dict[str, RenderedSpec],
+    failed: bool,
 ) -> None:
-    """Compare each plugin manifest with a fresh render and find the orphaned ones; check the
-    members by name when every spec was rendered (`names`)."""
+    """Compare each plugin manifest with a fresh render, find the orphaned ones, and check
+    the members by name against the project's specs (`plugins.project_names`)."""
     from skillforge.state.plan import PLUGINS
 
     if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
         return
     from skillforge.engine import plugins
 
+    names = plugins.project_names(config, specs, previous, results, failed)
     if names is not None:
         report.errors.extend(plugins.membership(config, names))
     for out in plugins.manifest_outputs(config):

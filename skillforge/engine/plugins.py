@@ -27,6 +27,7 @@ from skillforge.targets.plugins import MEMBER_KINDS, config_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from skillforge.engine.render import RenderedSpec
     from skillforge.engine.workers import Batch
 
 # a spec's (kind, name), as a rendered spec's cost says them
@@ -59,12 +60,12 @@ def add_manifests(
     plan: Plan,
     previous: Manifest | None,
     batch: Batch,
-    whole: bool,
+    specs: list[str],
     emit: Callable[[Problem], None],
 ) -> None:
     """Put the plugin manifests into the batch as the outputs of `PLUGINS`, to be published.
 
-    `whole`: every spec of the project was rendered, so members can be checked by name.
+    `specs`: every spec of the project, whose names the members must match.
     """
     if not wanted(config, previous):
         return
@@ -77,7 +78,8 @@ def add_manifests(
             plan.orphans.extend(before.outputs)
         return
     plan.dirty[PLUGINS] = plan.plugins or (["config changed"] if before else ["new plugin"])
-    problems = membership(config, rendered_names(batch)) if whole and not batch.failed else []
+    names = project_names(config, specs, previous, batch.results, bool(batch.failed))
+    problems = membership(config, names) if names is not None else []
     if problems:
         for problem in problems:
             emit(problem)
@@ -90,9 +92,34 @@ def add_manifests(
     batch.results[PLUGINS] = RenderedSpec(PLUGINS, files, key, [], "", [])
 
 
-def rendered_names(batch: Batch) -> Names:
-    """(kind, name) of every spec rendered in the batch."""
-    return {(r.cost.kind, r.cost.name) for r in batch.results.values() if r.cost is not None}
+def project_names(
+    config: Config,
+    specs: list[str],
+    previous: Manifest | None,
+    results: dict[str, RenderedSpec],
+    failed: bool,
+) -> Names | None:
+    """(kind, name) of every spec of the project: those rendered now, and the others as the
+    cost table of their last build records them. None when one is not known (a spec failed,
+    or the table lacks it): then the members are not checked by name."""
+    if failed:
+        return None
+    names = {(r.cost.kind, r.cost.name) for r in results.values() if r.cost is not None}
+    rest = [s for s in specs if s not in results]
+    if not rest:
+        return names
+    if previous is None:
+        return None
+    from skillforge.engine.budgets import read_costs
+
+    costs = read_costs(str(config.cache_dir))
+    for spec in rest:
+        record = previous.specs.get(spec)
+        cost = costs.get(record.outputs[0]) if record is not None and record.outputs else None
+        if cost is None:
+            return None
+        names.add((cost.kind, cost.name))
+    return names
 
 
 def membership(config: Config, names: Names) -> list[Problem]:
