@@ -65,14 +65,16 @@ class Writer:
 
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
-        self.out = str(config.out)
+        # every target's out folder (DESIGN §4): outputs are written and removed only there
+        self.outs = tuple(str(out) for out in config.outs())
         self.previous = previous
         self.force = force
-        self.out_rel = config.rel(config.out)
+        self.out_rels = tuple(config.rel(out) for out in config.outs())
         # outputs also go to plugin folders (DESIGN §4.1): those of the config, and those of
         # the last build, whose outputs may have to be removed
         old = previous.layout.get("plugins") if previous is not None else None
-        self.roots = [self.out_rel, *plugin_roots(config.plugins, old, safe_rel)]
+        self.plugin_rels = tuple(plugin_roots(config.plugins, old, safe_rel))
+        self.roots = (*self.out_rels, *self.plugin_rels)
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -217,7 +219,7 @@ class Writer:
                     f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
                 )
             self._safe_folders.add(folder)
-            if create and folder.startswith(self.out + os.sep):
+            if create and any(folder.startswith(out + os.sep) for out in self.outs):
                 _sweep(folder)
         return folder
 
@@ -253,11 +255,12 @@ class Writer:
         return "removed"
 
     def _prune(self, folder: str) -> None:
-        rel = self._rel(folder) + "/"
-        root = max((r for r in self.roots if rel.startswith(r + "/")), key=len, default="")
-        # a plugin's own folder goes when empty; a target's out folder stays
-        top = self.out if root == self.out_rel else os.path.dirname(self._path(root))
-        while folder != top and folder.startswith(top + os.sep):
+        out = next((o for o in self.outs if folder.startswith(o + os.sep)), None)
+        if out is None:  # in a plugin's folder: the plugin's folder goes too when empty
+            rel = self._rel(folder) + "/"
+            plugin = next((r for r in self.plugin_rels if rel.startswith(r + "/")), None)
+            out = os.path.dirname(self._path(plugin)) if plugin is not None else None
+        while out is not None and folder != out and folder.startswith(out + os.sep):
             try:
                 os.rmdir(folder)
             except OSError:
@@ -312,6 +315,7 @@ def publish_outputs(
             del batch.results[spec_id]
             continue
         reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
+        report.dropped.update(rendered.dropped)
         stats: dict[str, os.stat_result] = {}
         if not dry_run:
             changed = [out for out, d in decisions if d.action != "unchanged"]
@@ -337,12 +341,13 @@ def publish_outputs(
                 new = "new spec" in reasons
                 first = [decision.why] if decision.why and not new else []
                 why = first + [r for r in reasons if r not in first]
+                why += rendered.path_notes.get(out.path, [])
                 report.written.append(out.path)
                 report.reasons[out.path] = why
                 reporter.written(out.path, why)
             else:
                 report.files_written += 1
-        if not dry_run:
+        if not dry_run and rendered.outputs:
             frontmatter = digest_bytes(rendered.frontmatter.encode())
             store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
     return written
@@ -417,7 +422,7 @@ def remove_stale(
 
 def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
     """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
-    if "spec changed" not in reasons:
+    if "spec changed" not in reasons or not rendered.outputs:
         return reasons
     before = store.get(DOCUMENT + rendered.outputs[0].path)
     detail: list[str] = []

@@ -23,6 +23,7 @@ Standard library only.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -249,15 +250,25 @@ def load_plugins(
     root: Path,
     path: Path | None,
     prefix: str,
-    out_folders: list[str],
+    outs: list[Path],
     targets: tuple[str, ...] = ("claude",),
 ) -> PluginSet | None:
     """Read and check `[plugins.*]` and `[marketplace]`, and every manifest they make.
 
-    Raise ConfigError listing every problem with its config line; None: no plugins.
+    `outs`: the configured out folders. Raise ConfigError listing every problem with its
+    config line; None: no plugins.
     """
+    if "plugins" not in data and "marketplace" not in data:
+        return None
+    out_folders = [os.path.relpath(o, root).replace(os.sep, "/") for o in outs]
     file = path.name if path is not None else ".skillforge.toml"
     problems = PluginProblems(file, prefix)
+    from skillforge.targets import get_target
+
+    for name in targets:  # the conventional folders of the configured targets too
+        target = get_target(name)
+        if name != "claude":
+            out_folders = [*out_folders, *(target.out_for(k) for k in target.kinds)]
     found = read_plugins(data, root.name, problems, out_folders)
     if found is not None and not problems.items:
         for kind in formats(targets):

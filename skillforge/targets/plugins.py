@@ -15,6 +15,7 @@ Standard library only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
@@ -95,15 +96,59 @@ class PluginSet:
         """The plugin folders, relative to the project root."""
         return [p.out for p in self.plugins]
 
-    def copies(self, kind: str, name: str, out: str, paths: list[str]) -> list[tuple[int, str]]:
-        """(index in `paths`, path in a plugin) of each output a member spec also puts in its
-        plugins: the target's layout under `out` (skills/, agents/, commands/) is the plugin's."""
-        prefix = "" if out in ("", ".") else out.rstrip("/") + "/"
+    def member_files(
+        self,
+        kind: str,
+        name: str,
+        paths: list[str],
+        built: Sequence[str],
+        configured: Sequence[str],
+        out_of: Callable[[str, str], str],
+    ) -> list[tuple[int, str]]:
+        """(index in `paths`, path in a plugin) of a member spec's outputs held by its plugins
+        (`copies`); ValueError for a skill that a portable plugin format needs portable.
+
+        `built`: the spec's targets; `configured`: the config's; `out_of(target, kind)`: a
+        target's out folder, relative to the root.
+        """
+        claude = out_of("claude", kind) if "claude" in built else None
+        portable = next((out_of(t, "skill") for t in ("agents", "codex") if t in configured), None)
+        found = self.copies(kind, name, paths, claude, portable)
+        if portable is not None and kind == "skill" and found and not any(p for *_, p in found):
+            raise ValueError(
+                f"skill {name} belongs to a plugin in a portable format (Agent Plugins or "
+                "Codex), whose clients skip a skill that is not portable: build it for the "
+                "agents or codex target too"
+            )
+        return [(i, dest) for i, dest, _ in found]
+
+    def copies(
+        self, kind: str, name: str, paths: list[str], claude: str | None, portable: str | None
+    ) -> list[tuple[int, str, bool]]:
+        """(index in `paths`, path in a plugin, whether portable) of each output of a member
+        spec that its plugins hold too.
+
+        A plugin's root has the Claude Code layout (skills/, agents/, commands/), taken from
+        the outputs under `claude`, the out folder of the `claude` target (None: not built).
+        Its skills/ serve every plugin format at once (DESIGN §4 "Shared paths"): when the
+        portable skills are built (`portable`: the out folder of `agents` or `codex`), a
+        skill's files come from there, the version every format accepts.
+        """
+        best: dict[str, tuple[int, int]] = {}  # plugin-relative path -> (rank, index)
+        for i, path in enumerate(paths):
+            for rank, out in ((0, portable), (1, claude)):
+                prefix = "" if out in ("", ".") else f"{out}/"
+                if out is None or not path.startswith(prefix):
+                    continue
+                rel = path[len(prefix) :]
+                if rank == 0 and not rel.startswith("skills/"):
+                    continue
+                if rel not in best or best[rel][0] > rank:
+                    best[rel] = (rank, i)
         found = []
         for plugin in self.of(kind, name):
-            for i, path in enumerate(paths):
-                if path.startswith(prefix):
-                    found.append((i, f"{plugin.out}/{path[len(prefix) :]}"))
+            for rel, (rank, i) in sorted(best.items()):
+                found.append((i, f"{plugin.out}/{rel}", rank == 0))
         return found
 
 
