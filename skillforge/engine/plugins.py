@@ -22,7 +22,7 @@ from skillforge.errors import Problem
 from skillforge.state.digest import digest_value
 from skillforge.state.manifest import Manifest
 from skillforge.state.plan import PLUGINS, Plan
-from skillforge.targets.plugin_formats import manifests
+from skillforge.targets.plugin_manifests import manifests
 from skillforge.targets.plugins import MEMBER_KINDS, config_line
 
 TYPE_CHECKING = False
@@ -52,7 +52,8 @@ def manifest_outputs(config: Config) -> list[ManifestFile]:
     """The plugin manifests the config makes, in path order."""
     if config.plugins is None:
         return []
-    return [ManifestFile(p, data) for p, data in manifests(config.plugins).items()]
+    made = manifests(config.plugins, config.targets)
+    return [ManifestFile(p, data) for p, data in made.items()]
 
 
 def add_manifests(

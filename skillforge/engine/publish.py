@@ -23,7 +23,7 @@ from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 from skillforge.state.plan import Plan
-from skillforge.targets.plugin_formats import claimed, plugin_roots
+from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""The plugin formats (DESIGN §4.1): each manifest's path, keys, order and rules.
+"""The plugin formats of Claude Code and Agent Plugins (DESIGN §4.1): each manifest's path,
+keys, order and rules (Codex's are in plugin_codex.py).
 
 Every manifest is rendered from the config's `PluginSet` (plugins.py) as deterministic JSON:
 keys in the order the format's schema lists them, two-space indent, non-ASCII kept, LF line
@@ -14,8 +15,6 @@ written from these sources (read 2026-12):
 - Agent Plugins 1.0.0 (`spec/1.0.0.md`): `plugin.json` with a closed key set, the exact
   `$schema`, `name` of 1-64 lowercase letters, digits, `-` and `.`, alphanumeric at both ends,
   no `--` or `..`; paths must resolve inside the plugin root.
-- Codex: SchemaStore `codex-plugin-manifest.json` (required name, version as strict semver,
-  description, author, interface; closed key set; https URLs).
 
 Standard library only.
 """
@@ -23,14 +22,10 @@ Standard library only.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from skillforge.errors import ConfigError
-from skillforge.targets.plugins import Marketplace, Plugin, PluginProblems, PluginSet, read_plugins
+from skillforge.targets.plugins import Marketplace, Plugin, PluginSet
 
 CLAUDE_MANIFEST = ".claude-plugin/plugin.json"  # at the plugin root
 CLAUDE_MARKETPLACE = ".claude-plugin/marketplace.json"  # at the project root
@@ -114,7 +109,7 @@ def dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _metadata(plugin: Plugin, keys: tuple[str, ...]) -> dict[str, Any]:
+def metadata(plugin: Plugin, keys: tuple[str, ...]) -> dict[str, Any]:
     """The shared metadata of a plugin, in the order `keys` lists them; empty values left out."""
     values: dict[str, Any] = {
         "name": plugin.name,
@@ -135,7 +130,7 @@ def _metadata(plugin: Plugin, keys: tuple[str, ...]) -> dict[str, Any]:
 def claude_manifest(plugin: Plugin) -> bytes:
     """`.claude-plugin/plugin.json`: the metadata; skills/, agents/, commands/ are found beside
     it at their default places, so the manifest names no component paths."""
-    data = _metadata(plugin, CLAUDE_PLUGIN_KEYS)
+    data = metadata(plugin, CLAUDE_PLUGIN_KEYS)
     _check_claude_name(plugin.name, f"plugins.{plugin.name}")
     return dump(data)
 
@@ -148,7 +143,7 @@ def claude_marketplace(plugins: PluginSet) -> bytes:
     check_marketplace(market)
     entries = []
     for plugin in plugins.plugins:
-        entry = _metadata(plugin, CLAUDE_PLUGIN_KEYS)
+        entry = metadata(plugin, CLAUDE_PLUGIN_KEYS)
         entry["source"] = f"./{plugin.out}"
         entry["strict"] = False
         entries.append(entry)
@@ -211,7 +206,7 @@ def agent_plugins_manifest(plugin: Plugin) -> bytes:
             "'.', alphanumeric at both ends, no '--' or '..')",
         )
     data: dict[str, Any] = {"$schema": AGENT_PLUGINS_SCHEMA}
-    data.update(_metadata(plugin, AGENT_PLUGINS_KEYS[1:]))
+    data.update(metadata(plugin, AGENT_PLUGINS_KEYS[1:]))
     unknown = set(data) - set(AGENT_PLUGINS_KEYS)
     if unknown:  # the closed key set: a manifest with another key is reported by clients
         raise ManifestProblem(table, None, f"keys outside Agent Plugins 1.0.0: {sorted(unknown)}")
@@ -237,107 +232,3 @@ def json_claim(existing: bytes, fresh: bytes) -> bool:
     except ValueError:
         return False
     return isinstance(old, dict) and isinstance(new, dict) and old.get("name") == new.get("name")
-
-
-# -- reading the config -----------------------------------------------------------------------
-
-# the plugin formats of each target (DESIGN §4.1): a target not listed writes no plugin files
-FORMATS = {"claude": "claude"}
-
-
-def load_plugins(
-    data: dict[str, Any],
-    root: Path,
-    path: Path | None,
-    prefix: str,
-    outs: list[Path],
-    targets: tuple[str, ...] = ("claude",),
-) -> PluginSet | None:
-    """Read and check `[plugins.*]` and `[marketplace]`, and every manifest they make.
-
-    `outs`: the configured out folders. Raise ConfigError listing every problem with its
-    config line; None: no plugins.
-    """
-    if "plugins" not in data and "marketplace" not in data:
-        return None
-    out_folders = [os.path.relpath(o, root).replace(os.sep, "/") for o in outs]
-    file = path.name if path is not None else ".skillforge.toml"
-    problems = PluginProblems(file, prefix)
-    from skillforge.targets import get_target
-
-    for name in targets:  # the conventional folders of the configured targets too
-        target = get_target(name)
-        if name != "claude":
-            out_folders = [*out_folders, *(target.out_for(k) for k in target.kinds)]
-    found = read_plugins(data, root.name, problems, out_folders)
-    if found is not None and not problems.items:
-        for kind in formats(targets):
-            try:
-                for plugin in found.plugins:
-                    MANIFESTS[kind](plugin)
-                if kind == "claude" and found.plugins:
-                    claude_marketplace(found)
-            except ManifestProblem as exc:
-                problems.add(exc.table, exc.key, exc.message)
-    if problems.items:
-        try:
-            text = path.read_text(encoding="utf-8") if path is not None else None
-        except (OSError, UnicodeDecodeError):
-            text = None
-        raise ConfigError("\n".join(problems.messages(text)))
-    return found
-
-
-def formats(targets: tuple[str, ...]) -> list[str]:
-    """The plugin formats the configured targets call for, in a stable order."""
-    return sorted({FORMATS[t] for t in targets if t in FORMATS})
-
-
-def manifests(plugins: PluginSet, targets: tuple[str, ...] = ("claude",)) -> dict[str, bytes]:
-    """Every plugin manifest of the project: path relative to the root -> its bytes."""
-    found: dict[str, bytes] = {}
-    for kind in formats(targets):
-        for plugin in plugins.plugins:
-            found[f"{plugin.out}/{MANIFEST_PATHS[kind]}"] = MANIFESTS[kind](plugin)
-        if kind == "claude" and plugins.plugins:
-            found[CLAUDE_MARKETPLACE] = claude_marketplace(plugins)
-    return dict(sorted(found.items()))
-
-
-MANIFESTS = {"claude": claude_manifest, "agents": agent_plugins_manifest}
-MANIFEST_PATHS = {"claude": CLAUDE_MANIFEST, "agents": AGENT_PLUGINS_MANIFEST}
-
-
-def is_manifest(path: str) -> bool:
-    """Whether an output path is a plugin manifest's (a JSON file with no room for a marker)."""
-    return path == CLAUDE_MARKETPLACE or path.endswith(
-        tuple(f"/{p}" for p in MANIFEST_PATHS.values())
-    )
-
-
-def claimed(path: str, rel: str, existing: bytes | None, data: bytes) -> bool:
-    """A plugin manifest on disk (no marker: JSON) that is the config's plugin's, though stale;
-    `existing`: its bytes when already read."""
-    if not is_manifest(rel):
-        return False
-    if existing is None:
-        try:
-            with open(path, "rb") as f:
-                existing = f.read()
-        except OSError:
-            return False
-    return json_claim(existing, data)
-
-
-def plugin_roots(
-    plugins: PluginSet | None, old: object, safe: Callable[[object], bool]
-) -> list[str]:
-    """The folders plugin outputs are written to or removed from: the configured plugins',
-    those of the last build (`old`, from its manifest's layout; each one `safe`), and the
-    marketplace's."""
-    roots = plugins.roots() if plugins is not None else []
-    if isinstance(old, list):
-        roots.extend(r for r in old if safe(r) and r not in roots)
-    if roots:
-        roots.append(CLAUDE_MARKETPLACE.rpartition("/")[0])
-    return roots

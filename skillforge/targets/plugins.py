@@ -26,8 +26,20 @@ from skillforge.errors import hint
 # the member keys of a plugin table, and the kind of spec each one names
 MEMBER_KINDS = {"skills": "skill", "agents": "agent", "commands": "command"}
 _TEXT_KEYS = ("description", "version", "homepage", "repository", "license")
-PLUGIN_KEYS = (*_TEXT_KEYS, "author", "keywords", *MEMBER_KINDS, "out")
-MARKETPLACE_KEYS = ("name", "owner", "description")
+PLUGIN_KEYS = (*_TEXT_KEYS, "author", "keywords", *MEMBER_KINDS, "out", "codex")
+MARKETPLACE_KEYS = ("name", "owner", "description", "display_name")
+# [plugins.<name>.codex]: the `interface` of a Codex plugin (snake_case here, camelCase there)
+CODEX_KEYS: dict[str, type | tuple[type, ...]] = {
+    "display_name": str,
+    "short_description": str,
+    "long_description": str,
+    "developer_name": str,
+    "category": str,
+    "capabilities": list,
+    "default_prompt": (str, list),
+    "brand_color": str,
+    "website_url": str,
+}
 PERSON_KEYS = ("name", "email", "url")
 DEFAULT_FOLDER = "plugins"
 # A plugin's name is its folder, its namespace in Claude Code (`/<plugin>:<skill>`) and its
@@ -66,6 +78,7 @@ class Plugin:
     license: str = ""
     keywords: tuple[str, ...] = ()
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> patterns
+    codex: dict[str, Any] = field(default_factory=dict)  # [plugins.<name>.codex], checked
 
     def has_member(self, kind: str, name: str) -> bool:
         """Whether the spec of `kind` called `name` belongs to this plugin."""
@@ -79,6 +92,7 @@ class Marketplace:
     name: str
     owner: Person | None
     description: str = ""
+    display_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +259,7 @@ def _plugin(
         problems.add(
             where, None, "has no members; list spec names or globs in skills, agents or commands"
         )
+    codex = _codex(table.get("codex", {}), where, problems)
     out = table.get("out", f"{DEFAULT_FOLDER}/{name}")
     if not isinstance(out, str) or not _inside(out):
         problems.add(where, "out", "must be a folder inside the project (a relative path)")
@@ -262,6 +277,7 @@ def _plugin(
         license=texts.get("license", ""),
         keywords=tuple(keywords),
         members=members,
+        codex=codex,
     )
 
 
@@ -311,7 +327,38 @@ def _marketplace(
     if owner is None:  # the author of the plugins, when they share one
         authors = {p.author for p in plugins if p.author is not None}
         owner = authors.pop() if len(authors) == 1 else None
-    return Marketplace(name, owner, description.strip())
+    display = table.get("display_name", "")
+    if not isinstance(display, str):
+        problems.add("marketplace", "display_name", "must be a string")
+        display = ""
+    return Marketplace(name, owner, description.strip(), display.strip())
+
+
+def _codex(table: Any, where: str, problems: PluginProblems) -> dict[str, Any]:
+    """`[plugins.<name>.codex]`: the keys of a Codex plugin's interface, by type."""
+    if not isinstance(table, dict):
+        problems.add(where, "codex", "must be a table ([plugins.<name>.codex])")
+        return {}
+    found: dict[str, Any] = {}
+    for key, value in table.items():
+        wanted = CODEX_KEYS.get(key)
+        if wanted is None:
+            problems.add(
+                f"{where}.codex",
+                key,
+                f"is not a Codex interface key{hint(key, list(CODEX_KEYS))}"
+                "; known: " + ", ".join(CODEX_KEYS),
+            )
+        elif not isinstance(value, wanted) or (
+            isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            what = "a list of strings" if wanted is list else "a string (or a list of strings)"
+            problems.add(
+                f"{where}.codex", key, f"must be {what if wanted is not str else 'a string'}"
+            )
+        else:
+            found[key] = value
+    return found
 
 
 def person(value: Any, where: str, key: str, problems: PluginProblems) -> Person | None:

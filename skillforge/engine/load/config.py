@@ -261,7 +261,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         },
         f"{name}: '{prefix}cache_dir'",
     )
-    from skillforge.targets.plugin_formats import load_plugins  # DESIGN §4.1
+    from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
 
     plugins = load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets)
     return Config(
