@@ -97,10 +97,13 @@ class Config:
         its conventional folder; Claude Code's is the top-level `out`)."""
         if target == DEFAULT[0]:
             return self.out
+        shared = get_target(target).out_for(kind)
+        if shared is not None:
+            return self.out_of(shared, kind)
         found = self.target_outs.get(target)
         if found is not None:
             return found
-        return (self.root / get_target(target).out_for(kind)).resolve()
+        return (self.root / get_target(target).out).resolve()
 
     def outs(self) -> tuple[Path, ...]:
         """Every out folder skillforge may write in or remove from: each kind of each target.
