@@ -108,13 +108,12 @@ class Config:
     def outs(self) -> tuple[Path, ...]:
         """Every out folder skillforge may write in or remove from: each kind of each target.
 
-        The targets no longer configured count too: their outputs are removed as orphans.
+        The targets no longer configured count too, and so do the conventional folders of
+        moved ones: their outputs are removed as orphans (only files skillforge recorded).
         """
-        return tuple(
-            dict.fromkeys(
-                self.out_of(name, kind) for name, target in TARGETS.items() for kind in target.kinds
-            )
-        )
+        outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
+        outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
+        return tuple(dict.fromkeys(outs))
 
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
