@@ -91,7 +91,8 @@ class Target:
     types: dict[str, tuple[tuple[type, ...], str]] = {}  # noqa: RUF012 (read only)
     tool_keys: tuple[str, ...] = ()  # keys holding a list of tool names
 
-    # per kind, the default out folder when it differs from `out` (Codex: .agents, .codex)
+    # per kind, the target whose out folder holds these documents too (Codex reads its skills
+    # from the Agent Skills folder: kind "skill" -> "agents")
     kind_out: dict[str, str] = {}  # noqa: RUF012 (read only)
     # the order of a head's keys when several targets share one file (DESIGN §4)
     shared_order: tuple[str, ...] = ()
@@ -100,9 +101,9 @@ class Target:
         """Return the spec fields the format documents for `kind`, in emission order."""
         raise NotImplementedError
 
-    def out_for(self, kind: str) -> str:
-        """Return the conventional out folder of documents of `kind`, relative to the root."""
-        return self.kind_out.get(kind, self.out)
+    def out_for(self, kind: str) -> str | None:
+        """Return the target whose out folder holds documents of `kind`, or None: its own."""
+        return self.kind_out.get(kind)
 
     def translate(self, kind: str, data: dict[str, Any], models: dict[str, str]) -> Translation:
         """Return the merged spec's head in this tool's keys (DESIGN §4 "Translation").

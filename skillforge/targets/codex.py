@@ -40,8 +40,8 @@ class Codex(SkillFolders):
 
     name = "codex"
     title = "Codex"
-    out = ".agents"
-    kind_out = {"skill": ".agents", "agent": ".codex"}  # noqa: RUF012 (read only)
+    out = ".codex"  # its agents; its skills are in the Agent Skills folder (`agents`' out)
+    kind_out = {"skill": "agents"}  # noqa: RUF012 (read only)
     kinds = ("skill", "agent")
     files = {"agent": ("agents", ".toml")}  # noqa: RUF012 (read only)
     shared_order = PORTABLE_ORDER

@@ -104,21 +104,23 @@ class Config:
         its conventional folder; Claude Code's is the top-level `out`)."""
         if target == DEFAULT[0]:
             return self.out
+        shared = get_target(target).out_for(kind)
+        if shared is not None:
+            return self.out_of(shared, kind)
         found = self.target_outs.get(target)
         if found is not None:
             return found
-        return (self.root / get_target(target).out_for(kind)).resolve()
+        return (self.root / get_target(target).out).resolve()
 
     def outs(self) -> tuple[Path, ...]:
         """Every out folder skillforge may write in or remove from: each kind of each target.
 
-        The targets no longer configured count too: their outputs are removed as orphans.
+        The targets no longer configured count too, and so do the conventional folders of
+        moved ones: their outputs are removed as orphans (only files skillforge recorded).
         """
-        return tuple(
-            dict.fromkeys(
-                self.out_of(name, kind) for name, target in TARGETS.items() for kind in target.kinds
-            )
-        )
+        outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
+        outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
+        return tuple(dict.fromkeys(outs))
 
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
