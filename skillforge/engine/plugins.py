@@ -22,8 +22,9 @@ from skillforge.errors import Problem
 from skillforge.state.digest import digest_value
 from skillforge.state.manifest import Manifest
 from skillforge.state.plan import PLUGINS, Plan
+from skillforge.targets.plugin_config import config_line
 from skillforge.targets.plugin_manifests import manifests
-from skillforge.targets.plugins import MEMBER_KINDS, config_line
+from skillforge.targets.plugins import MEMBER_KINDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

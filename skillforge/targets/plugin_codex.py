@@ -122,7 +122,7 @@ def codex_marketplace(plugins: PluginSet) -> bytes:
     entries = [
         {
             "name": p.name,
-            "source": {"source": "local", "path": f"./{p.out}"},
+            "source": {"source": "local", "path": market.source(p)},
             "policy": {"installation": "AVAILABLE", "authentication": "ON_INSTALL"},
             "category": codex_interface(p)["category"],
         }

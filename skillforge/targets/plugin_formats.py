@@ -144,7 +144,7 @@ def claude_marketplace(plugins: PluginSet) -> bytes:
     entries = []
     for plugin in plugins.plugins:
         entry = metadata(plugin, CLAUDE_PLUGIN_KEYS)
-        entry["source"] = f"./{plugin.out}"
+        entry["source"] = market.source(plugin)
         entry["strict"] = False
         entries.append(entry)
     data: dict[str, Any] = {"name": market.name}

@@ -20,6 +20,7 @@ from skillforge.targets.plugin_codex import (
     codex_manifest,
     codex_marketplace,
 )
+from skillforge.targets.plugin_config import PluginProblems, read_plugins
 from skillforge.targets.plugin_formats import (
     AGENT_PLUGINS_MANIFEST,
     CLAUDE_MANIFEST,
@@ -30,7 +31,7 @@ from skillforge.targets.plugin_formats import (
     claude_marketplace,
     json_claim,
 )
-from skillforge.targets.plugins import PluginProblems, PluginSet, read_plugins
+from skillforge.targets.plugins import PluginSet
 
 # the plugin formats of each target (DESIGN §4.1): a target not listed writes no plugin files
 FORMATS = {"claude": "claude", "agents": "agents", "codex": "codex"}
@@ -59,7 +60,7 @@ def load_plugins(
     for name in targets:  # the conventional folders of the configured targets too
         target = get_target(name)
         if name != "claude":
-            out_folders = [*out_folders, *(target.out_for(k) for k in target.kinds)]
+            out_folders = [*out_folders, target.out]
     found = read_plugins(data, root.name, problems, out_folders)
     if found is not None and not problems.items:
         for kind in formats(targets):
@@ -92,7 +93,7 @@ def manifests(plugins: PluginSet, targets: tuple[str, ...] = ("claude",)) -> dic
             found[f"{plugin.out}/{MANIFEST_PATHS[kind]}"] = MANIFESTS[kind](plugin)
         if kind in MARKETPLACES and plugins.plugins:
             path, make = MARKETPLACES[kind]
-            found[path] = make(plugins)
+            found[plugins.marketplace.path(path)] = make(plugins)
     return dict(sorted(found.items()))
 
 
@@ -110,8 +111,11 @@ MARKETPLACES = {
 
 def is_manifest(path: str) -> bool:
     """Whether an output path is a plugin manifest's (a JSON file with no room for a marker)."""
-    return path in (CLAUDE_MARKETPLACE, CODEX_MARKETPLACE) or path.endswith(
-        tuple(f"/{p}" for p in MANIFEST_PATHS.values())
+    files = (CLAUDE_MARKETPLACE, CODEX_MARKETPLACE)
+    return (
+        path in files
+        or path.endswith(tuple(f"/{f}" for f in files))
+        or path.endswith(tuple(f"/{p}" for p in MANIFEST_PATHS.values()))
     )
 
 
@@ -135,9 +139,7 @@ def plugin_roots(
     """The folders plugin outputs are written to or removed from: the configured plugins',
     those of the last build (`old`, from its manifest's layout; each one `safe`), and the
     marketplace's."""
-    roots = plugins.roots() if plugins is not None else []
+    roots = plugins.folders() if plugins is not None else []
     if isinstance(old, list):
         roots.extend(r for r in old if safe(r) and r not in roots)
-    if roots:
-        roots.append(CLAUDE_MARKETPLACE.rpartition("/")[0])
     return roots

@@ -140,7 +140,7 @@ class Config:
             "outs": {t: self.rel(self.out_of(t)) for t in self.targets if t != DEFAULT[0]},
         }
         if self.plugins is not None:  # where plugin outputs may be removed from later
-            layout["plugins"] = self.plugins.roots()
+            layout["plugins"] = self.plugins.folders()
         return layout
 
 
