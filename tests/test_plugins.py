@@ -283,3 +283,31 @@ def test_real_cli_builds_and_checks_a_plugin(tmp_path: Path) -> None:
     (tmp_path / MARKETPLACE).unlink()
     checked = subprocess.run([*cli, "check"], cwd=tmp_path, capture_output=True, text=True)
     assert checked.returncode == 1 and f"missing: {MARKETPLACE}" in checked.stdout
+
+
+def test_marketplace_folder_and_plugins_inside_it(tmp_path: Path) -> None:
+    config = CONFIG.replace("owner = {", 'out = "site"\nowner = {')
+    plugin_project(tmp_path, config.replace("agents = [", 'out = "site/pack"\nagents = ['))
+    assert run(tmp_path, "build").code == 0
+    market = json.loads((tmp_path / "site/.claude-plugin/marketplace.json").read_text())
+    assert market["plugins"][0]["source"] == "./pack"  # relative to the marketplace root
+    assert (tmp_path / "site/pack/skills/skill-0/SKILL.md").is_file()
+    plugin_project(tmp_path, config)  # the plugin's default folder is outside site/
+    result = run(tmp_path, "build")
+    assert result.code == 2 and "is outside the marketplace folder 'site'" in result.err
+
+
+def test_clean_check_with_plugins_imports_nothing_heavy(tmp_path: Path) -> None:
+    plugin_project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    code = (
+        "import sys\n"
+        "from skillforge.cli.main import main\n"
+        "code = main(['check'])\n"
+        "heavy = ('typer', 'rich', 'jinja2', 'yaml', 'diskcache', 'tiktoken', 'click')\n"
+        "print('HEAVY', [m for m in heavy if m in sys.modules], code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY [] 0" in out
