@@ -311,3 +311,18 @@ def test_clean_check_with_plugins_imports_nothing_heavy(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert "HEAVY [] 0" in out
+
+
+def test_stats_count_plugin_files_and_removal_says_why(tmp_path: Path) -> None:
+    plugin_project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    result = run(tmp_path, "stats", "--format", "json")
+    assert result.code == 0, result.err
+    last = json.loads(result.out)["last_build"]
+    assert last["outputs"]["written"] == 8  # 3 documents, their 3 plugin copies, 2 manifests
+    (tmp_path / ".skillforge.toml").write_text('[vars]\norg = "Acme"\n')
+    removed = run(tmp_path, "build")
+    assert f"removed {MANIFEST} (no plugin of the config makes it)" in removed.out
+    assert f"removed {PLUGIN}/skills/skill-0/SKILL.md (its spec no longer" in removed.out
+    last = json.loads(run(tmp_path, "stats", "--format", "json").out)["last_build"]
+    assert last["outputs"]["removed"] == 5

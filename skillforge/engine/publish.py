@@ -17,12 +17,12 @@ from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
-from skillforge.report.reporter import GONE, NOT_IN_FILES, NOT_PRODUCED
+from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
-from skillforge.state.plan import Plan
+from skillforge.state.plan import PLUGINS, Plan
 from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
@@ -70,10 +70,8 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
-        # outputs also go to plugin folders (DESIGN §4.1): those of the config, and those of
-        # the last build, whose outputs may have to be removed
-        old = previous.layout.get("plugins") if previous is not None else None
-        self.plugin_rels = tuple(plugin_roots(config.plugins, old, safe_rel))
+        # and plugin folders (DESIGN §4.1): the config's, and the last build's (to remove from)
+        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))
         self.roots = (*self.out_rels, *self.plugin_rels)
         self._safe_folders: set[str] = set()
 
@@ -389,6 +387,7 @@ def remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
+    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
     # supporting files of a spec whose document stays where it was: dropped from its files
     dropped: set[str] = set()
     for spec_id in batch.results:
@@ -414,7 +413,8 @@ def remove_stale(
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
-            reporter.removed(rel, GONE if rel in orphans else NOT_PRODUCED)
+            why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
+            reporter.removed(rel, why)
         elif rel not in orphans:  # a deleted spec's supporting files go with its document
             reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
     return removed

@@ -134,12 +134,13 @@ def claimed(path: str, rel: str, existing: bytes | None, data: bytes) -> bool:
 
 
 def plugin_roots(
-    plugins: PluginSet | None, old: object, safe: Callable[[object], bool]
+    plugins: PluginSet | None, previous: Any, safe: Callable[[object], bool]
 ) -> list[str]:
-    """The folders plugin outputs are written to or removed from: the configured plugins',
-    those of the last build (`old`, from its manifest's layout; each one `safe`), and the
-    marketplace's."""
+    """The folders plugin outputs are written to or removed from: the configured plugins' and
+    marketplace's, and those of the last build (`previous`, its manifest, whose layout names
+    them; each one `safe`)."""
     roots = plugins.folders() if plugins is not None else []
+    old = previous.layout.get("plugins") if previous is not None else None
     if isinstance(old, list):
         roots.extend(r for r in old if safe(r) and r not in roots)
     return roots
