@@ -216,3 +216,43 @@ def test_kind_command_is_validated(tmp_path: Path) -> None:
     report = build_json(tmp_path)
     fields = {e["field"] for e in report["errors"]}
     assert {"tools", "files"} <= fields
+
+
+def test_a_model_set_for_one_target_is_used_as_is(tmp_path: Path) -> None:
+    agent = """
+    kind: agent
+    name: helper
+    description: Helps.
+    tools: [Read, Grep]
+    model: sonnet
+    targets:
+      codex: {model: gpt-5.1-codex}
+    """
+    make(tmp_path, 'targets = ["claude", "codex"]\n', {"specs/a.yaml": agent})
+    report = build_json(tmp_path)
+    assert report["ok"] and report["warnings"] == []
+    text = (tmp_path / ".codex/agents/helper.toml").read_text()
+    assert 'model = "gpt-5.1-codex"' in text
+    assert 'sandbox_mode = "read-only"' in text  # only read-only tools
+    assert "model: sonnet" in (tmp_path / ".claude/agents/helper.md").read_text()
+
+
+def test_a_layout_writing_a_bom_is_an_error(tmp_path: Path) -> None:
+    layout = '\ufeff---\n{{ frontmatter }}---\n\n{{ sections|join("\\n\\n") }}{{ "\\n" }}'
+    make(tmp_path, 'targets = ["cursor"]\n', {"templates/base/skill.md.j2": layout})
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    assert "byte order mark" in result.err
+    assert not (tmp_path / ".cursor/skills/one/SKILL.md").exists()
+
+
+def test_stats_text_names_the_drops_and_listings(tmp_path: Path) -> None:
+    spec = SKILL.format(name="two") + "license: MIT\n"
+    make(tmp_path, 'targets = ["claude", "copilot", "codex"]\n', {"specs/two.yaml": spec})
+    build_file_tree(
+        tmp_path, {"specs/two.yaml": spec.replace("sections", "compatibility: x\nsections", 1)}
+    )
+    assert build_json(tmp_path)["ok"]
+    out = run(tmp_path, "stats").out
+    assert "Claude Code (claude):" in out and "Codex (codex):" in out
+    assert "fields dropped in" in out and ".github/skills/two/SKILL.md: compatibility" in out

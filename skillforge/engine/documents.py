@@ -95,9 +95,14 @@ def merge_shared(
             values.clear()
             values.update(merged)
             doc.translation.dropped.extend(k for k in lost if k not in doc.dropped)
-        for doc in group:
-            lay_out(spec, doc)
         first = group[0]
+        lay_out(spec, first)
+        for doc in group[1:]:
+            same = doc.translation.values == first.translation.values and doc.texts == first.texts
+            if same and type(doc.target).head is type(first.target).head:
+                doc.head, doc.data = first.head, first.data  # the same bytes, by construction
+            else:
+                lay_out(spec, doc)
         for other in group[1:]:
             if other.data != first.data:
                 line = _first_difference(first.data, other.data)

@@ -33,6 +33,7 @@ from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_bytes, digest_value
+from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
 from skillforge.targets.base import Ref, Target
 
@@ -79,6 +80,10 @@ def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[
     return out / target.document(kind, name), (out / folder if folder is not None else None)
 
 
+# (project root, target, kind) -> out folder: resolving a path costs system calls
+_OUTS: dict[tuple[Any, ...], Path] = {}
+
+
 class Renderer(RenderContext):
     """Renders specs for one build: sections once, then each target's document of the spec."""
 
@@ -113,6 +118,9 @@ class Renderer(RenderContext):
                 Problem(*spec.origin("model"), "model", w, "warning") for w in doc.warnings
             )
         merge_shared(spec, docs, self._lay_out)
+        for doc in docs:
+            if not doc.data:
+                self._lay_out(spec, doc)
         heads = "".join(d.head for d in docs)
         section_keys = [
             (s["id"], per[None][0] if None in per else section_key(per)) for s, per in rendered
@@ -171,20 +179,14 @@ class Renderer(RenderContext):
             body_tokens += len(rendered) if rendered else 0
             cost = self._cost(spec, [primary[0], *files], primary[1].head, body_tokens)
         path_notes = approximated
-        if self.config.plugins is not None:  # a plugin's member: its files in the plugin too
-            built = spec_targets(data, self.config.targets)
-            paths = [o.path for o in outputs]
+        plugins, config = self.config.plugins, self.config
+        if plugins is not None:  # a plugin's member: its files in the plugin too
+            built, paths = spec_targets(data, config.targets), [o.path for o in outputs]
             try:
-                found = self.config.plugins.member_files(
-                    spec.kind, spec.name, paths, built, self.config.targets, self._out_rel
-                )
+                found = plugins.member_files(spec, paths, built, config, (dropped, path_notes))
             except ValueError as exc:
                 raise SpecError.one(*spec.origin("targets"), "targets", str(exc)) from None
-            for i, dest in found:
-                outputs.append(RenderedOutput(dest, outputs[i].data, outputs[i].document))
-                for table in (dropped, path_notes):  # what its source dropped, it lacks too
-                    if paths[i] in table:
-                        table[dest] = list(table[paths[i]])
+            outputs += [RenderedOutput(d, outputs[i].data, outputs[i].document) for i, d in found]
         return RenderedSpec(
             spec.file,
             outputs,
@@ -201,9 +203,6 @@ class Renderer(RenderContext):
             dropped,
             path_notes,
         )
-
-    def _out_rel(self, target: str, kind: str) -> str:
-        return self.config.rel(self.config.out_of(target, kind))
 
     def _section_for_targets(
         self,
@@ -257,7 +256,6 @@ class Renderer(RenderContext):
         doc.folder = self.config.rel(folder) if folder is not None else None
         doc.texts = texts
         doc.base = base
-        self._lay_out(spec, doc)
         return doc
 
     def _lay_out(self, spec: Spec, doc: Document) -> None:
@@ -269,6 +267,10 @@ class Renderer(RenderContext):
             doc.data = finish(doc.head)
             return
         doc.head = doc.target.head(spec.kind, values)
+        if self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
+            # the built-in layout (templates/base/*.md.j2), without a Jinja render per target
+            doc.data = finish(f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n")
+            return
         started = time.perf_counter()
         try:
             document = self.limits.render(
@@ -278,6 +280,15 @@ class Renderer(RenderContext):
         except Exception as exc:
             raise SpecError([self.problem(exc, spec, "kind", doc.base)]) from None
         self.counters.timed(doc.base, time.perf_counter() - started, document)
+        if document.startswith("\ufeff"):
+            # Claude Code before 2.1.239 skipped such files silently (FORMATS.md §2.1), and
+            # no tool documents one: a layout template must not write it (every target)
+            raise SpecError.one(
+                *spec.origin("kind"),
+                "kind",
+                f"{doc.base} writes a byte order mark (BOM) first; tools skip such files: "
+                "remove it from the template",
+            )
         doc.data = finish(document)
 
     def _files(

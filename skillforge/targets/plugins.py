@@ -15,10 +15,10 @@ Standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, Protocol
 
 # the member keys of a plugin table, and the kind of spec each one names
 MEMBER_KINDS = {"skills": "skill", "agents": "agent", "commands": "command"}
@@ -57,6 +57,15 @@ DEFAULT_FOLDER = "plugins"
 # each format's own name rule accepts (see plugin_formats.py). At most 64 characters.
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 NAME_MAX = 64
+
+
+class Layout(Protocol):
+    """What a plugin needs of the config (engine's `Config`): targets and their folders."""
+
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    def rel(self, path: Any) -> str: ...
+    def out_of(self, target: str, kind: str = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -134,19 +143,24 @@ class PluginSet:
 
     def member_files(
         self,
-        kind: str,
-        name: str,
+        spec: Any,
         paths: list[str],
         built: Sequence[str],
-        configured: Sequence[str],
-        out_of: Callable[[str, str], str],
+        config: Layout,
+        notes: tuple[dict[str, list[str]], ...] = (),
     ) -> list[tuple[int, str]]:
         """(index in `paths`, path in a plugin) of a member spec's outputs held by its plugins
         (`copies`); ValueError for a skill that a portable plugin format needs portable.
 
-        `built`: the spec's targets; `configured`: the config's; `out_of(target, kind)`: a
-        target's out folder, relative to the root.
+        `spec` has a `kind` and a `name`; `built`: its targets; `config` says the configured
+        targets and their out folders. `notes` (what was dropped, approximated) by output path
+        get an entry for each copy: what its source lacks, it lacks too.
         """
+        kind, name, configured = spec.kind, spec.name, config.targets
+
+        def out_of(target: str, kind: str) -> str:
+            return config.rel(config.out_of(target, kind))
+
         claude = out_of("claude", kind) if "claude" in built else None
         portable = next((out_of(t, "skill") for t in ("agents", "codex") if t in configured), None)
         found = self.copies(kind, name, paths, claude, portable)
@@ -156,6 +170,10 @@ class PluginSet:
                 "Codex), whose clients skip a skill that is not portable: build it for the "
                 "agents or codex target too"
             )
+        for table in notes:
+            for i, dest, _ in found:
+                if paths[i] in table:
+                    table[dest] = list(table[paths[i]])
         return [(i, dest) for i, dest, _ in found]
 
     def copies(

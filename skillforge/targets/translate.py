@@ -121,7 +121,8 @@ class Head:
         if model in models:
             self.values["model"] = models[model]
             return models[model]
-        if model in native:
+        if model in native or "model" in self.data.get("_target_fields", ()):
+            # the tool's own value, or one given in the spec's `targets.<name>` for it
             self.values["model"] = model
             return model
         self.used.discard("model")

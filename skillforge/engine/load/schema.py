@@ -158,6 +158,9 @@ def _check_targets(
             )
 
 
+TARGET_FIELDS = "_target_fields"  # in a target's view of a spec: the fields it overrode
+
+
 def spec_targets(data: dict[str, Any], targets: tuple[str, ...]) -> tuple[str, ...]:
     """The targets of the build a merged spec is built for: not opted out, kind supported."""
     own = data.get("targets")
@@ -174,7 +177,10 @@ def for_target(data: dict[str, Any], target: str) -> dict[str, Any]:
     override = own.get(target) if isinstance(own, dict) else None
     if not isinstance(override, dict) or not override:
         return data
-    return _deep_merge(data, override)
+    view = _deep_merge(data, override)
+    # what the target's own entry set: a model given there is that tool's own (no mapping)
+    view[TARGET_FIELDS] = tuple(override)
+    return view
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
