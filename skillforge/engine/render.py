@@ -261,7 +261,10 @@ class Renderer(RenderContext):
         doc.head = doc.target.head(spec.kind, values)
         if self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
             # the built-in layout (templates/base/*.md.j2), without a Jinja render per target
-            doc.data = finish(f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n")
+            started = time.perf_counter()
+            text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
+            self.counters.timed(doc.base, time.perf_counter() - started, text)
+            doc.data = finish(text)
             return
         started = time.perf_counter()
         try:
