@@ -69,6 +69,7 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.spared = config.spared()
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -387,8 +388,8 @@ def remove_stale(
             dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
-        if rel in produced:
-            continue
+        if rel in produced or rel.startswith(writer.spared):
+            continue  # `build --target` leaves the other configured targets' outputs alone
         outcome = "removed" if dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "unsafe":

@@ -113,6 +113,17 @@ class Renderer(RenderContext):
         deps.extend(closure.deps())
         docs = [self._document(spec, t, rendered, base) for t in targets]
         warnings = list(spec.warnings)
+        if not targets:  # never silent: say why the spec has no output
+            names = ", ".join(self.config.targets)
+            warnings.append(
+                Problem(
+                    *spec.origin("kind"),
+                    "kind",
+                    f"no target of this build ({names}) writes a {spec.kind} here; nothing is "
+                    "written for it",
+                    "warning",
+                )
+            )
         for doc in docs:
             warnings.extend(
                 Problem(*spec.origin("model"), "model", w, "warning") for w in doc.warnings

@@ -79,6 +79,8 @@ class Config:
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
     targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
+    # the config's own targets when `build --target` narrows this build (their outputs stay)
+    configured: tuple[str, ...] = ()
     # every known target's out folder (the configured or the conventional one)
     target_outs: dict[str, Path] = field(default_factory=dict)
     # [targets.<name>.models]: spec model -> that tool's model
@@ -114,6 +116,18 @@ class Config:
         outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
         outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
         return tuple(dict.fromkeys(outs))
+
+    def spared(self) -> tuple[str, ...]:
+        """The out folders (relative, with a trailing "/") of configured targets this build
+        leaves alone (`build --target`): their outputs are neither written nor removed."""
+        built = {self.out_of(t, k) for t in self.targets for k in get_target(t).kinds}
+        return tuple(
+            self.rel(out) + "/"
+            for t in self.configured
+            if t not in self.targets
+            for k in get_target(t).kinds
+            if (out := self.out_of(t, k)) not in built
+        )
 
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
@@ -344,7 +358,12 @@ def with_targets(config: Config, names: list[str]) -> Config:
     chosen = tuple(dict.fromkeys(names))
     if chosen == config.targets:
         return config
-    return replace(config, targets=chosen, digest=digest_value(config.digest, "targets", chosen))
+    return replace(
+        config,
+        targets=chosen,
+        configured=config.configured or config.targets,
+        digest=digest_value(config.digest, "targets", chosen),
+    )
 
 
 def check_cache_dir(
