@@ -265,7 +265,7 @@ def test_a_spec_no_target_builds_is_a_warning(tmp_path: Path) -> None:
     assert report["ok"]
     assert any(
         w["file"] == "specs/c.yaml"
-        and "no target of this build (agents) writes a command" in w["message"]
+        and "no target of this build (agents) writes a command;" in w["message"]
         for w in report["warnings"]
     )
     assert run(tmp_path, "check").code == 0

@@ -115,15 +115,8 @@ class Renderer(RenderContext):
         warnings = list(spec.warnings)
         if not targets:  # never silent: say why the spec has no output
             names = ", ".join(self.config.targets)
-            warnings.append(
-                Problem(
-                    *spec.origin("kind"),
-                    "kind",
-                    f"no target of this build ({names}) writes a {spec.kind} here; nothing is "
-                    "written for it",
-                    "warning",
-                )
-            )
+            why = f"no target of this build ({names}) writes a {spec.kind}; nothing is written"
+            warnings.append(Problem(*spec.origin("kind"), "kind", why, "warning"))
         for doc in docs:
             warnings.extend(
                 Problem(*spec.origin("model"), "model", w, "warning") for w in doc.warnings
@@ -148,7 +141,7 @@ class Renderer(RenderContext):
         )
         outputs: list[RenderedOutput] = []
         dropped: dict[str, list[str]] = {}
-        approximated: dict[str, list[str]] = {}
+        notes: dict[str, list[str]] = {}  # per output: what `--explain` says of its target
         seen: set[str] = set()
         digests: dict[str, str] = {}
         primary = None
@@ -158,11 +151,9 @@ class Renderer(RenderContext):
             if doc.dropped:
                 dropped[doc.path] = list(dict.fromkeys(dropped.get(doc.path, []) + doc.dropped))
             for how in doc.approximated:
-                approximated.setdefault(doc.path, []).append(who + how)
+                notes.setdefault(doc.path, []).append(who + how)
             if doc.dropped:
-                approximated.setdefault(doc.path, []).append(
-                    f"{who}dropped {', '.join(doc.dropped)}"
-                )
+                notes.setdefault(doc.path, []).append(f"{who}dropped {', '.join(doc.dropped)}")
             if doc.path in seen:
                 continue  # a shared path: written once (the documents are equal)
             seen.add(doc.path)
@@ -186,10 +177,11 @@ class Renderer(RenderContext):
         files = self._files(spec, docs, variables, deps, digests, seen)
         outputs.extend(files)
         cost = None
-        if primary is not None:
+        if primary is not None:  # the first target's document and its own supporting files
             body_tokens += len(rendered) if rendered else 0
-            cost = self._cost(spec, [primary[0], *files], primary[1].head, body_tokens)
-        path_notes = approximated
+            own = f"{primary[1].folder}/"
+            mine = [f for f in files if f.path.startswith(own)]
+            cost = self._cost(spec, [primary[0], *mine], primary[1].head, body_tokens)
         return RenderedSpec(
             spec.file,
             outputs,
@@ -204,7 +196,7 @@ class Renderer(RenderContext):
             self.target.references(spec.kind, data, spec.origin),
             list(dict.fromkeys(self.notes)),
             dropped,
-            path_notes,
+            notes,
         )
 
     def _section_for_targets(

@@ -342,8 +342,7 @@ def _targets(
 
 
 def with_targets(config: Config, names: list[str]) -> Config:
-    """The config of a build for `names` only (`build --target`); UsageError for a name that
-    is not a target. Its digest differs from the config's: the specs are built again."""
+    """The config of `build --target NAMES` (UsageError for an unknown name; a new digest)."""
     from dataclasses import replace
 
     from skillforge.errors import UsageError
