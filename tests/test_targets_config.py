@@ -256,3 +256,27 @@ def test_stats_text_names_the_drops_and_listings(tmp_path: Path) -> None:
     out = run(tmp_path, "stats").out
     assert "Claude Code (claude):" in out and "Codex (codex):" in out
     assert "fields dropped in" in out and ".github/skills/two/SKILL.md: compatibility" in out
+
+
+def test_a_spec_no_target_builds_is_a_warning(tmp_path: Path) -> None:
+    command = "kind: command\nname: deploy\ndescription: Deploy.\n"
+    make(tmp_path, 'targets = ["agents"]\n', {"specs/c.yaml": command})
+    report = build_json(tmp_path)
+    assert report["ok"]
+    assert any(
+        w["file"] == "specs/c.yaml"
+        and "no target of this build (agents) writes a command;" in w["message"]
+        for w in report["warnings"]
+    )
+    assert run(tmp_path, "check").code == 0
+
+
+def test_build_target_leaves_the_other_targets_outputs(tmp_path: Path) -> None:
+    make(tmp_path, 'targets = ["claude", "cursor"]\n')
+    assert build_json(tmp_path)["ok"]
+    report = build_json(tmp_path, "--target", "cursor")
+    assert report["ok"] and report["removed"] == []
+    assert (tmp_path / ".claude/skills/one/SKILL.md").exists()
+    report = build_json(tmp_path)  # the whole config again: the claude output is adopted
+    assert report["ok"] and report["removed"] == []
+    assert run(tmp_path, "check").code == 0

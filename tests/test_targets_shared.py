@@ -157,3 +157,28 @@ def test_listing_simulators_per_target_in_stats(tmp_path: Path) -> None:
     assert build_json(tmp_path)["ok"]
     codex = run(tmp_path, "stats", "--json").report["budgets"]["listings"]["codex"]
     assert codex["budget_chars"] == 8000 and codex["over_budget"] == []
+
+
+def test_costs_are_the_first_targets_not_a_sum_over_targets(tmp_path: Path) -> None:
+    spec = """
+    kind: skill
+    name: doc
+    description: A skill with a file.
+    sections:
+      - id: a
+        body: Text.
+    files:
+      - {src: ref.md, dest: references/ref.md}
+    """
+    tokens = {}
+    for name, config in (("one", ONE), ("six", SIX)):
+        root = tmp_path / name
+        build_file_tree(
+            root,
+            {".skillforge.toml": config, "specs/doc.yaml": spec, "specs/ref.md": "hello world\n"},
+        )
+        assert build_json(root)["ok"]
+        outputs = run(root, "stats", "--json").report["outputs"]
+        assert len(outputs) == 1
+        tokens[name] = (outputs[0]["files_tokens"], outputs[0]["body_tokens"])
+    assert tokens["one"] == tokens["six"]

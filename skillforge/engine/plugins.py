@@ -53,7 +53,7 @@ def manifest_outputs(config: Config) -> list[ManifestFile]:
     """The plugin manifests the config makes, in path order."""
     if config.plugins is None:
         return []
-    made = manifests(config.plugins, config.targets)
+    made = manifests(config.plugins, config.configured or config.targets)  # not --target's
     return [ManifestFile(p, data) for p, data in made.items()]
 
 
@@ -71,6 +71,8 @@ def add_manifests(
     """
     if not wanted(config, previous):
         return
+    if config.plugins is not None and previous is not None and config.configured:
+        _spare_members(config, previous, batch)
     outputs = manifest_outputs(config)
     before = previous.specs.get(PLUGINS) if previous is not None else None
     if before is not None:  # counted when published (or removed) here
@@ -92,6 +94,23 @@ def add_manifests(
     key = digest_value([(o.path, o.data) for o in outputs])
     files = [RenderedOutput(o.path, o.data, True) for o in outputs]
     batch.results[PLUGINS] = RenderedSpec(PLUGINS, files, key, [], "", [])
+
+
+def _spare_members(config: Config, previous: Manifest, batch: Batch) -> None:
+    """`build --target`: the plugin files of targets this build leaves alone stay as they are.
+
+    As for those targets' own outputs, the last build's records of them are kept, owned by
+    no spec until the next whole build makes them again: dropped from the (in-memory) last
+    record of each spec rendered here, they are not taken as stale and removed.
+    """
+    if set(config.configured) == set(config.targets) or config.plugins is None:
+        return
+    prefixes = tuple(f"{root}/" for root in config.plugins.roots())
+    for spec_id, rendered in batch.results.items():
+        record = previous.specs.get(spec_id)
+        made = {o.path for o in rendered.outputs}
+        if record is not None:
+            record.outputs = [o for o in record.outputs if o in made or not o.startswith(prefixes)]
 
 
 def project_names(

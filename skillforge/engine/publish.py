@@ -70,9 +70,9 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
-        # and plugin folders (DESIGN §4.1): the config's, and the last build's (to remove from)
-        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))
+        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
+        self.spared = config.spared()
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -398,8 +398,8 @@ def remove_stale(
             dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
-        if rel in produced:
-            continue
+        if rel in produced or rel.startswith(writer.spared):
+            continue  # `build --target` leaves the other configured targets' outputs alone
         outcome = "removed" if dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "unsafe":

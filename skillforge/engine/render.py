@@ -113,6 +113,10 @@ class Renderer(RenderContext):
         deps.extend(closure.deps())
         docs = [self._document(spec, t, rendered, base) for t in targets]
         warnings = list(spec.warnings)
+        if not targets:  # never silent: say why the spec has no output
+            names = ", ".join(self.config.targets)
+            why = f"no target of this build ({names}) writes a {spec.kind}; nothing is written"
+            warnings.append(Problem(*spec.origin("kind"), "kind", why, "warning"))
         for doc in docs:
             warnings.extend(
                 Problem(*spec.origin("model"), "model", w, "warning") for w in doc.warnings
@@ -137,7 +141,7 @@ class Renderer(RenderContext):
         )
         outputs: list[RenderedOutput] = []
         dropped: dict[str, list[str]] = {}
-        approximated: dict[str, list[str]] = {}
+        notes: dict[str, list[str]] = {}  # per output: what `--explain` says of its target
         seen: set[str] = set()
         digests: dict[str, str] = {}
         primary = None
@@ -147,11 +151,9 @@ class Renderer(RenderContext):
             if doc.dropped:
                 dropped[doc.path] = list(dict.fromkeys(dropped.get(doc.path, []) + doc.dropped))
             for how in doc.approximated:
-                approximated.setdefault(doc.path, []).append(who + how)
+                notes.setdefault(doc.path, []).append(who + how)
             if doc.dropped:
-                approximated.setdefault(doc.path, []).append(
-                    f"{who}dropped {', '.join(doc.dropped)}"
-                )
+                notes.setdefault(doc.path, []).append(f"{who}dropped {', '.join(doc.dropped)}")
             if doc.path in seen:
                 continue  # a shared path: written once (the documents are equal)
             seen.add(doc.path)
@@ -175,17 +177,14 @@ class Renderer(RenderContext):
         files = self._files(spec, docs, variables, deps, digests, seen)
         outputs.extend(files)
         cost = None
-        if primary is not None:
+        if primary is not None:  # the first target's document and its own supporting files
             body_tokens += len(rendered) if rendered else 0
-            cost = self._cost(spec, [primary[0], *files], primary[1].head, body_tokens)
-        path_notes = approximated
-        plugins, config = self.config.plugins, self.config
+            own = f"{primary[1].folder}/"
+            mine = [f for f in files if f.path.startswith(own)]
+            cost = self._cost(spec, [primary[0], *mine], primary[1].head, body_tokens)
+        plugins = self.config.plugins
         if plugins is not None:  # a plugin's member: its files in the plugin too
-            built, paths = spec_targets(data, config.targets), [o.path for o in outputs]
-            try:
-                found = plugins.member_files(spec, paths, built, config, (dropped, path_notes))
-            except ValueError as exc:
-                raise SpecError.one(*spec.origin("targets"), "targets", str(exc)) from None
+            found = plugins.member_files(spec, outputs, self.config, (dropped, notes))
             outputs += [RenderedOutput(d, outputs[i].data, outputs[i].document) for i, d in found]
         return RenderedSpec(
             spec.file,
@@ -201,7 +200,7 @@ class Renderer(RenderContext):
             self.target.references(spec.kind, data, spec.origin),
             list(dict.fromkeys(self.notes)),
             dropped,
-            path_notes,
+            notes,
         )
 
     def _section_for_targets(
@@ -269,7 +268,10 @@ class Renderer(RenderContext):
         doc.head = doc.target.head(spec.kind, values)
         if self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
             # the built-in layout (templates/base/*.md.j2), without a Jinja render per target
-            doc.data = finish(f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n")
+            started = time.perf_counter()
+            text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
+            self.counters.timed(doc.base, time.perf_counter() - started, text)
+            doc.data = finish(text)
             return
         started = time.perf_counter()
         try:

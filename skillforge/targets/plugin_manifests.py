@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.errors import ConfigError
+from skillforge.state.plan import PLUGINS
 from skillforge.targets.plugin_codex import (
     CODEX_MANIFEST,
     CODEX_MARKETPLACE,
@@ -31,7 +32,7 @@ from skillforge.targets.plugin_formats import (
     claude_marketplace,
     json_claim,
 )
-from skillforge.targets.plugins import PluginSet
+from skillforge.targets.plugins import MARKETPLACE_FILES, PluginSet
 
 # the plugin formats of each target (DESIGN §4.1): a target not listed writes no plugin files
 FORMATS = {"claude": "claude", "agents": "agents", "codex": "codex"}
@@ -137,10 +138,20 @@ def plugin_roots(
     plugins: PluginSet | None, previous: Any, safe: Callable[[object], bool]
 ) -> list[str]:
     """The folders plugin outputs are written to or removed from: the configured plugins' and
-    marketplace's, and those of the last build (`previous`, its manifest, whose layout names
-    them; each one `safe`)."""
+    marketplace's, and those the last build wrote manifests in (`previous`, its manifest:
+    a dropped plugin's files go; each folder `safe`)."""
     roots = plugins.folders() if plugins is not None else []
-    old = previous.layout.get("plugins") if previous is not None else None
-    if isinstance(old, list):
-        roots.extend(r for r in old if safe(r) and r not in roots)
+    record = previous.specs.get(PLUGINS) if previous is not None else None
+    for path in record.outputs if record is not None else ():
+        folder = next((path[: -len(m) - 1] for m in _MANIFEST_FILES if path.endswith(f"/{m}")), "")
+        if path.endswith(MARKETPLACE_FILES):  # a marketplace file: its own folder
+            folder = path.rpartition("/")[0]
+        if folder and safe(folder) and folder not in roots:
+            roots.append(folder)
     return roots
+
+
+# every manifest file by its path in its folder (a plugin's, or the marketplace's), longest first
+_MANIFEST_FILES = sorted(
+    {CLAUDE_MANIFEST, AGENT_PLUGINS_MANIFEST, CODEX_MANIFEST}, key=len, reverse=True
+)

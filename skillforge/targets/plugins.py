@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
+from skillforge.errors import SpecError
+
 # the member keys of a plugin table, and the kind of spec each one names
 MEMBER_KINDS = {"skills": "skill", "agents": "agent", "commands": "command"}
 PLUGIN_KEYS = (
@@ -64,6 +66,8 @@ class Layout(Protocol):
 
     @property
     def targets(self) -> tuple[str, ...]: ...
+    @property
+    def configured(self) -> tuple[str, ...]: ...
     def rel(self, path: Any) -> str: ...
     def out_of(self, target: str, kind: str = ...) -> Any: ...
 
@@ -144,31 +148,38 @@ class PluginSet:
     def member_files(
         self,
         spec: Any,
-        paths: list[str],
-        built: Sequence[str],
+        outputs: Sequence[Any],
         config: Layout,
         notes: tuple[dict[str, list[str]], ...] = (),
     ) -> list[tuple[int, str]]:
-        """(index in `paths`, path in a plugin) of a member spec's outputs held by its plugins
-        (`copies`); ValueError for a skill that a portable plugin format needs portable.
+        """(index in `outputs`, path in a plugin) of a member spec's outputs held by its
+        plugins (`copies`); SpecError for a skill a portable plugin format needs portable.
 
-        `spec` has a `kind` and a `name`; `built`: its targets; `config` says the configured
-        targets and their out folders. `notes` (what was dropped, approximated) by output path
-        get an entry for each copy: what its source lacks, it lacks too.
+        `spec` has a `kind`, a `name` and `origin(field)`; `outputs` have a `path`; `config`
+        says the configured targets and their out folders. `notes` (what was dropped or
+        approximated, by output path) get an entry for each copy: what its source lacks, it
+        lacks too.
         """
-        kind, name, configured = spec.kind, spec.name, config.targets
+        # the formats follow the config's targets, also when `build --target` narrows a build
+        kind, name, targets = spec.kind, spec.name, config.configured or config.targets
+        narrowed = set(targets) != set(config.targets)
+        paths = [o.path for o in outputs]
 
         def out_of(target: str, kind: str) -> str:
             return config.rel(config.out_of(target, kind))
 
-        claude = out_of("claude", kind) if "claude" in built else None
-        portable = next((out_of(t, "skill") for t in ("agents", "codex") if t in configured), None)
+        claude = out_of("claude", kind) if "claude" in targets else None
+        portable = next((out_of(t, "skill") for t in ("agents", "codex") if t in targets), None)
         found = self.copies(kind, name, paths, claude, portable)
-        if portable is not None and kind == "skill" and found and not any(p for *_, p in found):
-            raise ValueError(
+        if portable and kind == "skill" and not narrowed and self.of(kind, name) and not found:
+            file, line = spec.origin("targets")
+            raise SpecError.one(
+                file,
+                line,
+                "targets",
                 f"skill {name} belongs to a plugin in a portable format (Agent Plugins or "
                 "Codex), whose clients skip a skill that is not portable: build it for the "
-                "agents or codex target too"
+                "agents or codex target too",
             )
         for table in notes:
             for i, dest, _ in found:
@@ -186,21 +197,22 @@ class PluginSet:
         the outputs under `claude`, the out folder of the `claude` target (None: not built).
         Its skills/ serve every plugin format at once (DESIGN §4 "Shared paths"): when the
         portable skills are built (`portable`: the out folder of `agents` or `codex`), a
-        skill's files come from there, the version every format accepts.
+        skill's files come from there only, the version every format accepts.
         """
-        best: dict[str, tuple[int, int]] = {}  # plugin-relative path -> (rank, index)
+        chosen: list[tuple[int, str, bool]] = []
         for i, path in enumerate(paths):
-            for rank, out in ((0, portable), (1, claude)):
+            for out, is_portable in ((portable, True), (claude, False)):
                 prefix = "" if out in ("", ".") else f"{out}/"
                 if out is None or not path.startswith(prefix):
                     continue
                 rel = path[len(prefix) :]
-                if rank == 0 and not rel.startswith("skills/"):
-                    continue
-                if rel not in best or best[rel][0] > rank:
-                    best[rel] = (rank, i)
-        found = []
-        for plugin in self.of(kind, name):
-            for rel, (rank, i) in sorted(best.items()):
-                found.append((i, f"{plugin.out}/{rel}", rank == 0))
-        return found
+                # skills/ from the portable skills alone when they are built, the rest from
+                # Claude Code's layout
+                if rel.startswith("skills/") == is_portable or (not is_portable and not portable):
+                    chosen.append((i, rel, is_portable))
+                    break
+        return [
+            (i, f"{plugin.out}/{rel}", is_portable)
+            for plugin in self.of(kind, name)
+            for i, rel, is_portable in chosen
+        ]

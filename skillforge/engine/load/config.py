@@ -13,10 +13,8 @@ from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
 from skillforge.targets import DEFAULT, TARGETS, get_target
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from skillforge.targets.plugins import PluginSet
+from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
+from skillforge.targets.plugins import PluginSet
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -86,6 +84,8 @@ class Config:
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
     plugins: PluginSet | None = None  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
     targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
+    # the config's own targets when `build --target` narrows this build (their outputs stay)
+    configured: tuple[str, ...] = ()
     # every known target's out folder (the configured or the conventional one)
     target_outs: dict[str, Path] = field(default_factory=dict)
     # [targets.<name>.models]: spec model -> that tool's model
@@ -122,6 +122,18 @@ class Config:
         outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
         return tuple(dict.fromkeys(outs))
 
+    def spared(self) -> tuple[str, ...]:
+        """The out folders (relative, with a trailing "/") of configured targets this build
+        leaves alone (`build --target`): their outputs are neither written nor removed."""
+        built = {self.out_of(t, k) for t in self.targets for k in get_target(t).kinds}
+        return tuple(
+            self.rel(out) + "/"
+            for t in self.configured
+            if t not in self.targets
+            for k in get_target(t).kinds
+            if (out := self.out_of(t, k)) not in built
+        )
+
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
 
@@ -132,22 +144,13 @@ class Config:
 
     def layout(self) -> dict[str, Any]:
         """The folders of the project, relative to the root (kept in the manifest)."""
-        layout = {
+        return {
             "specs": [self.rel(p) for p in self.specs],
             "traits": [self.rel(p) for p in self.traits],
             "templates": [self.rel(p) for p in self.templates],
             "out": self.rel(self.out),
             "outs": {t: self.rel(self.out_of(t)) for t in self.targets if t != DEFAULT[0]},
         }
-        if self.plugins is not None:  # where plugin outputs may be removed from later
-            layout["plugins"] = self.plugins.folders()
-        return layout
-
-
-def find_config(start: Path) -> Path | None:
-    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
-    found = find_config_file(str(start))
-    return Path(found) if found else None
 
 
 def load_config(
@@ -166,10 +169,10 @@ def load_config(
         if not path.is_file():
             raise ConfigError(f"{explicit}: config file not found")
     else:
-        found = find_config(cwd)
+        found = find_config_file(str(cwd))  # walking up to the first config file
         if found is None:
             return _build_config(cwd.resolve(), None, {}, "")
-        path = found
+        path = Path(found)
     path = path.resolve()
     try:
         raw = path.read_bytes()
@@ -263,9 +266,6 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         },
         f"{name}: '{prefix}cache_dir'",
     )
-    from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
-
-    plugins = load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets)
     return Config(
         root=root,
         path=path,
@@ -284,7 +284,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
-        plugins=plugins,
+        plugins=load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets),
         targets=targets,
         target_outs=target_outs,
         models=models,
@@ -342,8 +342,7 @@ def _targets(
 
 
 def with_targets(config: Config, names: list[str]) -> Config:
-    """The config of a build for `names` only (`build --target`); UsageError for a name that
-    is not a target. Its digest differs from the config's: the specs are built again."""
+    """The config of `build --target NAMES` (UsageError for an unknown name; a new digest)."""
     from dataclasses import replace
 
     from skillforge.errors import UsageError
@@ -358,7 +357,12 @@ def with_targets(config: Config, names: list[str]) -> Config:
     chosen = tuple(dict.fromkeys(names))
     if chosen == config.targets:
         return config
-    return replace(config, targets=chosen, digest=digest_value(config.digest, "targets", chosen))
+    return replace(
+        config,
+        targets=chosen,
+        configured=config.configured or config.targets,
+        digest=digest_value(config.digest, "targets", chosen),
+    )
 
 
 def check_cache_dir(
