@@ -218,3 +218,23 @@ def test_refused_marketplace_names(name: str) -> None:
     with pytest.raises(ManifestProblem):
         check_marketplace(Marketplace(name, Person("Acme")))
     check_marketplace(Marketplace("acme-tools", Person("Acme")))
+
+
+def test_build_target_keeps_the_plugin_files_of_other_targets(tmp_path: Path) -> None:
+    make(tmp_path, '"claude", "codex"')
+    assert build_json(tmp_path)["ok"]
+    before = {
+        p.relative_to(tmp_path): p.read_bytes()
+        for p in (tmp_path / "plugins").rglob("*")
+        if p.is_file()
+    }
+    report = build_json(tmp_path, "--target", "claude")
+    assert report["ok"] and report["removed"] == []
+    after = {
+        p.relative_to(tmp_path): p.read_bytes()
+        for p in (tmp_path / "plugins").rglob("*")
+        if p.is_file()
+    }
+    assert after == before  # the skills stay the portable ones; both manifests stay
+    assert build_json(tmp_path)["written"] == []
+    assert run(tmp_path, "check").code == 0
