@@ -280,3 +280,14 @@ def test_build_target_leaves_the_other_targets_outputs(tmp_path: Path) -> None:
     report = build_json(tmp_path)  # the whole config again: the claude output is adopted
     assert report["ok"] and report["removed"] == []
     assert run(tmp_path, "check").code == 0
+
+
+def test_when_to_use_appended_past_the_portable_limit_is_an_error(tmp_path: Path) -> None:
+    spec = f"kind: skill\nname: two\ndescription: {'d' * 1000}\nwhen_to_use: {'w' * 100}\n"
+    make(tmp_path, 'targets = ["claude"]\n', {"specs/two.yaml": spec})
+    assert build_json(tmp_path)["ok"]
+    make(tmp_path, 'targets = ["claude", "agents"]\n', {"specs/two.yaml": spec})
+    report = build_json(tmp_path)
+    assert any(
+        e["field"] == "when_to_use" and "1101 characters" in e["message"] for e in report["errors"]
+    )

@@ -182,3 +182,13 @@ def test_costs_are_the_first_targets_not_a_sum_over_targets(tmp_path: Path) -> N
         assert len(outputs) == 1
         tokens[name] = (outputs[0]["files_tokens"], outputs[0]["body_tokens"])
     assert tokens["one"] == tokens["six"]
+
+
+def test_every_targets_body_is_the_same_text(tmp_path: Path) -> None:
+    project(tmp_path, skills=1, agents=0, extra={".skillforge.toml": SIX})
+    assert build_json(tmp_path)["ok"]
+    bodies = {
+        folder: (tmp_path / folder / "skills/skill-0/SKILL.md").read_text().split("\n---\n", 1)[1]
+        for folder in (".claude", ".agents", ".cursor", ".github", ".opencode")
+    }
+    assert len(set(bodies.values())) == 1, bodies

@@ -61,10 +61,12 @@ def target_value(target: Target | None) -> dict[str, Any]:
 
 
 def first_entry(per: dict[str | None, tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """A section's (key, text, tokens) for the first target: what its costs count."""
     return [next(iter(per.values()))]
 
 
 def section_key(per: dict[str | None, tuple[str, str, int]]) -> str:
+    """One key for a section rendered per target: the keys of its renders, by target."""
     return digest_value(sorted((str(k), v[0]) for k, v in per.items()))
 
 

@@ -112,6 +112,7 @@ class Renderer(RenderContext):
         closure = self.closure(spec, base, "kind")
         deps.extend(closure.deps())
         docs = [self._document(spec, t, rendered, base) for t in targets]
+        self._laid_out = False  # the first document of a spec is rendered through Jinja
         warnings = list(spec.warnings)
         if not targets:  # never silent: say why the spec has no output
             names = ", ".join(self.config.targets)
@@ -266,13 +267,15 @@ class Renderer(RenderContext):
             doc.data = finish(doc.head)
             return
         doc.head = doc.target.head(spec.kind, values)
-        if self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
-            # the built-in layout (templates/base/*.md.j2), without a Jinja render per target
+        if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
+            # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
+            # other targets' documents are laid out the same way without Jinja
             started = time.perf_counter()
             text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
             self.counters.timed(doc.base, time.perf_counter() - started, text)
             doc.data = finish(text)
             return
+        self._laid_out = True
         started = time.perf_counter()
         try:
             document = self.limits.render(

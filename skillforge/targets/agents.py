@@ -14,6 +14,7 @@ from typing import Any
 from skillforge.targets.base import Add, SkillFolders, Translation
 from skillforge.targets.translate import PORTABLE_ORDER, Head, portable_skill
 
+DESCRIPTION_MAX = 1024  # Agent Skills specification, "description": 1-1024 characters
 COMPATIBILITY_MAX = 500  # Agent Skills specification, "compatibility": 1-500 characters
 
 
@@ -43,6 +44,16 @@ class AgentSkills(SkillFolders):
 
 def check_portable(data: dict[str, Any], add: Add) -> None:
     """The Agent Skills rules `claude.py` does not tag (agentskills.io specification)."""
+    description, when = data.get("description"), data.get("when_to_use")
+    if isinstance(description, str) and isinstance(when, str) and when.strip():
+        # the description written is the spec's with `when_to_use` appended (translate.py)
+        size = len(description.rstrip()) + 1 + len(when.strip())
+        if len(description) <= DESCRIPTION_MAX < size:
+            add(
+                "when_to_use",
+                f"description plus when_to_use is {size} characters (it is appended to the "
+                f"description here); the portable limit is {DESCRIPTION_MAX}",
+            )
     compatibility = data.get("compatibility")
     if compatibility is not None and not isinstance(compatibility, str):
         add("compatibility", "compatibility must be a string (Agent Skills specification)")
