@@ -24,6 +24,7 @@ BODIES = {
     "stats": ("skillforge.commands.stats", "stats_command"),
     "clean": ("skillforge.commands.clean", "clean_command"),
     "init": ("skillforge.commands.init", "init_command"),
+    "import": ("skillforge.commands.import_", "import_command"),
 }
 
 

@@ -239,6 +239,49 @@ def stats(
     raise typer.Exit(guard(lambda: stats_command(options, config_file), verbose))
 
 
+# -- import (issue 13) --------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="Files or folders to import (default: .claude/ and .agents/skills/).",
+            metavar="PATHS",
+        ),
+    ] = None,
+    include_broken: Annotated[
+        bool,
+        typer.Option(
+            "--include-broken",
+            help="Also import files Claude Code would skip, marked for review.",
+            metavar="",
+        ),
+    ] = False,
+    factor: Annotated[
+        bool,
+        typer.Option(
+            "--factor",
+            help="Move sections repeated across specs into shared templates.",
+            metavar="",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Say what would be imported; write nothing.", metavar=""),
+    ] = False,
+    verbose: VerboseOption = False,
+    config: ConfigOption = None,
+    lock_timeout: LockTimeoutOption = 60.0,
+) -> None:
+    """Write one spec per existing skill and agent; say what the next build changes."""
+    options, config_file = COMMANDS["import"].collect(locals())
+    from skillforge.commands.import_ import import_command
+
+    raise typer.Exit(guard(lambda: import_command(options, config_file), verbose))
+
+
 def run(argv: list[str]) -> int:
     """Run the Typer app with `argv`; return its exit code instead of exiting."""
     try:

@@ -9,7 +9,13 @@ Light (the no-op path imports it): standard library only, plain classes.
 
 from __future__ import annotations
 
-from skillforge.commands.options import CleanOptions, InitOptions, StatsOptions, WatchOptions
+from skillforge.commands.options import (
+    CleanOptions,
+    ImportOptions,
+    InitOptions,
+    StatsOptions,
+    WatchOptions,
+)
 from skillforge.engine.options import FORMATS, BuildOptions, CheckOptions
 
 TYPE_CHECKING = False
@@ -166,4 +172,17 @@ COMMANDS = {
     ),
     "clean": Command(CleanOptions, [Flag("cache", "--cache"), VERBOSE, CONFIG, LOCK_TIMEOUT]),
     "init": Command(InitOptions, [VERBOSE], "directory"),
+    # -- import (issue 13) --
+    "import": Command(
+        ImportOptions,
+        [
+            Flag("include_broken", "--include-broken"),
+            Flag("factor", "--factor"),
+            Flag("dry_run", "--dry-run"),
+            VERBOSE,
+            CONFIG,
+            LOCK_TIMEOUT,
+        ],
+        "paths",
+    ),
 }

@@ -53,3 +53,27 @@ class InitOptions(Options):
     def __init__(self, *, directory: str = ".", verbose: bool = False) -> None:
         self.directory = directory
         self.verbose = verbose
+
+
+# -- import (issue 13) --------------------------------------------------------------------
+
+
+class ImportOptions(Options):
+    """What the user asked `import` to read, and how."""
+
+    def __init__(
+        self,
+        *,
+        paths: list[str] | None = None,
+        include_broken: bool = False,
+        factor: bool = False,
+        dry_run: bool = False,
+        verbose: bool = False,
+        lock_timeout: float = 60.0,
+    ) -> None:
+        self.paths = paths
+        self.include_broken = include_broken
+        self.factor = factor
+        self.dry_run = dry_run
+        self.verbose = verbose
+        self.lock_timeout = lock_timeout
