@@ -6,6 +6,7 @@ path given held nothing to import), 2 for usage and configuration errors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from skillforge.commands.project import hold_project, project_config
@@ -36,7 +37,13 @@ def import_command(options: ImportOptions, config_file: str | None) -> int:
             paths.append(path)
     reporter = PlainReporter()
     notes: list[str] = []
-    with terminate_as_interrupt(), hold_project(project, options.lock_timeout, "import", notes):
+    # a dry run writes nothing, not even the lock file in the cache folder
+    lock = (
+        contextlib.nullcontext()
+        if options.dry_run
+        else hold_project(project, options.lock_timeout, "import", notes)
+    )
+    with terminate_as_interrupt(), lock:
         result = run_import(
             project,
             paths,

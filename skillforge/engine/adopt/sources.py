@@ -104,7 +104,8 @@ def find_sources(root: str, out: str, paths: list[str] | None) -> tuple[list[Sou
                         _add_file(root, os.path.join(folder, name), found, explicit=False)
         if paths and len(found) == before:
             empty.append(top)
-    return sorted(found.values(), key=lambda s: s.rel), empty
+    # Claude Code's files first: a skill also copied to .agents/skills/ is imported from there
+    return sorted(found.values(), key=lambda s: (FORMATS.index(s.reader), s.rel)), empty
 
 
 def _parts(root: str, path: str) -> tuple[str, ...]:
