@@ -45,11 +45,17 @@ class Planned:
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     review: bool = False  # imported from a broken file (--include-broken)
+    builds: bool = True  # False: the build refuses the spec until it is fixed
 
     @property
     def adopts(self) -> bool:
         """Whether the next build finds the output's bytes already equal (adopted as is)."""
-        return self.current is not None and self.current == self.expected
+        return self.builds and self.current is not None and self.current == self.expected
+
+    @property
+    def rewrites(self) -> bool:
+        """Whether the next build replaces the file there now (import recorded why)."""
+        return self.builds and self.current is not None and self.current != self.expected
 
 
 def plan(config: Config, sources: list[Source], include_broken: bool) -> list[Planned]:
@@ -119,21 +125,24 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
         kind, output, values, target.keys(kind), item.sections, source.files, files_dir
     )
     flagged = bool(item.problems)  # a broken file's own problems say it first
-    for problem in validate(item.data, item.spec_rel):
+    refused = validate(item.data, item.spec_rel)
+    item.builds = not refused
+    for problem in refused:
         field_ = (problem.field or "").split(".")[0].split("[")[0]
         if not (flagged and field_ in ("name", "description")):
             item.problems.append((_line(doc, field_), problem.message))
     item.output_rel = config.rel(config.out / target.document(kind, output))
-    item.expected = document_bytes(
-        target, kind, item.data, item.sections, item.spec_rel, config.marker
-    )
     try:
         with open(os.path.join(config.root, item.output_rel), "rb") as f:
             item.current = f.read()
     except OSError:
         item.current = None
-    if item.output_rel == source.rel:
-        item.changes = changes(doc, item.expected, config.marker)
+    if item.builds:
+        item.expected = document_bytes(
+            target, kind, item.data, item.sections, item.spec_rel, config.marker
+        )
+        if item.output_rel == source.rel:
+            item.changes = changes(doc, item.expected, config.marker)
     if item.problems:
         item.status = "ready" if include_broken else "broken"
         item.review = include_broken

@@ -130,7 +130,9 @@ def describe(item: Planned) -> list[str]:
     if item.source.files:
         what += f", {len(item.source.files)} file{'s' if len(item.source.files) != 1 else ''}"
     head = f"{'review ' if item.review else 'imported'} {rel} -> {item.spec_rel} ({what})"
-    if item.current is None:
+    if not item.builds:
+        then = "the build refuses it until the problems below are fixed"
+    elif item.current is None:
         then = f"next build writes {item.output_rel}"
     elif item.adopts:
         then = "next build adopts it unchanged"
@@ -148,7 +150,7 @@ def summary(result: ImportRun, dry_run: bool) -> list[str]:
     counts = Counter(p.status for p in result.planned)
     ready = [p for p in result.planned if p.status == "ready"]
     adopted = sum(1 for p in ready if p.adopts)
-    rewritten = [p for p in ready if p.current is not None and not p.adopts]
+    rewritten = [p for p in ready if p.rewrites]
     verb = "would write" if dry_run else "wrote"
     lines = [
         f"{len(result.planned)} files read: {len(ready)} imported "
@@ -157,7 +159,7 @@ def summary(result: ImportRun, dry_run: bool) -> list[str]:
     ]
     lines.append(
         f"next build: adopts {adopted} unchanged, rewrites {len(rewritten)}, "
-        f"writes {sum(1 for p in ready if p.current is None)} new"
+        f"writes {sum(1 for p in ready if p.builds and p.current is None)} new"
     )
     kinds = Counter(kind for p in rewritten for kind in p.changes)
     for kind, n in kinds.most_common():

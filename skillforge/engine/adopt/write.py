@@ -59,7 +59,7 @@ def write_spec(config: Config, item: Planned, text: str) -> list[str]:
 
 def record_adoption(config: Config, items: list[Planned], warn: Callable[[str], None]) -> int:
     """Record, in the manifest, each output the next build rewrites; return how many."""
-    rewrite = [i for i in items if i.current is not None and not i.adopts]
+    rewrite = [i for i in items if i.rewrites]
     if not rewrite:
         return 0
     cache_dir = str(config.cache_dir)
