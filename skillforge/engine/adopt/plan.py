@@ -21,7 +21,7 @@ from skillforge.engine.load.config import Config
 from skillforge.engine.load.schema import check_layer, check_merged
 from skillforge.errors import Problem
 from skillforge.state.marker import read_marker
-from skillforge.targets import DEFAULT, TARGETS, get_target
+from skillforge.targets import DEFAULT, get_target
 
 SPEC_FOLDERS = {"skill": "skills", "agent": "agents"}
 _ARTICLE = {"skill": "a", "agent": "an"}
@@ -111,11 +111,12 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
             (_line(doc, "description"), f"no description: {_ARTICLE[kind]} {kind} needs one")
         )
         values["description"] = ""
-    target = get_target(source.reader.target) if source.reader.target in TARGETS else None
-    target = target or get_target(DEFAULT[0])
-    if target.name != source.reader.target:
+    # Every spec is planned for Claude Code's layout, the one target the build knows here; a
+    # reader whose files another target writes (`.agents/skills/`) says where its copy goes.
+    target = get_target(DEFAULT[0])
+    if source.reader.target != target.name:
         item.notes.append(
-            f"builds {target.title}'s copy; the {source.reader.target} target is not available"
+            f"builds {target.title}'s copy in {target.out}/; {source.rel} itself stays as it is"
         )
     spec_dir = config.specs[0] / SPEC_FOLDERS[kind]
     item.spec_rel = config.rel(spec_dir / f"{output}.yaml")
