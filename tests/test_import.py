@@ -432,3 +432,46 @@ def test_factor_shares_repeated_sections_and_the_outputs_stay_equal(tmp_path: Pa
         if not rel.endswith(".md"):
             continue
         assert data.split(b"\n", 2)[2] == original[rel].split(b"\n", 1)[1], (rel, data)
+
+
+EDGES = {
+    ".claude/skills/no-front/SKILL.md": "Just text, no frontmatter.\n",
+    ".claude/skills/jinja-description/SKILL.md": (
+        "---\nname: jinja-description\ndescription: Renders {{ name }} pages.\n---\n\n"
+        "## {{ title }}\n\nBody {% raw %}.\n"
+    ),
+    ".claude/skills/empty-body/SKILL.md": (
+        "---\nname: empty-body\ndescription: Nothing below.\n---\n"
+    ),
+    ".claude/skills/spaced/SKILL.md": (
+        "---   \nname: spaced\ndescription: 'Quoted, single.'\nuser-invocable: false\n---  \n"
+        "\n\n\n## First\n\nx\n\n## Second\n\n\n"
+    ),
+    ".claude/agents/piped.md": (
+        "---\nname: piped\ndescription: |\n  Line one.\n  Line two.\n"
+        "skills:\n  - no-front\nbackground: true\n---\nNo blank line after the frontmatter.\n"
+    ),
+}
+
+
+def test_predicted_bytes_equal_the_built_bytes_on_edge_cases(tmp_path: Path) -> None:
+    from skillforge.engine.adopt.plan import plan
+    from skillforge.engine.adopt.sources import find_sources
+    from skillforge.engine.load.config import load_config
+
+    write_tree(tmp_path, {**GOOD, **EDGES})
+    config = load_config(tmp_path / ".skillforge.toml")
+    sources, _ = find_sources(str(config.root), str(config.out), None)
+    planned = {p.output_rel: p for p in plan(config, sources, include_broken=False)}
+    result = run(tmp_path, "import")
+    assert "broken   .claude/skills/no-front/SKILL.md:1: no description" in result.out
+    built = run(tmp_path, "build", "--json")
+    assert built.code == 0, built.out
+    ready = [p for p in planned.values() if p.status == "ready"]
+    assert len(ready) == len(GOOD) - 2 + len(EDGES) - 1
+    for item in ready:
+        assert (tmp_path / item.output_rel).read_bytes() == item.expected, item.output_rel
+    spec = yaml.safe_load((tmp_path / "specs/skills/jinja-description.yaml").read_text())
+    assert spec["render"] is False
+    text = (tmp_path / ".claude/skills/jinja-description/SKILL.md").read_text()
+    assert "Renders {{ name }} pages." in text and "## {{ title }}\n\nBody {% raw %}." in text
