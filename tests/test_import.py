@@ -475,3 +475,13 @@ def test_predicted_bytes_equal_the_built_bytes_on_edge_cases(tmp_path: Path) -> 
     assert spec["render"] is False
     text = (tmp_path / ".claude/skills/jinja-description/SKILL.md").read_text()
     assert "Renders {{ name }} pages." in text and "## {{ title }}\n\nBody {% raw %}." in text
+
+
+def test_a_repository_without_config_or_specs_folder_gets_its_specs(tmp_path: Path) -> None:
+    write_tree(tmp_path, GOOD)
+    (tmp_path / ".skillforge.toml").unlink()
+    (tmp_path / "specs").rmdir()
+    result = run(tmp_path, "import", ".claude/agents")
+    assert result.code == 0, result.out + result.err
+    assert (tmp_path / "specs/agents/code-reviewer.yaml").exists()
+    assert run(tmp_path, "build").code == 0

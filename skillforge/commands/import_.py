@@ -11,6 +11,7 @@ import os
 
 from skillforge.commands.project import hold_project, project_config
 from skillforge.engine.interrupts import terminate_as_interrupt
+from skillforge.engine.load.config import Config, load_config
 from skillforge.errors import UsageError
 from skillforge.report.plain import PlainReporter
 
@@ -23,7 +24,7 @@ def import_command(options: ImportOptions, config_file: str | None) -> int:
     """Run `skillforge import` under the project lock; print one line per file and a summary."""
     from skillforge.engine.adopt.run import run_import
 
-    project = project_config(config_file)
+    project = _project(config_file)
     paths = None
     if options.paths:
         paths = []
@@ -56,3 +57,16 @@ def import_command(options: ImportOptions, config_file: str | None) -> int:
     for note in notes:
         reporter.say(f"warning: {note}")
     return 1 if result.failed else 0
+
+
+def _project(config_file: str | None) -> Config:
+    """The project; with no config and no specs/ folder, the working folder with every default.
+
+    Unlike the other commands, import is how a repository gets its first specs: it creates
+    the spec folder rather than asking for `skillforge init` (which would add a starter skill).
+    """
+    if config_file is None:
+        config = load_config(None)
+        if config.path is None:
+            return config
+    return project_config(config_file)
