@@ -485,3 +485,15 @@ def test_a_repository_without_config_or_specs_folder_gets_its_specs(tmp_path: Pa
     assert result.code == 0, result.out + result.err
     assert (tmp_path / "specs/agents/code-reviewer.yaml").exists()
     assert run(tmp_path, "build").code == 0
+
+
+def test_importing_the_whole_repository_never_reads_the_specs_it_wrote(tmp_path: Path) -> None:
+    write_tree(tmp_path, GOOD)
+    (tmp_path / ".claude/skills/pdf-processing/agents").mkdir()
+    (tmp_path / ".claude/skills/pdf-processing/agents/notes.md").write_text("Not an agent.\n")
+    assert run(tmp_path, "import").code == 0
+    again = run(tmp_path, "import", ".")
+    lines = again.out.splitlines()
+    assert not any(line.startswith(("imported", "broken")) for line in lines)
+    skipped = [line.split()[1] for line in lines if line.startswith("skipped")]
+    assert len(skipped) == 5 and all(rel.startswith(".claude/") for rel in skipped)

@@ -62,7 +62,8 @@ def factor_specs(config: Config, items: list[Planned]) -> Factored:
         factored.templates[name] = _template_text(key, first["body"])
         for _, section in members:
             section.pop("body")
-            section.pop("render", None)
+            if not has_jinja(section.get("title") or ""):
+                section.pop("render", None)  # kept, it keeps a title with `{{` as written
             section["template"] = name
     return factored
 

@@ -50,7 +50,10 @@ def run_import(
 ) -> ImportRun:
     """Import the files under `paths` (absolute; default: every source format's folders)."""
     result = ImportRun()
-    sources, result.empty = find_sources(str(config.root), str(config.out), paths)
+    own = (*config.specs, *config.traits, *config.templates, config.cache_dir)
+    sources, result.empty = find_sources(
+        str(config.root), str(config.out), paths, tuple(str(p) for p in own)
+    )
     for top in result.empty:
         warn(f"{config.rel(top)}: holds no skill, agent or command to import")
     result.planned = plan(config, sources, include_broken)

@@ -82,19 +82,28 @@ def reader_of(parts: tuple[str, ...]) -> SourceFormat:
     return next(f for f in reversed(FORMATS) if f.claims(parts))
 
 
-def find_sources(root: str, out: str, paths: list[str] | None) -> tuple[list[Source], list[str]]:
+_NEVER = frozenset({".git", ".hg", ".svn", "node_modules"})
+
+
+def find_sources(
+    root: str, out: str, paths: list[str] | None, skip: tuple[str, ...] = ()
+) -> tuple[list[Source], list[str]]:
     """Every file to import under `paths` (default: each format's folders), sorted; and the
-    paths given that hold nothing to import."""
+    paths given that hold nothing to import. Folders in `skip` (the project's own spec,
+    trait, template and cache folders) are never read."""
     tops = paths if paths else [f for fmt in FORMATS for f in fmt.folders(root, out)]
     found: dict[str, Source] = {}
     empty: list[str] = []
+    skipped = {os.path.abspath(p) for p in skip}
     for top in tops:
         before = len(found)
         if os.path.isfile(top):
             _add_file(root, top, found, explicit=True)
         else:
             for folder, dirs, files in os.walk(top):
-                dirs.sort()
+                dirs[:] = sorted(
+                    d for d in dirs if d not in _NEVER and os.path.join(folder, d) not in skipped
+                )
                 if SKILL_FILE in files and _is_skill_folder(root, folder):
                     _add_file(root, os.path.join(folder, SKILL_FILE), found, explicit=True)
                     dirs[:] = []  # the rest of a skill folder is its supporting files
