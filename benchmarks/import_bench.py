@@ -62,7 +62,8 @@ def _skill(rng: random.Random, i: int) -> tuple[str, str, dict[str, bytes]]:
     if rng.random() < 0.5:
         lines.append(f"allowed-tools: [{', '.join(tools)}]")
     else:
-        lines.append("allowed-tools: " + " ".join(["Read", *(t for t in tools if " " not in t)]))
+        plain = [t for t in tools if " " not in t and t != "Read"]
+        lines.append("allowed-tools: " + " ".join(["Read", *plain]))
     if rng.random() < 0.3:
         lines.append(f"version: {rng.randint(1, 3)}.{rng.randint(0, 9)}")
     if rng.random() < 0.2:

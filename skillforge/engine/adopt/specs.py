@@ -84,8 +84,12 @@ def _section(section: Section, sid: str) -> dict[str, Any]:
     return out
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style; multi-line strings as literal blocks where YAML allows it."""
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type, misc]
+    """Block style; multi-line strings as literal blocks where YAML allows it (LibYAML's
+    emitter when available: the pure-Python one costs most of an import's time)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
