@@ -22,6 +22,7 @@ CRLF = "line endings (CRLF to LF)"
 DELIMITERS = "frontmatter delimiters"
 ORDER = "frontmatter key order"
 STYLE = "frontmatter quoting or layout"
+QUOTED = "'description' written double-quoted on one line"
 LEADING = "blank lines after the frontmatter"
 ENDING = "end of file (final newline, trailing whitespace)"
 ADDED = "frontmatter added"
@@ -84,9 +85,12 @@ def _front_changes(doc: Document, head: str) -> list[str]:
     if common != [k for k in emitted if k in values]:
         found.append(ORDER)
     was, now = _blocks(doc.front_text), _blocks(head)
-    if not found or any(
-        k in emitted and values[k] == emitted[k] and was.get(k) != now.get(k) for k in values
-    ):
+    restyled = [
+        k for k in values if k in emitted and values[k] == emitted[k] and was.get(k) != now.get(k)
+    ]
+    if "description" in restyled:
+        found.append(QUOTED)
+    if not found or any(k != "description" for k in restyled):
         found.append(STYLE)
     return found
 
