@@ -60,7 +60,9 @@ def run_import(
     ready = [p for p in result.planned if p.status == "ready"]
     texts = {p.spec_rel: spec_text(p.data, _comments(p)) for p in ready}
     templates: dict[str, str] = {}
-    if factor and ready:
+    if factor and not config.templates:
+        warn("--factor needs a templates folder in the config (`templates = [...]`); not factored")
+    elif factor and ready:
         from skillforge.engine.adopt.factor import factor_specs
 
         before = sum(text.count("\n") for text in texts.values())
@@ -94,7 +96,7 @@ def _write(
     warn: Callable[[str], None],
 ) -> list[str]:
     written: list[str] = []
-    folder = str(config.templates[0]) if config.templates else os.path.join(config.root, "t")
+    folder = str(config.templates[0]) if config.templates else ""
     try:
         for name, text in sorted(templates.items()):
             create(os.path.join(folder, name), text.encode("utf-8"))
