@@ -497,3 +497,17 @@ def test_importing_the_whole_repository_never_reads_the_specs_it_wrote(tmp_path:
     assert not any(line.startswith(("imported", "broken")) for line in lines)
     skipped = [line.split()[1] for line in lines if line.startswith("skipped")]
     assert len(skipped) == 5 and all(rel.startswith(".claude/") for rel in skipped)
+
+
+def test_a_file_the_build_would_refuse_is_broken_not_adopted(tmp_path: Path) -> None:
+    agent = "---\nname: gpt-helper\ndescription: Uses another model.\nmodel: gpt-4\n---\n\nHi.\n"
+    write_tree(tmp_path, {".claude/agents/gpt-helper.md": agent})
+    result = run(tmp_path, "import")
+    assert result.code == 1
+    assert "broken   .claude/agents/gpt-helper.md:4: model 'gpt-4' is not a Claude model" in (
+        result.out
+    )
+    salvaged = run(tmp_path, "import", "--include-broken")
+    assert "the build refuses it until the problems below are fixed" in salvaged.out
+    assert not (tmp_path / ".skillforge/manifest.bin").exists()  # nothing recorded to rewrite
+    assert (tmp_path / ".claude/agents/gpt-helper.md").read_text() == agent

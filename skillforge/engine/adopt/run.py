@@ -114,7 +114,7 @@ def _write(
 def _comments(item: Planned) -> list[str]:
     lines = [f"imported by skillforge from {item.source.rel}"]
     if item.review:
-        lines.append("REVIEW: imported from a file Claude Code skips; fix what follows:")
+        lines.append("REVIEW: imported from a broken file (--include-broken); fix what follows:")
         lines.extend(f"REVIEW: {_where(item, line)}: {message}" for line, message in item.problems)
         doc = item.doc
         lines.extend(f"REVIEW: not read: {lost}" for lost in (doc.lost if doc else []))
