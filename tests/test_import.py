@@ -447,6 +447,8 @@ EDGES = {
         "---   \nname: spaced\ndescription: 'Quoted, single.'\nuser-invocable: false\n---  \n"
         "\n\n\n## First\n\nx\n\n## Second\n\n\n"
     ),
+    ".claude/skills/odd-files/SKILL.md": "---\nname: odd-files\ndescription: Odd.\n---\n\nx\n",
+    ".claude/skills/odd-files/{{ name }}.txt": "a file whose name holds braces\n",
     ".claude/agents/piped.md": (
         "---\nname: piped\ndescription: |\n  Line one.\n  Line two.\n"
         "skills:\n  - no-front\nbackground: true\n---\nNo blank line after the frontmatter.\n"
@@ -468,11 +470,13 @@ def test_predicted_bytes_equal_the_built_bytes_on_edge_cases(tmp_path: Path) -> 
     built = run(tmp_path, "build", "--json")
     assert built.code == 0, built.out
     ready = [p for p in planned.values() if p.status == "ready"]
-    assert len(ready) == len(GOOD) - 2 + len(EDGES) - 1
+    assert len(ready) == len(GOOD) - 2 + len(EDGES) - 2  # supporting files, a broken one
     for item in ready:
         assert (tmp_path / item.output_rel).read_bytes() == item.expected, item.output_rel
     spec = yaml.safe_load((tmp_path / "specs/skills/jinja-description.yaml").read_text())
     assert spec["render"] is False
+    odd = yaml.safe_load((tmp_path / "specs/skills/odd-files.yaml").read_text())
+    assert odd["render"] is False and odd["files"][0]["dest"] == "{{ name }}.txt"
     text = (tmp_path / ".claude/skills/jinja-description/SKILL.md").read_text()
     assert "Renders {{ name }} pages." in text and "## {{ title }}\n\nBody {% raw %}." in text
 

@@ -60,10 +60,11 @@ def spec_data(
             front[key] = value
     if front:
         data["frontmatter"] = front
-    if holds_jinja({k: v for k, v in data.items() if k != "kind"}):
-        data["render"] = False
     if files:
         data["files"] = [{"src": f"{files_dir}/{rel}", "dest": rel} for rel, _ in files]
+    # a frontmatter value or a supporting file's path with template syntax: all kept literal
+    if holds_jinja({k: v for k, v in data.items() if k != "kind"}):
+        data["render"] = False
     taken: set[str] = set()
     data["sections"] = [
         _section(s, slug(s.title, taken, "intro" if i == 0 else "section"))
