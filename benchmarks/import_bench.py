@@ -54,8 +54,11 @@ def _skill(rng: random.Random, i: int) -> tuple[str, str, dict[str, bytes]]:
     label = rng.random() < 0.15
     name = f"{word.title()} helper {i}" if label else folder
     lines = ["---", f"name: {name}"]
-    if rng.random() < 0.3:
+    draw = rng.random()
+    if draw < 0.3:
         lines += ["description: >-", f"  Helps to {word} files.", "  Use when the user asks."]
+    elif draw < 0.55:  # the way skillforge writes it: one double-quoted line
+        lines.append(f'description: "Helps to {word} files. Use when the user asks to {word}."')
     else:
         lines.append(f"description: Helps to {word} files. Use when the user asks to {word}.")
     tools = rng.sample(TOOLS, rng.randint(1, 4))
@@ -97,16 +100,25 @@ def _skill(rng: random.Random, i: int) -> tuple[str, str, dict[str, bytes]]:
 def _agent(rng: random.Random, i: int) -> tuple[str, str]:
     word = rng.choice(WORDS)
     name = f"{word}-agent-{i}"
+    if rng.random() < 0.3:  # one double-quoted line with \n escapes, as skillforge writes it
+        description = [
+            f'description: "Use this agent to {word} code.\\n\\n<example>\\nuser: please {word} '
+            f"this\\nassistant: I'll use the {name} agent.\\n</example>\""
+        ]
+    else:
+        description = [
+            "description: |",
+            f"  Use this agent to {word} code.",
+            "",
+            "  <example>",
+            f"  user: please {word} this",
+            f"  assistant: I'll use the {name} agent.",
+            "  </example>",
+        ]
     lines = [
         "---",
         f"name: {name}",
-        "description: |",
-        f"  Use this agent to {word} code.",
-        "",
-        "  <example>",
-        f"  user: please {word} this",
-        f"  assistant: I'll use the {name} agent.",
-        "  </example>",
+        *description,
         f"tools: {', '.join(rng.sample(['Read', 'Grep', 'Glob', 'Bash'], 2))}",
         f"model: {rng.choice(['sonnet', 'opus', 'haiku'])}",
         "---",
