@@ -15,6 +15,7 @@ from collections.abc import Callable
 from skillforge.engine.adopt.plan import Planned
 from skillforge.engine.load.config import Config
 from skillforge.state.digest import digest_bytes
+from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.lock import ensure_cache_dir
 from skillforge.state.manifest import Manifest, OutputRecord, read_manifest, write_manifest
 
@@ -24,19 +25,31 @@ class Exists(Exception):
 
 
 def create(path: str, data: bytes, same_ok: bool = False) -> bool:
-    """Create `path` with `data`; False when it exists with these bytes and `same_ok`."""
+    """Create `path` whole with `data`; False when it exists with these bytes and `same_ok`.
+
+    The bytes go to a temp file first, which is then hard-linked to `path`: the link fails
+    when `path` exists (nothing is replaced), and an interrupted import leaves no half file.
+    """
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.lexists(path):
+        return _same(path, data, same_ok)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    write_temp(tmp, data)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        os.link(tmp, path)
     except FileExistsError:
-        if same_ok and not os.path.islink(path):
-            with open(path, "rb") as f:
-                if f.read() == data:
-                    return False
-        raise Exists(path) from None
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+        return _same(path, data, same_ok)
+    finally:
+        unlink_quietly(tmp)
     return True
+
+
+def _same(path: str, data: bytes, same_ok: bool) -> bool:
+    if same_ok and not os.path.islink(path) and os.path.isfile(path):
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return False
+    raise Exists(path)
 
 
 def write_spec(config: Config, item: Planned, text: str) -> list[str]:
