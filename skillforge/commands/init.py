@@ -1,4 +1,8 @@
-"""`skillforge init`: copy the starter project (skillforge/scaffold/) without overwriting."""
+"""`skillforge init`: copy the starter project (skillforge/scaffold/) without overwriting.
+
+Also writes the project's copy of the spec schema (`schemas/spec.schema.json`), which the
+scaffold's specs name on their first line for editors.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +68,10 @@ def _scaffold(directory: Path) -> list[str]:
         with os.fdopen(fd, "wb") as f:
             f.write(source.read_bytes())
         lines.append(f"created {rel.as_posix()}")
+    from skillforge.commands.schema import PROJECT_COPY, write_project_copy
+
+    _refuse_links(directory, Path(PROJECT_COPY))
+    lines.append(write_project_copy(directory) or f"kept    {PROJECT_COPY} (already exists)")
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     if IGNORE_LINE not in existing.split():
         prefix = "" if not existing or existing.endswith("\n") else "\n"
