@@ -36,8 +36,8 @@ def headline(problem: Problem, count: int = 1) -> str:
 
 def read_more(problem: Problem) -> str:
     """The line under the first error of a run: where to read more about it."""
-    field = problem.field or ""
-    if ".with" in field or ".template" in field or "template" in problem.message:
+    parts = (problem.field or "").split(".")
+    if "with" in parts or "template" in parts or ".md.j2" in problem.message:
         return (
             "  = more: `skillforge templates` lists the built-in templates with their with: "
             "keys and an example each"
