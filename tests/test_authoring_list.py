@@ -101,3 +101,18 @@ def test_list_through_the_real_cli_in_a_pipe(tmp_path: Path) -> None:
 def test_list_outside_a_project_exits_2(tmp_path: Path) -> None:
     result = run(tmp_path, "list")
     assert result.code == 2 and "skillforge init" in result.err
+
+
+def test_the_light_copies_list_keeps_agree_with_their_sources() -> None:
+    from skillforge.commands import list_
+    from skillforge.engine.costs import OutputCost
+    from skillforge.targets import DEFAULT
+
+    assert list_.DEFAULT_TARGETS == DEFAULT
+    raw = OutputCost("p", "s.yaml", "skill", "n", 1, 2, 3, 4, 5).to_raw()
+    assert raw[list_.COST_SPEC] == "s.yaml"
+    assert raw[list_.COST_KIND] == "skill"
+    assert raw[list_.COST_NAME] == "n"
+    assert raw[list_.COST_META] == 1
+    assert raw[list_.COST_BODY] == 2
+    assert raw[list_.COST_DESC] == 5

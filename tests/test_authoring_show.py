@@ -107,3 +107,15 @@ def test_the_first_build_error_says_where_to_read_more(tmp_path: Path) -> None:
         "  = more: `skillforge show specs/x.yaml --merged` shows the spec after extends and "
         "traits, with where each field came from; `skillforge schema` is the spec format"
     ]
+
+
+def test_show_renders_when_the_output_on_disk_was_edited(tmp_path: Path) -> None:
+    project(tmp_path)
+    run(tmp_path, "build")
+    output = tmp_path / ".claude/skills/skill-0/SKILL.md"
+    fresh = output.read_text()
+    output.write_text(fresh.replace("Read the input", "Read nothing"))
+    result = run(tmp_path, "show", "skill-0")
+    assert result.code == 0
+    assert result.out == fresh  # the render, never the hand-edited file
+    assert "Read nothing" in output.read_text()  # and the edit is left alone

@@ -29,13 +29,17 @@ def show_command(
     options: ShowOptions, config_file: str | None, stream: IO[str] | None = None
 ) -> int:
     """Print the spec's documents (or the merged spec); exit 1 when the spec has errors."""
+    out = stream or sys.stdout
+    if not options.merged and options.target is None:
+        done = quick_show(options.spec or "", config_file, out)
+        if done is not None:
+            return done
     from skillforge.engine.start import scan_project
 
     config = project_config(config_file)
     inventory = scan_project(config)
     spec_id = find_spec(config, inventory, options.spec or "")
     target = _target(config, options.target)
-    out = stream or sys.stdout
     try:
         if options.merged:
             from skillforge.engine.load.spec import SpecLoader
@@ -47,6 +51,61 @@ def show_command(
     except SpecError as exc:
         _problems(config, exc.problems, stream)
         return 1
+
+
+def quick_show(given: str, config_file: str | None, out: IO[str]) -> int | None:
+    """Print an up-to-date spec's documents from the disk, without the engine; else None.
+
+    The argument of `engine/check.py`: when none of the inputs the manifest records for a spec
+    changed, a fresh render is what the last build rendered, and a document whose bytes still
+    have the digest recorded for that render is that render. Anything else (a dirty or failed
+    spec, moved library files, a document that differs, a name to look up) renders.
+    """
+    from skillforge.commands.list_ import quick_start
+    from skillforge.state.digest import digest_bytes
+    from skillforge.state.plan import make_plan
+
+    start = quick_start(config_file)
+    if start is None:
+        return None
+    inventory, manifest, _ = start
+    root = inventory.root
+    spec_id = given if given in inventory.specs else None
+    if spec_id is None and os.path.exists(given):
+        rel = os.path.relpath(os.path.abspath(given), root).replace(os.sep, "/")
+        spec_id = rel if rel in inventory.specs else None
+    if spec_id is None:
+        named = [s for s in inventory.specs if os.path.splitext(os.path.basename(s))[0] == given]
+        spec_id = named[0] if len(named) == 1 else None
+    record = manifest.specs.get(spec_id) if spec_id is not None else None
+    if spec_id is None or record is None or record.failed:
+        return None
+    plan = make_plan(inventory, manifest, config_changed=False, paths=[spec_id])
+    if spec_id in plan.dirty or plan.env_changed:
+        return None
+    documents = [
+        p for p in record.outputs if p in manifest.outputs and manifest.outputs[p].document
+    ]
+    texts = []
+    for path in documents:
+        try:
+            with open(os.path.join(root, path), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if digest_bytes(data) != manifest.outputs[path].digest:
+            return None
+        texts.append((path, data.decode("utf-8", "replace")))
+    _print_documents(texts, out)
+    return 0
+
+
+def _print_documents(texts: list[tuple[str, str]], out: IO[str]) -> None:
+    """Each document; with more than one, each after a `==> path <==` line."""
+    for i, (path, text) in enumerate(texts):
+        if len(texts) > 1:
+            text = ("\n" if i else "") + f"==> {path} <==\n" + text
+        _write(out, text)
 
 
 def find_spec(config: Config, inventory: Inventory, given: str) -> str:
@@ -121,11 +180,7 @@ def _render(
             for o in outputs
             if get_target(target).recognise(o.path.removeprefix(prefix)) is not None
         ]
-    for i, output in enumerate(outputs):
-        text = output.data.decode("utf-8", "replace")
-        if len(outputs) > 1:
-            text = ("\n" if i else "") + f"==> {output.path} <==\n" + text
-        _write(out, text)
+    _print_documents([(o.path, o.data.decode("utf-8", "replace")) for o in outputs], out)
     if rendered.warnings:
         _problems(config, list(rendered.warnings), None if out is sys.stdout else out)
     return 0
