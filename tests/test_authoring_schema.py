@@ -96,6 +96,12 @@ def test_the_schema_accepts_what_init_and_new_write(tmp_path: Path) -> None:
     assert len(specs) == 5
     project_copy = json.loads((tmp_path / "schemas/spec.schema.json").read_text())
     assert project_copy == spec_schema()
+    config_copy = json.loads((tmp_path / "schemas/config.schema.json").read_text())
+    assert config_copy == config_schema()
+    config_text = (tmp_path / ".skillforge.toml").read_text()
+    assert config_text.startswith("#:schema ./schemas/config.schema.json\n")  # taplo
+    check = jsonschema.Draft7Validator(config_copy)
+    assert list(check.iter_errors(tomllib.loads(config_text))) == []
     for path in specs:
         text = path.read_text(encoding="utf-8")
         assert text.startswith("# yaml-language-server: $schema=../schemas/spec.schema.json\n")

@@ -14,7 +14,7 @@ import string
 from pathlib import Path
 
 from skillforge.commands.project import project_config
-from skillforge.commands.schema import modeline, write_project_copy
+from skillforge.commands.schema import modeline, write_project_copies
 from skillforge.engine.load.schema import KINDS, OUTPUT_NAME_MAX, SLUG
 from skillforge.errors import UsageError
 from skillforge.report.plain import PlainReporter
@@ -48,9 +48,9 @@ def new_command(options: NewOptions, config_file: str | None, stream: IO[str] | 
     starter = starter_path(config, kind)
     text = render_starter(starter, name, options.extends, traits)
     reporter = PlainReporter(stream)
-    made = write_project_copy(config.root)
-    if made:
-        reporter.say(made)
+    for rel, written in write_project_copies(config.root):
+        if written:
+            reporter.say(f"created {rel}")
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -1,7 +1,10 @@
 """`skillforge schema [spec|config]`: print a JSON Schema (draft-07) on stdout; write nothing.
 
-The schema is made from the validator's tables (engine/load/jsonschema.py); `init` and `new`
-put a copy in the project (`schemas/spec.schema.json`), which specs name on their first line.
+The schemas are made from the validator's and the config loader's tables
+(engine/load/jsonschema.py); `init` and `new` put a copy of each in the project
+(`schemas/spec.schema.json`, `schemas/config.schema.json`), which specs name on their first
+line (`# yaml-language-server: $schema=...`) and the scaffold's config on its first
+(`#:schema ...`, for taplo). `skillforge schema > schemas/spec.schema.json` refreshes a copy.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ if TYPE_CHECKING:
     from skillforge.commands.options import SchemaOptions
 
 WHICH = ("spec", "config")
-# Where a project keeps its copy of the spec schema, relative to its root.
+# Where a project keeps its copies of the schemas, relative to its root.
 PROJECT_COPY = "schemas/spec.schema.json"
+CONFIG_COPY = "schemas/config.schema.json"
+COPIES = {"spec": PROJECT_COPY, "config": CONFIG_COPY}
 
 
 def schema_command(
@@ -42,15 +47,19 @@ def modeline(spec_file: Path, root: Path) -> str:
     return f"# yaml-language-server: $schema={Path(relative).as_posix()}\n"
 
 
-def write_project_copy(root: Path) -> str | None:
-    """Write the project's copy of the spec schema unless one exists; return what was done."""
+def write_project_copies(root: Path) -> list[tuple[str, bool]]:
+    """Write the project's copies of the schemas that are missing; (path, written) each."""
     from skillforge.engine.load.jsonschema import schema_text
 
-    target = root / PROJECT_COPY
-    if os.path.lexists(target):
-        return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(schema_text("spec"))
-    return f"created {PROJECT_COPY}"
+    done = []
+    for which, rel in COPIES.items():
+        target = root / rel
+        if os.path.lexists(target):
+            done.append((rel, False))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(schema_text(which))
+        done.append((rel, True))
+    return done
