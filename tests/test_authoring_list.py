@@ -116,3 +116,22 @@ def test_the_light_copies_list_keeps_agree_with_their_sources() -> None:
     assert raw[list_.COST_META] == 1
     assert raw[list_.COST_BODY] == 2
     assert raw[list_.COST_DESC] == 5
+
+
+def test_the_terminal_table(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from skillforge.commands.list_ import gather
+    from skillforge.engine.load.config import load_config
+    from skillforge.report.listing_terminal import print_table
+
+    project(tmp_path)
+    run(tmp_path, "build")
+    (tmp_path / "specs/new-one.yaml").write_text("kind: skill\nname: new-one\ndescription: d\n")
+    out = io.StringIO()
+    print_table(gather(load_config(tmp_path / ".skillforge.toml")), Console(file=out, width=200))
+    text = out.getvalue()
+    assert "specs/skill-0.yaml" in text and "up to date" in text and "not built" in text
+    assert "4 specs: 1 not built, 3 up to date" in text

@@ -119,3 +119,19 @@ def test_show_renders_when_the_output_on_disk_was_edited(tmp_path: Path) -> None
     assert result.code == 0
     assert result.out == fresh  # the render, never the hand-edited file
     assert "Read nothing" in output.read_text()  # and the edit is left alone
+
+
+def test_the_first_check_error_says_where_to_read_more(tmp_path: Path) -> None:
+    project(
+        tmp_path,
+        extra={
+            "specs/z.yaml": (
+                "kind: skill\nname: z\ndescription: d\nsections:\n"
+                "  - {id: s, template: sections/steps.md.j2, with: {stepz: [a]}}\n"
+            )
+        },
+    )
+    result = run(tmp_path, "check")
+    assert result.code == 1
+    more = [line for line in (result.out + result.err).splitlines() if "= more:" in line]
+    assert len(more) == 1 and "`skillforge templates`" in more[0]
