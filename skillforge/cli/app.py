@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer._click import Command, Context
+from typer._click import Command, Context, Parameter
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from skillforge import __version__
@@ -25,26 +25,36 @@ from skillforge.cli.flags import COMMANDS
 class _Group(TyperGroup):
     """The app's command group, without the type labels Typer 0.29 prints in help.
 
-    Typer labels every parameter with its Python type (`<list[str]>` beside PATHS, `<bool>`
-    beside `--help`); the options here hide theirs with `metavar=""`, but Typer's own `--help`
-    and the PATHS arguments have no such setting, so the labels are removed when each command
-    (or the group itself) is looked up for help.
+    Typer labels every parameter with its Python type: `<list[str]>` beside PATHS, `<bool>`
+    beside a flag (its own `--help` and completion flags included), `<str>` beside a text
+    option. Flags and arguments lose the label, and options without a metavar of their own
+    get their upper-cased name, when the group or one of its commands is asked for help.
     """
 
     def get_help_option(self, ctx: Context) -> TyperOption | None:
-        return _unlabelled(super().get_help_option(ctx))
+        _unlabel(self.params)
+        return _unlabel_option(super().get_help_option(ctx))
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)
         if isinstance(command, TyperCommand):
-            _unlabelled(command.get_help_option(ctx))
-            for param in command.params:
-                if isinstance(param, TyperArgument):
-                    param.display_type_rich = _no_label  # type: ignore[method-assign]  # no setting for it
+            _unlabel_option(command.get_help_option(ctx))
+            _unlabel(command.params)
         return command
 
 
-def _unlabelled(option: TyperOption | None) -> TyperOption | None:
+def _unlabel(params: list[Parameter]) -> None:
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.display_type_rich = _no_label  # type: ignore[method-assign]  # no setting for it
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            if param.is_flag:
+                param.metavar = ""
+            elif param.type_descriptor.annotation is str and param.name:
+                param.metavar = param.name.upper()
+
+
+def _unlabel_option(option: TyperOption | None) -> TyperOption | None:
     if option is not None:
         option.metavar = ""
     return option
