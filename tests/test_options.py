@@ -13,7 +13,16 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from skillforge.cli import app as cli
 from skillforge.cli.fastparse import parse
-from skillforge.cli.flags import COMMANDS, Command, Flag, OneOf, positive_int, seconds, text
+from skillforge.cli.flags import (
+    COMMANDS,
+    Command,
+    Flag,
+    OneOf,
+    names,
+    positive_int,
+    seconds,
+    text,
+)
 from skillforge.cli.main import FAST
 
 # Where each Typer command finds the function it calls (replaced here to see its options).
@@ -77,6 +86,8 @@ def test_typer_declares_the_options_of_the_table(name: str) -> None:
         elif isinstance(convert, OneOf):
             assert issubclass(kind, Enum), dest
             assert tuple(member.value for member in kind) == convert.choices, dest
+        elif convert is names:  # a repeatable option (`--target`)
+            assert param.multiple, dest
         else:
             assert convert is text, dest
             assert kind in (str, Path), dest
@@ -90,7 +101,7 @@ def sample(flag: Flag) -> str:
     """A valid value for `flag` that is not its default."""
     if isinstance(flag.convert, OneOf):
         return flag.convert.choices[-1]
-    return {positive_int: "3", seconds: "2.5", text: "x.toml"}[flag.convert]
+    return {positive_int: "3", seconds: "2.5", text: "x.toml", names: "codex"}[flag.convert]
 
 
 def command_line(table: Command, last: bool) -> tuple[list[str], Any, str | None]:

@@ -139,6 +139,15 @@ def build(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render and report, but write nothing.", metavar="")
     ] = False,
+    target: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--target",
+            help="Build for this target only (repeatable): claude, agents, codex, cursor, "
+            "copilot, opencode.",
+            metavar="NAME",
+        ),
+    ] = None,
     json: Annotated[
         bool, typer.Option("--json", help="Print one JSON report on stdout.", metavar="")
     ] = False,
@@ -151,6 +160,7 @@ def build(
 ) -> None:
     """Build every spec (or those under PATHS); only what changed is rendered and written."""
     options, config_file = COMMANDS["build"].collect(locals())
+    options.target = options.target or None
     from skillforge.commands.build import build_command
 
     raise typer.Exit(guard(lambda: build_command(options, config_file), verbose))

@@ -47,6 +47,8 @@ def parse(args: list[str], command: Command) -> tuple[Any, str | None] | None:
                 return None
             if flag.dest == "config":
                 config = value
+            elif isinstance(converted, list):  # a repeatable option: each adds to the list
+                setattr(options, flag.dest, [*(getattr(options, flag.dest) or ()), *converted])
             else:
                 setattr(options, flag.dest, converted)
         elif arg == "--" and command.argument is not None:

@@ -49,6 +49,11 @@ def seconds(value: str) -> float | None:
     return number if 0 <= number < float("inf") else None
 
 
+def names(value: str) -> list[str] | None:
+    """A repeatable option's value, as the list it adds to (`--target`)."""
+    return [value] if value and not value.startswith("-") else None
+
+
 class OneOf:
     """One of a few words (`--format`)."""
 
@@ -149,6 +154,7 @@ COMMANDS = {
             Flag("force", "--force"),
             Flag("explain", "--explain"),
             Flag("dry_run", "--dry-run"),
+            Flag("target", "--target", convert=names),
             JOBS,
             JSON,
             QUIET,
