@@ -94,7 +94,8 @@ def complete(root: Path, words: str, cword: int) -> list[str]:
 def test_shell_completion_of_spec_target_and_template_names(tmp_path: Path) -> None:
     project(tmp_path)
     assert complete(tmp_path, "skillforge show ski", 2) == ["skill-0", "skill-1"]
-    assert complete(tmp_path, "skillforge show pdf --target c", 4) == ["claude"]
+    assert complete(tmp_path, "skillforge show pdf --target cl", 4) == ["claude"]
+    assert complete(tmp_path, "skillforge show pdf --target co", 4) == ["codex", "copilot"]
     assert complete(tmp_path, "skillforge templates --eject sections/ste", 3) == [
         "sections/steps.md.j2"
     ]

@@ -227,6 +227,8 @@ def config_schema() -> dict[str, Any]:
                 sub: json_type(sub_types)
                 for sub, sub_types in config_tables._TABLE_KEYS[key].items()
             }
+        if key == "targets":
+            entry = _targets_schema()
         entry["description"] = CONFIG_DESCRIPTIONS.get(key, "A skillforge setting.")
         properties[key] = entry
     return {
@@ -236,6 +238,34 @@ def config_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
+    }
+
+
+def _targets_schema() -> dict[str, Any]:
+    """`targets`: a list of target names, or one table per target (`out`, `models`)."""
+    names = list(TARGETS)
+    table = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "out": {"type": "string", "description": "The target's output folder."},
+            "models": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": 'Model names for this target (sonnet = "gpt-5.1-codex").',
+            },
+        },
+    }
+    return {
+        "anyOf": [
+            {"type": "array", "items": {"enum": names}, "minItems": 1, "uniqueItems": True},
+            {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": False,
+                "properties": dict.fromkeys(names, table),
+            },
+        ]
     }
 
 
