@@ -96,8 +96,14 @@ def run(
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
 
     from skillforge.engine.budgets import apply_output_budgets
+    from skillforge.engine.documents import save_dropped
     from skillforge.engine.interrupts import deferred
-    from skillforge.engine.publish import Writer, check_collisions, publish_outputs, remove_stale
+    from skillforge.engine.publish import (
+        Writer,
+        check_collisions,
+        publish_outputs,
+        remove_stale,
+    )
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
@@ -161,6 +167,7 @@ def run(
             manifest.env = env
             manifest.env_files = environment_files()
             save_manifest(config, manifest)
+            save_dropped(config, batch.results.values(), manifest.outputs)
             state = written_manifest = manifest
 
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
@@ -201,6 +208,8 @@ def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> Non
     counters = batch.counters
     counters.documents_cached += len(plan.unchanged)
     for rendered in batch.results.values():
+        if not rendered.outputs:
+            continue
         old = previous.outputs.get(rendered.outputs[0].path) if previous else None
         if old is not None and old.key == rendered.document_key:
             counters.documents_cached += 1

@@ -33,10 +33,12 @@ class BuildOptions(Options):
         quiet: bool = False,
         verbose: bool = False,
         lock_timeout: float = 60.0,
+        target: list[str] | None = None,
     ) -> None:
         self.force = force
         self.explain = explain
         self.dry_run = dry_run
+        self.target = target  # `--target`: build for these targets only
         self.jobs = jobs
         self.paths = paths
         self.json = json
@@ -47,7 +49,7 @@ class BuildOptions(Options):
     @property
     def fast(self) -> bool:
         """True when the no-op fast path may answer (nothing forces work or filters specs)."""
-        return not (self.force or self.dry_run or self.paths)
+        return not (self.force or self.dry_run or self.paths or self.target)
 
 
 class CheckOptions(Options):

@@ -64,10 +64,12 @@ class Writer:
 
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
-        self.out = str(config.out)
+        # every target's out folder (DESIGN §4): outputs are written and removed only there
+        self.outs = tuple(str(out) for out in config.outs())
         self.previous = previous
         self.force = force
-        self.out_rel = config.rel(config.out)
+        self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.spared = config.spared()
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -179,7 +181,7 @@ class Writer:
         before the next one is created in it, so nothing is ever created outside. Results
         are kept: each folder costs one `lstat` per build.
         """
-        if not safe_rel(rel) or not (rel + "/").startswith(self.out_rel + "/"):
+        if not safe_rel(rel) or not any((rel + "/").startswith(o + "/") for o in self.out_rels):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root
@@ -210,7 +212,7 @@ class Writer:
                     f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
                 )
             self._safe_folders.add(folder)
-            if create and folder.startswith(self.out + os.sep):
+            if create and any(folder.startswith(out + os.sep) for out in self.outs):
                 _sweep(folder)
         return folder
 
@@ -246,7 +248,8 @@ class Writer:
         return "removed"
 
     def _prune(self, folder: str) -> None:
-        while folder != self.out and folder.startswith(self.out + os.sep):
+        out = next((o for o in self.outs if folder.startswith(o + os.sep)), None)
+        while out is not None and folder != out and folder.startswith(out + os.sep):
             try:
                 os.rmdir(folder)
             except OSError:
@@ -301,6 +304,7 @@ def publish_outputs(
             del batch.results[spec_id]
             continue
         reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
+        report.dropped.update(rendered.dropped)
         stats: dict[str, os.stat_result] = {}
         if not dry_run:
             changed = [out for out, d in decisions if d.action != "unchanged"]
@@ -326,12 +330,13 @@ def publish_outputs(
                 new = "new spec" in reasons
                 first = [decision.why] if decision.why and not new else []
                 why = first + [r for r in reasons if r not in first]
+                why += rendered.path_notes.get(out.path, [])
                 report.written.append(out.path)
                 report.reasons[out.path] = why
                 reporter.written(out.path, why)
             else:
                 report.files_written += 1
-        if not dry_run:
+        if not dry_run and rendered.outputs:
             frontmatter = digest_bytes(rendered.frontmatter.encode())
             store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
     return written
@@ -383,8 +388,8 @@ def remove_stale(
             dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
-        if rel in produced:
-            continue
+        if rel in produced or rel.startswith(writer.spared):
+            continue  # `build --target` leaves the other configured targets' outputs alone
         outcome = "removed" if dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "unsafe":
@@ -406,7 +411,7 @@ def remove_stale(
 
 def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
     """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
-    if "spec changed" not in reasons:
+    if "spec changed" not in reasons or not rendered.outputs:
         return reasons
     before = store.get(DOCUMENT + rendered.outputs[0].path)
     detail: list[str] = []

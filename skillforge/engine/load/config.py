@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from skillforge import __version__
 from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
-from skillforge.targets import DEFAULT, get_target
+from skillforge.targets import DEFAULT, TARGETS, get_target
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -33,6 +34,7 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "budgets": ((dict,), "a table"),
     "cache": ((dict,), "a table"),
     "build": ((dict,), "a table"),
+    "targets": ((list, dict), "a list of target names or one [targets.<name>] table each"),
 }
 _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
     "budgets": {
@@ -76,6 +78,13 @@ class Config:
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
+    # the config's own targets when `build --target` narrows this build (their outputs stay)
+    configured: tuple[str, ...] = ()
+    # every known target's out folder (the configured or the conventional one)
+    target_outs: dict[str, Path] = field(default_factory=dict)
+    # [targets.<name>.models]: spec model -> that tool's model
+    models: dict[str, dict[str, str]] = field(default_factory=dict)
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +93,41 @@ class Config:
         """Return `path` relative to the project root, with forward slashes."""
         p = os.path.relpath(path, self.root)
         return p.replace(os.sep, "/")
+
+    def out_of(self, target: str, kind: str = "skill") -> Path:
+        """Return the out folder of `target`'s documents of `kind` (its table's `out`, else
+        its conventional folder; Claude Code's is the top-level `out`)."""
+        if target == DEFAULT[0]:
+            return self.out
+        shared = get_target(target).out_for(kind)
+        if shared is not None:
+            return self.out_of(shared, kind)
+        found = self.target_outs.get(target)
+        if found is not None:
+            return found
+        return (self.root / get_target(target).out).resolve()
+
+    def outs(self) -> tuple[Path, ...]:
+        """Every out folder skillforge may write in or remove from: each kind of each target.
+
+        The targets no longer configured count too, and so do the conventional folders of
+        moved ones: their outputs are removed as orphans (only files skillforge recorded).
+        """
+        outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
+        outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
+        return tuple(dict.fromkeys(outs))
+
+    def spared(self) -> tuple[str, ...]:
+        """The out folders (relative, with a trailing "/") of configured targets this build
+        leaves alone (`build --target`): their outputs are neither written nor removed."""
+        built = {self.out_of(t, k) for t in self.targets for k in get_target(t).kinds}
+        return tuple(
+            self.rel(out) + "/"
+            for t in self.configured
+            if t not in self.targets
+            for k in get_target(t).kinds
+            if (out := self.out_of(t, k)) not in built
+        )
 
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
@@ -100,6 +144,7 @@ class Config:
             "traits": [self.rel(p) for p in self.traits],
             "templates": [self.rel(p) for p in self.templates],
             "out": self.rel(self.out),
+            "outs": {t: self.rel(self.out_of(t)) for t in self.targets if t != DEFAULT[0]},
         }
 
 
@@ -142,6 +187,13 @@ def load_config(
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8", "replace")
+        if "[targets." in text and re.search(r"^\s*targets\s*=", text, re.MULTILINE):
+            raise ConfigError(
+                f"{path.name}: not valid TOML: {exc}; 'targets = [...]' and "
+                "[targets.<name>] tables cannot both be given: use the list, or one table "
+                "per target (every table enables its target)"
+            ) from None
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("skillforge", {})
@@ -175,6 +227,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
             ):
                 kind = " or ".join(t.__name__ for t in allowed[sub])
                 problems.append(f"'{prefix}{key}.{sub}' must be of type {kind}")
+    targets, outs, models = _targets(data.get("targets"), f"{prefix}targets", problems)
     if problems:
         raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
 
@@ -200,12 +253,18 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         folders("traits", "traits"),
         folders("templates", "templates"),
     )
-    out = (root / data.get("out", get_target(DEFAULT[0]).out)).resolve()
+    out = (root / outs.pop(DEFAULT[0], data.get("out", get_target(DEFAULT[0]).out))).resolve()
+    target_outs = {t: (root / folder).resolve() for t, folder in outs.items()}
     cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
     check_cache_dir(
         root,
         cache_dir,
-        {"out": (out,), "specs": specs, "traits": traits, "templates": templates},
+        {
+            "out": (out, *target_outs.values()),
+            "specs": specs,
+            "traits": traits,
+            "templates": templates,
+        },
         f"{name}: '{prefix}cache_dir'",
     )
     return Config(
@@ -226,9 +285,83 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
+        targets=targets,
+        target_outs=target_outs,
+        models=models,
         digest=digest_value(__version__, data),
         raw_digest=raw_digest,
         data=data,
+    )
+
+
+def _targets(
+    value: Any, where: str, problems: list[str]
+) -> tuple[tuple[str, ...], dict[str, str], dict[str, dict[str, str]]]:
+    """Read `targets` (DESIGN §4): a list of names, or one table per target (out, models)."""
+    if value is None:
+        return DEFAULT, {}, {}
+    known = ", ".join(TARGETS)
+    names = list(value)
+    for target in names:
+        if not isinstance(target, str) or target not in TARGETS:
+            shown = target if isinstance(target, str) else repr(target)
+            near = _hint(shown, dict.fromkeys(TARGETS)) if isinstance(target, str) else ""
+            near = near if "did you mean" in near else ""
+            problems.append(f"'{where}': unknown target '{shown}'{near}; known: {known}")
+    if not names:
+        problems.append(f"'{where}' is empty; name at least one target ({known})")
+    if len(set(map(str, names))) != len(names):
+        problems.append(f"'{where}' names a target twice")
+    outs: dict[str, str] = {}
+    models: dict[str, dict[str, str]] = {}
+    if isinstance(value, dict):
+        for target, table in value.items():
+            if target not in TARGETS:
+                continue
+            if not isinstance(table, dict):
+                problems.append(f"'{where}.{target}' must be a table (out, models)")
+                continue
+            for key, sub in table.items():
+                if key == "out" and isinstance(sub, str):
+                    outs[target] = sub
+                elif key == "models" and isinstance(sub, dict):
+                    if all(isinstance(k, str) and isinstance(v, str) for k, v in sub.items()):
+                        models[target] = dict(sub)
+                    else:
+                        problems.append(
+                            f"'{where}.{target}.models' maps model names to model names "
+                            '(sonnet = "gpt-5.1-codex")'
+                        )
+                elif key in ("out", "models"):
+                    what = "a folder" if key == "out" else "a table"
+                    problems.append(f"'{where}.{target}.{key}' must be {what}")
+                else:
+                    near = _hint(key, {"out": 0, "models": 0})
+                    problems.append(f"unknown key '{where}.{target}.{key}'{near}")
+    return tuple(str(n) for n in names), outs, models
+
+
+def with_targets(config: Config, names: list[str]) -> Config:
+    """The config of `build --target NAMES` (UsageError for an unknown name; a new digest)."""
+    from dataclasses import replace
+
+    from skillforge.errors import UsageError
+
+    for name in names:
+        if name not in TARGETS:
+            near = _hint(name, dict.fromkeys(TARGETS))
+            near = near if "did you mean" in near else ""
+            raise UsageError(
+                f"--target: unknown target '{name}'{near}; known: {', '.join(TARGETS)}"
+            )
+    chosen = tuple(dict.fromkeys(names))
+    if chosen == config.targets:
+        return config
+    return replace(
+        config,
+        targets=chosen,
+        configured=config.configured or config.targets,
+        digest=digest_value(config.digest, "targets", chosen),
     )
 
 
