@@ -52,6 +52,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/sandbox.py --specs 300
 	$(BIN)/python benchmarks/watch.py --specs 1000
 	$(BIN)/python benchmarks/stats.py --specs 1000
+	$(BIN)/python benchmarks/authoring.py --specs 1000
 
 ## upgrade-deps: refresh the pins in requirements/ to the newest versions pyproject.toml allows
 upgrade-deps: | $(BIN)/python

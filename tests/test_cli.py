@@ -112,7 +112,10 @@ def test_version_and_help(tmp_path: Path) -> None:
     assert "--explain" in result.out and "--dry-run" in result.out
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["stats"], ["watch"], ["clean"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["build"], ["check"], ["stats"], ["watch"], ["clean"], ["new"], ["show"], ["import"]],
+)
 def test_help_shows_no_python_type_labels(tmp_path: Path, command: list[str]) -> None:
     """Typer labels parameters with Python types; help shows names and real choices only."""
     result = run(tmp_path, *command, "--help")

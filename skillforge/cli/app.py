@@ -10,52 +10,18 @@ parsed values into the command's options.
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer._click import Command, Context
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from skillforge import __version__
+from skillforge.cli import authoring
 from skillforge.cli.boundary import EXIT_USAGE, guard
 from skillforge.cli.flags import COMMANDS
-
-
-class _Group(TyperGroup):
-    """The app's command group, without the type labels Typer 0.29 prints in help.
-
-    Typer labels every parameter with its Python type (`<list[str]>` beside PATHS, `<bool>`
-    beside `--help`); the options here hide theirs with `metavar=""`, but Typer's own `--help`
-    and the PATHS arguments have no such setting, so the labels are removed when each command
-    (or the group itself) is looked up for help.
-    """
-
-    def get_help_option(self, ctx: Context) -> TyperOption | None:
-        return _unlabelled(super().get_help_option(ctx))
-
-    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if isinstance(command, TyperCommand):
-            _unlabelled(command.get_help_option(ctx))
-            for param in command.params:
-                if isinstance(param, TyperArgument):
-                    param.display_type_rich = _no_label  # type: ignore[method-assign]  # no setting for it
-        return command
-
-
-def _unlabelled(option: TyperOption | None) -> TyperOption | None:
-    if option is not None:
-        option.metavar = ""
-    return option
-
-
-def _no_label(ctx: Context) -> str | None:
-    return None
-
+from skillforge.cli.params import CommandGroup, ConfigOption, LockTimeoutOption, VerboseOption
 
 app = typer.Typer(
-    cls=_Group,
+    cls=CommandGroup,
     name="skillforge",
     help="Build Claude Code skills and subagents from YAML specs, incrementally.",
     epilog=(
@@ -64,26 +30,11 @@ app = typer.Typer(
         "2 usage or configuration error, 130 interrupted."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell): the shell asks
+    # `skillforge` with no arguments, so completing never touches the no-op path of `build`
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.11
-    typer.Option("--config", help="Use this config file instead of searching for one."),
-]
-LockTimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--lock-timeout",
-        min=0,
-        help="Seconds to wait for another skillforge process on this project.",
-    ),
-]
-VerboseOption = Annotated[
-    bool,
-    typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.", metavar=""),
-]
 
 
 def _version(value: bool) -> None:
@@ -288,6 +239,15 @@ def stats(
     from skillforge.commands.stats import stats_command
 
     raise typer.Exit(guard(lambda: stats_command(options, config_file), verbose))
+
+
+# The authoring commands and `import` (authoring.py), in the order help lists them.
+app.command()(authoring.schema)
+app.command()(authoring.new)
+app.command("list")(authoring.list_)
+app.command()(authoring.show)
+app.command()(authoring.templates)
+app.command("import")(authoring.import_)
 
 
 def run(argv: list[str]) -> int:
