@@ -53,6 +53,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/watch.py --specs 1000
 	$(BIN)/python benchmarks/stats.py --specs 1000
 	$(BIN)/python benchmarks/remote.py --specs 1000  # skipped, with a message, without nginx
+	$(BIN)/python benchmarks/authoring.py --specs 1000
 
 ## upgrade-deps: refresh the pins in requirements/ to the newest versions pyproject.toml allows
 upgrade-deps: | $(BIN)/python

@@ -89,27 +89,6 @@ class RemoteFailed(Exception):
     """The remote cannot be used for the rest of the run (the message has no credentials)."""
 
 
-def check_url(url: str) -> str | None:
-    """Return what is wrong with a configured remote URL, or None when it is usable."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        return "is not a URL"
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    if not parts.hostname:
-        return "names no host"
-    if parts.username is not None or parts.password is not None:
-        return (
-            "must not hold credentials: put them in SKILLFORGE_REMOTE_HEADER or a netrc file, "
-            "not in a config that is committed"
-        )
-    if parts.query or parts.fragment:
-        return "must not have a query or fragment"
-    return None
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -113,8 +113,14 @@ def run(
     report.timings["plan_ms"] = (time.perf_counter() - started) * 1000
 
     from skillforge.engine.budgets import apply_output_budgets
+    from skillforge.engine.documents import save_dropped
     from skillforge.engine.interrupts import deferred
-    from skillforge.engine.publish import Writer, check_collisions, publish_outputs, remove_stale
+    from skillforge.engine.publish import (
+        Writer,
+        check_collisions,
+        publish_outputs,
+        remove_stale,
+    )
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
@@ -137,6 +143,9 @@ def run(
     apply_output_budgets(config, batch, emit)
     for problem in check_collisions(previous, plan, batch):
         emit(problem)
+    from skillforge.engine.plugins import add_manifests
+
+    add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
@@ -180,6 +189,7 @@ def run(
             manifest.env = env
             manifest.env_files = environment_files()
             save_manifest(config, manifest)
+            save_dropped(config, batch.results.values(), manifest.outputs)
             state = written_manifest = manifest
 
     if remote is not None:
@@ -259,6 +269,8 @@ def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> Non
     counters = batch.counters
     counters.documents_cached += len(plan.unchanged)
     for rendered in batch.results.values():
+        if not rendered.outputs:
+            continue
         old = previous.outputs.get(rendered.outputs[0].path) if previous else None
         if old is not None and old.key == rendered.document_key:
             counters.documents_cached += 1

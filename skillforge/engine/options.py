@@ -34,10 +34,12 @@ class BuildOptions(Options):
         verbose: bool = False,
         lock_timeout: float = 60.0,
         remote_write: bool = False,
+        target: list[str] | None = None,
     ) -> None:
         self.force = force
         self.explain = explain
         self.dry_run = dry_run
+        self.target = target  # `--target`: build for these targets only
         self.jobs = jobs
         self.paths = paths
         self.json = json
@@ -49,7 +51,7 @@ class BuildOptions(Options):
     @property
     def fast(self) -> bool:
         """True when the no-op fast path may answer (nothing forces work or filters specs)."""
-        return not (self.force or self.dry_run or self.paths)
+        return not (self.force or self.dry_run or self.paths or self.target)
 
 
 class CheckOptions(Options):

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from skillforge.cache.keys import LAYER_OF_PREFIX as _LAYER_OF_PREFIX
-from skillforge.engine.budgets import output_problems, read_costs, simulate_listing
+from skillforge.engine.budgets import (
+    output_problems,
+    read_costs,
+    simulate_listing,
+    simulate_listings,
+)
 from skillforge.engine.load.config import Config
 from skillforge.state.buildlog import LAYERS, History, damaged_message
 from skillforge.state.manifest import read_manifest
@@ -130,8 +135,19 @@ def gather(
             "limits": {k: budgets[k] for k in sorted(budgets)},
             "over": over,
             "listing": listing.as_json(),
+            "listings": simulate_listings(config, costs.values()),
         },
+        "targets": list(config.targets),
+        "dropped": _dropped(config, current),
     }
+
+
+def _dropped(config: Config, current: Any) -> dict[str, list[str]]:
+    """What each output's target dropped at its last build (DESIGN §4; `save_dropped`)."""
+    from skillforge.engine.documents import DROPPED_FILE, read_dropped
+
+    found = read_dropped(os.path.join(config.cache_dir, DROPPED_FILE))
+    return {k: v for k, v in found.items() if k in current}
 
 
 def slowest_templates(table: dict[str, list[Any]], top: int) -> list[dict[str, Any]]:

@@ -44,6 +44,8 @@ class BuildReport:
         self.files_written = 0
         self.counters: dict[str, int] = {}
         self.reasons: dict[str, list[str]] = {}
+        # per output: the spec fields its target has no key for (DESIGN §4)
+        self.dropped: dict[str, list[str]] = {}
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.timings: dict[str, float] = {}
@@ -76,6 +78,7 @@ class BuildReport:
                 "written": self.written,
                 "removed": self.removed,
                 "reasons": self.reasons,
+                "dropped": self.dropped,
                 "errors": [p.as_dict() for p in self.errors],
                 "warnings": [p.as_dict() for p in self.warnings],
                 "timings": {k: round(v, 2) for k, v in self.timings.items()},

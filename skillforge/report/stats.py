@@ -84,6 +84,7 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
     )
     lines.append("")
     lines.extend(budget_lines(data["budgets"]))
+    lines.extend(dropped_lines(data))
     return lines
 
 
@@ -145,6 +146,31 @@ def budget_lines(budgets: dict[str, Any]) -> list[str]:
         )
     if not listing["cut"] and not listing["dropped"]:
         lines.append("  every description fits")
+    for name, sim in budgets.get("listings", {}).items():  # per target, in characters
+        over_names = sim["over_budget"]
+        verdict = (
+            f"{len(over_names):,} past the budget (e.g. {', '.join(over_names[:5])})"
+            if over_names
+            else "all fit"
+        )
+        lines.append(
+            f"  {sim['tool']} ({name}): {sim['needed_chars']:,} of {sim['budget_chars']:,} "
+            f"characters; {verdict}"
+        )
+    return lines
+
+
+def dropped_lines(data: dict[str, Any]) -> list[str]:
+    """What the targets dropped (DESIGN §4): a count, and the first outputs."""
+    dropped = data.get("dropped") or {}
+    if not dropped:
+        return []
+    fields = sum(len(v) for v in dropped.values())
+    lines = [
+        f"targets {', '.join(data.get('targets', []))}: {fields:,} fields dropped in "
+        f"{len(dropped):,} outputs (the tool has no such key)"
+    ]
+    lines.extend(f"  {path}: {', '.join(keys)}" for path, keys in list(dropped.items())[:10])
     return lines
 
 
