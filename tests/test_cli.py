@@ -112,6 +112,18 @@ def test_version_and_help(tmp_path: Path) -> None:
     assert "--explain" in result.out and "--dry-run" in result.out
 
 
+@pytest.mark.parametrize(
+    "command",
+    [[], ["build"], ["check"], ["stats"], ["watch"], ["clean"], ["new"], ["show"], ["import"]],
+)
+def test_help_shows_no_python_type_labels(tmp_path: Path, command: list[str]) -> None:
+    """Typer labels parameters with Python types; help shows names and real choices only."""
+    result = run(tmp_path, *command, "--help")
+    assert result.code == 0
+    assert "<bool>" not in result.out and "list[" not in result.out and "<str>" not in result.out
+    assert "--help" in result.out
+
+
 def test_python_dash_m(tmp_path: Path) -> None:
     project(tmp_path)
     proc = subprocess.run(

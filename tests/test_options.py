@@ -13,7 +13,16 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from skillforge.cli import app as cli
 from skillforge.cli.fastparse import parse
-from skillforge.cli.flags import COMMANDS, Command, Flag, OneOf, positive_int, seconds, text
+from skillforge.cli.flags import (
+    COMMANDS,
+    Command,
+    Flag,
+    OneOf,
+    names,
+    positive_int,
+    seconds,
+    text,
+)
 from skillforge.cli.main import FAST
 
 # Where each Typer command finds the function it calls (replaced here to see its options).
@@ -24,7 +33,16 @@ BODIES = {
     "stats": ("skillforge.commands.stats", "stats_command"),
     "clean": ("skillforge.commands.clean", "clean_command"),
     "init": ("skillforge.commands.init", "init_command"),
+    "import": ("skillforge.commands.import_", "import_command"),
+    # the authoring commands (issue 15)
+    "schema": ("skillforge.commands.schema", "schema_command"),
+    "new": ("skillforge.commands.new", "new_command"),
+    "list": ("skillforge.commands.list_", "list_command"),
+    "show": ("skillforge.commands.show", "show_command"),
+    "templates": ("skillforge.commands.templates", "templates_command"),
 }
+# A value each positional argument accepts (any word for the others).
+ARGUMENT_SAMPLES = {"which": "config"}
 
 
 def typer_group() -> TyperGroup:
@@ -69,11 +87,13 @@ def test_typer_declares_the_options_of_the_table(name: str) -> None:
         elif isinstance(convert, OneOf):
             assert issubclass(kind, Enum), dest
             assert tuple(member.value for member in kind) == convert.choices, dest
+        elif convert is names:  # a repeatable option (`--target`)
+            assert param.multiple, dest
         else:
             assert convert is text, dest
             assert kind in (str, Path), dest
     arguments = [p for p in params if isinstance(p, TyperArgument)]
-    assert [p.name for p in arguments] == ([table.argument] if table.argument else [])
+    assert [p.name for p in arguments] == list(table.arguments)
     for argument in arguments:
         assert argument.default == table.default(str(argument.name))
 
@@ -82,7 +102,7 @@ def sample(flag: Flag) -> str:
     """A valid value for `flag` that is not its default."""
     if isinstance(flag.convert, OneOf):
         return flag.convert.choices[-1]
-    return {positive_int: "3", seconds: "2.5", text: "x.toml"}[flag.convert]
+    return {positive_int: "3", seconds: "2.5", text: "x.toml", names: "codex"}[flag.convert]
 
 
 def command_line(table: Command, last: bool) -> tuple[list[str], Any, str | None]:
@@ -105,9 +125,11 @@ def command_line(table: Command, last: bool) -> tuple[list[str], Any, str | None
     if table.argument == "paths":
         args += ["a", "b"]
         expected.paths = ["a", "b"]
-    elif table.argument is not None:
-        args.append("somewhere")
-        setattr(expected, table.argument, "somewhere")
+    else:
+        for name in table.arguments:
+            value = ARGUMENT_SAMPLES.get(name, "somewhere")
+            args.append(value)
+            setattr(expected, name, value)
     return args, expected, config
 
 

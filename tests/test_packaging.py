@@ -38,6 +38,11 @@ def test_wheel_contains_templates_and_scaffold(tmp_path: Path) -> None:
         "skillforge/templates/fragments/code-block.md.j2",
         "skillforge/scaffold/.skillforge.toml",
         "skillforge/scaffold/specs/hello-skill.yaml",
+        "skillforge/schemas/spec.schema.json",
+        "skillforge/schemas/config.schema.json",
+        "skillforge/starters/skill.yaml",
+        "skillforge/starters/agent.yaml",
+        "skillforge/starters/command.yaml",
         "skillforge/cli/main.py",
     ):
         assert name in names, name

@@ -10,16 +10,18 @@ parsed values into the command's options.
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from skillforge import __version__
+from skillforge.cli import authoring
 from skillforge.cli.boundary import EXIT_USAGE, guard
 from skillforge.cli.flags import COMMANDS
+from skillforge.cli.params import CommandGroup, ConfigOption, LockTimeoutOption, VerboseOption
 
 app = typer.Typer(
+    cls=CommandGroup,
     name="skillforge",
     help="Build Claude Code skills and subagents from YAML specs, incrementally.",
     epilog=(
@@ -28,26 +30,11 @@ app = typer.Typer(
         "2 usage or configuration error, 130 interrupted."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, PowerShell): the shell asks
+    # `skillforge` with no arguments, so completing never touches the no-op path of `build`
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045 - Typer needs Optional on Python 3.11
-    typer.Option("--config", help="Use this config file instead of searching for one."),
-]
-LockTimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--lock-timeout",
-        min=0,
-        help="Seconds to wait for another skillforge process on this project.",
-    ),
-]
-VerboseOption = Annotated[
-    bool,
-    typer.Option("--verbose", "-v", help="More output; tracebacks on internal errors.", metavar=""),
-]
 
 
 def _version(value: bool) -> None:
@@ -91,6 +78,23 @@ def build(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render and report, but write nothing.", metavar="")
     ] = False,
+    remote_write: Annotated[
+        bool,
+        typer.Option(
+            "--remote-write",
+            help="Share what this build renders on the remote cache (trusted CI only).",
+            metavar="",
+        ),
+    ] = False,
+    target: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--target",
+            help="Build for this target only (repeatable): claude, agents, codex, cursor, "
+            "copilot, opencode.",
+            metavar="NAME",
+        ),
+    ] = None,
     json: Annotated[
         bool, typer.Option("--json", help="Print one JSON report on stdout.", metavar="")
     ] = False,
@@ -103,6 +107,7 @@ def build(
 ) -> None:
     """Build every spec (or those under PATHS); only what changed is rendered and written."""
     options, config_file = COMMANDS["build"].collect(locals())
+    options.target = options.target or None
     from skillforge.commands.build import build_command
 
     raise typer.Exit(guard(lambda: build_command(options, config_file), verbose))
@@ -224,7 +229,12 @@ def stats(
         typer.Option("--json", help="Print one JSON object (same as --format json).", metavar=""),
     ] = False,
     format: Annotated[
-        str, typer.Option("--format", help="text (Rich on a terminal), json or prometheus.")
+        str,
+        typer.Option(
+            "--format",
+            help="text (Rich on a terminal), json or prometheus.",
+            metavar="<text|json|prometheus>",
+        ),
     ] = "text",
     top: Annotated[
         int, typer.Option("--top", min=1, help="Rows of the template and output tables.")
@@ -237,6 +247,15 @@ def stats(
     from skillforge.commands.stats import stats_command
 
     raise typer.Exit(guard(lambda: stats_command(options, config_file), verbose))
+
+
+# The authoring commands and `import` (authoring.py), in the order help lists them.
+app.command()(authoring.schema)
+app.command()(authoring.new)
+app.command("list")(authoring.list_)
+app.command()(authoring.show)
+app.command()(authoring.templates)
+app.command("import")(authoring.import_)
 
 
 def run(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""The stdlib parser of the commands that must start fast: `build`, `check` and `stats`.
+"""The stdlib parser of the commands that must start fast: `build`, `check` and `stats`, and
+the authoring commands (`list`, `show`, ...), which answer in a fraction of Typer's import.
 
 Typer (with Click and Rich) costs more to import than a no-op build or a clean check takes in
 all, so these commands are parsed here, over the tables of flags.py. The parser knows only the
@@ -46,16 +47,27 @@ def parse(args: list[str], command: Command) -> tuple[Any, str | None] | None:
                 return None
             if flag.dest == "config":
                 config = value
+            elif isinstance(converted, list):  # a repeatable option: each adds to the list
+                setattr(options, flag.dest, [*(getattr(options, flag.dest) or ()), *converted])
             else:
                 setattr(options, flag.dest, converted)
-        elif arg == "--" and command.argument == "paths":
+        elif arg == "--" and command.argument is not None:
             paths.extend(args[i + 1 :])
             break
-        elif arg.startswith("-") or command.argument != "paths":
+        elif arg.startswith("-") or command.argument is None:
             return None
         else:
             paths.append(arg)
         i += 1
     if command.argument == "paths":
         options.paths = paths or None  # type: ignore[attr-defined]
+    elif command.argument is not None:
+        # named arguments (`show SPEC`): each once, in order; a missing one is Typer's to report
+        names = command.arguments
+        if len(paths) > len(names):
+            return None
+        for name, value in zip(names, paths, strict=False):
+            setattr(options, name, value)
+        if any(getattr(options, name) is None for name in names):
+            return None
     return options, config

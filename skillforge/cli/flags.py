@@ -9,7 +9,18 @@ Light (the no-op path imports it): standard library only, plain classes.
 
 from __future__ import annotations
 
-from skillforge.commands.options import CleanOptions, InitOptions, StatsOptions, WatchOptions
+from skillforge.commands.options import (
+    CleanOptions,
+    ImportOptions,
+    InitOptions,
+    ListOptions,
+    NewOptions,
+    SchemaOptions,
+    ShowOptions,
+    StatsOptions,
+    TemplatesOptions,
+    WatchOptions,
+)
 from skillforge.engine.options import FORMATS, BuildOptions, CheckOptions
 
 TYPE_CHECKING = False
@@ -37,6 +48,11 @@ def seconds(value: str) -> float | None:
     except ValueError:
         return None
     return number if 0 <= number < float("inf") else None
+
+
+def names(value: str) -> list[str] | None:
+    """A repeatable option's value, as the list it adds to (`--target`)."""
+    return [value] if value and not value.startswith("-") else None
 
 
 class OneOf:
@@ -73,16 +89,30 @@ class Flag:
 
 
 class Command:
-    """The options of one command, the class that holds them, and its positional argument."""
+    """The options of one command, the class that holds them, and its positional arguments.
 
-    __slots__ = ("argument", "flags", "options")
+    `argument` is the first positional argument (`paths`: any number of them); `more` names
+    the ones after it (`new KIND NAME`).
+    """
+
+    __slots__ = ("argument", "flags", "more", "options")
 
     def __init__(
-        self, options: Callable[[], Options], flags: list[Flag], argument: str | None = None
+        self,
+        options: Callable[[], Options],
+        flags: list[Flag],
+        argument: str | None = None,
+        more: tuple[str, ...] = (),
     ) -> None:
         self.options = options
         self.flags = flags
         self.argument = argument
+        self.more = more
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """Every positional argument, in order."""
+        return ((self.argument,) if self.argument else ()) + self.more
 
     def default(self, dest: str) -> object:
         """The value of `dest` when the option is not given (`--config`: none)."""
@@ -99,9 +129,16 @@ class Command:
         if self.argument == "paths":
             options.paths = list(values["paths"] or ()) or None  # type: ignore[attr-defined]
         elif self.argument is not None:
-            setattr(options, self.argument, str(values[self.argument]))
+            setattr(options, self.argument, _word(values[self.argument]))
+        for name in self.more:
+            setattr(options, name, _word(values[name]))
         config = values.get("config")
         return options, None if config is None else str(config)
+
+
+def _word(value: object) -> str | None:
+    """A positional argument as a plain string (None when an optional one is not given)."""
+    return None if value is None else str(value)
 
 
 QUIET = Flag("quiet", "-q", "--quiet")
@@ -118,6 +155,8 @@ COMMANDS = {
             Flag("force", "--force"),
             Flag("explain", "--explain"),
             Flag("dry_run", "--dry-run"),
+            Flag("remote_write", "--remote-write"),
+            Flag("target", "--target", convert=names),
             JOBS,
             JSON,
             QUIET,
@@ -166,4 +205,45 @@ COMMANDS = {
     ),
     "clean": Command(CleanOptions, [Flag("cache", "--cache"), VERBOSE, CONFIG, LOCK_TIMEOUT]),
     "init": Command(InitOptions, [VERBOSE], "directory"),
+    # -- import (issue 13) --
+    "import": Command(
+        ImportOptions,
+        [
+            Flag("include_broken", "--include-broken"),
+            Flag("factor", "--factor"),
+            Flag("dry_run", "--dry-run"),
+            VERBOSE,
+            CONFIG,
+            LOCK_TIMEOUT,
+        ],
+        "paths",
+    ),
+    # the authoring commands (issue 15): schema, new, list, show, templates
+    "schema": Command(SchemaOptions, [VERBOSE], "which"),
+    "new": Command(
+        NewOptions,
+        [
+            Flag("extends", "--extends", convert=text),
+            Flag("traits", "--traits", convert=text),
+            VERBOSE,
+            CONFIG,
+            LOCK_TIMEOUT,
+        ],
+        "kind",
+        ("name",),
+    ),
+    "list": Command(ListOptions, [JSON, VERBOSE, CONFIG]),
+    "show": Command(
+        ShowOptions,
+        [
+            Flag("target", "--target", "-t", convert=text),
+            Flag("merged", "--merged"),
+            VERBOSE,
+            CONFIG,
+        ],
+        "spec",
+    ),
+    "templates": Command(
+        TemplatesOptions, [Flag("eject", "--eject", convert=text), VERBOSE, CONFIG]
+    ),
 }

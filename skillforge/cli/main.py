@@ -2,7 +2,9 @@
 
 A well-formed `build`, `check` or `stats` is parsed by fastparse.py over the tables of
 flags.py and run at once, so that a build with nothing to do finishes before Typer, Rich,
-Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path). Everything else,
+Jinja2, PyYAML or diskcache are imported (DESIGN §5, the no-op path). The authoring commands
+(`QUICK`: `list`, `show`, `new`, `schema`, `templates`) are parsed the same way, so that they
+answer without importing Typer. Everything else,
 `--help` and usage errors included, goes to the Typer app in app.py. Exit codes: boundary.py.
 
 Light (the no-op path imports it): standard library only.
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 
 # The commands parsed without Typer; the module that runs each is imported only when it runs.
 FAST = ("build", "check", "stats")
+# The authoring commands, parsed without Typer too: importing Typer (with Click, Rich and
+# pydantic) costs more than `list` on a thousand specs may take in all (issue 15).
+QUICK = ("schema", "new", "list", "show", "templates")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
             options, config_file = parsed
             run = _command(name)
             return guard(lambda: run(options, config_file, started), options.verbose)
+    if name in QUICK:
+        parsed = parse(args[1:], COMMANDS[name])
+        if parsed is not None:
+            options, config_file = parsed
+            quick = _authoring(name)
+            return guard(lambda: quick(options, config_file), options.verbose)
     from skillforge.cli.app import run
 
     return run(args)
@@ -56,6 +67,29 @@ def _command(name: str) -> Callable[..., int]:
     from skillforge.commands.stats import stats_command
 
     return stats_command
+
+
+def _authoring(name: str) -> Callable[..., int]:
+    """Import the function that runs the authoring command `name`."""
+    if name == "schema":
+        from skillforge.commands.schema import schema_command
+
+        return schema_command
+    if name == "new":
+        from skillforge.commands.new import new_command
+
+        return new_command
+    if name == "list":
+        from skillforge.commands.list_ import list_command
+
+        return list_command
+    if name == "show":
+        from skillforge.commands.show import show_command
+
+        return show_command
+    from skillforge.commands.templates import templates_command
+
+    return templates_command
 
 
 def _terminate_as_interrupt() -> None:

@@ -42,6 +42,10 @@ def build_command(
     if outcome is not None and outcome.manifest.config_data is not None:
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)
     config = project_config(config_file, remembered)
+    if options.target:
+        from skillforge.engine.load.config import with_targets
+
+        config = with_targets(config, options.target)
     options.paths = relative_paths(config, options.paths)
     reporter = make_reporter(options, stream, str(config.root))
     notes: list[str] = []

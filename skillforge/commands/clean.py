@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 # What skillforge creates in its cache folder, by name: `clean --cache` removes these and
 # nothing else, then the folder itself only when that leaves it empty.
-_CACHE_FILE = re.compile(r"(manifest\.bin(\.corrupt-[\w-]+|\.\d+\.tmp)?|lock(\.corrupt-[\w-]+)?)\Z")
+_CACHE_FILE = re.compile(
+    r"(manifest\.bin(\.corrupt-[\w-]+|\.\d+\.tmp)?|lock(\.corrupt-[\w-]+)?"
+    r"|dropped\.json(\.skillforge-\d+\.tmp)?)\Z"  # dropped.json: engine/documents.py
+)
 _CACHE_TREES: dict[re.Pattern[str], re.Pattern[str]] = {
     # the diskcache folder (and folders it was moved aside to): its database and value files
     re.compile(r"cache(\.corrupt-[\w-]+)?\Z"): re.compile(

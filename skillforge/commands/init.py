@@ -1,4 +1,9 @@
-"""`skillforge init`: copy the starter project (skillforge/scaffold/) without overwriting."""
+"""`skillforge init`: copy the starter project (skillforge/scaffold/) without overwriting.
+
+Also writes the project's copies of the schemas (`schemas/spec.schema.json`,
+`schemas/config.schema.json`), which the scaffold's specs and config name on their first line
+for editors.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+from skillforge.commands.schema import COPIES, write_project_copies
 from skillforge.errors import UsageError
 from skillforge.report.plain import PlainReporter
 
@@ -46,7 +52,8 @@ def _scaffold(directory: Path) -> list[str]:
     gitignore = directory / ".gitignore"
     # Everything is checked before anything is written: init writes only regular files in real
     # folders under `directory`, never through a symlink (dangling or not).
-    for rel in [p.relative_to(SCAFFOLD) for p in sources] + [Path(".gitignore")]:
+    copies = [Path(copy) for copy in COPIES.values()]
+    for rel in [p.relative_to(SCAFFOLD) for p in sources] + [Path(".gitignore"), *copies]:
         _refuse_links(directory, rel)
     if os.path.lexists(gitignore) and not gitignore.is_file():
         raise UsageError(f"{gitignore}: exists and is not a file; remove it or rename it")
@@ -64,6 +71,8 @@ def _scaffold(directory: Path) -> list[str]:
         with os.fdopen(fd, "wb") as f:
             f.write(source.read_bytes())
         lines.append(f"created {rel.as_posix()}")
+    for copy, written in write_project_copies(directory):
+        lines.append(f"created {copy}" if written else f"kept    {copy} (already exists)")
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     if IGNORE_LINE not in existing.split():
         prefix = "" if not existing or existing.endswith("\n") else "\n"

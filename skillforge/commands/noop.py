@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import IO
 
 
-def _cache_dir(text: bytes, path: str | None) -> str | None:
+def cache_dir_of(text: bytes, path: str | None) -> str | None:
     """Read a plain `cache_dir = "..."` line of the config without a TOML parser.
 
     A wrong guess is harmless: the manifest found must record the digest of these very config
@@ -68,7 +68,7 @@ def try_noop(
         except OSError:
             return None
     raw = digest_bytes(text) if path else ""
-    cache_dir = _cache_dir(text, path) or DEFAULT_CACHE
+    cache_dir = cache_dir_of(text, path) or DEFAULT_CACHE
     try:
         manifest = read_manifest(os.path.join(root, cache_dir))
     except ValueError:

@@ -53,3 +53,92 @@ class InitOptions(Options):
     def __init__(self, *, directory: str = ".", verbose: bool = False) -> None:
         self.directory = directory
         self.verbose = verbose
+
+
+# -- the authoring commands: schema, new, list, show, templates ----------------------------
+
+
+class SchemaOptions(Options):
+    """Which schema the user asked `schema` to print: the spec's or the config's."""
+
+    def __init__(self, *, which: str = "spec", verbose: bool = False) -> None:
+        self.which = which
+        self.verbose = verbose
+
+
+class NewOptions(Options):
+    """What `new` writes: a spec of `kind` called `name`, on a base and traits."""
+
+    def __init__(
+        self,
+        *,
+        kind: str | None = None,
+        name: str | None = None,
+        extends: str | None = None,
+        traits: str | None = None,
+        verbose: bool = False,
+        lock_timeout: float = 60.0,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.extends = extends
+        self.traits = traits
+        self.verbose = verbose
+        self.lock_timeout = lock_timeout
+
+
+class ListOptions(Options):
+    """How `list` prints the specs."""
+
+    def __init__(self, *, json: bool = False, verbose: bool = False) -> None:
+        self.json = json
+        self.verbose = verbose
+
+
+class ShowOptions(Options):
+    """Which spec `show` prints, for which target, rendered or merged."""
+
+    def __init__(
+        self,
+        *,
+        spec: str | None = None,
+        target: str | None = None,
+        merged: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        self.spec = spec
+        self.target = target
+        self.merged = merged
+        self.verbose = verbose
+
+
+class TemplatesOptions(Options):
+    """What `templates` does: list the built-in templates, or eject one."""
+
+    def __init__(self, *, eject: str | None = None, verbose: bool = False) -> None:
+        self.eject = eject
+        self.verbose = verbose
+
+
+# -- import (issue 13) --------------------------------------------------------------------
+
+
+class ImportOptions(Options):
+    """What the user asked `import` to read, and how."""
+
+    def __init__(
+        self,
+        *,
+        paths: list[str] | None = None,
+        include_broken: bool = False,
+        factor: bool = False,
+        dry_run: bool = False,
+        verbose: bool = False,
+        lock_timeout: float = 60.0,
+    ) -> None:
+        self.paths = paths
+        self.include_broken = include_broken
+        self.factor = factor
+        self.dry_run = dry_run
+        self.verbose = verbose
+        self.lock_timeout = lock_timeout

@@ -66,7 +66,7 @@ class SaveFilter:
         self.specs = [str(p) for p in config.specs]
         self.traits = [str(p) for p in config.traits]
         self.templates = [str(p) for p in config.templates]
-        self.ignored = [str(config.out), str(config.cache_dir)]
+        self.ignored = [*(str(out) for out in config.outs()), str(config.cache_dir)]
         self.config_names = {str(config.path)} if config.path else set()
         if config.path is None:  # a config file created later turns the defaults into it
             self.config_names = {os.path.join(self.root, n) for n in (CONFIG_NAME, PYPROJECT)}

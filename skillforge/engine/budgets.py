@@ -248,3 +248,39 @@ def next_costs(
     if state is not None:
         table = {p: c for p, c in table.items() if p in state.outputs}
     return table
+
+
+def simulate_listings(config: Config, costs: Iterable[OutputCost]) -> dict[str, dict[str, Any]]:
+    """The skill listing of each target of the build that has one, in characters (DESIGN §7).
+
+    Each entry is a skill's name, description and `when_to_use` (the tools show both), cut at
+    the tool's entry limit; entries are kept in alphabetical order while they fit, and the
+    skills past the budget are named (their descriptions would be cut or left out).
+    """
+    from skillforge.targets import get_target
+
+    skills = sorted((c for c in costs if c.kind == "skill"), key=lambda c: c.name)
+    found: dict[str, dict[str, Any]] = {}
+    for name in config.targets:
+        profile = get_target(name).listing
+        if profile is None:
+            continue
+        budget = profile.budget_chars(config.budgets)
+        cap = profile.entry_chars or None
+        needed = 0
+        over: list[str] = []
+        for cost in skills:
+            size = min(cost.entry_chars, cap) if cap else cost.entry_chars
+            needed += size + 1  # one line each
+            if needed > budget:
+                over.append(cost.name)
+        found[name] = {
+            "tool": profile.tool,
+            "budget_chars": budget,
+            "needed_chars": needed,
+            "entry_limit": cap,
+            "skills": len(skills),
+            "cut": [c.name for c in skills if cap and c.entry_chars > cap],
+            "over_budget": over,
+        }
+    return found

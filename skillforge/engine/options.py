@@ -33,21 +33,25 @@ class BuildOptions(Options):
         quiet: bool = False,
         verbose: bool = False,
         lock_timeout: float = 60.0,
+        remote_write: bool = False,
+        target: list[str] | None = None,
     ) -> None:
         self.force = force
         self.explain = explain
         self.dry_run = dry_run
+        self.target = target  # `--target`: build for these targets only
         self.jobs = jobs
         self.paths = paths
         self.json = json
         self.quiet = quiet
         self.verbose = verbose
         self.lock_timeout = lock_timeout
+        self.remote_write = remote_write  # share what this build renders (DESIGN §5.1)
 
     @property
     def fast(self) -> bool:
         """True when the no-op fast path may answer (nothing forces work or filters specs)."""
-        return not (self.force or self.dry_run or self.paths)
+        return not (self.force or self.dry_run or self.paths or self.target)
 
 
 class CheckOptions(Options):

@@ -20,7 +20,7 @@ from skillforge.engine.load.config import Config
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker
 from skillforge.state.plan import Plan
-from skillforge.targets import DEFAULT, get_target
+from skillforge.targets import TARGETS
 
 # An orphaned output: its path, the spec it was made for (None: unknown) and what to do.
 Orphan = tuple[str, str | None, str]
@@ -85,7 +85,38 @@ def find_orphans(
 
 
 def _documents(config: Config, produced: dict[str, str]) -> list[tuple[str, str]]:
-    """(path, kind) of every file where a spec could put its document that no spec produced."""
-    out = config.rel(config.out)
-    prefix = "" if out == "." else out + "/"
-    return get_target(DEFAULT[0]).documents(str(config.out), prefix, produced)
+    """(path, kind) of every file where a spec could put its document that no spec produced.
+
+    Every known target's folders are looked at, configured or not: a target dropped from the
+    config leaves orphans too.
+    """
+    found: dict[str, str] = {}
+    for name, target in TARGETS.items():
+        for out in dict.fromkeys(config.out_of(name, kind) for kind in target.kinds):
+            rel = config.rel(out)
+            prefix = "" if rel == "." else rel + "/"
+            for path, kind in target.documents(str(out), prefix, produced):
+                if config.out_of(name, kind) == out:
+                    found.setdefault(path, kind)
+    plugin_layout = TARGETS["claude"]  # skills/, agents/, commands/ at a plugin's root
+    for folder in _plugin_folders(config):  # a plugin's members
+        for path, kind in plugin_layout.documents(
+            str(config.root / folder), folder + "/", produced
+        ):
+            found.setdefault(path, kind)
+    return list(found.items())
+
+
+def _plugin_folders(config: Config) -> list[str]:
+    """The configured plugins' folders and every folder in the default one (`plugins/`):
+    the files of a plugin dropped from the config are found there on a fresh clone too."""
+    from skillforge.targets.plugins import DEFAULT_FOLDER
+
+    folders = config.plugins.roots() if config.plugins is not None else []
+    try:
+        with os.scandir(config.root / DEFAULT_FOLDER) as found:
+            names = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
+    except OSError:
+        names = []
+    folders.extend(f"{DEFAULT_FOLDER}/{n}" for n in names if f"{DEFAULT_FOLDER}/{n}" not in folders)
+    return folders

@@ -17,12 +17,13 @@ from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
-from skillforge.report.reporter import GONE, NOT_IN_FILES, NOT_PRODUCED
+from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
-from skillforge.state.plan import Plan
+from skillforge.state.plan import PLUGINS, Plan
+from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,10 +65,14 @@ class Writer:
 
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
-        self.out = str(config.out)
+        # every target's out folder (DESIGN §4): outputs are written and removed only there
+        self.outs = tuple(str(out) for out in config.outs())
         self.previous = previous
         self.force = force
-        self.out_rel = config.rel(config.out)
+        self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))  # §4.1
+        self.roots = (*self.out_rels, *self.plugin_rels)
+        self.spared = config.spared()
         self._safe_folders: set[str] = set()
 
     def _path(self, rel: str) -> str:
@@ -102,6 +107,8 @@ class Writer:
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
                 return Decision("write")
+            if marker is None and claimed(path, rel, existing, data):
+                return Decision("write", "output stale")
             why = (
                 "exists and was not written by skillforge"
                 if marker is None
@@ -179,7 +186,7 @@ class Writer:
         before the next one is created in it, so nothing is ever created outside. Results
         are kept: each folder costs one `lstat` per build.
         """
-        if not safe_rel(rel) or not (rel + "/").startswith(self.out_rel + "/"):
+        if not safe_rel(rel) or not any((rel + "/").startswith(r + "/") for r in self.roots):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root
@@ -210,7 +217,7 @@ class Writer:
                     f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
                 )
             self._safe_folders.add(folder)
-            if create and folder.startswith(self.out + os.sep):
+            if create and any(folder.startswith(out + os.sep) for out in self.outs):
                 _sweep(folder)
         return folder
 
@@ -246,7 +253,12 @@ class Writer:
         return "removed"
 
     def _prune(self, folder: str) -> None:
-        while folder != self.out and folder.startswith(self.out + os.sep):
+        out = next((o for o in self.outs if folder.startswith(o + os.sep)), None)
+        if out is None:  # in a plugin's folder: the plugin's folder goes too when empty
+            rel = self._rel(folder) + "/"
+            plugin = next((r for r in self.plugin_rels if rel.startswith(r + "/")), None)
+            out = os.path.dirname(self._path(plugin)) if plugin is not None else None
+        while out is not None and folder != out and folder.startswith(out + os.sep):
             try:
                 os.rmdir(folder)
             except OSError:
@@ -301,6 +313,7 @@ def publish_outputs(
             del batch.results[spec_id]
             continue
         reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
+        report.dropped.update(rendered.dropped)
         stats: dict[str, os.stat_result] = {}
         if not dry_run:
             changed = [out for out, d in decisions if d.action != "unchanged"]
@@ -326,12 +339,13 @@ def publish_outputs(
                 new = "new spec" in reasons
                 first = [decision.why] if decision.why and not new else []
                 why = first + [r for r in reasons if r not in first]
+                why += rendered.path_notes.get(out.path, [])
                 report.written.append(out.path)
                 report.reasons[out.path] = why
                 reporter.written(out.path, why)
             else:
                 report.files_written += 1
-        if not dry_run:
+        if not dry_run and rendered.outputs:
             frontmatter = digest_bytes(rendered.frontmatter.encode())
             store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
     return written
@@ -373,6 +387,7 @@ def remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
+    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
     # supporting files of a spec whose document stays where it was: dropped from its files
     dropped: set[str] = set()
     for spec_id in batch.results:
@@ -383,8 +398,8 @@ def remove_stale(
             dropped.update(left)
     removed: set[str] = set()
     for rel in stale:
-        if rel in produced:
-            continue
+        if rel in produced or rel.startswith(writer.spared):
+            continue  # `build --target` leaves the other configured targets' outputs alone
         outcome = "removed" if dry_run else writer.remove(rel)
         removed.add(rel)
         if outcome == "unsafe":
@@ -398,7 +413,8 @@ def remove_stale(
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
-            reporter.removed(rel, GONE if rel in orphans else NOT_PRODUCED)
+            why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
+            reporter.removed(rel, why)
         elif rel not in orphans:  # a deleted spec's supporting files go with its document
             reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
     return removed
@@ -406,7 +422,7 @@ def remove_stale(
 
 def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
     """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
-    if "spec changed" not in reasons:
+    if "spec changed" not in reasons or not rendered.outputs:
         return reasons
     before = store.get(DOCUMENT + rendered.outputs[0].path)
     detail: list[str] = []

@@ -17,15 +17,24 @@ import jinja2
 from skillforge import __version__
 from skillforge.cache.keys import SECTION, TOKENS
 from skillforge.engine.costs import OutputCost, one_line
+from skillforge.engine.documents import (
+    Document,
+    first_entry,
+    merge_shared,
+    section_key,
+    target_value,
+)
 from skillforge.engine.files import finish, supporting_file
 from skillforge.engine.jinja.analysis import Closure
 from skillforge.engine.jinja.context import RenderContext
 from skillforge.engine.load.config import Config
-from skillforge.engine.load.schema import OUTPUT_KEY, output_name
+from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, spec_targets
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_bytes, digest_value
+from skillforge.state.inventory import BUILTIN
+from skillforge.targets import get_target
 from skillforge.targets.base import Ref, Target
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")
@@ -58,16 +67,25 @@ class RenderedSpec:
     refs: tuple[Ref, ...] = ()  # names of other specs it refers to (Target.references)
     # what `build --explain` adds: fragment calls that could not be cached, and why
     notes: list[str] = field(default_factory=list)
+    # per output: the spec's fields its target has no key for (DESIGN §4, `--json` "dropped")
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+    # per output: what `build --explain` says about its translation (drops, approximations)
+    path_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[Path, Path]:
-    """Return (document path, folder for supporting files) of a spec's outputs."""
+def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[Path, Path | None]:
+    """Return (document path, folder for supporting files or None) of a spec's outputs."""
+    out = config.out_of(target.name, kind)
     folder = target.files_folder(kind, name)
-    return config.out / target.document(kind, name), config.out / (folder or ".")
+    return out / target.document(kind, name), (out / folder if folder is not None else None)
+
+
+# (project root, target, kind) -> out folder: resolving a path costs system calls
+_OUTS: dict[tuple[Any, ...], Path] = {}
 
 
 class Renderer(RenderContext):
-    """Renders specs for one build: sections, then each spec's document through its target."""
+    """Renders specs for one build: sections once, then each target's document of the spec."""
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -75,93 +93,249 @@ class Renderer(RenderContext):
         variables = spec.data.get("vars") or {}
         spec, string_keys = render_strings(self, spec, variables)
         data = spec.data
+        targets = [get_target(t) for t in spec_targets(data, self.config.targets)]
         problems: list[Problem] = []
         deps = list(spec.deps)
-        section_keys: list[tuple[str, str]] = []
-        texts: list[str] = []
-        body_tokens = 0
+        # per section: its key and text for each target (one shared entry when it does not
+        # read `target`: it is rendered once and shared by every target)
+        rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]] = []
         for section in spec.sections:
             try:
-                key, text, tokens, closure = self._section(spec, section, variables)
+                per = self._section_for_targets(spec, section, variables, targets, deps)
             except SpecError as exc:
                 problems.extend(exc.problems)
                 continue
-            if closure is not None:
-                deps.extend(closure.deps())
-            section_keys.append((section["id"], key))
-            title = section.get("title")
-            body_tokens += tokens
-            if title:
-                body_tokens += self.tokens.count(f"## {title}") + (1 if text else 0)
-                texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
-            elif text:
-                texts.append(text)
+            rendered.append((section, per))
         if problems:
             raise SpecError(problems)
-        frontmatter = self.target.emit(spec.kind, data)
         base = self.target.template(spec.kind)
         closure = self.closure(spec, base, "kind")
         deps.extend(closure.deps())
+        docs = [self._document(spec, t, rendered, base) for t in targets]
+        self._laid_out = False  # the first document of a spec is rendered through Jinja
+        warnings = list(spec.warnings)
+        if not targets:  # never silent: say why the spec has no output
+            names = ", ".join(self.config.targets)
+            why = f"no target of this build ({names}) writes a {spec.kind}; nothing is written"
+            warnings.append(Problem(*spec.origin("kind"), "kind", why, "warning"))
+        for doc in docs:
+            warnings.extend(
+                Problem(*spec.origin("model"), "model", w, "warning") for w in doc.warnings
+            )
+        merge_shared(spec, docs, self._lay_out)
+        for doc in docs:
+            if not doc.data:
+                self._lay_out(spec, doc)
+        heads = "".join(d.head for d in docs)
+        section_keys = [
+            (s["id"], per[None][0] if None in per else section_key(per)) for s, per in rendered
+        ]
         document_key = digest_value(
             __version__,
             self.fingerprint,
             closure.digest,
-            frontmatter,
+            heads,
             section_keys,
             self.reach(closure, data, variables),
+            [d.path for d in docs],
             *([string_keys] if string_keys else []),
         )
-        started = time.perf_counter()
-        try:
-            document = self.limits.render(
-                self.env.get_template(base),
-                {"frontmatter": frontmatter, "sections": texts, "spec": data},
-            )
-        except Exception as exc:
-            raise SpecError([self.problem(exc, spec, "kind", base)]) from None
-        self.counters.timed(base, time.perf_counter() - started, document)
-        name = output_name(spec.kind, data)
-        path, folder = output_paths(self.config, self.target, spec.kind, name)
-        outputs = [RenderedOutput(self.config.rel(path), finish(document), True)]
+        outputs: list[RenderedOutput] = []
+        dropped: dict[str, list[str]] = {}
+        notes: dict[str, list[str]] = {}  # per output: what `--explain` says of its target
+        seen: set[str] = set()
         digests: dict[str, str] = {}
-        dests: dict[str, int] = {}
-        for i, entry in enumerate(spec.files):
-            dest, raw = supporting_file(
-                self, spec, i, entry, path, folder, variables, deps, digests
-            )
-            out = RenderedOutput(dest, raw, document=False)
-            if out.path in dests:  # one dest twice: the later entry would win silently
-                first = dests[out.path]
-                file, line = spec.origin(f"files[{i}]")
-                at = spec.origin(f"files[{first}]")[1]
-                raise SpecError.one(
-                    file,
-                    line,
-                    f"files[{i}].dest",
-                    f"'{entry['dest']}' is also the dest of files[{first}]"
-                    f"{f' (line {at})' if at else ''}; give each file its own dest",
-                )
-            dests[out.path] = i
+        primary = None
+        for doc in docs:
+            # a shared path names the target of each note
+            who = f"{doc.target.name}: " if doc.shared else ""
+            if doc.dropped:
+                dropped[doc.path] = list(dict.fromkeys(dropped.get(doc.path, []) + doc.dropped))
+            for how in doc.approximated:
+                notes.setdefault(doc.path, []).append(who + how)
+            if doc.dropped:
+                notes.setdefault(doc.path, []).append(f"{who}dropped {', '.join(doc.dropped)}")
+            if doc.path in seen:
+                continue  # a shared path: written once (the documents are equal)
+            seen.add(doc.path)
+            out = RenderedOutput(doc.path, doc.data, True)
+            if primary is None:  # its costs are counted without the marker
+                primary = (RenderedOutput(doc.path, doc.data, True), doc)
+            if self.config.marker:
+                out.data = doc.target.mark(out.data, spec.file)
             outputs.append(out)
-        # the sections, a blank line between them, and the final newline (one token each)
-        body_tokens += len(texts) if texts else 0
-        cost = self._cost(spec, outputs, frontmatter, body_tokens)
-        if self.config.marker:
-            outputs[0].data = self.target.mark(outputs[0].data, spec.file)
+        for doc in docs:
+            for rel, text in doc.sidecars.items():
+                if doc.folder is not None and f"{doc.folder}/{rel}" not in seen:
+                    seen.add(f"{doc.folder}/{rel}")
+                    outputs.append(RenderedOutput(f"{doc.folder}/{rel}", finish(text), False))
+        body_tokens = sum(tokens for _, per in rendered for _, _, tokens in first_entry(per))
+        for section, per in rendered:
+            title = section.get("title")
+            if title:
+                text = first_entry(per)[0][1]
+                body_tokens += self.tokens.count(f"## {title}") + (1 if text else 0)
+        files = self._files(spec, docs, variables, deps, digests, seen)
+        outputs.extend(files)
+        cost = None
+        if primary is not None:  # the first target's document and its own supporting files
+            body_tokens += len(rendered) if rendered else 0
+            own = f"{primary[1].folder}/"
+            mine = [f for f in files if f.path.startswith(own)]
+            cost = self._cost(spec, [primary[0], *mine], primary[1].head, body_tokens)
+        if self.config.plugins is not None:  # a plugin's member: its files in the plugin too
+            found = self.config.plugins.member_files(spec, outputs, self.config, (dropped, notes))
+            outputs += [RenderedOutput(d, outputs[i].data, outputs[i].document) for i, d in found]
         return RenderedSpec(
             spec.file,
             outputs,
             document_key,
             section_keys,
-            frontmatter,
+            heads,
             deps,
             digests,
             spec.origin(OUTPUT_KEY[spec.kind] if OUTPUT_KEY[spec.kind] in data else "name"),
             cost,
-            spec.warnings,
+            tuple(warnings),
             self.target.references(spec.kind, data, spec.origin),
             list(dict.fromkeys(self.notes)),
+            dropped,
+            notes,
         )
+
+    def _section_for_targets(
+        self,
+        spec: Spec,
+        section: dict[str, Any],
+        variables: dict[str, Any],
+        targets: list[Target],
+        deps: list[str],
+    ) -> dict[str | None, tuple[str, str, int]]:
+        """Render a section once, or once per target when it reads `target`."""
+        first = targets[0] if targets else None
+        key, text, tokens, closure = self._section(spec, section, variables, first)
+        if closure is not None:
+            deps.extend(closure.deps())
+        if closure is None or "target" not in closure.reach or not targets:
+            return {None: (key, text, tokens)}
+        per: dict[str | None, tuple[str, str, int]] = {targets[0].name: (key, text, tokens)}
+        for target in targets[1:]:
+            key, text, tokens, _ = self._section(spec, section, variables, target)
+            per[target.name] = (key, text, tokens)
+        return per
+
+    def _document(
+        self,
+        spec: Spec,
+        target: Target,
+        rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]],
+        base: str,
+    ) -> Document:
+        """Translate the spec for `target` and lay out its document (not yet marked)."""
+        view = for_target(spec.data, target.name)
+        translation = target.translate(spec.kind, view, self.config.models.get(target.name, {}))
+        if translation.errors:
+            raise SpecError(
+                [
+                    Problem(*spec.origin(f), f, f"{message} (target {target.name})")
+                    for f, message in translation.errors
+                ]
+            )
+        texts: list[str] = []
+        for section, per in rendered:
+            text = (per[None] if None in per else per[target.name])[1]
+            title = section.get("title")
+            if title:
+                texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
+            elif text:
+                texts.append(text)
+        name = output_name(spec.kind, view)
+        path, folder = output_paths(self.config, target, spec.kind, name)
+        doc = Document(target, self.config.rel(path), translation)
+        doc.folder = self.config.rel(folder) if folder is not None else None
+        doc.texts = texts
+        doc.base = base
+        return doc
+
+    def _lay_out(self, spec: Spec, doc: Document) -> None:
+        """Write the head and the document's bytes from its translation and sections."""
+        values = doc.translation.values
+        if doc.target.is_toml(spec.kind):
+            body = "\n\n".join(doc.texts) + "\n"
+            doc.head = doc.target.toml_document(values, body)
+            doc.data = finish(doc.head)
+            return
+        doc.head = doc.target.head(spec.kind, values)
+        if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
+            # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
+            # other targets' documents are laid out the same way without Jinja
+            started = time.perf_counter()
+            text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
+            self.counters.timed(doc.base, time.perf_counter() - started, text)
+            doc.data = finish(text)
+            return
+        self._laid_out = True
+        started = time.perf_counter()
+        try:
+            document = self.limits.render(
+                self.env.get_template(doc.base),
+                {"frontmatter": doc.head, "sections": doc.texts, "spec": spec.data},
+            )
+        except Exception as exc:
+            raise SpecError([self.problem(exc, spec, "kind", doc.base)]) from None
+        self.counters.timed(doc.base, time.perf_counter() - started, document)
+        if document.startswith("\ufeff"):
+            # Claude Code before 2.1.239 skipped such files silently (FORMATS.md §2.1), and
+            # no tool documents one: a layout template must not write it (every target)
+            raise SpecError.one(
+                *spec.origin("kind"),
+                "kind",
+                f"{doc.base} writes a byte order mark (BOM) first; tools skip such files: "
+                "remove it from the template",
+            )
+        doc.data = finish(document)
+
+    def _files(
+        self,
+        spec: Spec,
+        docs: list[Document],
+        variables: dict[str, Any],
+        deps: list[str],
+        digests: dict[str, str],
+        seen: set[str],
+    ) -> list[RenderedOutput]:
+        """The supporting files, rendered once and copied into every target's skill folder."""
+        outputs: list[RenderedOutput] = []
+        homes = [d for d in docs if d.folder is not None]
+        if not spec.files or not homes:
+            return outputs
+        first = homes[0]
+        path = self.config.root / first.path
+        folder = self.config.root / (first.folder or ".")
+        dests: dict[str, int] = {}
+        for i, entry in enumerate(spec.files):
+            dest, raw = supporting_file(
+                self, spec, i, entry, path, folder, variables, deps, digests
+            )
+            if dest in dests:  # one dest twice: the later entry would win silently
+                first_i = dests[dest]
+                file, line = spec.origin(f"files[{i}]")
+                at = spec.origin(f"files[{first_i}]")[1]
+                raise SpecError.one(
+                    file,
+                    line,
+                    f"files[{i}].dest",
+                    f"'{entry['dest']}' is also the dest of files[{first_i}]"
+                    f"{f' (line {at})' if at else ''}; give each file its own dest",
+                )
+            dests[dest] = i
+            inside = dest[len(first.folder or "") + 1 :]
+            for doc in homes:
+                copy = f"{doc.folder}/{inside}"
+                if copy not in seen:
+                    seen.add(copy)
+                    outputs.append(RenderedOutput(copy, raw, document=False))
+        return outputs
 
     def _cost(
         self, spec: Spec, outputs: list[RenderedOutput], frontmatter: str, body_tokens: int
@@ -207,9 +381,14 @@ class Renderer(RenderContext):
         )
 
     def _section(
-        self, spec: Spec, section: dict[str, Any], variables: dict[str, Any]
+        self,
+        spec: Spec,
+        section: dict[str, Any],
+        variables: dict[str, Any],
+        target: Target | None = None,
     ) -> tuple[str, str, int, Closure | None]:
         """Return the section's key, text, token estimate and template closure."""
+        context_target = target_value(target)
         sid = section["id"]
         own = {"id": sid, "title": section.get("title"), "with": section.get("with") or {}}
         closure: Closure | None = None
@@ -225,7 +404,7 @@ class Renderer(RenderContext):
                 raise SpecError([self.problem(exc, spec, field, self.label(spec, sid))]) from None
             for name in closure.missing:
                 raise self.missing(spec, f"sections.{sid}.body", name)
-        reach = self.reach(closure, spec.data, variables) if closure else None
+        reach = self.reach(closure, spec.data, variables, context_target) if closure else None
         key = digest_value(
             __version__,
             self.fingerprint,
@@ -257,6 +436,7 @@ class Renderer(RenderContext):
                         "vars": variables,
                         "section": own,
                         "project": self.config.vars,
+                        "target": context_target,
                     },
                 )
                 self.counters.timed(label, time.perf_counter() - started, text)

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from skillforge.cache.keys import LAYER_OF_PREFIX as _LAYER_OF_PREFIX
-from skillforge.engine.budgets import output_problems, read_costs, simulate_listing
+from skillforge.engine.budgets import (
+    output_problems,
+    read_costs,
+    simulate_listing,
+    simulate_listings,
+)
 from skillforge.engine.load.config import Config
 from skillforge.state.buildlog import LAYERS, History, damaged_message
 from skillforge.state.manifest import read_manifest
@@ -36,10 +41,37 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
     }
     for layer, (hits, misses) in record["layers"].items():
         data[layer] = layer_json(hits, misses)
+    remote = remote_layer(record)
+    if remote is not None:
+        data["remote"] = remote
     data["timings"] = record["timings"]
     data["errors"] = record["errors"]
     data["warnings"] = record["warnings"]
     return data
+
+
+REMOTE_KEYS = ("hits", "misses", "bytes_read", "bytes_written", "writes", "errors", "ms")
+
+
+def remote_layer(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The remote cache layer of a build record (DESIGN §5.1), None when it had none."""
+    remote = record.get("remote")
+    if not isinstance(remote, dict):
+        return None
+    values = {k: remote.get(k) for k in REMOTE_KEYS}
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values.values()):
+        return None
+    return values
+
+
+def _remote_totals(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    layers = [layer for layer in map(remote_layer, records) if layer is not None]
+    if not layers:
+        return None
+    totals = {k: sum(layer[k] for layer in layers) for k in REMOTE_KEYS}
+    totals["ms"] = round(totals["ms"], 2)
+    totals["builds"] = len(layers)
+    return totals
 
 
 def gather(
@@ -64,6 +96,9 @@ def gather(
     }
     for layer in LAYERS:
         all_time[layer] = layer_json(*totals["layers"][layer])
+    remote = _remote_totals(history.records)  # over the records kept, not all time
+    if remote is not None:
+        all_time["remote"] = remote
     try:
         manifest = read_manifest(cache_dir)
     except ValueError:
@@ -100,8 +135,19 @@ def gather(
             "limits": {k: budgets[k] for k in sorted(budgets)},
             "over": over,
             "listing": listing.as_json(),
+            "listings": simulate_listings(config, costs.values()),
         },
+        "targets": list(config.targets),
+        "dropped": _dropped(config, current),
     }
+
+
+def _dropped(config: Config, current: Any) -> dict[str, list[str]]:
+    """What each output's target dropped at its last build (DESIGN §4; `save_dropped`)."""
+    from skillforge.engine.documents import DROPPED_FILE, read_dropped
+
+    found = read_dropped(os.path.join(config.cache_dir, DROPPED_FILE))
+    return {k: v for k, v in found.items() if k in current}
 
 
 def slowest_templates(table: dict[str, list[Any]], top: int) -> list[dict[str, Any]]:

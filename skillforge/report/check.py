@@ -15,7 +15,14 @@ import sys
 
 from skillforge.errors import Problem
 from skillforge.report.model import KINDS, CheckReport, Finding, plural
-from skillforge.report.plain import Snippets, encode_json, grouped, headline, write_line
+from skillforge.report.plain import (
+    Snippets,
+    encode_json,
+    grouped,
+    headline,
+    read_more,
+    write_line,
+)
 from skillforge.report.reporter import Reporter
 
 TYPE_CHECKING = False
@@ -196,8 +203,10 @@ def text_lines(
         if finding.diff and diff and not quiet:
             shown = finding.diff.rstrip("\n")
             lines.append(coloured(shown) if colour else shown)
-    for problem, count in grouped(report.errors):
+    for i, (problem, count) in enumerate(grouped(report.errors)):
         lines += [headline(problem, count), *snippets.lines(problem)]
+        if i == 0:
+            lines.append(read_more(problem))
     if not quiet:
         for problem, count in grouped(report.warnings):
             lines += [headline(problem, count), *snippets.lines(problem)]

@@ -44,10 +44,13 @@ class BuildReport:
         self.files_written = 0
         self.counters: dict[str, int] = {}
         self.reasons: dict[str, list[str]] = {}
+        # per output: the spec fields its target has no key for (DESIGN §4)
+        self.dropped: dict[str, list[str]] = {}
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.timings: dict[str, float] = {}
         self.dry_run = dry_run
+        self.remote: dict[str, Any] | None = None  # the remote cache layer (DESIGN §5.1)
 
     def count(self, name: str) -> int:
         return self.counters.get(name, 0)
@@ -75,11 +78,14 @@ class BuildReport:
                 "written": self.written,
                 "removed": self.removed,
                 "reasons": self.reasons,
+                "dropped": self.dropped,
                 "errors": [p.as_dict() for p in self.errors],
                 "warnings": [p.as_dict() for p in self.warnings],
                 "timings": {k: round(v, 2) for k, v in self.timings.items()},
             }
         )
+        if self.remote is not None:
+            data["remote"] = self.remote
         return data
 
     def summary(self) -> str:

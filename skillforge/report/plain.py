@@ -34,6 +34,21 @@ def headline(problem: Problem, count: int = 1) -> str:
     return f"{problem.severity}: {problem}{fails}"
 
 
+def read_more(problem: Problem) -> str:
+    """The line under the first error of a run: where to read more about it."""
+    parts = (problem.field or "").split(".")
+    if "with" in parts or "template" in parts or ".md.j2" in problem.message:
+        return (
+            "  = more: `skillforge templates` lists the built-in templates with their with: "
+            "keys and an example each"
+        )
+    spec = problem.file if problem.file.endswith((".yaml", ".yml")) else "SPEC"
+    return (
+        f"  = more: `skillforge show {spec} --merged` shows the spec after extends and "
+        "traits, with where each field came from; `skillforge schema` is the spec format"
+    )
+
+
 SNIPPET_WIDTH = 160  # longer source lines are cut in a snippet
 
 
@@ -203,8 +218,12 @@ class PlainReporter(Reporter):
         self.problems.append(problem)  # printed at the end, each once (see `grouped`)
 
     def finish(self, report: BuildReport) -> None:
+        first = True
         for problem, count in grouped(self.problems):
             lines = [headline(problem, count), *self.snippets.lines(problem)]
+            if first and problem.severity == "error":
+                lines.append(read_more(problem))
+                first = False
             write_line("\n".join(lines), self.err)
         if self.quiet:
             return

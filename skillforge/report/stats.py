@@ -30,6 +30,7 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
     for layer in LAYERS:
         here = _ratio(last[layer]) if last else "-"
         lines.append(f"  {layer:<14}{here:>24}{_ratio(all_time[layer]):>24}")
+    lines += remote_lines(last, all_time)
     cache = data["cache"]
     layers = ", ".join(f"{k} {v:,}" for k, v in cache["by_layer"].items())
     lines.append(
@@ -83,6 +84,25 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
     )
     lines.append("")
     lines.extend(budget_lines(data["budgets"]))
+    lines.extend(dropped_lines(data))
+    return lines
+
+
+def remote_lines(last: dict[str, Any] | None, all_time: dict[str, Any]) -> list[str]:
+    """The remote cache as its own layer: hits, misses, bytes, time, errors (DESIGN §5.1)."""
+    lines = []
+    for label, layer in (("last build", (last or {}).get("remote")), ("kept", None)):
+        if label == "kept":
+            layer = all_time.get("remote")
+            label = f"{layer['builds']} builds kept" if layer else label
+        if not layer:
+            continue
+        lines.append(
+            f"remote cache ({label}): {layer['hits']:,} hits, {layer['misses']:,} misses, "
+            f"{_size(layer['bytes_read'])} read, {layer['writes']:,} writes "
+            f"({_size(layer['bytes_written'])}), {layer['ms']:,.1f} ms, "
+            f"{layer['errors']:,} errors"
+        )
     return lines
 
 
@@ -126,6 +146,31 @@ def budget_lines(budgets: dict[str, Any]) -> list[str]:
         )
     if not listing["cut"] and not listing["dropped"]:
         lines.append("  every description fits")
+    for name, sim in budgets.get("listings", {}).items():  # per target, in characters
+        over_names = sim["over_budget"]
+        verdict = (
+            f"{len(over_names):,} past the budget (e.g. {', '.join(over_names[:5])})"
+            if over_names
+            else "all fit"
+        )
+        lines.append(
+            f"  {sim['tool']} ({name}): {sim['needed_chars']:,} of {sim['budget_chars']:,} "
+            f"characters; {verdict}"
+        )
+    return lines
+
+
+def dropped_lines(data: dict[str, Any]) -> list[str]:
+    """What the targets dropped (DESIGN §4): a count, and the first outputs."""
+    dropped = data.get("dropped") or {}
+    if not dropped:
+        return []
+    fields = sum(len(v) for v in dropped.values())
+    lines = [
+        f"targets {', '.join(data.get('targets', []))}: {fields:,} fields dropped in "
+        f"{len(dropped):,} outputs (the tool has no such key)"
+    ]
+    lines.extend(f"  {path}: {', '.join(keys)}" for path, keys in list(dropped.items())[:10])
     return lines
 
 

@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
-from skillforge.report.plain import LISTED, Snippets, grouped
+from skillforge.report.plain import LISTED, Snippets, grouped, read_more
 from skillforge.report.reporter import GONE, Reporter
 
 PROGRESS_FROM = 50  # dirty specs; smaller builds finish before a bar is worth drawing
@@ -82,6 +82,7 @@ class RichReporter(Reporter):
         self.problems.append(problem)  # printed at the end, each once (see `grouped`)
 
     def _print_problems(self) -> None:
+        first = True
         for problem, count in grouped(self.problems):
             fails = f" [dim](fails {count:,} specs)[/]" if count > 1 else ""
             label = (
@@ -89,6 +90,9 @@ class RichReporter(Reporter):
             )
             self.err.print(f"{label} {escape(str(problem))}{fails}")
             self._snippet(problem)
+            if first and problem.severity == "error":
+                self.err.print(f"[cyan]{escape(read_more(problem))}[/]", soft_wrap=True)
+                first = False
 
     def _snippet(self, problem: Problem) -> None:
         for line in self.snippets.lines(problem):

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from skillforge.state.manifest import Manifest
 
 ALL_TEMPLATES = "T:*"
+# The manifest's record of the plugin manifests (DESIGN §4.1): made from the config, by no spec
+PLUGINS = "[plugins]"
 
 
 class Plan:
@@ -36,11 +38,13 @@ class Plan:
         # dirty specs whose own YAML files did not change: (file id, digest) of each layer
         self.layers: dict[str, list[tuple[str, str]]] = {}
         self.env_changed = False
+        # why the plugin manifests must be made again (see `PLUGINS`); empty: they are fine
+        self.plugins: list[str] = []
 
     @property
     def is_noop(self) -> bool:
         """True when nothing has to be parsed, rendered, written or removed."""
-        return not self.dirty and not self.orphans and not self.env_changed
+        return not self.dirty and not self.orphans and not self.env_changed and not self.plugins
 
 
 def selected(spec: str, paths: list[str] | None) -> bool:
@@ -150,6 +154,7 @@ def make_plan(
 
     checker = _Checker(inv, manifest, plan.refreshed)
     present = set(inv.specs)
+    root, records = inv.path(""), manifest.outputs
     for spec in specs:
         record = manifest.specs.get(spec)
         if record is None and (manifest.specs or not global_reason):
@@ -170,7 +175,7 @@ def make_plan(
             if why and why not in reasons:
                 reasons.append(why)
         if not reasons:
-            reasons = _output_reasons(inv, manifest, record.outputs, plan)
+            reasons = _output_reasons(root, records, record.outputs, plan)
         if reasons:
             plan.dirty[spec] = reasons
             if not any(r == "spec changed" or r.startswith(("base ", "trait ")) for r in reasons):
@@ -178,9 +183,22 @@ def make_plan(
                 if layers is not None:
                     plan.layers[spec] = layers
         else:
-            plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
+            plan.unchanged.extend([o for o in record.outputs if records[o].document])
+    plugins = manifest.specs.get(PLUGINS)
+    if plugins is not None:
+        plan.plugins = (
+            [global_reason]
+            if global_reason
+            else ["previous build failed"]
+            if plugins.failed
+            else _output_reasons(root, records, plugins.outputs, plan)
+        )
+        if not plan.plugins:
+            plan.unchanged.extend(plugins.outputs)
     for spec, record in manifest.specs.items():
         # a spec in a folder the scan could not read is not gone: its outputs stay
+        if spec == PLUGINS:
+            continue
         if spec not in present and selected(spec, paths) and not inv.hides(spec):
             plan.orphan_specs.append(spec)
             plan.orphans.extend(record.outputs)
@@ -208,23 +226,29 @@ def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[st
 
 
 def _output_reasons(
-    inv: Inventory, manifest: Manifest, outputs: list[str], plan: Plan
+    root: str, records: dict[str, Any], outputs: list[str], plan: Plan
 ) -> list[str]:
+    """Why a spec's outputs need a build ("output missing", "output edited"), or none.
+
+    One `stat` per output, in a tight loop: a build for six targets has about six times the
+    outputs of a build for one, and the no-op build must stay light (`root` + the path is
+    the file, `records` the manifest's outputs).
+    """
     reasons: list[str] = []
+    stat = os.stat
     for out in outputs:
-        rec = manifest.outputs.get(out)
+        rec = records.get(out)
         if rec is None:
             reasons.append("output missing")
             continue
-        path = inv.path(out)
         try:
-            st = os.stat(path)
+            st = stat(root + out)
         except OSError:
             reasons.append("output missing")
             continue
         if rec.mtime_ns and st.st_mtime_ns == rec.mtime_ns and st.st_size == rec.size:
             continue
-        if st.st_size != rec.size or digest_file(path) != rec.digest:
+        if st.st_size != rec.size or digest_file(root + out) != rec.digest:
             reasons.append("output edited")
         else:
             plan.refreshed_outputs[out] = [st.st_mtime_ns, st.st_size, rec.digest]

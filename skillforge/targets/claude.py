@@ -1,7 +1,8 @@
 """Claude Code: every piece of its format skillforge knows (DESIGN §4, FORMATS.md §2.2).
 
 Skills go to `<out>/skills/<folder>/SKILL.md` (the folder is the command; `name` is a label),
-agents to `<out>/agents/<file>.md`. The frontmatter is emitted in a fixed order: name,
+agents to `<out>/agents/<file>.md`, commands to `<out>/commands/<file>.md`. The frontmatter
+is emitted in a fixed order: name,
 description, then the documented keys of the kind in their documented order, then the
 pass-through `frontmatter:` keys in the order given. A format rule is tagged with the targets
 whose loaders enforce it (`RULES`): an error when the build makes one of them, else a "not
@@ -16,7 +17,7 @@ from collections.abc import Callable, Container
 from typing import Any
 
 from skillforge.errors import Problem, hint
-from skillforge.targets.base import Add, Listing, Ref, Target, Where, entries
+from skillforge.targets.base import Add, Listing, Ref, Target, Translation, Where, entries
 
 SKILL_KEYS = (
     "name",
@@ -57,6 +58,15 @@ AGENT_KEYS = (
     "color",
     "initialPrompt",
 )
+# A slash command's frontmatter (CC slash-commands.md, "Frontmatter"); `name` is its file.
+COMMAND_KEYS = (
+    "description",
+    "argument-hint",
+    "allowed-tools",
+    "model",
+    "disable-model-invocation",
+)
+KEYS = {"skill": SKILL_KEYS, "agent": AGENT_KEYS, "command": COMMAND_KEYS}
 # Types of Claude Code's fields whose type matters to the format.
 TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "name": ((str,), "a string"),
@@ -87,16 +97,17 @@ LISTING_ENTRY_CHARS = 1536
 
 CLAUDE = "claude"
 PORTABLE = "agents"  # Agent Skills: claude.ai, the Skills API, Codex, Cursor, ...
+CODEX = "codex"  # its bundled skill validator (harbor-framework/harbor#2520) checks the same
 
 # Format rules -> the targets whose loaders refuse a file that breaks them (FORMATS.md §2.2).
 # Claude Code takes a skill's command from its folder and treats `name` as a label, and sets
 # no description limit or character rule (its listing cuts entries at 1,536 characters).
 RULES: dict[str, tuple[str, ...]] = {
-    "skill-name-slug": (PORTABLE,),  # name: 1-64 of [a-z0-9-], no leading/trailing/double -
-    "skill-name-is-folder": (PORTABLE,),  # name equals the directory name
+    "skill-name-slug": (PORTABLE, CODEX),  # name: 1-64 of [a-z0-9-], no leading/trailing/--
+    "skill-name-is-folder": (PORTABLE, CODEX),  # name equals the directory name
     "skill-name-reserved": (PORTABLE,),  # claude.ai / API: no 'anthropic', 'claude'
-    "skill-description-length": (PORTABLE,),  # 1-1024 characters
-    "skill-description-angle": (PORTABLE,),  # quick_validate: no '<' or '>'
+    "skill-description-length": (PORTABLE, CODEX),  # 1-1024 characters
+    "skill-description-angle": (PORTABLE, CODEX),  # quick_validate: no '<' or '>'
     # Claude Code skips an agent whose name starts with '-' or holds ':' (sub-agents.md,
     # "Subagent files Claude Code skips"); lowercase letters, digits and '-' are documented.
     "agent-name": (CLAUDE,),
@@ -129,7 +140,7 @@ MODEL_ALIASES = ("sonnet", "opus", "haiku", "fable", "inherit", "opusplan")
 BUILTIN_AGENTS = ("general-purpose", "Explore", "Plan", "Bash", "statusline-setup")
 
 _OTHER = {"skill": "an agent", "agent": "a skill"}
-_ARTICLE = {"skill": "a", "agent": "an"}
+_ARTICLE = {"skill": "a", "agent": "an", "command": "a"}
 _COUNTERPARTS = {
     "allowed-tools": "tools",
     "disallowed-tools": "disallowedTools",
@@ -144,22 +155,34 @@ class ClaudeCode(Target):
     name = CLAUDE
     title = "Claude Code"
     out = ".claude"
-    kinds = ("skill", "agent")
+    kinds = ("skill", "agent", "command")
     listing = Listing(LISTING_ENTRY_CHARS, "Claude Code", "when_to_use")
     types = TYPES
     tool_keys = TOOL_KEYS
 
     def keys(self, kind: str) -> tuple[str, ...]:
-        return SKILL_KEYS if kind == "skill" else AGENT_KEYS
+        return KEYS[kind]
+
+    def all_keys(self) -> frozenset[str]:
+        return frozenset(SKILL_KEYS + AGENT_KEYS + COMMAND_KEYS)
 
     def document(self, kind: str, name: str) -> str:
-        return f"skills/{name}/SKILL.md" if kind == "skill" else f"agents/{name}.md"
+        if kind == "skill":
+            return f"skills/{name}/SKILL.md"
+        return f"agents/{name}.md" if kind == "agent" else f"commands/{name}.md"
 
     def files_folder(self, kind: str, name: str) -> str | None:
-        return f"skills/{name}" if kind == "skill" else "agents"
+        return f"skills/{name}" if kind == "skill" else None
 
     def emit(self, kind: str, data: dict[str, Any]) -> str:
         return emit(kind, data)
+
+    def translate(self, kind: str, data: dict[str, Any], models: dict[str, str]) -> Translation:
+        # every key is Claude Code's own; a `[targets.claude.models]` entry still applies
+        model = data.get("model")
+        if isinstance(model, str) and model in models:
+            data = {**data, "model": models[model]}
+        return Translation(frontmatter_values(kind, data))
 
     def check(self, kind: str, data: dict[str, Any], add: Add, building: tuple[str, ...]) -> None:
         def rule(name: str, field: str, message: str) -> None:
@@ -169,6 +192,12 @@ class ClaudeCode(Target):
             elif PORTABLE in enforced_by:
                 add(field, f"not portable: {message}", "warning")
 
+        if kind == "command":
+            for key in data:
+                if key in self.all_keys() and key not in COMMAND_KEYS and key != "name":
+                    add(key, f"'{key}' is not a field of a command{hint(key, COMMAND_KEYS)}")
+            _check_enums(COMMAND_KEYS, data, add, CLAUDE in building)
+            return
         own, other = self.keys(kind), self.keys("agent" if kind == "skill" else "skill")
         for key in data:
             if key in other and key not in own:
@@ -199,7 +228,7 @@ class ClaudeCode(Target):
                     "description",
                     "description contains '<' or '>', which portable validators refuse",
                 )
-        _check_enums(own, data, add)
+        _check_enums(own, data, add, CLAUDE in building)
 
     def same_name(self, kind: str) -> str | None:
         return "Claude Code keeps only one" if kind == "agent" else None
@@ -243,6 +272,8 @@ class ClaudeCode(Target):
             return "skill", parts[-2]
         if len(parts) >= 2 and parts[-2] == "agents" and parts[-1].endswith(".md"):
             return "agent", parts[-1][:-3]
+        if len(parts) >= 2 and parts[-2] == "commands" and parts[-1].endswith(".md"):
+            return "command", parts[-1][:-3]
         return None
 
     def documents(self, out: str, prefix: str, skip: Container[str]) -> list[tuple[str, str]]:
@@ -256,14 +287,17 @@ class ClaudeCode(Target):
                 and os.path.isfile(os.path.join(entry.path, "SKILL.md"))
             ):
                 found.append((path, "skill"))
-        for entry in entries(os.path.join(out, "agents")):
-            path = f"{prefix}agents/{entry.name}"
-            if path not in skip and entry.name.endswith(".md") and entry.is_file():
-                found.append((path, "agent"))
+        for kind, folder in (("agent", "agents"), ("command", "commands")):
+            for entry in entries(os.path.join(out, folder)):
+                path = f"{prefix}{folder}/{entry.name}"
+                if path not in skip and entry.name.endswith(".md") and entry.is_file():
+                    found.append((path, kind))
         return found
 
 
-def _tools(value: Any, separator: str) -> Any:
+def tools_value(value: Any, separator: str) -> Any:
+    """A tools list as the format writes it: `separator`-joined (a skill's list when an entry
+    holds a space, e.g. `Bash(git log:*)`)."""
     if isinstance(value, str):
         return value
     if separator == " " and any(" " in t for t in value):
@@ -275,7 +309,7 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Return the frontmatter mapping of a merged spec, in emission order."""
     from skillforge.targets.frontmatter import Quoted, prune
 
-    keys = SKILL_KEYS if kind == "skill" else AGENT_KEYS
+    keys = KEYS[kind]
     out: dict[str, Any] = {}
     for key in keys:
         if key not in data:
@@ -285,9 +319,11 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             # one double-quoted line; newlines survive as \n escapes (agents' <example> blocks)
             value = Quoted(str(value).rstrip())
         elif key in ("allowed-tools", "disallowed-tools") and kind == "skill":
-            value = _tools(value, " ")
-        elif key in ("tools", "disallowedTools") and kind == "agent":
-            value = _tools(value, ", ")
+            value = tools_value(value, " ")
+        elif (key == "allowed-tools" and kind == "command") or (
+            key in ("tools", "disallowedTools") and kind == "agent"
+        ):
+            value = tools_value(value, ", ")
         out[key] = value
     for key, value in (data.get("frontmatter") or {}).items():
         out[key] = value
@@ -302,7 +338,7 @@ def emit(kind: str, data: dict[str, Any]) -> str:
     return dump(frontmatter_values(kind, data))
 
 
-def _check_enums(own: tuple[str, ...], data: dict[str, Any], add: Add) -> None:
+def _check_enums(own: tuple[str, ...], data: dict[str, Any], add: Add, models: bool) -> None:
     for key, allowed in ENUMS.items():
         if key not in data or key not in own:
             continue
@@ -314,7 +350,7 @@ def _check_enums(own: tuple[str, ...], data: dict[str, Any], add: Add) -> None:
                 f"must be one of {', '.join(allowed)}, not '{shown}'{hint(str(value), allowed)}",
             )
     model = data.get("model")
-    if isinstance(model, str) and not _model_ok(model):
+    if models and isinstance(model, str) and not _model_ok(model):
         add(
             "model",
             f"model '{model}' is not a Claude model{hint(model, MODEL_ALIASES)}; use "

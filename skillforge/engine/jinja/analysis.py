@@ -21,9 +21,10 @@ from skillforge.cache.local import Store
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 
-ROOTS = ("spec", "vars", "project")
+# `target` (DESIGN §4): a section that reads it is rendered once per target of the build
+ROOTS = ("spec", "vars", "project", "target")
 # Bump when `analyse` changes what it finds: cached analyses are keyed with it.
-ANALYSIS_REVISION = 3
+ANALYSIS_REVISION = 4
 # Analyses a long-lived Library keeps in memory before it starts over (`skillforge watch`).
 MAX_ANALYSES = 256
 

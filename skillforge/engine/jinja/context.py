@@ -84,9 +84,24 @@ class RenderContext:
             file, line, field, f"template '{name}' not found{where}{hint(name, known)}"
         )
 
-    def reach(self, closure: Closure, data: dict[str, Any], variables: dict[str, Any]) -> Any:
-        """Return the context values a closure can read (they go into its cache keys)."""
-        sources = {"spec": data, "vars": variables, "project": self.config.vars}
+    def reach(
+        self,
+        closure: Closure,
+        data: dict[str, Any],
+        variables: dict[str, Any],
+        target: dict[str, Any] | None = None,
+    ) -> Any:
+        """Return the context values a closure can read (they go into its cache keys).
+
+        `target` is the `target` variable of a render for one target (DESIGN §4); a closure
+        that reads it while none is given is keyed on "no target".
+        """
+        sources = {
+            "spec": data,
+            "vars": variables,
+            "project": self.config.vars,
+            "target": target or {},
+        }
         values: dict[str, Any] = {}
         for root, fields in closure.reach.items():
             source = sources[root]

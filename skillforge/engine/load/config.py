@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from skillforge import __version__
+from skillforge.cache.remote_url import remote_url, without_remote
+from skillforge.engine.load.names import hint as _hint
+from skillforge.engine.load.names import read_targets as _targets
 from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
-from skillforge.targets import DEFAULT, get_target
+from skillforge.targets import DEFAULT, TARGETS, get_target
+from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
+from skillforge.targets.plugins import PluginSet
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -33,6 +39,9 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "budgets": ((dict,), "a table"),
     "cache": ((dict,), "a table"),
     "build": ((dict,), "a table"),
+    "plugins": ((dict,), "a table of [plugins.<name>] tables"),
+    "marketplace": ((dict,), "a table"),
+    "targets": ((list, dict), "a list of target names or one [targets.<name>] table each"),
 }
 _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
     "budgets": {
@@ -43,7 +52,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "listing_fraction": (int, float),
         "strict": (bool,),
     },
-    "cache": {"size_limit": (int,), "records": (int,)},
+    "cache": {"size_limit": (int,), "records": (int,), "remote": (str,)},
     "build": {
         "jobs": (int,),
         "max_spec_bytes": (int,),
@@ -76,6 +85,15 @@ class Config:
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    remote: str = ""  # the remote cache's URL (DESIGN §5.1), "" for none
+    plugins: PluginSet | None = None  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
+    targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
+    # the config's own targets when `build --target` narrows this build (their outputs stay)
+    configured: tuple[str, ...] = ()
+    # every known target's out folder (the configured or the conventional one)
+    target_outs: dict[str, Path] = field(default_factory=dict)
+    # [targets.<name>.models]: spec model -> that tool's model
+    models: dict[str, dict[str, str]] = field(default_factory=dict)
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +102,41 @@ class Config:
         """Return `path` relative to the project root, with forward slashes."""
         p = os.path.relpath(path, self.root)
         return p.replace(os.sep, "/")
+
+    def out_of(self, target: str, kind: str = "skill") -> Path:
+        """Return the out folder of `target`'s documents of `kind` (its table's `out`, else
+        its conventional folder; Claude Code's is the top-level `out`)."""
+        if target == DEFAULT[0]:
+            return self.out
+        shared = get_target(target).out_for(kind)
+        if shared is not None:
+            return self.out_of(shared, kind)
+        found = self.target_outs.get(target)
+        if found is not None:
+            return found
+        return (self.root / get_target(target).out).resolve()
+
+    def outs(self) -> tuple[Path, ...]:
+        """Every out folder skillforge may write in or remove from: each kind of each target.
+
+        The targets no longer configured count too, and so do the conventional folders of
+        moved ones: their outputs are removed as orphans (only files skillforge recorded).
+        """
+        outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
+        outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
+        return tuple(dict.fromkeys(outs))
+
+    def spared(self) -> tuple[str, ...]:
+        """The out folders (relative, with a trailing "/") of configured targets this build
+        leaves alone (`build --target`): their outputs are neither written nor removed."""
+        built = {self.out_of(t, k) for t in self.targets for k in get_target(t).kinds}
+        return tuple(
+            self.rel(out) + "/"
+            for t in self.configured
+            if t not in self.targets
+            for k in get_target(t).kinds
+            if (out := self.out_of(t, k)) not in built
+        )
 
     def owner(self) -> str:
         """Return the config file (the project root without one), relative to the cache folder.
@@ -100,13 +153,8 @@ class Config:
             "traits": [self.rel(p) for p in self.traits],
             "templates": [self.rel(p) for p in self.templates],
             "out": self.rel(self.out),
+            "outs": {t: self.rel(self.out_of(t)) for t in self.targets if t != DEFAULT[0]},
         }
-
-
-def find_config(start: Path) -> Path | None:
-    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
-    found = find_config_file(str(start))
-    return Path(found) if found else None
 
 
 def load_config(
@@ -125,10 +173,10 @@ def load_config(
         if not path.is_file():
             raise ConfigError(f"{explicit}: config file not found")
     else:
-        found = find_config(cwd)
+        found = find_config_file(str(cwd))  # walking up to the first config file
         if found is None:
             return _build_config(cwd.resolve(), None, {}, "")
-        path = found
+        path = Path(found)
     path = path.resolve()
     try:
         raw = path.read_bytes()
@@ -142,6 +190,13 @@ def load_config(
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8", "replace")
+        if "[targets." in text and re.search(r"^\s*targets\s*=", text, re.MULTILINE):
+            raise ConfigError(
+                f"{path.name}: not valid TOML: {exc}; 'targets = [...]' and "
+                "[targets.<name>] tables cannot both be given: use the list, or one table "
+                "per target (every table enables its target)"
+            ) from None
         raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("skillforge", {})
@@ -175,6 +230,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
             ):
                 kind = " or ".join(t.__name__ for t in allowed[sub])
                 problems.append(f"'{prefix}{key}.{sub}' must be of type {kind}")
+    targets, outs, models = _targets(data.get("targets"), f"{prefix}targets", problems)
     if problems:
         raise ConfigError("\n".join(f"{name}: {p}" for p in problems))
 
@@ -192,6 +248,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     records = data.get("cache", {}).get("records", 50)
     if records < 1:
         raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
+    remote = remote_url(data.get("cache", {}).get("remote", ""), f"{name}: '{prefix}cache.remote'")
     for key in ("render_timeout", "max_render_size", "max_spec_bytes", "max_template_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
@@ -200,12 +257,18 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         folders("traits", "traits"),
         folders("templates", "templates"),
     )
-    out = (root / data.get("out", get_target(DEFAULT[0]).out)).resolve()
+    out = (root / outs.pop(DEFAULT[0], data.get("out", get_target(DEFAULT[0]).out))).resolve()
+    target_outs = {t: (root / folder).resolve() for t, folder in outs.items()}
     cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
     check_cache_dir(
         root,
         cache_dir,
-        {"out": (out,), "specs": specs, "traits": traits, "templates": templates},
+        {
+            "out": (out, *target_outs.values()),
+            "specs": specs,
+            "traits": traits,
+            "templates": templates,
+        },
         f"{name}: '{prefix}cache_dir'",
     )
     return Config(
@@ -226,9 +289,38 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
-        digest=digest_value(__version__, data),
+        remote=remote,
+        plugins=load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets),
+        targets=targets,
+        target_outs=target_outs,
+        models=models,
+        digest=digest_value(__version__, without_remote(data)),
         raw_digest=raw_digest,
         data=data,
+    )
+
+
+def with_targets(config: Config, names: list[str]) -> Config:
+    """The config of `build --target NAMES` (UsageError for an unknown name; a new digest)."""
+    from dataclasses import replace
+
+    from skillforge.errors import UsageError
+
+    for name in names:
+        if name not in TARGETS:
+            near = _hint(name, dict.fromkeys(TARGETS))
+            near = near if "did you mean" in near else ""
+            raise UsageError(
+                f"--target: unknown target '{name}'{near}; known: {', '.join(TARGETS)}"
+            )
+    chosen = tuple(dict.fromkeys(names))
+    if chosen == config.targets:
+        return config
+    return replace(
+        config,
+        targets=chosen,
+        configured=config.configured or config.targets,
+        digest=digest_value(config.digest, "targets", chosen),
     )
 
 
@@ -306,12 +398,3 @@ def _folder_hint(folder: Path, config: Config) -> str:
 
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
-
-
-def _hint(key: str, known: dict[str, Any]) -> str:
-    from difflib import get_close_matches
-
-    match = get_close_matches(key, list(known), n=1, cutoff=0.8)
-    if match:
-        return f" (did you mean '{match[0]}'?)"
-    return f" (known keys: {', '.join(sorted(known))})"

@@ -26,10 +26,14 @@ OWN_KEYS = (
     "files",
     "frontmatter",
     "render",
+    "targets",
 )
 SECTION_KEYS = ("id", "title", "body", "template", "with", "render", "before", "after")
 FILE_KEYS = ("src", "dest", "render")
-KINDS = ("skill", "agent")
+KINDS = ("skill", "agent", "command")
+# What a spec's `targets: {<target>: {...}}` may not override: what is rendered once and
+# shared by every target (DESIGN §4), and how the spec is composed.
+NOT_PER_TARGET = ("kind", "extends", "traits", "vars", "sections", "files", "render", "targets")
 # Every key a spec may set at its top level: skillforge's and those of every known target.
 ALL_KEYS = frozenset(OWN_KEYS).union(*(t.all_keys() for t in TARGETS.values()))
 
@@ -50,14 +54,15 @@ _OWN_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "render": ((bool,), "true or false"),
     "folder": ((str,), "a folder name"),
     "file": ((str,), "a file name"),
+    "targets": ((dict,), "a mapping of target names to false or to fields for that target"),
 }
 TYPES = {k: v for t in TARGETS.values() for k, v in t.types.items()} | _OWN_TYPES
 _TOOL_KEYS = frozenset(k for t in TARGETS.values() for k in t.tool_keys)
 # The key that names a spec's output: a skill's folder, an agent's file
-OUTPUT_KEY = {"skill": "folder", "agent": "file"}
+OUTPUT_KEY = {"skill": "folder", "agent": "file", "command": "file"}
 
-_OTHER = {"skill": "an agent", "agent": "a skill"}
-_ARTICLE = {"skill": "a", "agent": "an"}
+_OTHER = {"skill": "an agent", "agent": "a skill", "command": "a skill"}
+_ARTICLE = {"skill": "a", "agent": "an", "command": "a"}
 
 Where = Callable[[str], tuple[str, int | None]]
 
@@ -94,11 +99,98 @@ def check_layer(
                             file, lines.get((key, i), line), key, "tools must be non-empty strings"
                         )
                     )
+    if isinstance(data.get("targets"), dict):
+        _check_targets(data["targets"], file, lines, problems)
     if isinstance(data.get("sections"), list):
         _check_sections(data["sections"], file, lines, problems)
     if isinstance(data.get("files"), list):
         _check_files(data["files"], file, lines, problems)
     return True
+
+
+def _check_targets(
+    value: dict[str, Any], file: str, lines: dict[tuple[Any, ...], int], problems: list[Problem]
+) -> None:
+    """`targets:` of a spec: target -> false (opt out), true, or fields for that target."""
+    for name, entry in value.items():
+        line = lines.get(("targets", name), lines.get(("targets",)))
+        field = f"targets.{name}"
+        if name not in TARGETS:
+            known = ", ".join(TARGETS)
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    field,
+                    f"unknown target '{name}'{hint(str(name), list(TARGETS))}; known: {known}",
+                )
+            )
+        elif isinstance(entry, dict):
+            for key, sub in entry.items():
+                at = lines.get(("targets", name, key), line)
+                if key in NOT_PER_TARGET:
+                    problems.append(
+                        Problem(
+                            file,
+                            at,
+                            f"{field}.{key}",
+                            f"'{key}' cannot differ per target: sections, vars and files are "
+                            "rendered once for every target",
+                        )
+                    )
+                elif key not in ALL_KEYS:
+                    problems.append(
+                        Problem(
+                            file, at, f"{field}.{key}", f"unknown key '{key}'{hint(key, ALL_KEYS)}"
+                        )
+                    )
+                elif key in TYPES and not _type_ok(sub, TYPES[key][0]):
+                    problems.append(Problem(file, at, f"{field}.{key}", f"must be {TYPES[key][1]}"))
+        elif not isinstance(entry, bool):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    field,
+                    "must be false (leave the spec out of this target) or a mapping of fields "
+                    "for this target",
+                )
+            )
+
+
+TARGET_FIELDS = "_target_fields"  # in a target's view of a spec: the fields it overrode
+
+
+def spec_targets(data: dict[str, Any], targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets of the build a merged spec is built for: not opted out, kind supported."""
+    own = data.get("targets")
+    own = own if isinstance(own, dict) else {}
+    kind = data.get("kind")
+    return tuple(
+        t for t in targets if own.get(t, True) is not False and kind in get_target(t).kinds
+    )
+
+
+def for_target(data: dict[str, Any], target: str) -> dict[str, Any]:
+    """The merged spec as `target` sees it: its `targets.<target>` fields merged over it."""
+    own = data.get("targets")
+    override = own.get(target) if isinstance(own, dict) else None
+    if not isinstance(override, dict) or not override:
+        return data
+    view = _deep_merge(data, override)
+    # what the target's own entry set: a model given there is that tool's own (no mapping)
+    view[TARGET_FIELDS] = tuple(override)
+    return view
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        merged[key] = (
+            _deep_merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        )
+    return merged
 
 
 def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
@@ -258,7 +350,10 @@ def check_merged(
         add("kind", "missing required field 'kind' (skill or agent)")
         return
     if kind not in KINDS:
-        add("kind", f"kind must be 'skill' or 'agent', not {kind!r}{hint(str(kind), KINDS)}")
+        add(
+            "kind",
+            f"kind must be 'skill', 'agent' or 'command', not {kind!r}{hint(str(kind), KINDS)}",
+        )
         return
     for field in ("name", "description"):
         if field not in data:
@@ -270,8 +365,8 @@ def check_merged(
             f"'{wrong}' names {_OTHER[kind]}'s output; {_ARTICLE[kind]} {kind} uses "
             f"'{OUTPUT_KEY[kind]}'",
         )
-    if kind == "agent" and "files" in data:
-        add("files", "supporting 'files' are for skills; an agent is a single file")
+    if kind != "skill" and "files" in data:
+        add("files", f"supporting 'files' are for skills; {_ARTICLE[kind]} {kind} is a single file")
     output = data.get(OUTPUT_KEY[kind])
     if isinstance(output, str):
         _check_output_name(kind, output, add)
@@ -279,15 +374,35 @@ def check_merged(
     if isinstance(description, str) and not description.strip():
         add("description", "description must not be empty")
     known = set(OWN_KEYS)
-    for name in targets:
+    building = spec_targets(data, targets)
+    # the spec's fields are Claude Code's: its checks run for every build (the rules only
+    # other tools enforce are errors when one of them is built, else warnings)
+    claude = get_target(DEFAULT[0])
+    plain = tuple(t for t in building if for_target(data, t) is data)
+    claude.check(kind, data, add, plain)
+    known.update(claude.keys(kind))
+    for name in building:
         target = get_target(name)
-        target.check(kind, data, add, targets)
-        known.update(target.keys(kind))
+        view = for_target(data, name)
+        if name != DEFAULT[0]:
+            target.check(kind, view, add, building)
+        if view is not data:
+            claude.check(kind, view, _once(add, problems), (name,))
     front = data.get("frontmatter")
     if isinstance(front, dict):
         for key in front:
             if key in known:
                 add("frontmatter", f"'{key}' is a known field: set it at the top level instead")
+
+
+def _once(add: Callable[..., None], problems: list[Problem]) -> Callable[..., None]:
+    """`add` that skips a problem already reported (a target's view repeats the spec's)."""
+
+    def add_new(field: str, message: str, severity: str = "error") -> None:
+        if not any(p.field == field and p.message == message for p in problems):
+            add(field, message, severity)
+
+    return add_new
 
 
 def _check_output_name(kind: str, value: str, add: Callable[..., None]) -> None:

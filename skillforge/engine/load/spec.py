@@ -211,7 +211,9 @@ class SpecLoader:
         merged.pop("traits", None)
         merged.pop("render", None)  # it was each file's own (above), not the merged spec's
         literal = take_literal(merged) if verbatim else frozenset()
-        check_merged(merged, lambda key: where.get(key, (file_id, None)), problems)
+        check_merged(
+            merged, lambda key: where.get(key, (file_id, None)), problems, self.config.targets
+        )
         self._check_with(merged, where, file_id, problems)
         files = merged.get("files", [])
         for entry in files if isinstance(files, list) else []:

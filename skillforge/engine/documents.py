@@ -1,0 +1,172 @@
+"""One target's document of a spec while it is laid out, and the files several targets share.
+
+`render.py` renders the sections once; each target's `Document` holds its translation and
+its bytes. Targets writing one file are merged here (DESIGN §4 "Shared paths"), and what each
+output's target dropped is kept for `stats` (DESIGN §4 "Translation, never silent loss").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Container, Iterable
+from typing import Any
+
+from skillforge.errors import SpecError
+from skillforge.state.digest import digest_value
+from skillforge.state.files import unlink_quietly, write_temp
+from skillforge.targets.base import Target, Translation
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.engine.load.config import Config
+    from skillforge.engine.load.spec import Spec
+
+TEMP_MARK = ".skillforge-"
+
+
+class Document:
+    """One target's document of a spec, while it is laid out."""
+
+    def __init__(self, target: Target, path: str, translation: Translation) -> None:
+        self.target = target
+        self.path = path
+        self.translation = translation
+        self.folder: str | None = None
+        self.texts: list[str] = []
+        self.base = ""
+        self.head = ""
+        self.data = b""
+        self.shared = False  # another target of the build writes the same file
+
+    @property
+    def dropped(self) -> list[str]:
+        return self.translation.dropped
+
+    @property
+    def approximated(self) -> list[str]:
+        return self.translation.approximated
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.translation.warnings
+
+    @property
+    def sidecars(self) -> dict[str, str]:
+        return self.translation.sidecars
+
+
+def target_value(target: Target | None) -> dict[str, Any]:
+    """The `target` variable of a template (DESIGN §4): its name and the tool's title."""
+    return {"name": target.name, "title": target.title} if target is not None else {}
+
+
+def first_entry(per: dict[str | None, tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """A section's (key, text, tokens) for the first target: what its costs count."""
+    return [next(iter(per.values()))]
+
+
+def section_key(per: dict[str | None, tuple[str, str, int]]) -> str:
+    """One key for a section rendered per target: the keys of its renders, by target."""
+    return digest_value(sorted((str(k), v[0]) for k, v in per.items()))
+
+
+def merge_shared(
+    spec: Spec, docs: list[Document], lay_out: Callable[[Spec, Document], None]
+) -> None:
+    """Targets writing one file keep the keys all of them accept (DESIGN §4 "Shared paths").
+
+    Each keeps, in the portable order, only its keys that every other target of the path
+    accepts; the rest are reported as dropped for it. When the documents still differ
+    (per-target overrides), the spec fails naming both targets and the first differing line.
+    """
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        groups.setdefault(doc.path, []).append(doc)
+    for path, group in groups.items():
+        if len(group) < 2:
+            continue
+        kind = spec.kind
+        accepted = [d.target.head_keys(kind) for d in group]
+        order = next((d.target.shared_order for d in group if d.target.shared_order), ())
+        for doc in group:
+            values = doc.translation.values
+            keep = [k for k in values if all(a is None or k in a for a in accepted)]
+            lost = [k for k in values if k not in keep]
+            keep.sort(key=lambda k: order.index(k) if k in order else len(order))
+            merged = {k: values[k] for k in keep}
+            values.clear()
+            values.update(merged)
+            doc.translation.dropped.extend(k for k in lost if k not in doc.dropped)
+        first = group[0]
+        lay_out(spec, first)
+        for doc in group[1:]:
+            same = doc.translation.values == first.translation.values and doc.texts == first.texts
+            if same and type(doc.target).head is type(first.target).head:
+                doc.head, doc.data = first.head, first.data  # the same bytes, by construction
+            else:
+                lay_out(spec, doc)
+        for other in group[1:]:
+            if other.data != first.data:
+                line = _first_difference(first.data, other.data)
+                file, at = spec.origin("targets") if "targets" in spec.data else spec.origin("name")
+                raise SpecError.one(
+                    file,
+                    at,
+                    "targets",
+                    f"targets '{first.target.name}' and '{other.target.name}' both write "
+                    f"{path}, and their versions differ at line {line[0]}: "
+                    f"{line[1]!r} vs {line[2]!r}; make their fields agree (targets: overrides)",
+                )
+        for doc in group:
+            doc.shared = True
+
+
+def _first_difference(a: bytes, b: bytes) -> tuple[int, str, str]:
+    left, right = a.decode("utf-8").split("\n"), b.decode("utf-8").split("\n")
+    for i, (x, y) in enumerate(zip(left, right, strict=False)):
+        if x != y:
+            return i + 1, x, y
+    n = min(len(left), len(right))
+    return n + 1, (left[n] if n < len(left) else ""), (right[n] if n < len(right) else "")
+
+
+DROPPED_FILE = "dropped.json"
+
+
+def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]) -> None:
+    """Keep what each output's target dropped, for `stats` (DESIGN §4: never silent).
+
+    The entries of specs rendered now replace theirs; outputs no longer produced leave.
+    """
+    import json
+
+    path = os.path.join(config.cache_dir, DROPPED_FILE)
+    known = read_dropped(path)
+    for rendered in results:  # RenderedSpec
+        for out in rendered.outputs:
+            known.pop(out.path, None)
+        known.update(rendered.dropped)
+    known = {k: v for k, v in sorted(known.items()) if k in outputs}
+    data = json.dumps(known, indent=1, sort_keys=True).encode()
+    tmp = f"{path}{TEMP_MARK}{os.getpid()}.tmp"
+    try:
+        write_temp(tmp, data)
+        os.replace(tmp, path)
+    except OSError:
+        unlink_quietly(tmp)
+
+
+def read_dropped(path: str) -> dict[str, list[str]]:
+    """The saved drops (`save_dropped`); none when the file is missing or damaged."""
+    import json
+
+    try:
+        with open(path, "rb") as f:
+            raw = json.loads(f.read())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        k: [str(x) for x in v] for k, v in raw.items() if isinstance(k, str) and isinstance(v, list)
+    }
