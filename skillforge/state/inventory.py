@@ -51,36 +51,39 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
     """Scan the spec, trait and template folders (absolute paths; missing ones are empty)."""
     inv = Inventory(root, builtin_templates_dir())
     walker = _Walker(root, inv.problems)
+    files = inv.files
     for folder in specs:
-        for parts, entry in walker.walk(folder):
+        base = _base(folder, root)
+        for rel, entry in walker.walk(folder):
             if not entry.name.endswith(SPEC_SUFFIXES):
                 continue
-            file_id = _rel(entry.path, root)
+            file_id = base + rel if base is not None else _rel(entry.path, root)
             st = entry.stat()
-            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
-            if not any(part.startswith("_") for part in parts):
+            files[file_id] = (st.st_mtime_ns, st.st_size)
+            # a file or folder whose name starts with "_" is a partial, not a spec
+            if rel[0] != "_" and "/_" not in rel:
                 inv.specs.append(file_id)
     for folder in traits:
-        for parts, entry in walker.walk(folder):
-            if not entry.name.endswith(SPEC_SUFFIXES) or len(parts) != 1:
+        base = _base(folder, root)
+        for rel, entry in walker.walk(folder):
+            if not entry.name.endswith(SPEC_SUFFIXES) or "/" in rel:
                 continue
-            file_id = _rel(entry.path, root)
+            file_id = base + rel if base is not None else _rel(entry.path, root)
             st = entry.stat()
-            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+            files[file_id] = (st.st_mtime_ns, st.st_size)
             inv.traits.setdefault(entry.name.rsplit(".", 1)[0], file_id)
-    sources: list[tuple[str, str]] = [(folder, "") for folder in templates]
+    sources: list[tuple[str, str | None]] = [(folder, _base(folder, root)) for folder in templates]
     sources.append((inv.builtin, BUILTIN))
-    for folder, prefix in sources:
+    for folder, base in sources:
         # built-in templates live in the package; a project template linked outside is refused
         # where a spec uses it (render.py), naming the spec's line
         walker.outside_ok = True
-        for parts, entry in walker.walk(folder):
-            name = "/".join(parts)
+        for name, entry in walker.walk(folder):
             if name in inv.templates:
                 continue
-            file_id = prefix + name if prefix else _rel(entry.path, root)
+            file_id = base + name if base is not None else _rel(entry.path, root)
             st = entry.stat()
-            inv.files[file_id] = (st.st_mtime_ns, st.st_size)
+            files[file_id] = (st.st_mtime_ns, st.st_size)
             inv.templates[name] = file_id
     inv.specs.sort()
     return inv
@@ -95,27 +98,34 @@ class _Walker:
         self.problems = problems
         self.outside_ok = False
 
-    def walk(self, top: str) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
-        """Return (parts relative to `top`, entry) of every file under `top`."""
-        return self._walk(top, (), ())
+    def walk(self, top: str) -> list[tuple[str, os.DirEntry[str]]]:
+        """Return (path relative to `top`, "/"-separated; entry) of every file under `top`."""
+        found: list[tuple[str, os.DirEntry[str]]] = []
+        self._walk(top, "", (), found)
+        return found
 
     def _walk(
-        self, top: str, parts: tuple[str, ...], seen: tuple[str, ...]
-    ) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
-        found: list[tuple[tuple[str, ...], os.DirEntry[str]]] = []
+        self,
+        top: str,
+        prefix: str,
+        seen: tuple[str, ...],
+        found: list[tuple[str, os.DirEntry[str]]],
+    ) -> None:
         try:
             entries = list(os.scandir(top))
         except (FileNotFoundError, NotADirectoryError):
-            return found
+            return
         except OSError as exc:
             self._problem(
                 top,
                 f"cannot read this folder ({exc.strerror or exc}); fix its "
                 "permissions or remove it",
             )
-            return found
+            return
+        add = found.append
         for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__pycache__":
+            name = entry.name
+            if name[0] == "." or name == "__pycache__":
                 continue
             try:
                 is_dir = entry.is_dir()
@@ -126,12 +136,11 @@ class _Walker:
                 continue
             if linked and not self._linked_ok(entry.path, is_dir, seen):
                 continue
-            if is_dir:
+            if is_file:
+                add((prefix + name, entry))
+            elif is_dir:
                 chain = (*seen, os.path.realpath(top)) if linked else seen
-                found.extend(self._walk(entry.path, (*parts, entry.name), chain))
-            elif is_file:
-                found.append(((*parts, entry.name), entry))
-        return found
+                self._walk(entry.path, prefix + name + "/", chain, found)
 
     def _linked_ok(self, path: str, is_dir: bool, seen: tuple[str, ...]) -> bool:
         """A symlink is followed only to a place inside the project, and never in a loop."""
@@ -156,6 +165,18 @@ class _Walker:
 
     def _problem(self, path: str, message: str) -> None:
         self.problems.append((_rel(path, self.root), message))
+
+
+def _base(folder: str, root: str) -> str | None:
+    """The file id prefix of the files under `folder` ("specs/"), None when it has none."""
+    prefix = root.rstrip(os.sep) + os.sep
+    if os.sep != "/":
+        return None
+    if folder.rstrip(os.sep) == root.rstrip(os.sep):
+        return ""
+    if folder.startswith(prefix) and ".." not in folder.split(os.sep):
+        return folder[len(prefix) :].rstrip(os.sep) + "/"
+    return None
 
 
 def _rel(path: str, root: str) -> str:
