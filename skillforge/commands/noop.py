@@ -9,6 +9,7 @@ line appended to the no-op log of `stats` (state/buildlog.py).
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -58,6 +59,20 @@ def try_noop(
     """
     if not options.fast:
         return None
+    # The no-op makes some 100,000 objects that all live to its end: the cyclic collector
+    # would walk them again and again for nothing (a fifth of the no-op's time at 10,000 specs)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _try_noop(options, config_file, started, stream)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _try_noop(
+    options: BuildOptions, config_file: str | None, started: float, stream: IO[str] | None
+) -> int | Scanned | None:
     path = find_config_file(os.getcwd()) if config_file is None else os.path.abspath(config_file)
     root = os.path.dirname(path) if path else os.getcwd()
     text = b""
