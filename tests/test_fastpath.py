@@ -17,7 +17,11 @@ from skillforge.engine.options import BuildOptions
 # What the no-op must not import: the third-party packages, and the standard modules that
 # would cost it about 20 ms together (issue 11; Typer 0.29 no longer imports click).
 HEAVY_PACKAGES = ("typer", "rich", "jinja2", "yaml", "diskcache", "tiktoken", "regex", "watchfiles")
-HEAVY_STDLIB = ("json", "pathlib", "dataclasses", "typing", "tomllib", "hashlib", "argparse")
+HEAVY_STDLIB = (
+    *("json", "pathlib", "dataclasses", "typing", "tomllib", "hashlib", "argparse"),
+    # contextlib loads collections, functools and operator: ~10 M instructions (issue 17)
+    *("contextlib", "collections", "functools", "math", "re", "enum", "signal"),
+)
 HEAVY = HEAVY_PACKAGES + HEAVY_STDLIB
 
 # The light set: the skillforge modules the no-op build may import. They keep the plain-class,

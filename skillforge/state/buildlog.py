@@ -17,9 +17,7 @@ are the engine's (`engine/record.py`, `engine/budgets.py`).
 
 from __future__ import annotations
 
-import contextlib
 import marshal
-import math
 import os
 import time
 
@@ -281,8 +279,11 @@ def _read(path: str) -> Any:
 
 def _write(path: str, value: Any) -> None:
     """Write atomically; stats that cannot be written only cost the stats, never the build."""
-    with contextlib.suppress(OSError, ValueError):
+    # not contextlib.suppress: the no-op path imports this, and contextlib loads collections
+    try:  # noqa: SIM105
         write_atomic(path, marshal.dumps(value))
+    except (OSError, ValueError):
+        pass
 
 
 # -- the layout of what is read: damaged bytes can decode to anything -----------------------
@@ -310,8 +311,13 @@ _OUTPUT_KEYS = {"written", "unchanged", "removed", "files_written"}
 _LATEST = 32503680000.0  # the year 3000: time.localtime fails far beyond
 
 
+# not `math.isfinite`: the no-op path imports this module, and `math` is one more load
+_INF = float("inf")
+
+
 def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)
+    """A finite int or float (NaN compares false, so it is refused too)."""
+    return isinstance(value, (int, float)) and -_INF < value < _INF
 
 
 def _when(value: object) -> bool:
