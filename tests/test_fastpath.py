@@ -166,3 +166,31 @@ def test_fast_path_finds_a_moved_cache_folder(tmp_path: Path, config_name: str, 
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert "JINJA False 0" in out
+
+
+def test_noop_turns_the_collector_back_on_for_the_full_build(tmp_path: Path) -> None:
+    import gc
+
+    project(tmp_path)
+    build_json(tmp_path)
+    assert build_json(tmp_path)["outputs"]["written"] == 0  # the no-op
+    assert gc.isenabled()
+    spec = next((tmp_path / "specs").rglob("*.yaml"))
+    spec.write_text(spec.read_text() + "\n# edited\n")
+    assert build_json(tmp_path)["specs"]["total"] >= 1  # the fast path hands over to a build
+    assert gc.isenabled()
+
+
+def test_noop_loop_hashes_an_output_whose_stat_changed(tmp_path: Path) -> None:
+    """The tight loop of make_plan hands an output whose stat changed to the careful path:
+    the same bytes are still a no-op (the stat is refreshed), other bytes are a hand edit."""
+    import os
+
+    project(tmp_path)
+    build_json(tmp_path)
+    outputs = sorted(p for p in (tmp_path / ".claude").rglob("*") if p.is_file())
+    os.utime(outputs[0], ns=(1_000_000_000, 1_000_000_000))
+    assert build_json(tmp_path)["outputs"]["written"] == 0
+    outputs[0].write_text(outputs[0].read_text() + "edited by hand\n")
+    result = run(tmp_path, "build")
+    assert result.code == 1 and "edited" in result.out + result.err
