@@ -23,8 +23,8 @@ from skillforge.errors import Problem
 from skillforge.state.marker import read_marker
 from skillforge.targets import DEFAULT, get_target
 
-SPEC_FOLDERS = {"skill": "skills", "agent": "agents"}
-_ARTICLE = {"skill": "a", "agent": "an"}
+SPEC_FOLDERS = {"skill": "skills", "agent": "agents", "command": "commands"}
+_ARTICLE = {"skill": "a", "agent": "an", "command": "a"}
 FILES_FOLDER = "_files"  # a `_` folder holds no specs (DESIGN §2): safe for any file name
 
 
@@ -80,8 +80,9 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     item = Planned(source)
     if source.kind not in SPEC_FOLDERS:
         item.status = "skipped"
-        what = "a command" if source.kind == "command" else "not a skill, agent or command"
-        item.problems.append((None, f"{what}: skillforge builds skills and agents; left as it is"))
+        item.problems.append(
+            (None, "not a skill, agent or command: skillforge builds those; left as it is")
+        )
         return item
     try:
         with open(source.path, "rb") as f:
@@ -100,15 +101,34 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     values = dict(doc.values)
     kind, output = source.kind, source.name
     if source.nested:
+        folder = SPEC_FOLDERS[kind]
         item.problems.append(
-            (None, f"is in a subfolder of agents/; skillforge writes agents/{output}.md")
+            (None, f"is in a subfolder of {folder}/; skillforge writes {folder}/{output}.md")
         )
     if kind == "agent" and not isinstance(values.get("name"), str):
         item.problems.append((_line(doc, "name"), "an agent without a name is skipped"))
         values["name"] = output
-    if not isinstance(values.get("description"), str) or not values["description"].strip():
+    if kind == "command" and "name" in values:
+        # a command is named by its file; the build writes no `name:` into its frontmatter
         item.problems.append(
-            (_line(doc, "description"), f"no description: {_ARTICLE[kind]} {kind} needs one")
+            (
+                _line(doc, "name"),
+                "'name' is not a field of a command (Claude Code names it after its file); "
+                "skillforge would not write it back",
+            )
+        )
+        del values["name"]
+    if not isinstance(values.get("description"), str) or not values["description"].strip():
+        why = (
+            " (Claude Code shows the body's first line instead; skillforge needs the field)"
+            if kind == "command"
+            else ""
+        )
+        item.problems.append(
+            (
+                _line(doc, "description"),
+                f"no description: {_ARTICLE[kind]} {kind} needs one{why}",
+            )
         )
         values["description"] = ""
     # Every spec is planned for Claude Code's layout, the one target the build knows here; a

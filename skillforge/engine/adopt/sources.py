@@ -24,7 +24,7 @@ class Source:
     kind: str  # skill, agent or command
     name: str  # the skill's folder or the file's stem
     reader: SourceFormat
-    nested: bool = False  # an agent in a subfolder of agents/
+    nested: bool = False  # an agent (command) in a subfolder of agents/ (commands/)
     # (path relative to the skill folder, absolute path) of each supporting file
     files: list[tuple[str, str]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # symlinks in the skill folder (not copied)
@@ -138,8 +138,9 @@ def _add_file(root: str, path: str, found: dict[str, Source], explicit: bool) ->
     elif "agents" in parts[:-1] and parts[-1].endswith(".md"):
         at = len(parts) - 1 - parts[::-1].index("agents")
         source = Source(path, rel, "agent", parts[-1][:-3], reader, nested=at < len(parts) - 2)
-    elif len(parts) >= 2 and parts[-2] == "commands" and parts[-1].endswith(".md"):
-        source = Source(path, rel, "command", parts[-1][:-3], reader)
+    elif "commands" in parts[:-1] and parts[-1].endswith(".md"):
+        at = len(parts) - 1 - parts[::-1].index("commands")
+        source = Source(path, rel, "command", parts[-1][:-3], reader, nested=at < len(parts) - 2)
     elif explicit:
         source = Source(path, rel, "unknown", parts[-1], reader)
     else:
