@@ -47,8 +47,12 @@ def run_import(
     dry_run: bool = False,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    header: Callable[[str], str] = lambda spec_rel: "",
 ) -> ImportRun:
-    """Import the files under `paths` (absolute; default: every source format's folders)."""
+    """Import the files under `paths` (absolute; default: every source format's folders).
+
+    `header(spec_rel)` is the text each spec starts with (the command layer's schema modeline).
+    """
     result = ImportRun()
     own = (*config.specs, *config.traits, *config.templates, config.cache_dir)
     sources, result.empty = find_sources(
@@ -58,7 +62,7 @@ def run_import(
         warn(f"{config.rel(top)}: holds no skill, agent or command to import")
     result.planned = plan(config, sources, include_broken)
     ready = [p for p in result.planned if p.status == "ready"]
-    texts = {p.spec_rel: spec_text(p.data, _comments(p)) for p in ready}
+    texts = {p.spec_rel: header(p.spec_rel) + spec_text(p.data, _comments(p)) for p in ready}
     templates: dict[str, str] = {}
     if factor and not config.templates:
         warn("--factor needs a templates folder in the config (`templates = [...]`); not factored")
@@ -68,7 +72,7 @@ def run_import(
         before = sum(text.count("\n") for text in texts.values())
         factored = factor_specs(config, ready)
         templates = factored.templates
-        texts = {p.spec_rel: spec_text(p.data, _comments(p)) for p in ready}
+        texts = {p.spec_rel: header(p.spec_rel) + spec_text(p.data, _comments(p)) for p in ready}
         after = sum(text.count("\n") for text in texts.values()) + factored.template_lines()
         result.lines_saved = before - after
     for p in ready:
