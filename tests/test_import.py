@@ -536,7 +536,7 @@ def test_predicted_bytes_equal_the_built_bytes_on_edge_cases(tmp_path: Path) -> 
 
     write_tree(tmp_path, {**GOOD, **EDGES})
     config = load_config(tmp_path / ".skillforge.toml")
-    sources, _ = find_sources(str(config.root), str(config.out), None)
+    sources, _ = find_sources(str(config.root), {"claude": str(config.out)}, None)
     planned = {p.output_rel: p for p in plan(config, sources, include_broken=False)}
     result = run(tmp_path, "import")
     assert "broken   .claude/skills/no-front/SKILL.md:1: no description" in result.out

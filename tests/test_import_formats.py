@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 from helpers import run
 from test_import import BROKEN, COMMANDS, EDGES, GOOD, factor_tree, write_tree
@@ -77,3 +78,131 @@ def test_factored_specs_validate_and_an_existing_schema_copy_is_kept(tmp_path: P
         "template" in s
         for s in yaml.safe_load((tmp_path / "specs/skills/tool-1.yaml").read_text())["sections"]
     )
+
+
+def portable_skill(name: str) -> str:
+    return (
+        "---\n"
+        f"name: {name}\n"
+        "description: >-\n"
+        "  Fills PDF forms.\n"
+        "  Use when a form must be filled.\n"
+        "license: Apache-2.0\n"
+        "metadata:\n"
+        "  version: '1.0'\n"
+        "---\n"
+        "\n"
+        "Read `scripts/fill.py` first; it takes {{ field }} names.\n"
+        "\n"
+        "## Steps\n"
+        "\n"
+        "```sh\n"
+        "## not a heading\n"
+        "python scripts/fill.py ${{ inputs.form }}\n"
+        "```\n"
+    )
+
+
+def front_and_body(data: bytes) -> tuple[dict[str, object], list[str]]:
+    text = data.decode("utf-8")
+    _, head, body = text.split("---\n", 2)
+    return yaml.safe_load(head), [line.rstrip() for line in body.strip("\n").split("\n")]
+
+
+@pytest.mark.parametrize(
+    ("folder", "target", "extra"),
+    [
+        (".agents", "agents", ""),
+        (".cursor", "cursor", "paths:\n- src/**\nx-owner: forms-team\n"),
+        (".opencode", "opencode", "x-owner: forms-team\n"),
+    ],
+)
+def test_a_skill_folder_of_another_target_builds_back_for_that_target(
+    tmp_path: Path, folder: str, target: str, extra: str
+) -> None:
+    rel = f"{folder}/skills/pdf-forms/SKILL.md"
+    text = portable_skill("pdf-forms").replace("---\n\n", extra + "---\n\n", 1)
+    write_tree(tmp_path, {rel: text, f"{folder}/skills/pdf-forms/scripts/fill.py": "print(1)\n"})
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    assert f"imported {rel} -> specs/skills/pdf-forms.yaml (2 sections, 1 file)" in result.out
+    assert f"written back once the config's `targets` lists '{target}'" in result.out
+    assert run(tmp_path, "build").code == 0
+    assert (tmp_path / rel).read_text() == text  # its target is not built yet: left alone
+    (tmp_path / ".skillforge.toml").write_text(f'targets = ["claude", "{target}"]\n')
+    built = run(tmp_path, "build", "--json")  # no --force: the import recorded the file
+    assert built.code == 0, built.out + built.err
+    assert rel in built.report["written"]
+    assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())
+    assert (tmp_path / f"{folder}/skills/pdf-forms/scripts/fill.py").read_text() == "print(1)\n"
+    claude = (tmp_path / ".claude/skills/pdf-forms/SKILL.md").read_bytes()
+    assert front_and_body(claude)[1] == front_and_body(text.encode())[1]
+    assert run(tmp_path, "build", "--json").report["written"] == []
+
+
+def test_what_another_target_would_not_write_back_is_broken(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".agents/skills/extra/SKILL.md": portable_skill("extra").replace(
+                "license", "x-owner: me\nlicense"
+            ),
+            ".cursor/skills/tools/SKILL.md": portable_skill("tools").replace(
+                "license", "allowed-tools: Read Grep\nlicense"
+            ),
+            ".cursor/agents/helper.md": "---\nname: helper\ndescription: Helps.\n---\n\nHelp.\n",
+        },
+        'targets = ["claude", "agents", "cursor"]\n',
+    )
+    result = run(tmp_path, "import", ".agents", ".cursor")
+    assert result.code == 1
+    assert (
+        "broken   .agents/skills/extra/SKILL.md:6: 'x-owner' is not a key Agent Skills keeps"
+        in result.out
+    )
+    assert (
+        "broken   .cursor/skills/tools/SKILL.md:6: 'allowed-tools' is not a key Cursor keeps"
+        in result.out
+    )
+    assert "skipped  .cursor/agents/helper.md: Cursor's agents are not imported" in result.out
+    assert not (tmp_path / "specs/skills").exists()
+
+
+def test_a_skill_in_claude_and_agents_folders_is_imported_once(tmp_path: Path) -> None:
+    text = portable_skill("shared")
+    write_tree(
+        tmp_path,
+        {".claude/skills/shared/SKILL.md": text, ".agents/skills/shared/SKILL.md": text},
+        'targets = ["claude", "agents"]\n',
+    )
+    (tmp_path / ".claude/skills/other").mkdir()
+    (tmp_path / ".claude/skills/other/SKILL.md").write_text(portable_skill("other"))
+    (tmp_path / ".agents/skills/other").mkdir(parents=True)
+    (tmp_path / ".agents/skills/other/SKILL.md").write_text(
+        portable_skill("other").replace("Fills", "Reads")
+    )
+    result = run(tmp_path, "import")
+    assert result.code == 1, result.out
+    assert "imported .claude/skills/shared/SKILL.md" in result.out
+    assert (
+        ".agents/skills/shared/SKILL.md (a copy with equal values and text) is rewritten too"
+        in (result.out)
+    )
+    assert (
+        "copy     .agents/skills/shared/SKILL.md: a copy of .claude/skills/shared/SKILL.md"
+        in result.out
+    )
+    assert (
+        "broken   .claude/skills/other/SKILL.md: .agents/skills/other/SKILL.md exists with other "
+        "content" in result.out
+    )
+    assert "next build: adopts 0 unchanged, rewrites 2, writes 0 new" in result.out
+    (tmp_path / ".agents/skills/other/SKILL.md").unlink()
+    built = run(tmp_path, "build", "--json")  # no --force: both copies of `shared` recorded
+    assert built.code == 0, built.out + built.err
+    assert sorted(built.report["written"]) == [
+        ".agents/skills/shared/SKILL.md",
+        ".claude/skills/shared/SKILL.md",
+    ]
+    for rel in (".claude/skills/shared/SKILL.md", ".agents/skills/shared/SKILL.md"):
+        assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())

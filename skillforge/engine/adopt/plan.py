@@ -2,8 +2,9 @@
 
 Nothing is written here. Each `Planned` is `ready` (a spec to write), `broken` (a file Claude
 Code would skip, or one skillforge cannot build back; imported for review only with
-`--include-broken`) or `skipped` (its spec exists, it is skillforge's own output, or it is
-not a kind of spec skillforge builds), with the reasons and their lines.
+`--include-broken`), `copy` (another target's copy of a file imported first, which its spec
+builds as it is) or `skipped` (its spec exists, it is skillforge's own output, or it is not a
+kind of spec skillforge builds), with the reasons and their lines.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from skillforge.engine.adopt.copies import other_outputs
 from skillforge.engine.adopt.document import Document, read_document
 from skillforge.engine.adopt.predict import changes, document_bytes
 from skillforge.engine.adopt.sections import Section, normalise, split
 from skillforge.engine.adopt.sources import Source
 from skillforge.engine.adopt.specs import spec_data
 from skillforge.engine.load.config import Config
-from skillforge.engine.load.schema import check_layer, check_merged
+from skillforge.engine.load.schema import check_layer, check_merged, output_name
 from skillforge.errors import Problem
 from skillforge.state.marker import read_marker
 from skillforge.targets import DEFAULT, get_target
+from skillforge.targets.base import Translation
 
 SPEC_FOLDERS = {"skill": "skills", "agent": "agents", "command": "commands"}
 _ARTICLE = {"skill": "a", "agent": "an", "command": "a"}
@@ -46,15 +49,19 @@ class Planned:
     notes: list[str] = field(default_factory=list)
     review: bool = False  # imported from a broken file (--include-broken)
     builds: bool = True  # False: the build refuses the spec until it is fixed
+    waits: str = ""  # the file's target, when the config's `targets` does not list it yet
+    # other targets' copies the build rewrites: (path, bytes now), recorded like the file
+    also: list[tuple[str, bytes]] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # other targets' copies it builds as they are
 
     @property
     def adopts(self) -> bool:
-        """Whether the next build finds the output's bytes already equal (adopted as is)."""
+        """Whether the build finds the output's bytes already equal (adopted as is)."""
         return self.builds and self.current is not None and self.current == self.expected
 
     @property
     def rewrites(self) -> bool:
-        """Whether the next build replaces the file there now (import recorded why)."""
+        """Whether the build replaces the file there now (import recorded why)."""
         return self.builds and self.current is not None and self.current != self.expected
 
 
@@ -66,7 +73,11 @@ def plan(config: Config, sources: list[Source], include_broken: bool) -> list[Pl
         item = plan_one(config, source, include_broken)
         if item.status == "ready":
             other = taken.get(item.spec_rel) or taken.get(item.output_rel)
-            if other is not None:
+            first = next((p for p in planned if p.source.rel == other), None)
+            if first is not None and source.rel in first.copies:
+                item.status = "copy"
+                item.problems = [(None, f"a copy of {other}: its spec builds this file too")]
+            elif other is not None:
                 item.status = "skipped"
                 item.problems = [(None, f"builds the same output as {other}, imported first")]
             else:
@@ -82,6 +93,12 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
         item.status = "skipped"
         item.problems.append(
             (None, "not a skill, agent or command: skillforge builds those; left as it is")
+        )
+        return item
+    if source.kind not in source.reader.kinds:
+        item.status = "skipped"
+        item.problems.append(
+            (None, f"{source.reader.title}'s {source.kind}s are not imported (only its skills)")
         )
         return item
     try:
@@ -131,39 +148,58 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
             )
         )
         values["description"] = ""
-    # Every spec is planned for Claude Code's layout, the one target the build knows here; a
-    # reader whose files another target writes (`.agents/skills/`) says where its copy goes.
-    target = get_target(DEFAULT[0])
-    if source.reader.target != target.name:
-        item.notes.append(
-            f"builds {target.title}'s copy in {target.out}/; {source.rel} itself stays as it is"
-        )
+    # the spec's fields are Claude Code's (DESIGN §3); the file's own target builds it back
+    target = get_target(source.reader.target)
     spec_dir = config.specs[0] / SPEC_FOLDERS[kind]
     item.spec_rel = config.rel(spec_dir / f"{output}.yaml")
     files_dir = f"{FILES_FOLDER}/{output}"
     item.sections = split(normalise(doc.body))
     item.data = spec_data(
-        kind, output, values, target.keys(kind), item.sections, source.files, files_dir
+        kind,
+        output,
+        values,
+        get_target(DEFAULT[0]).keys(kind),
+        item.sections,
+        source.files,
+        files_dir,
     )
     flagged = bool(item.problems)  # a broken file's own problems say it first
-    refused = validate(item.data, item.spec_rel)
-    item.builds = not refused
+    refused = validate(item.data, item.spec_rel, target.name)
+    translation = target.translate(kind, item.data, config.models.get(target.name, {}))
+    item.builds = not refused and not translation.errors
     for problem in refused:
         field_ = (problem.field or "").split(".")[0].split("[")[0]
         if not (flagged and field_ in ("name", "description")):
             item.problems.append((_line(doc, field_), problem.message))
-    item.output_rel = config.rel(config.out / target.document(kind, output))
+    item.problems.extend(_lost(doc, target.title, translation))
+    out = config.out_of(target.name, kind)
+    item.output_rel = config.rel(out / target.document(kind, output_name(kind, item.data)))
+    if target.name not in config.targets:
+        item.waits = target.name
     try:
         with open(os.path.join(config.root, item.output_rel), "rb") as f:
             item.current = f.read()
     except OSError:
         item.current = None
     if item.builds:
+        head = target.head(kind, translation.values)
         item.expected = document_bytes(
-            target, kind, item.data, item.sections, item.spec_rel, config.marker
+            target, kind, head, item.sections, item.spec_rel, config.marker
         )
         if item.output_rel == source.rel:
             item.changes = changes(doc, item.expected, config.marker)
+        found = other_outputs(
+            config,
+            kind,
+            item.data,
+            item.sections,
+            item.spec_rel,
+            (item.output_rel, source.rel),
+            target.name,
+        )
+        item.copies, item.also = found.copies, found.also
+        item.notes.extend(found.notes)
+        item.problems.extend(found.problems)
     if item.problems:
         item.status = "ready" if include_broken else "broken"
         item.review = include_broken
@@ -175,12 +211,30 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     return item
 
 
-def validate(data: dict[str, Any], spec_rel: str) -> list[Problem]:
-    """The errors the build would report for this spec (its warnings are left to the build)."""
+def validate(data: dict[str, Any], spec_rel: str, target: str = DEFAULT[0]) -> list[Problem]:
+    """The errors a build for `target` would report for this spec (warnings are left to it)."""
     problems: list[Problem] = []
     if check_layer(data, spec_rel, {}, problems):
-        check_merged(data, lambda key: (spec_rel, None), problems)
+        check_merged(data, lambda key: (spec_rel, None), problems, (target,))
     return [p for p in problems if p.severity == "error"]
+
+
+def _lost(doc: Document, title: str, translation: Translation) -> list[tuple[int | None, str]]:
+    """What the target would not write back as it was read: the file could not be reproduced."""
+    found: list[tuple[int | None, str]] = []
+    for field_ in translation.dropped:
+        key = field_.removeprefix("frontmatter.").split(".")[0]
+        found.append(
+            (_line(doc, key), f"'{key}' is not a key {title} keeps; its build leaves it out")
+        )
+    for how in translation.approximated:
+        key = how.split(":")[0]
+        found.append((_line(doc, key), f"{title}'s build writes it another way ({how})"))
+    found.extend(
+        (_line(doc, f), f"{message} (target {title})") for f, message in translation.errors
+    )
+    found.extend((None, warning) for warning in translation.warnings)
+    return found
 
 
 def _line(doc: Document, key: str) -> int | None:

@@ -1,10 +1,11 @@
 """Find the files to import, one reader per source format.
 
 A `SourceFormat` knows where its tool keeps skills, agents and commands and which target
-builds them back. Claude Code's `.claude/` and the portable `.agents/skills/` are the two
-readers today; a reader for another tool's folders (Cursor, Copilot, OpenCode, Codex TOML
-agents) is one more subclass in `FORMATS`, with its own `document` reader when its files
-are not Markdown with YAML frontmatter.
+builds them back. Claude Code's `.claude/` is read whole; the skill folders of Agent Skills
+(`.agents/skills/`), Cursor (`.cursor/skills/`) and OpenCode (`.opencode/skills/`) are read
+for their targets (the same SKILL.md format). A reader for another tool's files (Copilot's
+agents, Codex TOML agents) is one more entry in `FORMATS`, with its own `document` reader
+when its files are not Markdown with YAML frontmatter.
 """
 
 from __future__ import annotations
@@ -31,86 +32,91 @@ class Source:
 
 
 class SourceFormat:
-    """One tool's layout of skills, agents and commands."""
+    """One tool's layout of skills, agents and commands, built back by `target`."""
 
     name = ""
     title = ""
     target = ""  # the target that writes these files back
+    kinds: tuple[str, ...] = ()  # the kinds read from its files (others are reported, not read)
 
-    def folders(self, root: str, out: str) -> list[str]:
-        """The folders to read when no PATHS are given (absolute)."""
-        raise NotImplementedError
-
-    def claims(self, parts: tuple[str, ...]) -> bool:
-        """Whether a path (its parts relative to the root) is in this format's layout."""
-        raise NotImplementedError
+    def folders(self, out: str) -> list[str]:
+        """The folders to read when no PATHS are given; `out` is the target's out folder."""
+        return [os.path.join(out, "skills")]
 
 
 class ClaudeCodeSource(SourceFormat):
-    """`.claude/skills/*/SKILL.md`, `.claude/agents/**/*.md`, `.claude/commands/*.md`."""
+    """`.claude/skills/*/SKILL.md`, `.claude/agents/**/*.md`, `.claude/commands/*.md`; also
+    any file given as a PATH outside every other format's folder."""
 
-    name = "claude"
-    title = "Claude Code"
+    name = title = "Claude Code"
     target = "claude"
+    kinds = ("skill", "agent", "command")
 
-    def folders(self, root: str, out: str) -> list[str]:
+    def folders(self, out: str) -> list[str]:
         return [os.path.join(out, sub) for sub in ("skills", "agents", "commands")]
 
-    def claims(self, parts: tuple[str, ...]) -> bool:
-        return not AgentSkillsSource().claims(parts)
+
+class SkillFolderSource(SourceFormat):
+    """A tool whose skills are `<out>/skills/*/SKILL.md` in the Agent Skills format: its own
+    target writes them back (its agents and commands are another format, not read here)."""
+
+    kinds = ("skill",)
+
+    def __init__(self, target: str, title: str) -> None:
+        self.name = self.target = target
+        self.title = title
 
 
-class AgentSkillsSource(SourceFormat):
-    """The portable Agent Skills layout: `.agents/skills/*/SKILL.md`."""
-
-    name = "agents"
-    title = "Agent Skills"
-    target = "agents"
-
-    def folders(self, root: str, out: str) -> list[str]:
-        return [os.path.join(root, ".agents", "skills")]
-
-    def claims(self, parts: tuple[str, ...]) -> bool:
-        return len(parts) >= 2 and ".agents" in parts[:-1]
+FORMATS: tuple[SourceFormat, ...] = (
+    ClaudeCodeSource(),
+    SkillFolderSource("agents", "Agent Skills"),
+    SkillFolderSource("cursor", "Cursor"),
+    SkillFolderSource("opencode", "OpenCode"),
+)
 
 
-FORMATS: tuple[SourceFormat, ...] = (ClaudeCodeSource(), AgentSkillsSource())
-
-
-def reader_of(parts: tuple[str, ...]) -> SourceFormat:
-    """The source format whose layout holds this path."""
-    return next(f for f in reversed(FORMATS) if f.claims(parts))
+def reader_of(rel: str, outs: dict[str, str]) -> SourceFormat:
+    """The source format whose out folder (root-relative, in `outs`) holds the path `rel`."""
+    for fmt in reversed(FORMATS):
+        out = outs.get(fmt.target, "")
+        if fmt.target != "claude" and out and rel.startswith(out + "/"):
+            return fmt
+    return FORMATS[0]
 
 
 _NEVER = frozenset({".git", ".hg", ".svn", "node_modules"})
 
 
 def find_sources(
-    root: str, out: str, paths: list[str] | None, skip: tuple[str, ...] = ()
+    root: str, outs: dict[str, str], paths: list[str] | None, skip: tuple[str, ...] = ()
 ) -> tuple[list[Source], list[str]]:
     """Every file to import under `paths` (default: each format's folders), sorted; and the
-    paths given that hold nothing to import. Folders in `skip` (the project's own spec,
-    trait, template and cache folders) are never read."""
-    tops = paths if paths else [f for fmt in FORMATS for f in fmt.folders(root, out)]
+    paths given that hold nothing to import. `outs` maps each target to its out folder
+    (absolute). Folders in `skip` (the project's own spec, trait, template and cache
+    folders) are never read."""
+    tops = paths or [
+        f for fmt in FORMATS if fmt.target in outs for f in fmt.folders(outs[fmt.target])
+    ]
+    rels = {t: "/".join(_parts(root, out)) for t, out in outs.items()}
     found: dict[str, Source] = {}
     empty: list[str] = []
     skipped = {os.path.abspath(p) for p in skip}
     for top in tops:
         before = len(found)
         if os.path.isfile(top):
-            _add_file(root, top, found, explicit=True)
+            _add_file(root, rels, top, found, explicit=True)
         else:
             for folder, dirs, files in os.walk(top):
                 dirs[:] = sorted(
                     d for d in dirs if d not in _NEVER and os.path.join(folder, d) not in skipped
                 )
                 if SKILL_FILE in files and _is_skill_folder(root, folder):
-                    _add_file(root, os.path.join(folder, SKILL_FILE), found, explicit=True)
+                    _add_file(root, rels, os.path.join(folder, SKILL_FILE), found, explicit=True)
                     dirs[:] = []  # the rest of a skill folder is its supporting files
                     continue
                 for name in sorted(files):
                     if name.endswith(".md"):
-                        _add_file(root, os.path.join(folder, name), found, explicit=False)
+                        _add_file(root, rels, os.path.join(folder, name), found, explicit=False)
         if paths and len(found) == before:
             empty.append(top)
     # Claude Code's files first: a skill also copied to .agents/skills/ is imported from there
@@ -126,12 +132,14 @@ def _is_skill_folder(root: str, folder: str) -> bool:
     return len(parts) >= 2 and parts[-2] == "skills"
 
 
-def _add_file(root: str, path: str, found: dict[str, Source], explicit: bool) -> None:
+def _add_file(
+    root: str, outs: dict[str, str], path: str, found: dict[str, Source], explicit: bool
+) -> None:
     parts = _parts(root, path)
     rel = "/".join(parts)
     if rel in found or os.path.islink(path):
         return
-    reader = reader_of(parts)
+    reader = reader_of(rel, outs)
     if parts[-1] == SKILL_FILE and len(parts) >= 3 and parts[-3] == "skills":
         source = Source(path, rel, "skill", parts[-2], reader)
         _supporting(source)
