@@ -104,9 +104,12 @@ def portable_skill(name: str) -> str:
 
 
 def front_and_body(data: bytes) -> tuple[dict[str, object], list[str]]:
+    """Frontmatter values and body lines; a description's final newline is never written."""
     text = data.decode("utf-8")
     _, head, body = text.split("---\n", 2)
-    return yaml.safe_load(head), [line.rstrip() for line in body.strip("\n").split("\n")]
+    values = yaml.safe_load(head)
+    values["description"] = values["description"].rstrip()
+    return values, [line.rstrip() for line in body.strip("\n").split("\n")]
 
 
 @pytest.mark.parametrize(
@@ -206,3 +209,81 @@ def test_a_skill_in_claude_and_agents_folders_is_imported_once(tmp_path: Path) -
     ]
     for rel in (".claude/skills/shared/SKILL.md", ".agents/skills/shared/SKILL.md"):
         assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())
+
+
+COPILOT = {
+    ".github/agents/reviewer.agent.md": (
+        "---\n"
+        "name: reviewer\n"
+        "description: |\n"
+        "  Reviews pull requests.\n"
+        "  <example>review #12</example>\n"
+        "tools: ['read', 'search', 'execute']\n"
+        "model: GPT-4o\n"
+        "target: vscode\n"
+        "---\n"
+        "\n"
+        "You review PRs; read ${input:pr} first.\n"
+        "\n"
+        "## Rules\n"
+        "\n"
+        "- Be kind {{ always }}.\n"
+    ),
+    ".github/prompts/add-test.prompt.md": (
+        "---\ndescription: Write a test\nargument-hint: file\ntools: ['edit', 'read']\n---\n"
+        "\nWrite a test for ${file}.\n"
+    ),
+    ".github/skills/release/SKILL.md": (
+        "---\nname: release\ndescription: Cuts a release.\nlicense: MIT\n---\n\nTag it.\n"
+    ),
+    ".github/agents/README.md": "Not an agent: Copilot reads only *.agent.md here.\n",
+}
+
+
+def test_copilot_agents_prompts_and_skills_build_back_for_copilot(tmp_path: Path) -> None:
+    write_tree(tmp_path, COPILOT, 'targets = ["claude", "copilot"]\n')
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    assert "3 files read: 3 imported" in result.out
+    assert "-> specs/agents/reviewer.yaml (2 sections); next build rewrites it" in result.out
+    assert "-> specs/commands/add-test.yaml (1 section)" in result.out
+    spec = yaml.safe_load((tmp_path / "specs/agents/reviewer.yaml").read_text())
+    assert spec["tools"] == ["Read", "Grep", "Bash"]  # Claude Code's names: Copilot's aliases
+    assert spec["targets"] == {"copilot": {"model": "GPT-4o"}}
+    assert spec["frontmatter"] == {"target": "vscode"}
+    built = run(tmp_path, "build", "--json")
+    assert built.code == 0, built.out + built.err
+    for rel, text in COPILOT.items():
+        if rel.endswith("README.md"):
+            assert (tmp_path / rel).read_text() == text
+            continue
+        assert rel in built.report["written"]
+        assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode()), rel
+    claude = (tmp_path / ".claude/agents/reviewer.md").read_text()
+    assert "tools: Read, Grep, Bash\n" in claude
+    assert "GPT-4o" not in claude  # the model is Copilot's only
+    assert run(tmp_path, "build", "--json").report["written"] == []
+
+
+def test_copilot_tools_without_an_alias_and_agents_without_a_name_are_broken(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".github/agents/mcp.agent.md": (
+                "---\nname: mcp\ndescription: Uses MCP.\ntools: ['github/*', 'read']\n---\n\nx\n"
+            ),
+            ".github/agents/anon.agent.md": "---\ndescription: No name.\n---\n\nx\n",
+        },
+    )
+    result = run(tmp_path, "import")
+    assert result.code == 1
+    assert (
+        "broken   .github/agents/mcp.agent.md:4: 'tools' entry 'github/*' has no GitHub "
+        "Copilot equivalent" in result.out
+    )
+    assert (
+        "broken   .github/agents/anon.agent.md:1: no name: skillforge writes one into every "
+        "GitHub Copilot agent" in result.out
+    )

@@ -17,7 +17,7 @@ from skillforge.engine.adopt.document import Document, read_document
 from skillforge.engine.adopt.predict import document_bytes
 from skillforge.engine.adopt.sections import Section
 from skillforge.engine.load.config import Config
-from skillforge.engine.load.schema import output_name
+from skillforge.engine.load.schema import for_target, output_name
 from skillforge.targets import get_target
 
 
@@ -58,7 +58,7 @@ def other_outputs(
         except OSError:
             written.append(rel)
             continue
-        translation = target.translate(kind, data, config.models.get(t, {}))
+        translation = target.translate(kind, for_target(data, t), config.models.get(t, {}))
         if target.is_toml(kind):
             expected = b""
         else:

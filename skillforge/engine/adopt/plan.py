@@ -20,7 +20,7 @@ from skillforge.engine.adopt.sections import Section, normalise, split
 from skillforge.engine.adopt.sources import Source
 from skillforge.engine.adopt.specs import spec_data
 from skillforge.engine.load.config import Config
-from skillforge.engine.load.schema import check_layer, check_merged, output_name
+from skillforge.engine.load.schema import check_layer, check_merged, for_target, output_name
 from skillforge.errors import Problem
 from skillforge.state.marker import read_marker
 from skillforge.targets import DEFAULT, get_target
@@ -115,15 +115,21 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
         return item
     doc = item.doc = read_document(raw)
     item.problems.extend(doc.problems)
-    values = dict(doc.values)
+    values, own = source.reader.spec_values(source.kind, dict(doc.values))
     kind, output = source.kind, source.name
     if source.nested:
-        folder = SPEC_FOLDERS[kind]
+        folder, suffix = source.reader.files[kind]
         item.problems.append(
-            (None, f"is in a subfolder of {folder}/; skillforge writes {folder}/{output}.md")
+            (None, f"is in a subfolder of {folder}/; skillforge writes {folder}/{output}{suffix}")
         )
     if kind == "agent" and not isinstance(values.get("name"), str):
-        item.problems.append((_line(doc, "name"), "an agent without a name is skipped"))
+        claude = source.reader.target == DEFAULT[0]
+        message = (
+            "an agent without a name is skipped"
+            if claude
+            else f"no name: skillforge writes one into every {source.reader.title} agent"
+        )
+        item.problems.append((_line(doc, "name"), message))
         values["name"] = output
     if kind == "command" and "name" in values:
         # a command is named by its file; the build writes no `name:` into its frontmatter
@@ -163,9 +169,12 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
         source.files,
         files_dir,
     )
+    if own:  # what only this target's build writes (Copilot's model names)
+        item.data["targets"] = {target.name: own}
     flagged = bool(item.problems)  # a broken file's own problems say it first
     refused = validate(item.data, item.spec_rel, target.name)
-    translation = target.translate(kind, item.data, config.models.get(target.name, {}))
+    view = for_target(item.data, target.name)
+    translation = target.translate(kind, view, config.models.get(target.name, {}))
     item.builds = not refused and not translation.errors
     for problem in refused:
         field_ = (problem.field or "").split(".")[0].split("[")[0]
@@ -223,10 +232,16 @@ def _lost(doc: Document, title: str, translation: Translation) -> list[tuple[int
     """What the target would not write back as it was read: the file could not be reproduced."""
     found: list[tuple[int | None, str]] = []
     for field_ in translation.dropped:
-        key = field_.removeprefix("frontmatter.").split(".")[0]
-        found.append(
-            (_line(doc, key), f"'{key}' is not a key {title} keeps; its build leaves it out")
+        if field_.startswith("frontmatter."):
+            key, entry = field_.removeprefix("frontmatter."), ""
+        else:
+            key, _, entry = field_.partition(".")
+        what = (
+            f"'{key}' entry '{entry}' has no {title} equivalent"
+            if entry
+            else f"'{key}' is not a key {title} keeps"
         )
+        found.append((_line(doc, key), f"{what}; its build leaves it out"))
     for how in translation.approximated:
         key = how.split(":")[0]
         found.append((_line(doc, key), f"{title}'s build writes it another way ({how})"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 SKILL_FILE = "SKILL.md"
 
@@ -39,9 +40,27 @@ class SourceFormat:
     target = ""  # the target that writes these files back
     kinds: tuple[str, ...] = ()  # the kinds read from its files (others are reported, not read)
 
+    # kind -> (folder, suffix) of the documents that are one file each
+    files: dict[str, tuple[str, str]] = {"agent": ("agents", ".md"), "command": ("commands", ".md")}  # noqa: RUF012
+
     def folders(self, out: str) -> list[str]:
         """The folders to read when no PATHS are given; `out` is the target's out folder."""
         return [os.path.join(out, "skills")]
+
+    def file_kind(self, parts: tuple[str, ...]) -> tuple[str, str, str] | None:
+        """(kind, folder, suffix) of a one-file document at `parts` (in a subfolder of its
+        folder, too), else None."""
+        for kind, (folder, suffix) in self.files.items():
+            if folder in parts[:-1] and parts[-1].endswith(suffix) and parts[-1] != suffix:
+                return kind, folder, suffix
+        return None
+
+    def spec_values(
+        self, kind: str, values: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The spec's fields (Claude Code's) for a document's frontmatter `values`, and the
+        fields only this target's build uses (`targets: {<target>: ...}`)."""
+        return values, {}
 
 
 class ClaudeCodeSource(SourceFormat):
@@ -67,11 +86,60 @@ class SkillFolderSource(SourceFormat):
         self.title = title
 
 
+class CopilotSource(SourceFormat):
+    """GitHub Copilot: `.github/skills/*/SKILL.md`, `.github/agents/*.agent.md`,
+    `.github/prompts/*.prompt.md` (the files Copilot reads there). Its tool aliases become
+    Claude Code's tool names that the build turns back into them; its model names (which
+    name no Claude model) go to the spec's `targets: {copilot: {model: ...}}`."""
+
+    name = "copilot"
+    title = "GitHub Copilot"
+    target = "copilot"
+    kinds = ("skill", "agent", "command")
+    files = {"agent": ("agents", ".agent.md"), "command": ("prompts", ".prompt.md")}  # noqa: RUF012
+
+    def folders(self, out: str) -> list[str]:
+        return [os.path.join(out, sub) for sub in ("skills", "agents", "prompts")]
+
+    def spec_values(
+        self, kind: str, values: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if kind == "skill":
+            return values, {}
+        out: dict[str, Any] = {}
+        own: dict[str, Any] = {}
+        tools_field = "tools" if kind == "agent" else "allowed-tools"
+        for key, value in values.items():
+            if key == "tools" and isinstance(value, list):
+                out[tools_field] = [
+                    CLAUDE_TOOL.get(t, t) if isinstance(t, str) else t for t in value
+                ]
+            elif key == "model" and isinstance(value, str):
+                own["model"] = value
+            elif key == "mcp-servers" and kind == "agent":
+                out["mcpServers"] = value
+            else:
+                out[key] = value
+        return out, own
+
+
+# Copilot's tool aliases -> the Claude Code tool the build writes as each alias (translate.py)
+CLAUDE_TOOL = {
+    "read": "Read",
+    "search": "Grep",
+    "edit": "Edit",
+    "execute": "Bash",
+    "web": "WebFetch",
+    "todo": "TodoWrite",
+    "agent": "Task",
+}
+
 FORMATS: tuple[SourceFormat, ...] = (
     ClaudeCodeSource(),
     SkillFolderSource("agents", "Agent Skills"),
     SkillFolderSource("cursor", "Cursor"),
     SkillFolderSource("opencode", "OpenCode"),
+    CopilotSource(),
 )
 
 
@@ -143,12 +211,11 @@ def _add_file(
     if parts[-1] == SKILL_FILE and len(parts) >= 3 and parts[-3] == "skills":
         source = Source(path, rel, "skill", parts[-2], reader)
         _supporting(source)
-    elif "agents" in parts[:-1] and parts[-1].endswith(".md"):
-        at = len(parts) - 1 - parts[::-1].index("agents")
-        source = Source(path, rel, "agent", parts[-1][:-3], reader, nested=at < len(parts) - 2)
-    elif "commands" in parts[:-1] and parts[-1].endswith(".md"):
-        at = len(parts) - 1 - parts[::-1].index("commands")
-        source = Source(path, rel, "command", parts[-1][:-3], reader, nested=at < len(parts) - 2)
+    elif found_file := reader.file_kind(parts):
+        kind, folder, suffix = found_file
+        at = len(parts) - 1 - parts[::-1].index(folder)
+        name = parts[-1][: -len(suffix)]
+        source = Source(path, rel, kind, name, reader, nested=at < len(parts) - 2)
     elif explicit:
         source = Source(path, rel, "unknown", parts[-1], reader)
     else:
