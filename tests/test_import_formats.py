@@ -14,6 +14,18 @@ from test_import import BROKEN, COMMANDS, EDGES, GOOD, factor_tree, write_tree
 MODELINE = "# yaml-language-server: $schema="
 
 
+def predicted(root: Path) -> dict[str, bytes]:
+    """The bytes import predicts the build writes for each file it would import."""
+    from skillforge.engine.adopt.plan import plan
+    from skillforge.engine.adopt.sources import FORMATS, find_sources
+    from skillforge.engine.load.config import load_config
+
+    config = load_config(root / ".skillforge.toml")
+    outs = {fmt.target: str(config.out_of(fmt.target)) for fmt in FORMATS}
+    sources, _ = find_sources(str(config.root), outs, None)
+    return {p.output_rel: p.expected for p in plan(config, sources, False) if p.status == "ready"}
+
+
 def spec_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "specs").rglob("*.yaml") if "_files" not in p.parts)
 
@@ -133,9 +145,13 @@ def test_a_skill_folder_of_another_target_builds_back_for_that_target(
     assert run(tmp_path, "build").code == 0
     assert (tmp_path / rel).read_text() == text  # its target is not built yet: left alone
     (tmp_path / ".skillforge.toml").write_text(f'targets = ["claude", "{target}"]\n')
+    (tmp_path / "specs/skills/pdf-forms.yaml").rename(tmp_path / "pdf-forms.yaml")
+    expected = predicted(tmp_path)[rel]
+    (tmp_path / "pdf-forms.yaml").rename(tmp_path / "specs/skills/pdf-forms.yaml")
     built = run(tmp_path, "build", "--json")  # no --force: the import recorded the file
     assert built.code == 0, built.out + built.err
     assert rel in built.report["written"]
+    assert (tmp_path / rel).read_bytes() == expected
     assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())
     assert (tmp_path / f"{folder}/skills/pdf-forms/scripts/fill.py").read_text() == "print(1)\n"
     claude = (tmp_path / ".claude/skills/pdf-forms/SKILL.md").read_bytes()
@@ -242,6 +258,7 @@ COPILOT = {
 
 def test_copilot_agents_prompts_and_skills_build_back_for_copilot(tmp_path: Path) -> None:
     write_tree(tmp_path, COPILOT, 'targets = ["claude", "copilot"]\n')
+    expected = predicted(tmp_path)
     result = run(tmp_path, "import")
     assert result.code == 0, result.out
     assert "3 files read: 3 imported" in result.out
@@ -258,6 +275,7 @@ def test_copilot_agents_prompts_and_skills_build_back_for_copilot(tmp_path: Path
             assert (tmp_path / rel).read_text() == text
             continue
         assert rel in built.report["written"]
+        assert (tmp_path / rel).read_bytes() == expected[rel]
         assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode()), rel
     claude = (tmp_path / ".claude/agents/reviewer.md").read_text()
     assert "tools: Read, Grep, Bash\n" in claude
