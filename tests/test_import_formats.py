@@ -305,3 +305,19 @@ def test_copilot_tools_without_an_alias_and_agents_without_a_name_are_broken(
         "broken   .github/agents/anon.agent.md:1: no name: skillforge writes one into every "
         "GitHub Copilot agent" in result.out
     )
+
+
+def test_a_copy_in_the_folder_codex_and_agent_skills_share_is_adopted(tmp_path: Path) -> None:
+    text = portable_skill("shared")
+    write_tree(
+        tmp_path,
+        {".claude/skills/shared/SKILL.md": text, ".agents/skills/shared/SKILL.md": text},
+        'targets = ["claude", "agents", "codex"]\n',  # Codex writes its skills to .agents/
+    )
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    assert "copy     .agents/skills/shared/SKILL.md" in result.out
+    built = run(tmp_path, "build", "--json")
+    assert built.code == 0, built.out + built.err
+    for rel in (".claude/skills/shared/SKILL.md", ".agents/skills/shared/SKILL.md"):
+        assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())

@@ -45,13 +45,15 @@ def other_outputs(
     item = Copies()
     name = output_name(kind, data)
     written: list[str] = []
+    seen: set[str] = set()
     for t in config.targets:
         target = get_target(t)
         if t == own or kind not in target.kinds:
             continue
         rel = config.rel(config.out_of(t, kind) / target.document(kind, name))
-        if rel in skip:
-            continue
+        if rel in skip or rel in seen:
+            continue  # a path two targets share (Codex's skills are Agent Skills'): once
+        seen.add(rel)
         try:
             with open(os.path.join(config.root, rel), "rb") as f:
                 current = f.read()
