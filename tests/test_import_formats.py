@@ -170,11 +170,16 @@ def test_what_another_target_would_not_write_back_is_broken(tmp_path: Path) -> N
                 "license", "allowed-tools: Read Grep\nlicense"
             ),
             ".cursor/agents/helper.md": "---\nname: helper\ndescription: Helps.\n---\n\nHelp.\n",
+            ".opencode/agents/main.md": "---\ndescription: Main.\nmode: primary\n---\n\nx\n",
         },
         'targets = ["claude", "agents", "cursor"]\n',
     )
-    result = run(tmp_path, "import", ".agents", ".cursor")
+    result = run(tmp_path, "import", ".agents", ".cursor", ".opencode")
     assert result.code == 1
+    assert (
+        "skipped  .opencode/agents/main.md: OpenCode's agents are not imported (only its "
+        "skills and commands)" in result.out
+    )
     assert (
         "broken   .agents/skills/extra/SKILL.md:6: 'x-owner' is not a key Agent Skills keeps"
         in result.out
@@ -183,7 +188,7 @@ def test_what_another_target_would_not_write_back_is_broken(tmp_path: Path) -> N
         "broken   .cursor/skills/tools/SKILL.md:6: 'allowed-tools' is not a key Cursor keeps"
         in result.out
     )
-    assert "skipped  .cursor/agents/helper.md: Cursor's agents are not imported" in result.out
+    assert "imported .cursor/agents/helper.md -> specs/agents/helper.yaml" in result.out
     assert not (tmp_path / "specs/skills").exists()
 
 
@@ -321,3 +326,35 @@ def test_a_copy_in_the_folder_codex_and_agent_skills_share_is_adopted(tmp_path: 
     assert built.code == 0, built.out + built.err
     for rel in (".claude/skills/shared/SKILL.md", ".agents/skills/shared/SKILL.md"):
         assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode())
+
+
+def test_cursor_agents_and_opencode_commands_build_back_for_their_targets(
+    tmp_path: Path,
+) -> None:
+    files = {
+        ".cursor/agents/planner.md": (
+            "---\nname: planner\ndescription: Plans work.\nmodel: fast\nreadonly: true\n"
+            "is_background: false\n---\n\nPlan it; never edit.\n"
+        ),
+        ".opencode/commands/run-tests.md": (
+            "---\ndescription: Run the tests\nmodel: anthropic/claude-sonnet-4-5\nagent: build\n"
+            "subtask: true\n---\n\nRun `npm test` and fix $ARGUMENTS.\n"
+        ),
+    }
+    write_tree(tmp_path, files, 'targets = ["claude", "cursor", "opencode"]\n')
+    expected = predicted(tmp_path)
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    planner = yaml.safe_load((tmp_path / "specs/agents/planner.yaml").read_text())
+    assert planner["targets"] == {"cursor": {"model": "fast"}}  # Cursor's own model name
+    assert planner["frontmatter"] == {"readonly": True, "is_background": False}
+    command = yaml.safe_load((tmp_path / "specs/commands/run-tests.yaml").read_text())
+    assert command["targets"] == {"opencode": {"model": "anthropic/claude-sonnet-4-5"}}
+    built = run(tmp_path, "build", "--json")
+    assert built.code == 0, built.out + built.err
+    for rel, text in files.items():
+        assert rel in built.report["written"]
+        assert (tmp_path / rel).read_bytes() == expected[rel]
+        assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode()), rel
+    assert "model" not in (tmp_path / ".claude/agents/planner.md").read_text()
+    assert run(tmp_path, "build", "--json").report["written"] == []

@@ -98,7 +98,11 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     if source.kind not in source.reader.kinds:
         item.status = "skipped"
         item.problems.append(
-            (None, f"{source.reader.title}'s {source.kind}s are not imported (only its skills)")
+            (
+                None,
+                f"{source.reader.title}'s {source.kind}s are not imported "
+                f"(only its {' and '.join(k + 's' for k in source.reader.kinds)})",
+            )
         )
         return item
     try:

@@ -2,10 +2,11 @@
 
 A `SourceFormat` knows where its tool keeps skills, agents and commands and which target
 builds them back. Claude Code's `.claude/` is read whole; the skill folders of Agent Skills
-(`.agents/skills/`), Cursor (`.cursor/skills/`) and OpenCode (`.opencode/skills/`) are read
-for their targets (the same SKILL.md format). A reader for another tool's files (Copilot's
-agents, Codex TOML agents) is one more entry in `FORMATS`, with its own `document` reader
-when its files are not Markdown with YAML frontmatter.
+(`.agents/skills/`), Cursor (`.cursor/skills/`), OpenCode (`.opencode/skills/`) and Copilot
+(`.github/skills/`) are read for their targets (the same SKILL.md format), and so are Cursor's
+agents, OpenCode's commands and Copilot's agents and prompt files. A reader for another tool's
+files (OpenCode's agents, Codex TOML agents) is one more entry in `FORMATS`, with its own
+`document` reader when its files are not Markdown with YAML frontmatter.
 """
 
 from __future__ import annotations
@@ -76,14 +77,26 @@ class ClaudeCodeSource(SourceFormat):
 
 
 class SkillFolderSource(SourceFormat):
-    """A tool whose skills are `<out>/skills/*/SKILL.md` in the Agent Skills format: its own
-    target writes them back (its agents and commands are another format, not read here)."""
+    """A tool whose skills are `<out>/skills/*/SKILL.md` in the Agent Skills format, read for
+    its own target; with `kinds`, also its one-file agents or commands (`<out>/agents/*.md`,
+    `<out>/commands/*.md`), whose `model` (the tool's own model name) goes to the spec's
+    `targets: {<target>: {model: ...}}` (Claude Code's build leaves it out)."""
 
-    kinds = ("skill",)
-
-    def __init__(self, target: str, title: str) -> None:
+    def __init__(self, target: str, title: str, kinds: tuple[str, ...] = ("skill",)) -> None:
         self.name = self.target = target
         self.title = title
+        self.kinds = kinds
+
+    def folders(self, out: str) -> list[str]:
+        subs = ["skills", *(self.files[k][0] for k in self.kinds if k != "skill")]
+        return [os.path.join(out, sub) for sub in subs]
+
+    def spec_values(
+        self, kind: str, values: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        if kind == "skill" or not isinstance(values.get("model"), str):
+            return values, {}
+        return {k: v for k, v in values.items() if k != "model"}, {"model": values["model"]}
 
 
 class CopilotSource(SourceFormat):
@@ -137,8 +150,8 @@ CLAUDE_TOOL = {
 FORMATS: tuple[SourceFormat, ...] = (
     ClaudeCodeSource(),
     SkillFolderSource("agents", "Agent Skills"),
-    SkillFolderSource("cursor", "Cursor"),
-    SkillFolderSource("opencode", "OpenCode"),
+    SkillFolderSource("cursor", "Cursor", ("skill", "agent")),
+    SkillFolderSource("opencode", "OpenCode", ("skill", "command")),
     CopilotSource(),
 )
 
