@@ -1,4 +1,4 @@
-"""`skillforge import`: adopt an existing tree of skills and agents as specs (DESIGN §6).
+"""`skillforge import`: adopt an existing tree of skills, agents and commands as specs (DESIGN §6).
 
 Exit codes: 0 when every file found was imported, 1 when any was skipped or broken (or a
 path given held nothing to import), 2 for usage and configuration errors.
