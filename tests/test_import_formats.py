@@ -358,3 +358,13 @@ def test_cursor_agents_and_opencode_commands_build_back_for_their_targets(
         assert front_and_body((tmp_path / rel).read_bytes()) == front_and_body(text.encode()), rel
     assert "model" not in (tmp_path / ".claude/agents/planner.md").read_text()
     assert run(tmp_path, "build", "--json").report["written"] == []
+
+
+def test_a_spec_the_build_of_a_configured_target_would_refuse_is_broken(tmp_path: Path) -> None:
+    label = "---\nname: PDF Forms\ndescription: Fills forms.\n---\n\nFill it.\n"
+    write_tree(tmp_path, {".claude/skills/pdf-forms/SKILL.md": label})
+    assert run(tmp_path, "import", "--dry-run").code == 0  # Claude Code takes a label
+    (tmp_path / ".skillforge.toml").write_text('targets = ["claude", "agents"]\n')
+    result = run(tmp_path, "import")
+    assert result.code == 1
+    assert "broken   .claude/skills/pdf-forms/SKILL.md:2: skill name 'PDF Forms'" in result.out

@@ -176,7 +176,7 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     if own:  # what only this target's build writes (Copilot's model names)
         item.data["targets"] = {target.name: own}
     flagged = bool(item.problems)  # a broken file's own problems say it first
-    refused = validate(item.data, item.spec_rel, target.name)
+    refused = validate(item.data, item.spec_rel, (target.name, *config.targets))
     view = for_target(item.data, target.name)
     translation = target.translate(kind, view, config.models.get(target.name, {}))
     item.builds = not refused and not translation.errors
@@ -224,11 +224,13 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     return item
 
 
-def validate(data: dict[str, Any], spec_rel: str, target: str = DEFAULT[0]) -> list[Problem]:
-    """The errors a build for `target` would report for this spec (warnings are left to it)."""
+def validate(
+    data: dict[str, Any], spec_rel: str, targets: tuple[str, ...] = DEFAULT
+) -> list[Problem]:
+    """The errors a build for `targets` would report for this spec (warnings are left to it)."""
     problems: list[Problem] = []
     if check_layer(data, spec_rel, {}, problems):
-        check_merged(data, lambda key: (spec_rel, None), problems, (target,))
+        check_merged(data, lambda key: (spec_rel, None), problems, tuple(dict.fromkeys(targets)))
     return [p for p in problems if p.severity == "error"]
 
 
