@@ -68,12 +68,12 @@ class Planned:
 def plan(config: Config, sources: list[Source], include_broken: bool) -> list[Planned]:
     """Plan every source, in order; a later file that maps to a taken spec is skipped."""
     planned: list[Planned] = []
-    taken: dict[str, str] = {}
+    taken: dict[str, Planned] = {}  # spec and output paths -> the item that has them
     for source in sources:
         item = plan_one(config, source, include_broken)
         if item.status == "ready":
-            other = taken.get(item.spec_rel) or taken.get(item.output_rel)
-            first = next((p for p in planned if p.source.rel == other), None)
+            first = taken.get(item.spec_rel) or taken.get(item.output_rel)
+            other = first.source.rel if first is not None else None
             if first is not None and source.rel in first.copies:
                 item.status = "copy"
                 item.problems = [(None, f"a copy of {other}: its spec builds this file too")]
@@ -81,7 +81,7 @@ def plan(config: Config, sources: list[Source], include_broken: bool) -> list[Pl
                 item.status = "skipped"
                 item.problems = [(None, f"builds the same output as {other}, imported first")]
             else:
-                taken[item.spec_rel] = taken[item.output_rel] = source.rel
+                taken[item.spec_rel] = taken[item.output_rel] = item
         planned.append(item)
     return planned
 
