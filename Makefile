@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit fuzz bench upgrade-deps clean
+.PHONY: run test lint typecheck unit fuzz bench bench-10k upgrade-deps clean
 
 # Set-up installs the pinned, hashed versions in requirements/ (a new release of a dependency
 # cannot change what CI runs); the package itself keeps the ranges of pyproject.toml.
@@ -52,7 +52,16 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/sandbox.py --specs 300
 	$(BIN)/python benchmarks/watch.py --specs 1000
 	$(BIN)/python benchmarks/stats.py --specs 1000
+	$(BIN)/python benchmarks/remote.py --specs 1000  # skipped, with a message, without nginx
 	$(BIN)/python benchmarks/authoring.py --specs 1000
+
+## bench-10k: issue 17's 10,000-spec scenarios (cold, no-op, one-section edit, peak RSS);
+## no plain-script or rulesync baseline (a re-render of 10,000 specs per run takes minutes)
+bench-10k: $(VENV)/.dev
+	$(BIN)/python -m compileall -q skillforge
+	$(BIN)/python benchmarks/run.py --specs 10000 --agents-large 3 --repeat 3 \
+		--scenarios cold,noop,section_edit --targets 10k --no-baseline --no-rulesync \
+		--json-out .bench/results-10k.json
 
 ## upgrade-deps: refresh the pins in requirements/ to the newest versions pyproject.toml allows
 upgrade-deps: | $(BIN)/python

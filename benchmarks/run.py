@@ -48,6 +48,7 @@ Check = Callable[[Report], list[str]]
 @dataclass
 class Run:
     wall_ms: float
+    cpu_ms: float
     maxrss_kib: int
     returncode: int
     stdout: str
@@ -75,7 +76,8 @@ def measure(cmd: list[str], cwd: Path) -> Run:
         stdout = out.read().decode("utf-8", errors="replace")
         stderr = err.read().decode("utf-8", errors="replace")
     maxrss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return Run(wall_ms, int(maxrss), proc.returncode, stdout, stderr, parse_report(stdout))
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000.0  # the build and its workers
+    return Run(wall_ms, cpu_ms, int(maxrss), proc.returncode, stdout, stderr, parse_report(stdout))
 
 
 def parse_report(stdout: str) -> Report | None:
@@ -146,6 +148,7 @@ class Scenario:
     checks: list[Check] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     baseline: list[Run] = field(default_factory=list)
+    rulesync: list[Run] = field(default_factory=list)
 
 
 @dataclass
@@ -220,6 +223,9 @@ class Bench:
                 self.warn(f"baseline {sc.label}: rendered {run.report.get('specs')} specs")
             if i >= self.warmup:
                 sc.baseline.append(run)
+
+
+SCENARIOS = ("cold", "noop", "section_edit", "template_edit", "large_agent")
 
 
 def make_scenarios(root: Path, info: dict[str, Any], alternate: bool) -> list[Scenario]:
@@ -308,12 +314,19 @@ def make_scenarios(root: Path, info: dict[str, Any], alternate: bool) -> list[Sc
 # --------------------------------------------------------------------------------------------
 
 TARGETS: dict[str, float] = {
-    "cold": 2500,
-    "noop": 50,
-    "section_edit": 150,
+    "cold": 1500,
+    "noop": 30,
+    "section_edit": 110,
     "large_agent": 150,
     "large_agent_render": 20,
     "cold_rss": 150,
+}
+# `make bench-10k` (issue 17): the same scenarios on 10,000 specs.
+TARGETS_10K: dict[str, float] = {
+    "cold": 15000,
+    "noop": 100,
+    "section_edit": 250,
+    "cold_rss": 250,
 }
 
 
@@ -348,10 +361,17 @@ def phase_medians(runs: list[Run]) -> dict[str, float]:
 
 
 def row(
-    key: str, label: str, unit: str, ours: list[float], base: list[float] | None
+    key: str,
+    label: str,
+    unit: str,
+    ours: list[float],
+    base: list[float] | None,
+    targets: dict[str, float],
+    cpu: list[float] | None = None,
 ) -> dict[str, Any]:
     data = {"label": label, "unit": unit, **summary(ours)}
-    target = TARGETS.get(key)
+    data["cpu_ms"] = summary(cpu) if cpu is not None else None
+    target = targets.get(key)
     data["target"] = target
     data["met"] = None if target is None or data["median"] is None else data["median"] <= target
     if base is not None:
@@ -379,23 +399,34 @@ def shorten(value: Any, limit: int = 10) -> Any:
     return value
 
 
-def build_rows(scenarios: list[Scenario]) -> dict[str, dict[str, Any]]:
+def add_rulesync(data: dict[str, Any], values: list[float]) -> None:
+    """The rulesync baseline's figures for a row (see rulesync.py), when it ran."""
+    data["rulesync"] = summary(values) if values else None
+    ours, theirs = data["median"], data["rulesync"] and data["rulesync"]["median"]
+    data["rulesync_ratio"] = round(theirs / ours, 2) if theirs is not None and ours else None
+
+
+def build_rows(scenarios: list[Scenario], targets: dict[str, float]) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for sc in scenarios:
         ours = [r.wall_ms for r in sc.runs]
-        base = [r.wall_ms for r in sc.baseline]
-        rows[sc.key] = row(sc.key, sc.label, "ms", ours, base)
+        base = [r.wall_ms for r in sc.baseline] if sc.baseline else None
+        cpu = [r.cpu_ms for r in sc.runs]
+        rows[sc.key] = row(sc.key, sc.label, "ms", ours, base, targets, cpu)
+        add_rulesync(rows[sc.key], [r.wall_ms for r in sc.rulesync])
         rows[sc.key]["timings_median"] = phase_medians(sc.runs)
         rows[sc.key]["last_report"] = shorten(sc.runs[-1].report) if sc.runs else None
         if sc.key == "large_agent":
             renders = [v for v in map(render_ms, sc.runs) if v is not None]
             rows["large_agent_render"] = row(
-                "large_agent_render", "large-agent edit: render_ms", "ms", renders, None
+                "large_agent_render", "large-agent edit: render_ms", "ms", renders, None, targets
             )
-    cold = scenarios[0]
-    rss = [r.maxrss_kib / 1024 for r in cold.runs]
-    base_rss = [r.maxrss_kib / 1024 for r in cold.baseline]
-    rows["cold_rss"] = row("cold_rss", "cold build peak RSS", "MiB", rss, base_rss)
+    cold = next((sc for sc in scenarios if sc.key == "cold"), None)
+    if cold is not None:
+        rss = [r.maxrss_kib / 1024 for r in cold.runs]
+        base_rss = [r.maxrss_kib / 1024 for r in cold.baseline] if cold.baseline else None
+        rows["cold_rss"] = row("cold_rss", "cold build peak RSS", "MiB", rss, base_rss, targets)
+        add_rulesync(rows["cold_rss"], [r.maxrss_kib / 1024 for r in cold.rulesync])
     return rows
 
 
@@ -409,8 +440,8 @@ def fmt(value: Any, width: int) -> str:
 
 def print_table(rows: dict[str, dict[str, Any]]) -> None:
     header = (
-        f"{'scenario':<40} {'median':>9} {'min':>9} {'max':>9} {'target':>9} "
-        f"{'baseline':>9} {'ratio':>6}  status"
+        f"{'scenario':<40} {'median':>9} {'min':>9} {'max':>9} {'cpu':>9} {'target':>9} "
+        f"{'baseline':>9} {'ratio':>6} {'rulesync':>9} {'ratio':>6}  status"
     )
     print()
     print(header)
@@ -424,13 +455,20 @@ def print_table(rows: dict[str, dict[str, Any]]) -> None:
         status = "-" if met is None else ("ok" if met else "MISSED")
         if data["median"] is None:
             status = "no data"
+        cpu = data["cpu_ms"]["median"] if data["cpu_ms"] else None
+        theirs = data.get("rulesync")
+        peer = theirs["median"] if theirs else None
+        peer_ratio = data.get("rulesync_ratio")
+        versus = f"{peer_ratio:.1f}x" if peer_ratio is not None else "-"
         print(
             f"{label:<40} {fmt(data['median'], 9)} {fmt(data['min'], 9)} "
-            f"{fmt(data['max'], 9)} {fmt(f'<= {target:g}' if target else None, 9)} "
-            f"{fmt(base, 9)} {ratio:>6}  {status}"
+            f"{fmt(data['max'], 9)} {fmt(cpu, 9)} {fmt(f'<= {target:g}' if target else None, 9)} "
+            f"{fmt(base, 9)} {ratio:>6} {fmt(peer, 9)} {versus:>6}  {status}"
         )
     print()
     print("ratio = baseline median / skillforge median (above 1 means skillforge is faster).")
+    print("cpu = median CPU time (user + sys, the build and its workers) of the same runs.")
+    print("rulesync = rulesync 17 copying the rendered files (rulesync.py); its ratio likewise.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,13 +500,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured runs before each scenario")
     ap.add_argument("--no-baseline", action="store_true", help="skip the plain-script baseline")
     ap.add_argument(
+        "--no-rulesync",
+        action="store_true",
+        help="skip the rulesync baseline (it runs when `rulesync` is on the PATH)",
+    )
+    ap.add_argument(
         "--alternate",
         action="store_true",
         help="edits flip between two variants (default: every edit is a new text)",
     )
+    ap.add_argument(
+        "--scenarios",
+        default=None,
+        help=f"comma-separated scenarios to run (default: all of {', '.join(SCENARIOS)})",
+    )
+    ap.add_argument(
+        "--targets",
+        choices=("1k", "10k"),
+        default="1k",
+        help="which targets to compare with: 1,000 specs (default) or 10,000 (make bench-10k)",
+    )
     args = ap.parse_args(argv)
     if args.repeat < 1 or args.warmup < 0:
         ap.error("--repeat must be >= 1 and --warmup >= 0")
+    wanted = args.scenarios.split(",") if args.scenarios else list(SCENARIOS)
+    unknown = [name for name in wanted if name not in SCENARIOS]
+    if unknown:
+        ap.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    args.scenarios = wanted
 
     return corpus.in_folder(args.keep, "sf-bench-", lambda root: bench(args, root))
 
@@ -485,7 +544,10 @@ def bench(args: argparse.Namespace, root: Path) -> int:
     )
     skillforge = find_skillforge(args.skillforge)
     b = Bench(root, skillforge, args.repeat, args.warmup)
-    scenarios = make_scenarios(root, info, args.alternate)
+    scenarios = [
+        sc for sc in make_scenarios(root, info, args.alternate) if sc.key in args.scenarios
+    ]
+    targets = TARGETS_10K if args.targets == "10k" else TARGETS
 
     if skillforge is None:
         where = args.skillforge or Path(sys.prefix) / "bin" / "skillforge"
@@ -496,8 +558,19 @@ def bench(args: argparse.Namespace, root: Path) -> int:
     if not args.no_baseline:
         for sc in scenarios:
             b.run_baseline(sc, int(info["specs"]))
+    if not args.no_rulesync:
+        import rulesync
 
-    rows = build_rows(scenarios)
+        if rulesync.executable() is None:
+            b.log(
+                "rulesync: not installed (npm install -g rulesync@17.0.0); its column stays empty"
+            )
+        else:
+            peer = rulesync.bench(root, [sc.key for sc in scenarios], b.repeat, b.warmup, b.log)
+            for sc in scenarios:
+                sc.rulesync = peer.get(sc.key, [])
+
+    rows = build_rows(scenarios, targets)
     print_table(rows)
     if b.warnings:
         print(f"{len(b.warnings)} sanity-check warning(s); see the WARNING lines above.")
@@ -519,7 +592,7 @@ def bench(args: argparse.Namespace, root: Path) -> int:
             "bench_seconds": round(time.perf_counter() - started, 1),
         },
         "corpus": info,
-        "targets": TARGETS,
+        "targets": targets,
         "results": rows,
         "warnings": b.warnings,
         "failures": b.failures,

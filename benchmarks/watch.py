@@ -32,7 +32,7 @@ from typing import IO, Any
 import corpus
 from run import find_skillforge
 
-TARGETS = {"p50_ms": 50.0, "p95_ms": 100.0, "rss_growth_pct": 10.0}
+TARGETS = {"p50_ms": 25.0, "p95_ms": 100.0, "rss_growth_pct": 10.0}
 RSS_EARLY = 10  # rebuilds before the first RSS reading
 TIMEOUT = 30.0  # seconds to wait for one rebuild before giving up
 

@@ -106,9 +106,10 @@ def test_list_outside_a_project_exits_2(tmp_path: Path) -> None:
 def test_the_light_copies_list_keeps_agree_with_their_sources() -> None:
     from skillforge.commands import list_
     from skillforge.engine.costs import OutputCost
-    from skillforge.targets import DEFAULT
+    from skillforge.targets import DEFAULT, TARGETS
 
     assert list_.DEFAULT_TARGETS == DEFAULT
+    assert {name: tuple(t.kinds) for name, t in TARGETS.items()} == list_.TARGET_KINDS
     raw = OutputCost("p", "s.yaml", "skill", "n", 1, 2, 3, 4, 5).to_raw()
     assert raw[list_.COST_SPEC] == "s.yaml"
     assert raw[list_.COST_KIND] == "skill"
@@ -135,3 +136,19 @@ def test_the_terminal_table(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "specs/skill-0.yaml" in text and "up to date" in text and "not built" in text
     assert "4 specs: 1 not built, 3 up to date" in text
+
+
+def test_list_names_the_targets_that_build_each_kind(tmp_path: Path) -> None:
+    """The config's targets (list or tables), less those that do not write the spec's kind."""
+    for config in (
+        'targets = ["claude", "agents", "cursor"]\n',
+        '[targets.claude]\nout = ".claude"\n[targets.agents]\n[targets.cursor]\n',
+    ):
+        project(tmp_path, extra={".skillforge.toml": config})
+        assert run(tmp_path, "build").code == 0
+        for quick in (True, False):  # served from the manifest, or after loading the config
+            if not quick:
+                (tmp_path / ".skillforge.toml").write_text(config + "\n")
+            found = rows(tmp_path)
+            assert found["specs/skill-0.yaml"]["targets"] == ["claude", "agents", "cursor"]
+            assert found["specs/agents/agent-0.yaml"]["targets"] == ["claude", "cursor"]

@@ -271,7 +271,11 @@ class Store:
         if cache is None:
             self.pending.clear()
             return
+        # diskcache culls on every `set` (about four statements each, most of a set's cost);
+        # the batch is written with culling off and the cache culled once after it.
+        cull_limit = cache.cull_limit
         try:
+            cache.cull_limit = 0
             with cache.transact():
                 for key, value in self.pending.items():
                     try:
@@ -281,8 +285,13 @@ class Store:
                         continue  # a value with no data form is not kept (never pickled)
                     if stored is not None:
                         cache.set(key, stored)
+            cache.cull_limit = cull_limit
+            if cache.volume() > self.size_limit:
+                cache.cull()
         except _BROKEN as exc:
             self.warn(f"could not write the cache ({exc}); the next build will be slower")
+        finally:
+            cache.cull_limit = cull_limit
         self.pending.clear()
 
     def close(self) -> None:

@@ -78,6 +78,14 @@ def build(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Render and report, but write nothing.", metavar="")
     ] = False,
+    remote_write: Annotated[
+        bool,
+        typer.Option(
+            "--remote-write",
+            help="Share what this build renders on the remote cache (trusted CI only).",
+            metavar="",
+        ),
+    ] = False,
     target: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(

@@ -155,6 +155,7 @@ COMMANDS = {
             Flag("force", "--force"),
             Flag("explain", "--explain"),
             Flag("dry_run", "--dry-run"),
+            Flag("remote_write", "--remote-write"),
             Flag("target", "--target", convert=names),
             JOBS,
             JSON,

@@ -25,6 +25,15 @@ UP_TO_DATE, STALE, FAILING, NOT_BUILT = "up to date", "stale", "failing", "not b
 # `skillforge.targets.DEFAULT`, here so that `list` need not import the targets (a test
 # proves the two agree)
 DEFAULT_TARGETS = ("claude",)
+# The kinds each target writes (`Target.kinds`), here for the same reason (a test compares)
+TARGET_KINDS = {
+    "claude": ("skill", "agent", "command"),
+    "agents": ("skill",),
+    "codex": ("skill", "agent"),
+    "cursor": ("skill", "agent"),
+    "copilot": ("skill", "agent", "command"),
+    "opencode": ("skill", "agent", "command"),
+}
 
 
 def list_command(
@@ -131,6 +140,8 @@ def _rows(
 
     plan = make_plan(inventory, manifest, config_changed=config_changed)
     costs = read_cost_rows(cache_dir) if manifest is not None else {}
+    if isinstance(targets, (dict, tuple)):  # one [targets.<name>] table each, Config.targets
+        targets = list(targets)
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         targets = list(DEFAULT_TARGETS)
     rows = []
@@ -156,7 +167,11 @@ def _rows(
                 "spec": spec,
                 "name": cost[COST_NAME] if cost else os.path.splitext(os.path.basename(spec))[0],
                 "kind": cost[COST_KIND] if cost else None,
-                "targets": targets,
+                "targets": [
+                    t
+                    for t in targets
+                    if cost is None or cost[COST_KIND] in TARGET_KINDS.get(t, (cost[COST_KIND],))
+                ],
                 "outputs": outputs,
                 "description_chars": cost[COST_DESC] if cost else None,
                 "metadata_tokens": cost[COST_META] if cost else None,

@@ -90,6 +90,23 @@ def run(
             env=env,
             only=start.only,
         )
+    remote = None
+    if config.remote and start.only is None:  # DESIGN §5.1 (not in watch's rebuilds)
+        from skillforge.cache import shared
+        from skillforge.cache.remote import open_remote
+
+        remote = open_remote(config.remote, _remote_write(options), warn)
+        previous, plan, shared_costs = shared.begin(
+            remote,
+            inventory,
+            previous,
+            plan,
+            config,
+            env,
+            lambda m: _replan(start, m, options, env),
+        )
+        if shared_costs and not options.dry_run:
+            _adopt_costs(config, shared_costs)
     report.specs_total = plan.total
     for file, message in inventory.problems:
         emit(Problem(file, None, None, message))
@@ -107,6 +124,8 @@ def run(
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
+    if remote is not None:
+        shared.seed_store(store, keep=not options.dry_run)
     dirty = list(plan.dirty)
     reporter.start(len(dirty))
     phase = time.perf_counter()
@@ -124,6 +143,9 @@ def run(
     apply_output_budgets(config, batch, emit)
     for problem in check_collisions(previous, plan, batch):
         emit(problem)
+    from skillforge.engine.plugins import add_manifests
+
+    add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
@@ -170,6 +192,17 @@ def run(
             save_dropped(config, batch.results.values(), manifest.outputs)
             state = written_manifest = manifest
 
+    if remote is not None:
+        if written_manifest is not None and remote.write:
+            from skillforge.engine.budgets import read_costs
+
+            rows = {path: cost.to_raw() for path, cost in read_costs(str(config.cache_dir)).items()}
+            for rendered in batch.results.values():
+                if rendered.cost is not None:
+                    rows[rendered.cost.path] = rendered.cost.to_raw()
+            shared.upload(remote, written_manifest, store, rows)
+        remote.close()
+        report.remote = remote.stats.as_dict()
     costs = [r.cost for r in batch.results.values() if r.cost is not None]
     report.duration_ms = (time.perf_counter() - started) * 1000
     # new budgets judge the listing again, though no output changed
@@ -195,6 +228,34 @@ def run(
     report.timings["total_ms"] = report.duration_ms
     reporter.finish(report)
     return Outcome(report, written_manifest)
+
+
+def _remote_write(options: BuildRequest) -> bool:
+    return bool(getattr(options, "remote_write", False))
+
+
+def _adopt_costs(config: Config, rows: dict[str, list[object]]) -> None:
+    """The costs of the documents the remote's records describe, for the budgets (DESIGN §7)."""
+    from skillforge.engine.budgets import read_costs, write_costs
+    from skillforge.engine.costs import OutputCost
+
+    table = read_costs(str(config.cache_dir))
+    for path, row in rows.items():
+        table.setdefault(path, OutputCost.from_raw(path, row))
+    write_costs(str(config.cache_dir), table)
+
+
+def _replan(start: Start, manifest: Manifest, options: BuildRequest, env: str) -> Plan:
+    """The plan against a manifest made from the remote cache's records (a fresh clone)."""
+    return make_plan(
+        start.inventory,
+        manifest,
+        config_changed=False,
+        force=options.force,
+        paths=options.paths,
+        env=env,
+        only=start.only,
+    )
 
 
 def _env_moved(previous: Manifest | None) -> bool:

@@ -48,7 +48,8 @@ from skillforge.state.plan import Plan, make_plan, selected
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
-    from skillforge.engine.render import RenderedOutput
+    from skillforge.engine.plugins import ManifestFile
+    from skillforge.engine.render import RenderedOutput, RenderedSpec
     from skillforge.engine.workers import Batch
     from skillforge.state.inventory import Inventory
 
@@ -73,9 +74,29 @@ def run_check(
     previous = _read_manifest(config, warn)
     _paths_name_specs(config, inventory, previous, options.paths)
     plan = _plan(config, inventory, previous, options.paths)
+    remote = None
+    if config.remote:  # DESIGN §5.1: a fresh clone compares with the records, not a render
+        from skillforge.cache import shared
+        from skillforge.cache.remote import open_remote
+
+        remote = open_remote(config.remote, False, warn)
+        previous, plan, shared_costs = shared.begin(
+            remote,
+            inventory,
+            previous,
+            plan,
+            config,
+            "",  # check plans without the environment digest (see _plan)
+            lambda m: _plan(config, inventory, m, options.paths),
+        )
+        remote.close()
     report.specs_total = plan.total
     produced: dict[str, str] = {}  # output -> spec, for every spec found up to date or rendered
     costs: dict[str, OutputCost] = {}  # the token estimates of the documents rendered here
+    if remote is not None:  # ... or described by the remote's records
+        from skillforge.engine.costs import OutputCost as Cost
+
+        costs.update((path, Cost.from_raw(path, row)) for path, row in shared_costs.items())
     present = {s for s in inventory.specs if selected(s, options.paths)}
     for spec_id, record in previous.specs.items() if previous else ():
         if spec_id in present and spec_id not in plan.dirty:
@@ -83,6 +104,7 @@ def run_check(
                 produced[path] = spec_id
             report.outputs_checked += len(record.outputs)
     failed = False
+    results: dict[str, RenderedSpec] = {}
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
         from skillforge.engine.publish import check_collisions
@@ -105,17 +127,51 @@ def run_check(
                 finding = compare(config, out, spec_id, previous, options.diff, name_line)
                 if finding is not None:
                     report.findings.append(finding)
+        results = batch.results
         for spec_id in batch.failed:  # what a failed spec made before is not an orphan
             before = previous.specs.get(spec_id) if previous else None
             for path in before.outputs if before else ():
                 produced.setdefault(path, spec_id)
 
+    specs = list(inventory.specs)
+    _check_plugins(config, specs, previous, produced, report, options.diff, results, failed)
     orphans = find_orphans(config, plan, previous, produced, scan=not options.paths and not failed)
     report.findings.extend(Finding("orphaned", *orphan) for orphan in orphans)
     for problem in _budgets(config, costs, produced, whole=not options.paths):
         (report.errors if problem.severity == "error" else report.warnings).append(problem)
     report.duration_ms = (time.perf_counter() - started) * 1000
     return report
+
+
+def _check_plugins(
+    config: Config,
+    specs: list[str],
+    previous: Manifest | None,
+    produced: dict[str, str],
+    report: CheckReport,
+    diff: bool,
+    results: dict[str, RenderedSpec],
+    failed: bool,
+) -> None:
+    """Compare each plugin manifest with a fresh render, find the orphaned ones, and check
+    the members by name against the project's specs (`plugins.project_names`)."""
+    from skillforge.state.plan import PLUGINS
+
+    if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
+        return
+    from skillforge.engine import plugins
+
+    names = plugins.project_names(config, specs, previous, results, failed)
+    if names is not None:
+        report.errors.extend(plugins.membership(config, names))
+    for out in plugins.manifest_outputs(config):
+        produced[out.path] = PLUGINS
+        report.outputs_checked += 1
+        finding = compare(config, out, "the config", previous, diff)
+        if finding is not None:
+            report.findings.append(finding)
+    orphans = plugins.orphaned_manifests(config, previous, produced)
+    report.findings.extend(Finding("orphaned", *orphan) for orphan in orphans)
 
 
 def _budgets(
@@ -221,6 +277,10 @@ def _render(
             warn(message)
     else:
         store = Store(config.cache_dir, config.cache_size_limit, warn, read_only=True)
+        if config.remote:
+            from skillforge.cache.shared import seed_store
+
+            seed_store(store)
         try:
             batch = render_specs(config, inventory, store, dirty, plan.layers, False, _ignore)
         finally:
@@ -234,7 +294,7 @@ def _ignore(_: str) -> None:
 
 def compare(
     config: Config,
-    out: RenderedOutput,
+    out: RenderedOutput | ManifestFile,
     spec: str,
     previous: Manifest | None,
     diff: bool,
@@ -282,6 +342,10 @@ def compare(
     # its own digest) from a hand edit (it does not) and a hand-written file.
     marker = read_marker(disk)
     intact = marker is not None and marker[1]
+    if marker is None and record is None and out.document and out.path.endswith(".json"):
+        from skillforge.targets.plugin_formats import json_claim  # a plugin manifest
+
+        intact = json_claim(disk, out.data)  # JSON holds no marker: known by its name
     unknown = previous is None and not config.marker and marker is None
     if intact or unknown or (record is not None and record.digest == digest_bytes(disk)):
         return Finding(

@@ -33,6 +33,7 @@ class BuildOptions(Options):
         quiet: bool = False,
         verbose: bool = False,
         lock_timeout: float = 60.0,
+        remote_write: bool = False,
         target: list[str] | None = None,
     ) -> None:
         self.force = force
@@ -45,6 +46,7 @@ class BuildOptions(Options):
         self.quiet = quiet
         self.verbose = verbose
         self.lock_timeout = lock_timeout
+        self.remote_write = remote_write  # share what this build renders (DESIGN §5.1)
 
     @property
     def fast(self) -> bool:

@@ -98,4 +98,25 @@ def _documents(config: Config, produced: dict[str, str]) -> list[tuple[str, str]
             for path, kind in target.documents(str(out), prefix, produced):
                 if config.out_of(name, kind) == out:
                     found.setdefault(path, kind)
+    plugin_layout = TARGETS["claude"]  # skills/, agents/, commands/ at a plugin's root
+    for folder in _plugin_folders(config):  # a plugin's members
+        for path, kind in plugin_layout.documents(
+            str(config.root / folder), folder + "/", produced
+        ):
+            found.setdefault(path, kind)
     return list(found.items())
+
+
+def _plugin_folders(config: Config) -> list[str]:
+    """The configured plugins' folders and every folder in the default one (`plugins/`):
+    the files of a plugin dropped from the config are found there on a fresh clone too."""
+    from skillforge.targets.plugins import DEFAULT_FOLDER
+
+    folders = config.plugins.roots() if config.plugins is not None else []
+    try:
+        with os.scandir(config.root / DEFAULT_FOLDER) as found:
+            names = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
+    except OSError:
+        names = []
+    folders.extend(f"{DEFAULT_FOLDER}/{n}" for n in names if f"{DEFAULT_FOLDER}/{n}" not in folders)
+    return folders

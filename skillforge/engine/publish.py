@@ -17,12 +17,13 @@ from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
-from skillforge.report.reporter import GONE, NOT_IN_FILES, NOT_PRODUCED
+from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
-from skillforge.state.plan import Plan
+from skillforge.state.plan import PLUGINS, Plan
+from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))  # §4.1
+        self.roots = (*self.out_rels, *self.plugin_rels)
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
 
@@ -104,6 +107,8 @@ class Writer:
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
                 return Decision("write")
+            if marker is None and claimed(path, rel, existing, data):
+                return Decision("write", "output stale")
             why = (
                 "exists and was not written by skillforge"
                 if marker is None
@@ -181,7 +186,7 @@ class Writer:
         before the next one is created in it, so nothing is ever created outside. Results
         are kept: each folder costs one `lstat` per build.
         """
-        if not safe_rel(rel) or not any((rel + "/").startswith(o + "/") for o in self.out_rels):
+        if not safe_rel(rel) or not any((rel + "/").startswith(r + "/") for r in self.roots):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root
@@ -249,6 +254,10 @@ class Writer:
 
     def _prune(self, folder: str) -> None:
         out = next((o for o in self.outs if folder.startswith(o + os.sep)), None)
+        if out is None:  # in a plugin's folder: the plugin's folder goes too when empty
+            rel = self._rel(folder) + "/"
+            plugin = next((r for r in self.plugin_rels if rel.startswith(r + "/")), None)
+            out = os.path.dirname(self._path(plugin)) if plugin is not None else None
         while out is not None and folder != out and folder.startswith(out + os.sep):
             try:
                 os.rmdir(folder)
@@ -378,6 +387,7 @@ def remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
+    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
     # supporting files of a spec whose document stays where it was: dropped from its files
     dropped: set[str] = set()
     for spec_id in batch.results:
@@ -403,7 +413,8 @@ def remove_stale(
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
         elif rel in previous.outputs and previous.outputs[rel].document:
             report.removed.append(rel)
-            reporter.removed(rel, GONE if rel in orphans else NOT_PRODUCED)
+            why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
+            reporter.removed(rel, why)
         elif rel not in orphans:  # a deleted spec's supporting files go with its document
             reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
     return removed

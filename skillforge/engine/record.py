@@ -243,7 +243,7 @@ def record_build(
 def build_record(report: BuildReport, counters: Counters, kind: str = "build") -> dict[str, Any]:
     """The record of one full build: counters, outputs, timings, templates, problems."""
     values = report.counters
-    return {
+    record = {
         "time": time.time(),
         "kind": kind,
         "ok": not report.errors,
@@ -265,6 +265,9 @@ def build_record(report: BuildReport, counters: Counters, kind: str = "build") -
         "warnings": [str(p) for p in report.warnings[:WARNINGS_KEPT]],
         "warnings_count": len(report.warnings),
     }
+    if report.remote is not None:
+        record["remote"] = report.remote
+    return record
 
 
 def template_table(counters: Counters) -> dict[str, list[Any]]:

@@ -183,6 +183,9 @@ class Renderer(RenderContext):
             own = f"{primary[1].folder}/"
             mine = [f for f in files if f.path.startswith(own)]
             cost = self._cost(spec, [primary[0], *mine], primary[1].head, body_tokens)
+        if self.config.plugins is not None:  # a plugin's member: its files in the plugin too
+            found = self.config.plugins.member_files(spec, outputs, self.config, (dropped, notes))
+            outputs += [RenderedOutput(d, outputs[i].data, outputs[i].document) for i, d in found]
         return RenderedSpec(
             spec.file,
             outputs,

@@ -41,10 +41,37 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
     }
     for layer, (hits, misses) in record["layers"].items():
         data[layer] = layer_json(hits, misses)
+    remote = remote_layer(record)
+    if remote is not None:
+        data["remote"] = remote
     data["timings"] = record["timings"]
     data["errors"] = record["errors"]
     data["warnings"] = record["warnings"]
     return data
+
+
+REMOTE_KEYS = ("hits", "misses", "bytes_read", "bytes_written", "writes", "errors", "ms")
+
+
+def remote_layer(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The remote cache layer of a build record (DESIGN §5.1), None when it had none."""
+    remote = record.get("remote")
+    if not isinstance(remote, dict):
+        return None
+    values = {k: remote.get(k) for k in REMOTE_KEYS}
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values.values()):
+        return None
+    return values
+
+
+def _remote_totals(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    layers = [layer for layer in map(remote_layer, records) if layer is not None]
+    if not layers:
+        return None
+    totals = {k: sum(layer[k] for layer in layers) for k in REMOTE_KEYS}
+    totals["ms"] = round(totals["ms"], 2)
+    totals["builds"] = len(layers)
+    return totals
 
 
 def gather(
@@ -69,6 +96,9 @@ def gather(
     }
     for layer in LAYERS:
         all_time[layer] = layer_json(*totals["layers"][layer])
+    remote = _remote_totals(history.records)  # over the records kept, not all time
+    if remote is not None:
+        all_time["remote"] = remote
     try:
         manifest = read_manifest(cache_dir)
     except ValueError:

@@ -159,6 +159,10 @@ def _start(
     store = Store(
         config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
     )
+    if config.remote:  # the sections fetched from the remote cache before the fork
+        from skillforge.cache.shared import seed_store
+
+        seed_store(store)
     _Process.worker = Worker(config, inventory, store, layers, remember)
 
 

@@ -50,6 +50,7 @@ class BuildReport:
         self.warnings: list[Problem] = []
         self.timings: dict[str, float] = {}
         self.dry_run = dry_run
+        self.remote: dict[str, Any] | None = None  # the remote cache layer (DESIGN §5.1)
 
     def count(self, name: str) -> int:
         return self.counters.get(name, 0)
@@ -83,6 +84,8 @@ class BuildReport:
                 "timings": {k: round(v, 2) for k, v in self.timings.items()},
             }
         )
+        if self.remote is not None:
+            data["remote"] = self.remote
         return data
 
     def summary(self) -> str:

@@ -19,6 +19,7 @@ from skillforge.report.model import BuildReport, CheckReport
 GONE = "its spec is gone"
 NOT_PRODUCED = "its spec no longer produces it"
 NOT_IN_FILES = "no longer in its spec's files"
+NO_PLUGIN = "no plugin of the config makes it"  # a plugin manifest (DESIGN §4.1)
 
 
 class Reporter:
@@ -34,7 +35,8 @@ class Reporter:
         """An output was written (or would be, in a dry run), for these reasons."""
 
     def removed(self, path: str, why: str = GONE) -> None:
-        """An output was removed, for the reason `why` (GONE, NOT_PRODUCED, NOT_IN_FILES)."""
+        """An output was removed, for the reason `why` (GONE, NOT_PRODUCED, NOT_IN_FILES,
+        NO_PLUGIN)."""
 
     def problem(self, problem: Problem) -> None:
         """A spec, template or config problem (an error or a warning)."""

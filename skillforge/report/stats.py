@@ -30,6 +30,7 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
     for layer in LAYERS:
         here = _ratio(last[layer]) if last else "-"
         lines.append(f"  {layer:<14}{here:>24}{_ratio(all_time[layer]):>24}")
+    lines += remote_lines(last, all_time)
     cache = data["cache"]
     layers = ", ".join(f"{k} {v:,}" for k, v in cache["by_layer"].items())
     lines.append(
@@ -84,6 +85,24 @@ def render_text(data: dict[str, Any], top: int = 10) -> list[str]:
     lines.append("")
     lines.extend(budget_lines(data["budgets"]))
     lines.extend(dropped_lines(data))
+    return lines
+
+
+def remote_lines(last: dict[str, Any] | None, all_time: dict[str, Any]) -> list[str]:
+    """The remote cache as its own layer: hits, misses, bytes, time, errors (DESIGN §5.1)."""
+    lines = []
+    for label, layer in (("last build", (last or {}).get("remote")), ("kept", None)):
+        if label == "kept":
+            layer = all_time.get("remote")
+            label = f"{layer['builds']} builds kept" if layer else label
+        if not layer:
+            continue
+        lines.append(
+            f"remote cache ({label}): {layer['hits']:,} hits, {layer['misses']:,} misses, "
+            f"{_size(layer['bytes_read'])} read, {layer['writes']:,} writes "
+            f"({_size(layer['bytes_written'])}), {layer['ms']:,.1f} ms, "
+            f"{layer['errors']:,} errors"
+        )
     return lines
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from skillforge.report.stats import ESTIMATE, budget_lines, largest_outputs
+from skillforge.report.stats import ESTIMATE, budget_lines, largest_outputs, remote_lines
 from skillforge.state.buildlog import LAYERS
 
 
@@ -33,6 +33,8 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
     for layer in LAYERS:
         ratios.add_row(layer, _ratio(last[layer]) if last else "-", _ratio(all_time[layer]))
     console.print(ratios)
+    for line in remote_lines(last, all_time):
+        console.print(escape(line))
     cache = data["cache"]
     layers = ", ".join(f"{k} {v:,}" for k, v in cache["by_layer"].items())
     console.print(

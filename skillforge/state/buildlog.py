@@ -344,15 +344,24 @@ def _template_row(value: object) -> bool:
     )
 
 
+def _shapes() -> frozenset[tuple[type, ...]]:
+    """Every valid row as the tuple of its values' exact types (a bool is no int here)."""
+    shapes: list[tuple[type, ...]] = [()]
+    found: set[tuple[type, ...]] = set()
+    for i, types in enumerate(_COST_FIELDS):
+        shapes = [(*shape, t) for shape in shapes for t in types]
+        if i + 1 >= _COST_REQUIRED:
+            found.update(shapes)
+    return frozenset(found)
+
+
+# Rows are checked by shape, one set lookup each: `stats` and every build read 1,000s of them.
+_COST_SHAPES = _shapes()
+
+
 def _valid_cost(value: object) -> bool:
-    return (
-        isinstance(value, list)
-        and _COST_REQUIRED <= len(value) <= len(_COST_FIELDS)
-        and all(
-            isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
-            for v, types in zip(value, _COST_FIELDS, strict=False)
-        )
-    )
+    # marshal makes values of the exact built-in types, so `type` is `isinstance` here
+    return isinstance(value, list) and tuple(map(type, value)) in _COST_SHAPES
 
 
 def _valid_record(value: object) -> bool:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from skillforge.state.manifest import Manifest
 
 ALL_TEMPLATES = "T:*"
+# The manifest's record of the plugin manifests (DESIGN §4.1): made from the config, by no spec
+PLUGINS = "[plugins]"
 
 
 class Plan:
@@ -36,11 +38,13 @@ class Plan:
         # dirty specs whose own YAML files did not change: (file id, digest) of each layer
         self.layers: dict[str, list[tuple[str, str]]] = {}
         self.env_changed = False
+        # why the plugin manifests must be made again (see `PLUGINS`); empty: they are fine
+        self.plugins: list[str] = []
 
     @property
     def is_noop(self) -> bool:
         """True when nothing has to be parsed, rendered, written or removed."""
-        return not self.dirty and not self.orphans and not self.env_changed
+        return not self.dirty and not self.orphans and not self.env_changed and not self.plugins
 
 
 def selected(spec: str, paths: list[str] | None) -> bool:
@@ -180,8 +184,21 @@ def make_plan(
                     plan.layers[spec] = layers
         else:
             plan.unchanged.extend([o for o in record.outputs if records[o].document])
+    plugins = manifest.specs.get(PLUGINS)
+    if plugins is not None:
+        plan.plugins = (
+            [global_reason]
+            if global_reason
+            else ["previous build failed"]
+            if plugins.failed
+            else _output_reasons(root, records, plugins.outputs, plan)
+        )
+        if not plan.plugins:
+            plan.unchanged.extend(plugins.outputs)
     for spec, record in manifest.specs.items():
         # a spec in a folder the scan could not read is not gone: its outputs stay
+        if spec == PLUGINS:
+            continue
         if spec not in present and selected(spec, paths) and not inv.hides(spec):
             plan.orphan_specs.append(spec)
             plan.orphans.extend(record.outputs)

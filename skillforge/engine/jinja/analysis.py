@@ -54,6 +54,9 @@ class Analysis:
 def analyse(env: jinja2.Environment, source: str, name: str | None = None) -> Analysis:
     """Parse `source` and find the templates and context fields it references."""
     tree = env.parse(source, name=name)
+    keep = getattr(env, "keep_tree", None)
+    if keep is not None:
+        keep(source, tree)  # the compile that follows a miss reuses it
     deps: list[str] = []
     dynamic = False
     reach: dict[str, set[str] | None] = {}

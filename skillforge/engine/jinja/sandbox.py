@@ -40,6 +40,7 @@ _GROWING = frozenset(
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
 _DIGITS = re.compile(r"\d+")
 _MAX_JSON_INDENT = 64
+_KEPT_TREES = 64
 
 
 def _number(value: Any) -> int:
@@ -76,19 +77,32 @@ def _format_size(fmt: str, args: Any, kwargs: Any) -> int:
 
 def _printf_size(fmt: str, values: Any) -> int:
     """An upper bound on the length of `fmt % values`."""
+    fixed, conversions, stars = _printf_shape(fmt) if len(fmt) <= _SHAPED else _shape(fmt)
+    if not conversions:
+        return fixed
     items = list(values.values()) if isinstance(values, dict) else values
-    items = list(items) if isinstance(items, tuple | list) else [items]
+    items = items if isinstance(items, tuple | list) else (items,)
     longest = max((_length(v) for v in items), default=0)
-    widest = max((_number(v) for v in items), default=0)
-    size = len(fmt)
+    widest = max((_number(v) for v in items), default=0) if stars else 0
+    return fixed + stars * widest + conversions * longest
+
+
+def _shape(fmt: str) -> tuple[int, int, int]:
+    """A printf format's length plus its literal widths, its conversions and its `*` widths."""
+    fixed, conversions, stars = len(fmt), 0, 0
     for match in _PRINTF.finditer(fmt):
+        conversions += 1
         for part in match.groups():
             if part == "*":
-                size += widest
+                stars += 1
             elif part:
-                size += int(part)
-        size += longest
-    return size
+                fixed += int(part)
+    return fixed, conversions, stars
+
+
+# Formats up to this long are parsed once per process: a loop formats with the same one.
+_SHAPED = 200
+_printf_shape = functools.lru_cache(maxsize=256)(_shape)
 
 
 class TemplateSandbox(SandboxedEnvironment):
@@ -112,8 +126,24 @@ class TemplateSandbox(SandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.code_generator_class = _BoundedConcat
+        self._trees: dict[str, nodes.Template] = {}
         for name, check in _FILTER_CHECKS.items():
             self.filters[name] = _checked_filter(self, self.filters[name], check)
+
+    def keep_tree(self, source: str, tree: nodes.Template) -> None:
+        """Keep the tree the analysis parsed, for the compile of the same source (once).
+
+        A template is analysed and then, on a cache miss, compiled: without this, its source
+        is parsed twice. The tree is handed out once (compiling rewrites it); the last
+        `_KEPT_TREES` are kept (a source whose bytecode is cached is never compiled).
+        """
+        if len(self._trees) >= _KEPT_TREES:
+            self._trees.pop(next(iter(self._trees)))
+        self._trees[source] = tree
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = self._trees.pop(source, None)
+        return tree if tree is not None else super()._parse(source, name, filename)
 
     def refuse_size(self, size: int, what: str) -> None:
         """Refuse an operation whose result would be longer than `max_size` characters."""
@@ -137,7 +167,7 @@ class TemplateSandbox(SandboxedEnvironment):
         return self._bounded(obj, argument, value) if isinstance(argument, str) else value
 
     def _bounded(self, obj: Any, name: str, value: Any) -> Any:
-        if not (isinstance(obj, str) and name in _GROWING and callable(value)):
+        if not (name in _GROWING and isinstance(obj, str) and callable(value)):
             return value
 
         def bounded(*args: Any, **kwargs: Any) -> Any:

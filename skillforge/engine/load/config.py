@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from skillforge import __version__
+from skillforge.cache.remote_url import remote_url, without_remote
+from skillforge.engine.load.names import hint as _hint
+from skillforge.engine.load.names import read_targets as _targets
 from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
 from skillforge.targets import DEFAULT, TARGETS, get_target
+from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
+from skillforge.targets.plugins import PluginSet
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -34,6 +39,8 @@ _TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "budgets": ((dict,), "a table"),
     "cache": ((dict,), "a table"),
     "build": ((dict,), "a table"),
+    "plugins": ((dict,), "a table of [plugins.<name>] tables"),
+    "marketplace": ((dict,), "a table"),
     "targets": ((list, dict), "a list of target names or one [targets.<name>] table each"),
 }
 _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
@@ -45,7 +52,7 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "listing_fraction": (int, float),
         "strict": (bool,),
     },
-    "cache": {"size_limit": (int,), "records": (int,)},
+    "cache": {"size_limit": (int,), "records": (int,), "remote": (str,)},
     "build": {
         "jobs": (int,),
         "max_spec_bytes": (int,),
@@ -55,6 +62,18 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "marker": (bool,),
     },
 }
+
+
+def _is_normal(path: str) -> bool:
+    """True when `path` has no `.`/`..` segment and no doubled separator (relpath would fold
+    them), so that cutting the root's prefix off gives what relpath gives."""
+    sep = os.sep
+    return (
+        f"{sep}.{sep}" not in path
+        and f"{sep}..{sep}" not in path
+        and sep * 2 not in path
+        and not path.endswith((f"{sep}.", f"{sep}..", sep))
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,8 @@ class Config:
     render_timeout: float = 10.0
     max_render_size: int = 10 * 2**20
     marker: bool = True  # the marker comment of DESIGN §4 in every generated document
+    remote: str = ""  # the remote cache's URL (DESIGN §5.1), "" for none
+    plugins: PluginSet | None = None  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
     targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
     # the config's own targets when `build --target` narrows this build (their outputs stay)
     configured: tuple[str, ...] = ()
@@ -88,15 +109,29 @@ class Config:
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # out_of's answers: a build asks for every output of every target (not compared, not copied)
+    _out_memo: dict[tuple[str, str], Path] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def rel(self, path: Path | str) -> str:
         """Return `path` relative to the project root, with forward slashes."""
+        text = os.fspath(path)
+        root = os.fspath(self.root)
+        if text.startswith(root + os.sep) and _is_normal(text):
+            return text[len(root) + 1 :].replace(os.sep, "/")  # what relpath gives, cheaper
         p = os.path.relpath(path, self.root)
         return p.replace(os.sep, "/")
 
     def out_of(self, target: str, kind: str = "skill") -> Path:
         """Return the out folder of `target`'s documents of `kind` (its table's `out`, else
         its conventional folder; Claude Code's is the top-level `out`)."""
+        found = self._out_memo.get((target, kind))
+        if found is None:
+            found = self._out_memo[target, kind] = self._find_out(target, kind)
+        return found
+
+    def _find_out(self, target: str, kind: str) -> Path:
         if target == DEFAULT[0]:
             return self.out
         shared = get_target(target).out_for(kind)
@@ -148,12 +183,6 @@ class Config:
         }
 
 
-def find_config(start: Path) -> Path | None:
-    """Walk up from `start` to the first `.skillforge.toml` or pyproject with [tool.skillforge]."""
-    found = find_config_file(str(start))
-    return Path(found) if found else None
-
-
 def load_config(
     explicit: Path | None = None,
     cwd: Path | None = None,
@@ -170,10 +199,10 @@ def load_config(
         if not path.is_file():
             raise ConfigError(f"{explicit}: config file not found")
     else:
-        found = find_config(cwd)
+        found = find_config_file(str(cwd))  # walking up to the first config file
         if found is None:
             return _build_config(cwd.resolve(), None, {}, "")
-        path = found
+        path = Path(found)
     path = path.resolve()
     try:
         raw = path.read_bytes()
@@ -245,6 +274,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     records = data.get("cache", {}).get("records", 50)
     if records < 1:
         raise ConfigError(f"{name}: '{prefix}cache.records' must be at least 1")
+    remote = remote_url(data.get("cache", {}).get("remote", ""), f"{name}: '{prefix}cache.remote'")
     for key in ("render_timeout", "max_render_size", "max_spec_bytes", "max_template_bytes"):
         if build.get(key, 0) < 0:
             raise ConfigError(f"{name}: '{prefix}build.{key}' must not be negative")
@@ -285,60 +315,15 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         render_timeout=float(build.get("render_timeout", 10.0)),
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
+        remote=remote,
+        plugins=load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets),
         targets=targets,
         target_outs=target_outs,
         models=models,
-        digest=digest_value(__version__, data),
+        digest=digest_value(__version__, without_remote(data)),
         raw_digest=raw_digest,
         data=data,
     )
-
-
-def _targets(
-    value: Any, where: str, problems: list[str]
-) -> tuple[tuple[str, ...], dict[str, str], dict[str, dict[str, str]]]:
-    """Read `targets` (DESIGN §4): a list of names, or one table per target (out, models)."""
-    if value is None:
-        return DEFAULT, {}, {}
-    known = ", ".join(TARGETS)
-    names = list(value)
-    for target in names:
-        if not isinstance(target, str) or target not in TARGETS:
-            shown = target if isinstance(target, str) else repr(target)
-            near = _hint(shown, dict.fromkeys(TARGETS)) if isinstance(target, str) else ""
-            near = near if "did you mean" in near else ""
-            problems.append(f"'{where}': unknown target '{shown}'{near}; known: {known}")
-    if not names:
-        problems.append(f"'{where}' is empty; name at least one target ({known})")
-    if len(set(map(str, names))) != len(names):
-        problems.append(f"'{where}' names a target twice")
-    outs: dict[str, str] = {}
-    models: dict[str, dict[str, str]] = {}
-    if isinstance(value, dict):
-        for target, table in value.items():
-            if target not in TARGETS:
-                continue
-            if not isinstance(table, dict):
-                problems.append(f"'{where}.{target}' must be a table (out, models)")
-                continue
-            for key, sub in table.items():
-                if key == "out" and isinstance(sub, str):
-                    outs[target] = sub
-                elif key == "models" and isinstance(sub, dict):
-                    if all(isinstance(k, str) and isinstance(v, str) for k, v in sub.items()):
-                        models[target] = dict(sub)
-                    else:
-                        problems.append(
-                            f"'{where}.{target}.models' maps model names to model names "
-                            '(sonnet = "gpt-5.1-codex")'
-                        )
-                elif key in ("out", "models"):
-                    what = "a folder" if key == "out" else "a table"
-                    problems.append(f"'{where}.{target}.{key}' must be {what}")
-                else:
-                    near = _hint(key, {"out": 0, "models": 0})
-                    problems.append(f"unknown key '{where}.{target}.{key}'{near}")
-    return tuple(str(n) for n in names), outs, models
 
 
 def with_targets(config: Config, names: list[str]) -> Config:
@@ -439,12 +424,3 @@ def _folder_hint(folder: Path, config: Config) -> str:
 
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
-
-
-def _hint(key: str, known: dict[str, Any]) -> str:
-    from difflib import get_close_matches
-
-    match = get_close_matches(key, list(known), n=1, cutoff=0.8)
-    if match:
-        return f" (did you mean '{match[0]}'?)"
-    return f" (known keys: {', '.join(sorted(known))})"

@@ -30,8 +30,28 @@ class _Loader(_Base):  # type: ignore[valid-type, misc]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """PyYAML's resolver, remembering the tags of short scalars (keys repeat a lot)."""
+        if kind is not yaml.ScalarNode:
+            return _MAP if kind is yaml.MappingNode else _SEQ
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= _RESOLVED_LENGTH and len(_RESOLVED) < _RESOLVED_MAX:
+                _RESOLVED[key] = tag
+        return tag
 
-_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+# The tags of scalars up to this long, by (value, implicit); a pure memo of the resolver.
+_RESOLVED: dict[tuple[str, Any], str] = {}
+_RESOLVED_LENGTH, _RESOLVED_MAX = 64, 20_000
+
+
+_COLLECTIONS = (_MAP, _SEQ)
+# Keys `flatten_mapping` rewrites: `<<` merges and `=` values (it is skipped without them).
+_FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
 _SCALARS = {
     "tag:yaml.org,2002:str": None,
     "tag:yaml.org,2002:null": "construct_yaml_null",
@@ -175,7 +195,9 @@ class _Builder:
             raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
         if path not in self.lines:
             self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _COLLECTIONS:
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self._scalar(node, path)
+        if node.tag not in _COLLECTIONS:
             field = ".".join(str(p) for p in path) or None
             raise self.error(node, f"unsupported YAML tag {node.tag}; use plain values", field)
         if isinstance(node, yaml.MappingNode):
@@ -185,26 +207,29 @@ class _Builder:
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> Any:
-        try:
-            self.loader.flatten_mapping(node)
-        except yaml.MarkedYAMLError as exc:
-            raise self.error(node, f"bad merge key: {exc.problem}") from None
+        if any(key_node.tag in _FLATTENED for key_node, _ in node.value):
+            try:
+                self.loader.flatten_mapping(node)
+            except yaml.MarkedYAMLError as exc:
+                raise self.error(node, f"bad merge key: {exc.problem}") from None
         result: dict[str, Any] = {}
+        lines = self.lines
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.error(key_node, "mapping keys must be plain strings")
-            key = self._scalar(key_node, path)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node, path)
             if not isinstance(key, str):
                 key = str(key).lower() if isinstance(key, bool) else str(key)
-            dotted = ".".join(str(p) for p in (*path, key))
+            here = (*path, key)
             if key in result:
-                first = self.lines.get((*path, key))
-                raise self.error(
-                    key_node, f"duplicate key '{key}' (first defined on line {first})", dotted
-                )
-            self.lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, (*path, key), depth + 1)
-            self.lines[(*path, key)] = key_node.start_mark.line + 1
+                first = lines.get(here)
+                dotted = ".".join(str(p) for p in here)
+                message = f"duplicate key '{key}' (first defined on line {first})"
+                raise self.error(key_node, message, dotted)
+            line = key_node.start_mark.line + 1
+            lines[here] = line
+            result[key] = self.build(value_node, here, depth + 1)
+            lines[here] = line
         return result
 
     def _scalar(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:

@@ -1,0 +1,142 @@
+"""The shortcuts of issue 17 give the same results as the long way round."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.environment
+import pytest
+
+from skillforge.cache.local import Store
+from skillforge.engine.jinja.analysis import analyse
+from skillforge.engine.jinja.sandbox import ENV_OPTIONS, TemplateSandbox
+from skillforge.engine.load.yamlsafe import load_yaml
+from skillforge.state import buildlog
+
+
+def test_an_analysed_source_is_compiled_from_the_tree_the_analysis_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[str | None] = []
+    real = jinja2.environment.Parser
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def parse(self) -> Any:
+            parsed.append(self.name)
+            return super().parse()
+
+    monkeypatch.setattr(jinja2.environment, "Parser", Counting)
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    source = "{% for i in range(3) %}{{ i }}-{{ spec.name }} {% endfor %}"
+    assert analyse(env, source, "inline").reach == {"spec": ("name",)}
+    assert env.from_string(source).render(spec={"name": "x"}) == "0-x 1-x 2-x "
+    assert len(parsed) == 1
+    # the tree is handed out once (compiling rewrites it): the next compile parses again
+    assert env.from_string(source).render(spec={"name": "y"}) == "0-y 1-y 2-y "
+    assert len(parsed) == 2
+
+
+def test_a_syntax_error_found_by_the_analysis_keeps_no_tree() -> None:
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        analyse(env, "{% for %}", "inline")
+    assert env._trees == {}
+
+
+def test_merge_keys_and_scalar_types_load_as_before() -> None:
+    text = "base: &b\n  a: 1\n  b: 'yes'\nthing:\n  <<: *b\n  e: 3\n  c: true\n  d: 'true'\n"
+    for _ in range(2):  # the second load answers the scalar tags from the resolver's memo
+        value, lines = load_yaml(text, "specs/x.yaml")
+        assert value == {
+            "base": {"a": 1, "b": "yes"},
+            "thing": {"a": 1, "b": "yes", "e": 3, "c": True, "d": "true"},
+        }
+        assert lines[("thing",)] == 4
+        assert lines[("thing", "c")] == 7
+
+
+def test_a_flush_over_the_size_limit_culls_once_and_keeps_the_newest(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    limit = 300_000
+    store = Store(tmp_path, limit, warnings.append)
+    for i in range(60):
+        store.set(f"s:{i:02d}", f"{i:02d}" + "x" * 20_000)
+    store.flush()
+    cache = store._open()
+    assert cache.volume() <= limit
+    kept = len(cache)
+    assert 0 < kept < 60
+    store.close()
+    again = Store(tmp_path, limit, warnings.append)
+    assert again.get("s:59") == "59" + "x" * 20_000
+    assert warnings == []
+    again.close()
+
+
+def _write_rows(cache_dir: Path, rows: dict[str, Any]) -> None:
+    folder = cache_dir / buildlog.STATS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = {"format": buildlog.FORMAT, "outputs": rows}
+    (folder / buildlog.OUTPUTS_NAME).write_bytes(marshal.dumps(raw))
+
+
+def test_cost_rows_are_checked_field_by_field(tmp_path: Path) -> None:
+    good = ["a.md", "specs/a.yaml", "skill", 1, 2, 3, 4, 5]
+    longer = [*good, "x", None, 1, 2, 3, "y"]
+    _write_rows(tmp_path, {"a.md": good, "b.md": longer, "c.md": [*good, "x", 7]})
+    assert buildlog.read_cost_rows(str(tmp_path)) == {
+        "a.md": good,
+        "b.md": longer,
+        "c.md": [*good, "x", 7],
+    }
+    for bad in (
+        [*good[:3], True, *good[4:]],  # a bool where a count belongs
+        good[:7],  # too short
+        [*longer, "one too many"],
+        [*good, "x", "not a number"],
+        [*good[:3], 1.5, *good[4:]],
+    ):
+        _write_rows(tmp_path, {"a.md": good, "bad.md": bad})
+        damaged: list[str] = []
+        assert buildlog.read_cost_rows(str(tmp_path), damaged) == {}
+        assert damaged
+
+
+def test_frontmatter_memo_tells_apart_values_that_dump_differently() -> None:
+    from skillforge.targets.frontmatter import Quoted, dump
+
+    first = dump({"name": "x", "n": 1, "tags": ["a"]})
+    assert dump({"name": "x", "n": 1, "tags": ["a"]}) is first  # served from the memo
+    assert dump({"name": "x", "n": True, "tags": ["a"]}) == "name: x\nn: true\ntags:\n- a\n"
+    assert dump({"name": Quoted("x"), "n": 1, "tags": ["a"]}).startswith('name: "x"\n')
+    assert dump({"n": 1.0}) == "n: 1.0\n" and dump({"n": 1}) == "n: 1\n"
+    assert dump({"tags": ["a"], "name": "x", "n": 1}) != first  # order is part of the value
+
+
+def test_config_rel_gives_what_relpath_gives() -> None:
+    import os
+    from pathlib import Path
+
+    from skillforge.engine.load.config import Config
+
+    root = Path("/p/q")
+    config = Config(root, None, (), (), (), root / ".claude", root / ".skillforge")
+    for path in (
+        "/p/q/a/b",
+        "/p/q/.claude/s/SKILL.md",
+        "/p/q/./a",
+        "/p/q/../r",
+        "/p/qr/a",
+        "/p/q/a/",
+        "/p/q//a",
+        "/p/q",
+        "/p/q/a/..",
+        "rel/a",
+        Path("/p/q/x.md"),
+    ):
+        assert config.rel(path) == os.path.relpath(path, root).replace(os.sep, "/"), path
+    assert config.out_of("claude") == root / ".claude"
+    assert config.out_of("cursor", "agent") is config.out_of("cursor", "agent")
