@@ -9,9 +9,9 @@ Scenarios, each a subprocess of ``<sys.prefix>/bin/skillforge import`` on a fres
 tree (the specs of the run before are removed first), measured as CPU time (user + sys of the
 child, from ``resource.getrusage(RUSAGE_CHILDREN)``), median of ``--repeat`` rounds:
 
-- ``import``: ``--files`` documents (about 3/4 skills, 1/4 agents; varied frontmatter,
-  ``<example>`` blocks, code fences holding ``## `` and ``{{ }}``, supporting files, folders
-  whose name differs from ``name``). Target: <= 10 s.
+- ``import``: ``--files`` documents (about 2/3 skills, 1/4 agents, 1/12 slash commands;
+  varied frontmatter, ``<example>`` blocks, code fences holding ``## `` and ``{{ }}``,
+  supporting files, folders whose name differs from ``name``). Target: <= 10 s.
 - ``factor``: ``import --factor`` on ``--factor-specs`` documents. Target: <= 30 s.
 
 It also prints how many files the next build rewrites, by kind of change, with the marker on
@@ -136,13 +136,32 @@ def _agent(rng: random.Random, i: int) -> tuple[str, str]:
     return name, "\n".join(lines) + "\n"
 
 
+def _command(rng: random.Random, i: int) -> tuple[str, str]:
+    word = rng.choice(WORDS)
+    name = f"{word}-cmd-{i}"
+    lines = ["---", f"description: {word.title()} the given files"]
+    if rng.random() < 0.5:
+        lines.append("argument-hint: [path]")
+    if rng.random() < 0.5:
+        lines.append(f"allowed-tools: {', '.join(rng.sample(TOOLS, 2))}")
+    lines += ["---", "", f"{word.title()} $ARGUMENTS, then report.", ""]
+    lines += [f"- {rng.choice(WORDS)} step {n}" for n in range(rng.randint(2, 12))]
+    return name, "\n".join(lines) + "\n"
+
+
 def write_tree(root: Path, files: int, marker: bool = True, seed: int = 1234) -> None:
-    """A project with `files` hand-written documents under .claude/ and no specs."""
+    """A project with `files` hand-written documents under .claude/ and no specs: about 2/3
+    skills, 1/4 agents, the rest slash commands."""
     rng = random.Random(seed)
     (root / "specs").mkdir(parents=True)
     (root / ".skillforge.toml").write_text("" if marker else "[build]\nmarker = false\n")
     agents = files // 4
-    for i in range(files - agents):
+    commands = files // 12
+    (root / ".claude/commands").mkdir(parents=True)
+    for i in range(commands):
+        name, text = _command(rng, i)
+        (root / ".claude/commands" / f"{name}.md").write_text(text)
+    for i in range(files - agents - commands):
         folder, text, extra = _skill(rng, i)
         skill = root / ".claude/skills" / folder
         skill.mkdir(parents=True)

@@ -316,16 +316,89 @@ def test_a_hand_edit_after_the_import_still_stops_the_build(tmp_path: Path) -> N
     assert "An edit after the import." in agent.read_text()
 
 
-def test_dry_run_writes_nothing_and_commands_are_left_alone(tmp_path: Path) -> None:
-    write_tree(
-        tmp_path, {**GOOD, ".claude/commands/test.md": "---\ndescription: Test\n---\n\nGo.\n"}
-    )
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    write_tree(tmp_path, {**GOOD, **COMMANDS})
     result = run(tmp_path, "import", "--dry-run")
-    assert result.code == 1  # the command was asked for (found) and not imported
-    assert "skipped  .claude/commands/test.md: a command" in result.out
-    assert "would write 5 specs" in result.out
+    assert result.code == 0, result.out
+    assert "imported .claude/commands/review.md -> specs/commands/review.yaml" in result.out
+    assert "would write 7 specs" in result.out
     assert list((tmp_path / "specs").iterdir()) == []
     assert not (tmp_path / ".skillforge").exists()
+
+
+COMMANDS = {
+    ".claude/commands/review.md": (
+        "---\n"
+        "description: Review a pull request\n"
+        "argument-hint: [pr-number]\n"
+        "allowed-tools: Bash(gh pr view:*), Read\n"
+        "x-team: web\n"
+        "---\n"
+        "\n"
+        "Review PR $ARGUMENTS.\n"
+        "\n"
+        "## Steps\n"
+        "\n"
+        "- Read {{ the diff }} and ${{ env.SHA }}.\n"
+    ),
+    ".claude/commands/fix-issue.md": (
+        '---\ndescription: "Fix an issue"\nallowed-tools: [Read, Edit]\nmodel: sonnet\n---\n'
+        "\nFix #$1.\n\n\n\nThen run the tests.\n"
+    ),
+}
+
+
+def test_commands_import_and_the_build_gives_them_back(tmp_path: Path) -> None:
+    write_tree(tmp_path, {**GOOD, **COMMANDS})
+    before = snapshot(tmp_path)
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    assert "7 files read: 7 imported" in result.out
+    review = yaml.safe_load((tmp_path / "specs/commands/review.yaml").read_text())
+    assert review["kind"] == "command"
+    assert review["name"] == "review"
+    assert review["frontmatter"] == {"x-team": "web"}
+    assert [s.get("render", True) for s in review["sections"]] == [True, False]
+    fix = _line(result.out, ".claude/commands/fix-issue.md")
+    assert "'allowed-tools' list written as one string" in fix
+    built = run(tmp_path, "build", "--json")  # adopted without --force
+    assert built.code == 0, built.out + built.err
+    after = snapshot(tmp_path)
+    for rel in COMMANDS:
+        assert rel in built.report["written"]
+        old_values, old_lines = split_document(before[rel])
+        new_values, new_lines = split_document(after[rel])
+        assert new_lines == old_lines, rel
+        if isinstance(old_values.get("allowed-tools"), list):
+            old_values["allowed-tools"] = ", ".join(old_values["allowed-tools"])  # type: ignore[arg-type]
+        assert new_values == old_values, rel
+        assert list(new_values) == list(old_values), rel
+    assert run(tmp_path, "build", "--json").report["written"] == []
+
+
+def test_commands_skillforge_cannot_write_back_are_broken(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".claude/commands/bare.md": "Just a body: Claude Code lists its first line.\n",
+            ".claude/commands/named.md": "---\nname: other\ndescription: Named.\n---\n\nGo.\n",
+            ".claude/commands/web/component.md": "---\ndescription: Nested.\n---\n\nGo.\n",
+            ".claude/commands/ok.md": "---\ndescription: Fine.\n---\n\nGo.\n",
+        },
+    )
+    result = run(tmp_path, "import")
+    assert result.code == 1
+    assert "broken   .claude/commands/bare.md:1: no description: a command needs one" in result.out
+    assert "broken   .claude/commands/named.md:2: 'name' is not a field of a command" in result.out
+    assert (
+        "broken   .claude/commands/web/component.md: is in a subfolder of commands/" in result.out
+    )
+    assert sorted(p.name for p in (tmp_path / "specs/commands").iterdir()) == ["ok.yaml"]
+    salvaged = run(tmp_path, "import", "--include-broken", ".claude/commands/named.md")
+    assert salvaged.code == 0, salvaged.out
+    named = (tmp_path / "specs/commands/named.yaml").read_text()
+    assert "# REVIEW: .claude/commands/named.md:2: 'name' is not a field" in named
+    assert yaml.safe_load(named)["name"] == "named"
 
 
 def test_a_path_with_nothing_to_import_is_an_error(tmp_path: Path) -> None:
@@ -463,7 +536,7 @@ def test_predicted_bytes_equal_the_built_bytes_on_edge_cases(tmp_path: Path) -> 
 
     write_tree(tmp_path, {**GOOD, **EDGES})
     config = load_config(tmp_path / ".skillforge.toml")
-    sources, _ = find_sources(str(config.root), str(config.out), None)
+    sources, _ = find_sources(str(config.root), {"claude": str(config.out)}, None)
     planned = {p.output_rel: p for p in plan(config, sources, include_broken=False)}
     result = run(tmp_path, "import")
     assert "broken   .claude/skills/no-front/SKILL.md:1: no description" in result.out

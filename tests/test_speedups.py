@@ -103,3 +103,40 @@ def test_cost_rows_are_checked_field_by_field(tmp_path: Path) -> None:
         damaged: list[str] = []
         assert buildlog.read_cost_rows(str(tmp_path), damaged) == {}
         assert damaged
+
+
+def test_frontmatter_memo_tells_apart_values_that_dump_differently() -> None:
+    from skillforge.targets.frontmatter import Quoted, dump
+
+    first = dump({"name": "x", "n": 1, "tags": ["a"]})
+    assert dump({"name": "x", "n": 1, "tags": ["a"]}) is first  # served from the memo
+    assert dump({"name": "x", "n": True, "tags": ["a"]}) == "name: x\nn: true\ntags:\n- a\n"
+    assert dump({"name": Quoted("x"), "n": 1, "tags": ["a"]}).startswith('name: "x"\n')
+    assert dump({"n": 1.0}) == "n: 1.0\n" and dump({"n": 1}) == "n: 1\n"
+    assert dump({"tags": ["a"], "name": "x", "n": 1}) != first  # order is part of the value
+
+
+def test_config_rel_gives_what_relpath_gives() -> None:
+    import os
+    from pathlib import Path
+
+    from skillforge.engine.load.config import Config
+
+    root = Path("/p/q")
+    config = Config(root, None, (), (), (), root / ".claude", root / ".skillforge")
+    for path in (
+        "/p/q/a/b",
+        "/p/q/.claude/s/SKILL.md",
+        "/p/q/./a",
+        "/p/q/../r",
+        "/p/qr/a",
+        "/p/q/a/",
+        "/p/q//a",
+        "/p/q",
+        "/p/q/a/..",
+        "rel/a",
+        Path("/p/q/x.md"),
+    ):
+        assert config.rel(path) == os.path.relpath(path, root).replace(os.sep, "/"), path
+    assert config.out_of("claude") == root / ".claude"
+    assert config.out_of("cursor", "agent") is config.out_of("cursor", "agent")

@@ -1,4 +1,4 @@
-"""`skillforge import`: adopt an existing tree of skills and agents as specs (DESIGN §6).
+"""`skillforge import`: adopt an existing tree of skills, agents and commands as specs (DESIGN §6).
 
 Exit codes: 0 when every file found was imported, 1 when any was skipped or broken (or a
 path given held nothing to import), 2 for usage and configuration errors.
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def import_command(options: ImportOptions, config_file: str | None) -> int:
     """Run `skillforge import` under the project lock; print one line per file and a summary."""
+    from skillforge.commands.schema import modeline, write_project_copies
     from skillforge.engine.adopt.run import run_import
 
     project = _project(config_file)
@@ -53,7 +54,12 @@ def import_command(options: ImportOptions, config_file: str | None) -> int:
             dry_run=options.dry_run,
             say=reporter.say,
             warn=lambda text: notes.append(text),
+            header=lambda spec_rel: modeline(project.root / spec_rel, project.root),
         )
+        if result.written:  # the schema the specs' first line names, as `init` and `new` write
+            for rel, written in write_project_copies(project.root):
+                if written:
+                    reporter.say(f"created {rel}")
     for note in notes:
         reporter.say(f"warning: {note}")
     return 1 if result.failed else 0

@@ -66,8 +66,47 @@ def _prune(value: Any) -> Any:
     return value
 
 
+# dump's answers by the exact value (types included), so that targets writing the same
+# mapping emit it once; cleared when full
+_MEMO: dict[tuple[Any, ...], str] = {}
+_MEMO_MAX = 4096
+
+
+def _frozen(value: Any) -> tuple[Any, ...] | None:
+    """A hashable key that tells apart every value dump writes differently (`True` from `1`,
+    a `Quoted` from a plain string), or None for a value of any other type."""
+    kind = type(value)
+    if kind is str or kind is Quoted or kind is int or kind is bool or value is None:
+        return (kind.__name__, value)
+    if kind is float:
+        return ("float", repr(value))
+    if kind is list:
+        items = [_frozen(v) for v in value]
+        return None if None in items else ("list", *items)
+    if kind is dict:
+        pairs = [(_frozen(k), _frozen(v)) for k, v in value.items()]
+        if any(k is None or v is None for k, v in pairs):
+            return None
+        return ("dict", *pairs)
+    return None
+
+
 def dump(values: dict[str, Any]) -> str:
     """Return the YAML text of `values` in their order, ending with a newline."""
+    key = _frozen(values)
+    if key is not None:
+        found = _MEMO.get(key)
+        if found is not None:
+            return found
+    text = _dump(values)
+    if key is not None:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = text
+    return text
+
+
+def _dump(values: dict[str, Any]) -> str:
     text: str = yaml.dump(
         values,
         Dumper=_Dumper,

@@ -1,8 +1,8 @@
 """What the next build writes for an imported spec, and how those bytes differ from the file.
 
-The document is assembled as the build assembles it (the built-in layout of
-`templates/base/*.md.j2`: `---`, the target's frontmatter, `---`, a blank line, the sections
-joined by blank lines, one final newline, then the marker), so import can say per file,
+The document is assembled as the build of the file's own target assembles it (the built-in
+layout of `templates/base/*.md.j2`: `---`, the target's frontmatter, `---`, a blank line, the
+sections joined by blank lines, one final newline, then the marker), so import can say per file,
 before anything is written, whether the build adopts the file as it is or rewrites it, and
 why: each reason is one kind of change, counted in the summary.
 """
@@ -30,10 +30,10 @@ OTHER = "other"
 
 
 def document_bytes(
-    target: Target, kind: str, data: dict[str, Any], sections: list[Section], spec: str, mark: bool
+    target: Target, kind: str, head: str, sections: list[Section], spec: str, mark: bool
 ) -> bytes:
-    """The bytes the build writes for this spec's document (without a project layout)."""
-    head = target.emit(kind, data)
+    """The bytes the build writes for this spec's document (without a project layout), its
+    `head` being the target's frontmatter text for the spec."""
     raw = finish(f"---\n{head}---\n\n{join(sections)}\n")
     return target.mark(raw, spec) if mark else raw
 

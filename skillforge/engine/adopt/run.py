@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from skillforge.engine.adopt.document import load_yaml
 from skillforge.engine.adopt.plan import Planned, plan
-from skillforge.engine.adopt.sources import find_sources
+from skillforge.engine.adopt.sources import FORMATS, find_sources
 from skillforge.engine.adopt.specs import ordered, spec_text
 from skillforge.engine.adopt.write import Exists, create, record_adoption, write_spec
 from skillforge.engine.load.config import Config
@@ -35,7 +35,7 @@ class ImportRun:
     @property
     def failed(self) -> bool:
         """Whether anything asked for was not imported (exit 1)."""
-        return bool(self.empty) or any(p.status != "ready" for p in self.planned)
+        return bool(self.empty) or any(p.status not in ("ready", "copy") for p in self.planned)
 
 
 def run_import(
@@ -47,18 +47,21 @@ def run_import(
     dry_run: bool = False,
     say: Callable[[str], None],
     warn: Callable[[str], None],
+    header: Callable[[str], str] = lambda spec_rel: "",
 ) -> ImportRun:
-    """Import the files under `paths` (absolute; default: every source format's folders)."""
+    """Import the files under `paths` (absolute; default: every source format's folders).
+
+    `header(spec_rel)` is the text each spec starts with (the command layer's schema modeline).
+    """
     result = ImportRun()
     own = (*config.specs, *config.traits, *config.templates, config.cache_dir)
-    sources, result.empty = find_sources(
-        str(config.root), str(config.out), paths, tuple(str(p) for p in own)
-    )
+    outs = {fmt.target: str(config.out_of(fmt.target)) for fmt in FORMATS}
+    sources, result.empty = find_sources(str(config.root), outs, paths, tuple(str(p) for p in own))
     for top in result.empty:
         warn(f"{config.rel(top)}: holds no skill, agent or command to import")
     result.planned = plan(config, sources, include_broken)
     ready = [p for p in result.planned if p.status == "ready"]
-    texts = {p.spec_rel: spec_text(p.data, _comments(p)) for p in ready}
+    texts = {p.spec_rel: header(p.spec_rel) + spec_text(p.data, _comments(p)) for p in ready}
     templates: dict[str, str] = {}
     if factor and not config.templates:
         warn("--factor needs a templates folder in the config (`templates = [...]`); not factored")
@@ -68,7 +71,7 @@ def run_import(
         before = sum(text.count("\n") for text in texts.values())
         factored = factor_specs(config, ready)
         templates = factored.templates
-        texts = {p.spec_rel: spec_text(p.data, _comments(p)) for p in ready}
+        texts = {p.spec_rel: header(p.spec_rel) + spec_text(p.data, _comments(p)) for p in ready}
         after = sum(text.count("\n") for text in texts.values()) + factored.template_lines()
         result.lines_saved = before - after
     for p in ready:
@@ -128,8 +131,8 @@ def _where(item: Planned, line: int | None) -> str:
 def describe(item: Planned) -> list[str]:
     """The lines said about one file."""
     rel = item.source.rel
-    if item.status == "skipped":
-        return [f"skipped  {rel}: {item.problems[0][1]}"]
+    if item.status in ("skipped", "copy"):
+        return [f"{item.status:<8} {rel}: {item.problems[0][1]}"]
     if item.status == "broken":
         lines = [f"broken   {_where(item, line)}: {message}" for line, message in item.problems]
         return [*lines, "         (not imported; --include-broken imports it for review)"]
@@ -139,6 +142,10 @@ def describe(item: Planned) -> list[str]:
     head = f"{'review ' if item.review else 'imported'} {rel} -> {item.spec_rel} ({what})"
     if not item.builds:
         then = "the build refuses it until the problems below are fixed"
+    elif item.waits:
+        then = f"written back once the config's `targets` lists '{item.waits}'"
+        if item.current is not None:
+            then += ": adopted unchanged" if item.adopts else f": {', '.join(item.changes)}"
     elif item.current is None:
         then = f"next build writes {item.output_rel}"
     elif item.adopts:
@@ -156,19 +163,29 @@ def summary(result: ImportRun, dry_run: bool) -> list[str]:
     """The closing lines: counts, and the byte changes of the next build by kind."""
     counts = Counter(p.status for p in result.planned)
     ready = [p for p in result.planned if p.status == "ready"]
-    adopted = sum(1 for p in ready if p.adopts)
-    rewritten = [p for p in ready if p.rewrites]
+    now = [p for p in ready if not p.waits]
+    waiting = [p for p in ready if p.waits and p.builds]
     verb = "would write" if dry_run else "wrote"
     lines = [
         f"{len(result.planned)} files read: {len(ready)} imported "
-        f"({sum(1 for p in ready if p.review)} for review), {counts['skipped']} skipped, "
+        f"({sum(1 for p in ready if p.review)} for review), "
+        + (f"{counts['copy']} copies, " if counts["copy"] else "")
+        + f"{counts['skipped']} skipped, "
         f"{counts['broken']} broken; {verb} {len(ready)} specs"
     ]
     lines.append(
-        f"next build: adopts {adopted} unchanged, rewrites {len(rewritten)}, "
-        f"writes {sum(1 for p in ready if p.builds and p.current is None)} new"
+        f"next build: adopts {sum(p.adopts + len(p.copies) - len(p.also) for p in now)} "
+        f"unchanged, rewrites {sum(p.rewrites + len(p.also) for p in now)}, "
+        f"writes {sum(1 for p in now if p.builds and p.current is None)} new"
     )
-    kinds = Counter(kind for p in rewritten for kind in p.changes)
+    if waiting:
+        lines.append(
+            f"  {len(waiting):>5}  written back once the config's `targets` lists "
+            f"{', '.join(sorted({p.waits for p in waiting}))} "
+            f"({sum(1 for p in waiting if p.adopts)} unchanged, "
+            f"{sum(1 for p in waiting if p.rewrites)} rewritten)"
+        )
+    kinds = Counter(kind for p in ready if p.rewrites for kind in p.changes)
     for kind, n in kinds.most_common():
         lines.append(f"  {n:>5}  {kind}")
     if result.shared or result.lines_saved:

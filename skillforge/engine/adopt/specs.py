@@ -42,10 +42,10 @@ def spec_data(
     files: list[tuple[str, str]],
     files_dir: str,
 ) -> dict[str, Any]:
-    """The spec of one document: `output` is its folder (skill) or file stem (agent)."""
+    """The spec of one document: `output` is its folder (skill) or file stem (agent, command)."""
     data: dict[str, Any] = {"kind": kind}
     name = values.get("name")
-    data["name"] = output if name is None and kind == "skill" else name
+    data["name"] = output if name is None and kind in ("skill", "command") else name
     if isinstance(name, str) and name != output:
         data["folder" if kind == "skill" else "file"] = output
     if "description" in values:

@@ -72,7 +72,8 @@ def write_spec(config: Config, item: Planned, text: str) -> list[str]:
 
 def record_adoption(config: Config, items: list[Planned], warn: Callable[[str], None]) -> int:
     """Record, in the manifest, each output the next build rewrites; return how many."""
-    rewrite = [i for i in items if i.rewrites]
+    rewrite = [(i.output_rel, i.current) for i in items if i.rewrites]
+    rewrite.extend(copy for i in items for copy in i.also)
     if not rewrite:
         return 0
     cache_dir = str(config.cache_dir)
@@ -81,11 +82,9 @@ def record_adoption(config: Config, items: list[Planned], warn: Callable[[str], 
         manifest = read_manifest(cache_dir) or Manifest()
     except ValueError:
         manifest = Manifest()
-    for item in rewrite:
-        assert item.current is not None
-        if item.output_rel not in manifest.outputs:
-            manifest.outputs[item.output_rel] = OutputRecord(
-                0, -1, digest_bytes(item.current), True, ""
-            )
+    for rel, current in rewrite:
+        assert current is not None
+        if rel not in manifest.outputs:
+            manifest.outputs[rel] = OutputRecord(0, -1, digest_bytes(current), True, "")
     write_manifest(cache_dir, manifest)
     return len(rewrite)

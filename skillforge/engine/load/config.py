@@ -64,6 +64,18 @@ _TABLE_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
 }
 
 
+def _is_normal(path: str) -> bool:
+    """True when `path` has no `.`/`..` segment and no doubled separator (relpath would fold
+    them), so that cutting the root's prefix off gives what relpath gives."""
+    sep = os.sep
+    return (
+        f"{sep}.{sep}" not in path
+        and f"{sep}..{sep}" not in path
+        and sep * 2 not in path
+        and not path.endswith((f"{sep}.", f"{sep}..", sep))
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """The resolved configuration of one project; paths are absolute."""
@@ -97,15 +109,29 @@ class Config:
     digest: str = ""
     raw_digest: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # out_of's answers: a build asks for every output of every target (not compared, not copied)
+    _out_memo: dict[tuple[str, str], Path] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def rel(self, path: Path | str) -> str:
         """Return `path` relative to the project root, with forward slashes."""
+        text = os.fspath(path)
+        root = os.fspath(self.root)
+        if text.startswith(root + os.sep) and _is_normal(text):
+            return text[len(root) + 1 :].replace(os.sep, "/")  # what relpath gives, cheaper
         p = os.path.relpath(path, self.root)
         return p.replace(os.sep, "/")
 
     def out_of(self, target: str, kind: str = "skill") -> Path:
         """Return the out folder of `target`'s documents of `kind` (its table's `out`, else
         its conventional folder; Claude Code's is the top-level `out`)."""
+        found = self._out_memo.get((target, kind))
+        if found is None:
+            found = self._out_memo[target, kind] = self._find_out(target, kind)
+        return found
+
+    def _find_out(self, target: str, kind: str) -> Path:
         if target == DEFAULT[0]:
             return self.out
         shared = get_target(target).out_for(kind)
