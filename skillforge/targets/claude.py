@@ -17,7 +17,16 @@ from collections.abc import Callable, Container
 from typing import Any
 
 from skillforge.errors import Problem, hint
-from skillforge.targets.base import Add, Listing, Ref, Target, Translation, Where, entries
+from skillforge.targets.base import (
+    Add,
+    Listing,
+    Ref,
+    Target,
+    Translation,
+    Where,
+    entries,
+    skill_documents,
+)
 
 SKILL_KEYS = (
     "name",
@@ -278,15 +287,7 @@ class ClaudeCode(Target):
 
     def documents(self, out: str, prefix: str, skip: Container[str]) -> list[tuple[str, str]]:
         # one `scandir` per folder and string joins: a thousand skills must cost milliseconds
-        found: list[tuple[str, str]] = []
-        for entry in entries(os.path.join(out, "skills")):
-            path = f"{prefix}skills/{entry.name}/SKILL.md"
-            if (
-                path not in skip
-                and entry.is_dir(follow_symlinks=False)
-                and os.path.isfile(os.path.join(entry.path, "SKILL.md"))
-            ):
-                found.append((path, "skill"))
+        found = skill_documents(out, prefix, skip)
         for kind, folder in (("agent", "agents"), ("command", "commands")):
             for entry in entries(os.path.join(out, folder)):
                 path = f"{prefix}{folder}/{entry.name}"
