@@ -23,7 +23,10 @@ from skillforge.cli.params import CommandGroup, ConfigOption, LockTimeoutOption,
 app = typer.Typer(
     cls=CommandGroup,
     name="skillforge",
-    help="Build Claude Code skills and subagents from YAML specs, incrementally.",
+    help=(
+        "Build skills, agents and commands for Claude Code, Agent Skills, Codex, Cursor, "
+        "Copilot and OpenCode from YAML specs, incrementally."
+    ),
     epilog=(
         "Exit codes: 0 success, 1 the build or check failed (spec, template, rule, stale or "
         "hand-edited output), "
@@ -52,7 +55,7 @@ def _main(
         ),
     ] = False,
 ) -> None:
-    """Build Claude Code skills and subagents from YAML specs, incrementally."""
+    """Build skills, agents and commands for every agent tool from YAML specs, incrementally."""
 
 
 @app.command()
