@@ -4,7 +4,8 @@ Finds the config, reads the manifest, stats the inputs and outputs and, when not
 reports and exits, all with `os`, `marshal` and the builtin BLAKE2: no TOML, YAML, Jinja2,
 diskcache, Typer or Rich, not even `re`, `json` or `pathlib`. Anything unusual (no manifest, a
 changed config, a dirty spec) returns None and the full build takes over. Its one write is a
-line appended to the no-op log of `stats` (state/buildlog.py).
+line appended to the no-op log of `stats` (state/buildlog.py). Failed specs none of whose
+inputs changed are part of "nothing to do": their recorded errors are printed again, exit 1.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import time
 
 from skillforge.engine.options import BuildOptions
+from skillforge.errors import Problem
+from skillforge.report.console import is_terminal
 from skillforge.report.model import BuildReport
 from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
@@ -27,6 +30,8 @@ from skillforge.state.scan import Scanned
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
+
+    from skillforge.report.reporter import Reporter
 
 
 def cache_dir_of(text: bytes, path: str | None) -> str | None:
@@ -96,11 +101,21 @@ def _try_noop(
 
     scan_ns = time.time_ns()
     inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
-    plan = make_plan(inventory, manifest, config_changed=False)
+    plan = make_plan(inventory, manifest, config_changed=False, replay=True)
     if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
         return Scanned(root, inventory, manifest, plan, scan_ns)
     report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
     report.counters["documents_cached"] = len(plan.unchanged)
+    # failed specs none of whose inputs changed: their recorded errors again, unparsed
+    problems = [
+        Problem(file, line, field, message, severity, column=column, hint=hint)
+        for errors in plan.replay.values()
+        for file, line, field, message, severity, column, hint in errors
+    ]
+    report.errors = [p for p in problems if p.severity == "error"]
+    report.warnings = [p for p in problems if p.severity != "error"]
+    report.specs_replayed = len(plan.replay)
+    report.ok = not report.errors
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings = {"plan_ms": report.duration_ms, "total_ms": report.duration_ms}
     if options.json:
@@ -111,6 +126,25 @@ def _try_noop(
             out = sys.stdout
         out.write(encode_json(report.to_json()) + "\n")
     else:
-        PlainReporter(stream, quiet=options.quiet).finish(report)
-    note_noop(os.path.join(root, cache_dir), plan.total, len(plan.unchanged), report.duration_ms)
-    return 0
+        reporter = _reporter(options, stream, root, bool(problems))
+        for problem in problems:
+            reporter.problem(problem)
+        reporter.finish(report)
+    note_noop(
+        os.path.join(root, cache_dir),
+        plan.total,
+        len(plan.unchanged),
+        report.duration_ms,
+        len(set(report.errors)),
+    )
+    return 0 if report.ok else 1
+
+
+def _reporter(options: BuildOptions, stream: IO[str] | None, root: str, problems: bool) -> Reporter:
+    """Plain lines; on a terminal, the Rich reporter when there are problems to print (as the
+    full build prints them: the same text)."""
+    if problems and is_terminal(stream):
+        from skillforge.report.terminal import RichReporter
+
+        return RichReporter(quiet=options.quiet, explain=options.explain, root=root)
+    return PlainReporter(stream, quiet=options.quiet, explain=options.explain, root=root)

@@ -89,6 +89,7 @@ def run(
             paths=options.paths,
             env=env,
             only=start.only,
+            replay=True,
         )
     remote = None
     if config.remote and start.only is None:  # DESIGN §5.1 (not in watch's rebuilds)
@@ -134,6 +135,9 @@ def run(
         config, inventory, store, dirty, plan.layers, remember, reporter.advance, warn
     )
     report.specs_parsed = batch.parsed
+    if plan.replay:
+        _add_replayed(plan, inventory.specs, batch)
+        report.specs_replayed = len(plan.replay)
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
@@ -185,6 +189,8 @@ def run(
                 removed,
                 batch.digests,
                 start.scan_ns,
+                batch.failed,
+                batch.replayable,
             )
             manifest.env = env
             manifest.env_files = environment_files()
@@ -262,6 +268,19 @@ def _env_moved(previous: Manifest | None) -> bool:
     from skillforge.engine.jinja.templating import environment_files
 
     return previous is not None and previous.env_files != environment_files()
+
+
+def _add_replayed(plan: Plan, specs: list[str], batch: Batch) -> None:
+    """Add the recorded errors of the failed specs the plan replays (DESIGN §5) to the failed
+    specs, all in the order of the specs, as a build that parsed them would report them."""
+    failed = {**batch.failed}
+    for spec_id, errors in plan.replay.items():
+        failed[spec_id] = [
+            Problem(f, line, field, message, severity, column=column, hint=hint)
+            for f, line, field, message, severity, column, hint in errors
+        ]
+    order = {spec_id: i for i, spec_id in enumerate(specs)}
+    batch.failed = dict(sorted(failed.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> None:

@@ -23,6 +23,7 @@ from skillforge.state.buildlog import (
     read_noops,
     take_noops,
 )
+from skillforge.state.digest import digest_file
 from skillforge.state.files import unlink_quietly
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
@@ -33,13 +34,14 @@ from skillforge.state.manifest import (
     stat_record,
     write_manifest,
 )
-from skillforge.state.plan import ALL_TEMPLATES, Plan
+from skillforge.state.plan import ALL_TEMPLATES, ALL_TRAITS, Plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.render import RenderedSpec
     from skillforge.report.model import BuildReport, Counters
+    from skillforge.state.manifest import RawProblem
 
 
 class Written:
@@ -64,9 +66,18 @@ def next_manifest(
     removed: set[str],
     digests: dict[str, str],
     scan_ns: int,
+    failed: dict[str, list[Problem]] | None = None,
+    replayable: dict[str, tuple[list[str], int]] | None = None,
 ) -> Manifest:
-    """Return the manifest to save after a build (dry runs save none)."""
+    """Return the manifest to save after a build (dry runs save none).
+
+    A failed spec in `replayable` keeps its problems (`failed`) and the inputs its attempt
+    read, so that the next build replays them while none of those inputs changes.
+    """
     old = previous or Manifest()
+    known = dict(digests)
+    for rendered in results.values():
+        known.update(rendered.digests)
     manifest = Manifest()
     manifest.tool = __version__
     manifest.config = config.digest
@@ -84,13 +95,48 @@ def next_manifest(
             manifest.specs[spec_id] = SpecRecord(
                 sorted(set(rendered.deps)), [o.path for o in rendered.outputs]
             )
-        else:  # failed: keep what it produced before, and build it again next time
+        else:  # failed: keep what it produced before
             before = old.specs.get(spec_id)
             keep = [o for o in (before.outputs if before else []) if o in old.outputs]
-            manifest.specs[spec_id] = SpecRecord(before.deps if before else [], keep, True)
+            found = _replay_record(spec_id, inventory, known, failed or {}, replayable or {})
+            if found is None:  # built again next time
+                manifest.specs[spec_id] = SpecRecord(before.deps if before else [], keep, True)
+            else:
+                manifest.specs[spec_id] = SpecRecord(found[0], keep, True, found[1])
     _record_outputs(config, old, plan, manifest, written, removed)
-    _record_files(inventory, old, plan, manifest, results, digests, scan_ns)
+    _record_files(inventory, old, plan, manifest, known, scan_ns)
     return manifest
+
+
+def _replay_record(
+    spec_id: str,
+    inventory: Inventory,
+    known: dict[str, str],
+    failed: dict[str, list[Problem]],
+    replayable: dict[str, tuple[list[str], int]],
+) -> tuple[list[str], tuple[RawProblem, ...]] | None:
+    """The inputs and problems of a failed spec to replay, or None when it is not replayable.
+
+    Not replayable: problems added after its load and render (rules between specs, budgets,
+    an output that could not be written), or a YAML file of it this build did not read.
+    """
+    found, problems = replayable.get(spec_id), failed.get(spec_id)
+    if found is None or problems is None or len(problems) != found[1]:
+        return None
+    deps = sorted(set(found[0]))
+    files = [spec_id]
+    for dep in deps:
+        kind, _, name = dep.partition(":")
+        if kind == "f":
+            files.append(name)
+        elif kind == "t" and name in inventory.traits:
+            files.append(inventory.traits[name])
+    if any(f not in known for f in files):
+        return None
+    errors = tuple(
+        (p.file, p.line, p.field, p.message, p.severity, p.column, p.hint) for p in problems
+    )
+    return deps, errors
 
 
 def save_manifest(config: Config, manifest: Manifest) -> None:
@@ -140,24 +186,22 @@ def _record_files(
     old: Manifest,
     plan: Plan,
     manifest: Manifest,
-    results: dict[str, RenderedSpec],
-    digests: dict[str, str],
+    known: dict[str, str],
     scan_ns: int,
 ) -> None:
     """Record every file a spec depends on, with the stat taken before it was read."""
-    known = dict(digests)
-    for rendered in results.values():
-        known.update(rendered.digests)
     needed: set[str] = set(manifest.specs)
     deps: set[str] = set()
     for depset in {id(r.deps): r.deps for r in manifest.specs.values()}.values():
         deps.update(depset)
-    any_template = False
+    any_template = any_trait = False
     for dep in deps:
         kind, _, name = dep.partition(":")
         table = inventory.traits if kind == "t" else inventory.templates
         if dep == ALL_TEMPLATES:
             any_template = True
+        elif dep == ALL_TRAITS:
+            any_trait = True
         elif kind in ("f", "s"):
             needed.add(name)
         elif kind in ("t", "T") and name in table:
@@ -167,6 +211,9 @@ def _record_files(
         for name, file_id in inventory.templates.items():
             manifest.resolved[f"T:{name}"] = file_id
             needed.add(file_id)
+    if any_trait:  # the trait names there are (see plan.ALL_TRAITS)
+        for name, file_id in inventory.traits.items():
+            manifest.resolved[f"t:{name}"] = file_id
     for file_id in needed:
         if file_id in plan.refreshed:
             manifest.files[file_id] = plan.refreshed[file_id]
@@ -176,6 +223,13 @@ def _record_files(
                 manifest.files[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
         elif file_id in old.files:
             manifest.files[file_id] = old.files[file_id]
+        elif file_id in inventory.files:
+            # not read by this build (a template a failed spec could have reached): hashed
+            # now, recorded only while its stat is still the one the scan took
+            scanned = inventory.files[file_id]
+            digest = digest_file(inventory.path(file_id))
+            if digest is not None and _stat(inventory.path(file_id)) == scanned:
+                manifest.files[file_id] = stat_record(scanned[0], scanned[1], digest, scan_ns)
 
 
 def _storable(data: dict[str, Any]) -> dict[str, Any] | None:

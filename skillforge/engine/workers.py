@@ -19,6 +19,7 @@ from skillforge.engine.render import RenderedSpec, Renderer
 from skillforge.errors import Problem, SpecError
 from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory
+from skillforge.state.plan import ALL_TEMPLATES
 
 CHUNK = 32
 # Dirty specs from which rendering is spread over worker processes: below this, starting
@@ -32,6 +33,9 @@ class Batch:
 
     results: dict[str, RenderedSpec] = field(default_factory=dict)
     failed: dict[str, list[Problem]] = field(default_factory=dict)
+    # failed specs whose problems a later build may replay (DESIGN §5): the inputs the failed
+    # attempt read, and how many problems it had (a rule added later makes it not replayable)
+    replayable: dict[str, tuple[list[str], int]] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
     digests: dict[str, str] = field(default_factory=dict)
     entries: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +47,7 @@ class Batch:
     def merge(self, other: Batch) -> None:
         self.results.update(other.results)
         self.failed.update(other.failed)
+        self.replayable.update(other.replayable)
         self.counters.add(other.counters)
         self.digests.update(other.digests)
         self.entries.update(other.entries)
@@ -91,6 +96,7 @@ class Worker:
                 )
             except SpecError as exc:
                 batch.failed[spec_id] = exc.problems
+                _replayable(batch, spec_id, self.loader.reached, exc.problems)
                 spec = None
             t1 = time.perf_counter()
             batch.load_seconds += t1 - t0
@@ -99,6 +105,8 @@ class Worker:
                     batch.results[spec_id] = self.renderer.render_spec(spec)
                 except SpecError as exc:
                     batch.failed[spec_id] = exc.problems
+                    # a render may reach any template (includes, fragments, dynamic names)
+                    _replayable(batch, spec_id, [*spec.deps, ALL_TEMPLATES], exc.problems)
                 batch.render_seconds += time.perf_counter() - t1
             advance(spec_id)
         batch.counters = self.renderer.counters.take()
@@ -117,6 +125,23 @@ class Worker:
         self.renderer.forget(templates)
         for file_id in file_ids:
             self._reported.pop(file_id, None)
+
+
+# Problems a replay must not repeat: their cause is not in the files' bytes (a permission,
+# a symbolic link's target, the machine's speed), so the next build looks again.
+NOT_REPLAYED = (
+    "cannot read",
+    "cannot be read",
+    "symbolic link",
+    "symlink",
+    "resolves outside",
+    "render_timeout",
+)
+
+
+def _replayable(batch: Batch, spec_id: str, deps: list[str], problems: list[Problem]) -> None:
+    if not any(marker in p.message for p in problems for marker in NOT_REPLAYED):
+        batch.replayable[spec_id] = (deps, len(problems))
 
 
 def render_specs(

@@ -38,6 +38,8 @@ class BuildReport:
         self.duration_ms = 0.0
         self.specs_total = specs_total
         self.specs_parsed = 0
+        # failed specs whose recorded errors were reported again, unparsed (DESIGN §5)
+        self.specs_replayed = 0
         self.written: list[str] = []
         self.unchanged = unchanged
         self.removed: list[str] = []
@@ -60,7 +62,11 @@ class BuildReport:
             "ok": self.ok,
             "duration_ms": round(self.duration_ms, 1),
             "dry_run": self.dry_run,
-            "specs": {"total": self.specs_total, "parsed": self.specs_parsed},
+            "specs": {
+                "total": self.specs_total,
+                "parsed": self.specs_parsed,
+                "replayed": self.specs_replayed,
+            },
             "outputs": {
                 "written": len(self.written),
                 "unchanged": self.unchanged,
@@ -87,6 +93,11 @@ class BuildReport:
         if self.remote is not None:
             data["remote"] = self.remote
         return data
+
+    def replayed_line(self) -> str:
+        """What `--explain` says of the failed specs a build did not parse again."""
+        specs = plural(self.specs_replayed, "unchanged failed spec")
+        return f"replayed the recorded errors of {specs}"
 
     def summary(self) -> str:
         """One line: what was built, written, removed, cached, and how long it took."""

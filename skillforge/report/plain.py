@@ -229,6 +229,8 @@ class PlainReporter(Reporter):
             return
         if self.unlisted:
             self.say(f"... and {self.unlisted:,} more")
+        if self.explain and report.specs_replayed:
+            self.say(report.replayed_line())
         self.say(report.summary())
 
     def say(self, line: str) -> None:

@@ -107,5 +107,7 @@ class RichReporter(Reporter):
             return
         if self.unlisted:
             self.out.print(f"[dim]... and {self.unlisted:,} more[/]")
+        if self.explain and report.specs_replayed:
+            self.out.print(escape(report.replayed_line()))
         style = "bold red" if not report.ok else "bold green"
         self.out.print(f"[{style}]{escape(report.summary())}[/]")

@@ -60,8 +60,13 @@ def listing_failed(cache_dir: str) -> bool:
     return os.path.exists(os.path.join(cache_dir, STATS_FOLDER, LISTING_FAILED_NAME))
 
 
-def note_noop(cache_dir: str, specs: int, documents: int, duration_ms: float) -> None:
-    """Append a no-op build to the log (the fast path's only write; never raises)."""
+def note_noop(
+    cache_dir: str, specs: int, documents: int, duration_ms: float, errors: int = 0
+) -> None:
+    """Append a no-op build to the log (the fast path's only write; never raises).
+
+    `errors`: the recorded errors it reported again (failed specs it did not parse).
+    """
     path = os.path.join(cache_dir, STATS_FOLDER, NOOPS_NAME)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -69,7 +74,8 @@ def note_noop(cache_dir: str, specs: int, documents: int, duration_ms: float) ->
         return  # no stats folder yet (no full build recorded): nothing to add to
     try:
         if os.fstat(fd).st_size < MAX_NOOP_LOG:
-            line = f"{time.time():.3f} {documents} {duration_ms:.2f} {specs}\n"
+            line = f"{time.time():.3f} {documents} {duration_ms:.2f} {specs}"
+            line += f" {errors}\n" if errors else "\n"
             os.write(fd, line.encode())
     except OSError:
         pass
@@ -81,7 +87,7 @@ def note_noop(cache_dir: str, specs: int, documents: int, duration_ms: float) ->
 
 
 def noop_record(
-    when: float, documents: int, duration_ms: float, specs: int | None = None
+    when: float, documents: int, duration_ms: float, specs: int | None = None, errors: int = 0
 ) -> dict[str, Any]:
     """The record of a no-op build: one documents hit per up-to-date output (DESIGN §6)."""
     layers = {layer: [0, 0] for layer in LAYERS}
@@ -89,14 +95,14 @@ def noop_record(
     return {
         "time": when,
         "kind": "noop",
-        "ok": True,
+        "ok": not errors,
         "duration_ms": duration_ms,
         "specs": {"total": specs, "parsed": 0},
         "layers": layers,
         "outputs": {"written": 0, "unchanged": documents, "removed": 0, "files_written": 0},
         "timings": {"total_ms": duration_ms},
         "templates": {},
-        "errors": 0,
+        "errors": errors,
         "warnings": [],
         "warnings_count": 0,
     }
@@ -197,7 +203,8 @@ def read_noops(path: str) -> list[dict[str, Any]]:
         parts = line.split()
         try:
             specs = int(parts[3]) if len(parts) > 3 else None
-            record = noop_record(float(parts[0]), int(parts[1]), float(parts[2]), specs)
+            errors = int(parts[4]) if len(parts) > 4 else 0
+            record = noop_record(float(parts[0]), int(parts[1]), float(parts[2]), specs, errors)
         except (IndexError, ValueError):
             continue
         if _valid_record(record):  # damaged digits can still parse: "nan", "1e999"

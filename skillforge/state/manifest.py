@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-FORMAT = 4
+    # One recorded problem of a failed spec: (file, line, field, message, severity, column,
+    # hint), as `errors.Problem` holds it
+    RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
+
+FORMAT = 5  # 5: a failed spec keeps its errors and what the failed attempt read
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
@@ -48,14 +52,27 @@ class OutputRecord:
 
 
 class SpecRecord:
-    """What one spec depended on and produced at the last build."""
+    """What one spec depended on and produced at the last build.
 
-    __slots__ = ("deps", "failed", "outputs")
+    A failed spec whose failure can be replayed (DESIGN §5) has `errors`: the problems the
+    failed attempt reported, in order, and `deps` are then the inputs that attempt read
+    (including `x:` files that did not exist and `t:*`, the set of trait names). Without
+    `errors` (None) a failed spec is parsed again by the next build.
+    """
 
-    def __init__(self, deps: Sequence[str], outputs: list[str], failed: bool = False) -> None:
+    __slots__ = ("deps", "errors", "failed", "outputs")
+
+    def __init__(
+        self,
+        deps: Sequence[str],
+        outputs: list[str],
+        failed: bool = False,
+        errors: tuple[RawProblem, ...] | None = None,
+    ) -> None:
         self.deps = deps
         self.outputs = outputs
         self.failed = failed
+        self.errors = errors
 
 
 class Manifest:
@@ -84,7 +101,7 @@ class Manifest:
         specs: dict[str, tuple[Any, ...]] = {}
         for rel, rec in sorted(self.specs.items()):
             index = depsets.setdefault(tuple(rec.deps), len(depsets))
-            specs[rel] = (index, tuple(rec.outputs), rec.failed)
+            specs[rel] = (index, tuple(rec.outputs), rec.failed, rec.errors)
         return {
             "format": FORMAT,
             "tool": self.tool,
@@ -119,7 +136,7 @@ class Manifest:
         m.resolved = data["resolved"]
         depsets = data["depsets"]
         m.specs = {
-            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
+            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]), raw[3])
             for rel, raw in data["specs"].items()
         }
         m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}

@@ -17,9 +17,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from skillforge.state.inventory import Inventory
-    from skillforge.state.manifest import Manifest
+    from skillforge.state.manifest import Manifest, RawProblem
 
 ALL_TEMPLATES = "T:*"
+# The set of trait names (a failed spec's "unknown trait" message suggests one of them)
+ALL_TRAITS = "t:*"
+# A dependency of a failed spec on a file that did not exist ("x:<file id>"): creating it
+# must parse the spec again
+ABSENT = "x:"
 # The manifest's record of the plugin manifests (DESIGN §4.1): made from the config, by no spec
 PLUGINS = "[plugins]"
 
@@ -40,6 +45,9 @@ class Plan:
         self.env_changed = False
         # why the plugin manifests must be made again (see `PLUGINS`); empty: they are fine
         self.plugins: list[str] = []
+        # failed specs none of whose inputs changed: their recorded errors, reported again
+        # without parsing them (DESIGN §5)
+        self.replay: dict[str, tuple[RawProblem, ...]] = {}
 
     @property
     def is_noop(self) -> bool:
@@ -96,11 +104,19 @@ class _Checker:
             why = f"file {name} changed" if self.file_changed(name) else None
         elif dep == ALL_TEMPLATES:
             why = self._all_templates()
+        elif dep == ALL_TRAITS:
+            before = {k[2:] for k in self.manifest.resolved if k.startswith("t:")}
+            why = None if before == set(self.inv.traits) else "traits changed"
+        elif kind == "x":
+            why = f"file {name} created" if os.path.isfile(self.inv.path(name)) else None
         elif kind in ("t", "T"):
             table = self.inv.traits if kind == "t" else self.inv.templates
             label = "trait" if kind == "t" else "template"
             now = table.get(name)
-            if now != self.manifest.resolved.get(dep) or now is None or self.file_changed(now):
+            then = self.manifest.resolved.get(dep)
+            if now is None and then is None:
+                why = None  # still missing (only a failed spec records a missing name)
+            elif now != then or now is None or self.file_changed(now):
                 why = f"{label} {name} changed"
         else:
             why = f"unknown dependency {dep}"
@@ -126,6 +142,7 @@ def make_plan(
     paths: list[str] | None = None,
     env: str | None = None,
     only: Collection[str] | None = None,
+    replay: bool = False,
 ) -> Plan:
     """Compare the scanned project with the manifest of the last build.
 
@@ -133,7 +150,9 @@ def make_plan(
     known yet" (fast path), in which case a change of the recorded library files only sets
     `env_changed` so that the caller goes the slow way. `only` (from `skillforge watch`, which
     knows what changed) names the specs that may have changed; the others built fine last
-    time are taken as unchanged without a look at their files or outputs.
+    time are taken as unchanged without a look at their files or outputs. With `replay`
+    (`build` and `watch`, not `check`), a failed spec none of whose recorded inputs changed
+    goes to `Plan.replay` instead of being parsed again.
     """
     specs = [s for s in inv.specs if selected(s, paths)]
     plan = Plan(total=len(specs))
@@ -170,7 +189,11 @@ def make_plan(
             plan.dirty[spec] = [global_reason]
             continue
         if record is None or record.failed:
-            plan.dirty[spec] = ["previous build failed"]
+            errors = record.errors if replay and record is not None else None
+            if errors is not None and record and _inputs_same(checker, spec, record.deps):
+                plan.replay[spec] = errors
+            else:
+                plan.dirty[spec] = ["previous build failed"]
             continue
         if only is not None and spec not in only:
             plan.unchanged.extend(o for o in record.outputs if manifest.outputs[o].document)
@@ -221,6 +244,11 @@ def make_plan(
             plan.orphan_specs.append(spec)
             plan.orphans.extend(record.outputs)
     return plan
+
+
+def _inputs_same(checker: _Checker, spec: str, deps: Sequence[str]) -> bool:
+    """True when neither a failed spec's file nor any input its failed attempt read changed."""
+    return not checker.file_changed(spec) and not any([checker.reason(dep) for dep in deps])
 
 
 def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[str, str]] | None:

@@ -38,7 +38,9 @@ def check_across_specs(
             continue
         for path in record.outputs:
             _known_from_path(formats, path, skills, agents)
-            if spec_id not in plan.dirty and spec_id not in batch.results:
+            # (a failed spec whose errors are replayed produces nothing, as when parsed)
+            left = spec_id not in plan.dirty and spec_id not in plan.replay
+            if left and spec_id not in batch.results:
                 users.setdefault(path, []).append(spec_id)
     refs: list[Ref] = []
     for spec_id in sorted(batch.results):

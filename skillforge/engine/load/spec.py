@@ -21,6 +21,7 @@ from skillforge.engine.load.yamlsafe import Lines, load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
+from skillforge.state.plan import ABSENT, ALL_TEMPLATES, ALL_TRAITS
 
 Origin = tuple[str, int | None]
 _META = ("extends", "traits")
@@ -64,6 +65,9 @@ class SpecLoader:
         self.digests: dict[str, str] = {}
         self.fresh: set[str] = set()  # files read since the caller last cleared it
         self._with_keys: dict[str, Any] = {}  # built-in template -> its declared `with:` keys
+        # the inputs the last `load` read, besides the spec's own file: when it failed, what
+        # its errors depend on (a replay of them needs all of these unchanged, DESIGN §5)
+        self.reached: list[str] = []
 
     def parse(self, file_id: str) -> tuple[Any, Lines, list[Problem]]:
         """Read and check one YAML file; problems are returned, not raised."""
@@ -150,13 +154,19 @@ class SpecLoader:
         return SPEC + digest_value(__version__, self.config.digest, layers)
 
     def load(self, file_id: str) -> Spec:
-        """Load, merge and validate one spec; raise SpecError with every problem found."""
+        """Load, merge and validate one spec; raise SpecError with every problem found.
+
+        On failure, `reached` names the inputs the problems depend on: none but the spec's
+        own file when its YAML is broken; the bases and traits it read (and those it found
+        missing) when they fail; every template and trait name when the merged spec fails.
+        """
         problems: list[Problem] = []
+        deps: list[str] = []
+        self.reached = deps
         data, lines, own = self.parse(file_id)
         problems.extend(own)
         if not isinstance(data, dict):
             raise SpecError(problems)
-        deps: list[str] = []
         layers: list[tuple[str, dict[str, Any], Lines]] = []
         found = len(problems)
         self._bases(file_id, data, lines, deps, layers, problems, [file_id])
@@ -174,6 +184,7 @@ class SpecLoader:
             deps.append(f"t:{name}")
             trait_id = self.inventory.traits.get(name)
             if trait_id is None:
+                deps.append(ALL_TRAITS)  # the message suggests one of the names there are
                 known = sorted(self.inventory.traits)
                 problems.append(
                     Problem(
@@ -215,12 +226,14 @@ class SpecLoader:
             merged, lambda key: where.get(key, (file_id, None)), problems, self.config.targets
         )
         self._check_with(merged, where, file_id, problems)
+        if any(p.severity == "error" for p in problems):
+            # the merged spec's checks read template names and built-in templates' keys
+            self.reached = [*deps, ALL_TEMPLATES]
+            raise SpecError(problems)
         files = merged.get("files", [])
         for entry in files if isinstance(files, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("src"), str):
                 deps.append(f"s:{entry['_src']}")
-        if any(p.severity == "error" for p in problems):
-            raise SpecError(problems)
         return Spec(
             file=file_id,
             kind=merged["kind"],
@@ -302,6 +315,7 @@ class SpecLoader:
             problems.append(Problem(closing, at, "extends", f"extends cycle: {cycle}"))
             return
         if not os.path.isfile(self.inventory.path(base)):
+            deps.append(ABSENT + base)
             problems.append(
                 Problem(file_id, line, "extends", f"base spec '{extends}' not found ({base})")
             )
@@ -311,6 +325,7 @@ class SpecLoader:
             os.path.realpath(self.inventory.root),
         )
         if not real.startswith(root.rstrip(os.sep) + os.sep):  # refused like spec files (D25)
+            deps.append(f"f:{base}")
             problems.append(
                 Problem(
                     file_id,
