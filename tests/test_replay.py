@@ -326,3 +326,61 @@ def test_a_failure_added_after_render_is_not_replayed(tmp_path: Path) -> None:
     assert code == 1
     assert second["specs"] == {"total": 2, "parsed": 2, "replayed": 0}
     assert second["errors"] == first["errors"]
+
+
+def test_a_target_build_records_no_errors_to_replay(failing: Path, tmp_path: Path) -> None:
+    # a rule may hold for one target and not another: errors found for `--target T` are not
+    # those of the configured targets, so neither build replays the other's errors
+    config = failing / ".skillforge.toml"
+    config.write_text('targets = ["claude", "codex"]\n' + config.read_text())
+    assert build_json(failing)[1]["specs"]["parsed"] == TOTAL
+    _, narrowed = build_json(failing, "--target", "codex")
+    assert narrowed["specs"] == {"total": TOTAL, "parsed": TOTAL, "replayed": 0}
+    _, again = build_json(failing, "--target", "codex")
+    assert again["specs"] == {"total": TOTAL, "parsed": FAILED, "replayed": 0}
+    _, full = build_json(failing)
+    assert full["specs"] == {"total": TOTAL, "parsed": TOTAL, "replayed": 0}
+    assert full["errors"] == fresh_errors(failing, tmp_path)
+    assert build_json(failing)[1]["specs"] == {"total": TOTAL, "parsed": 0, "replayed": FAILED}
+
+
+def test_a_shared_failure_is_replayed_once_with_its_count(tmp_path: Path) -> None:
+    root = project(tmp_path, skills=0, agents=0)
+    spec = "kind: skill\nname: {n}\ndescription: D. Use when testing.\ntraits: [broken]\n"
+    build_file_tree(
+        root,
+        {
+            "specs/one.yaml": spec.format(n="one"),
+            "specs/two.yaml": spec.format(n="two"),
+            "traits/broken.yaml": "sections: {not: a list}\n",
+        },
+    )
+    first = cli(root, "build")
+    again = cli(root, "build")
+    assert first.returncode == again.returncode == 1
+    assert "(fails 2 specs)" in first.stderr
+    assert again.stderr == first.stderr
+    _, report = build_json(root)
+    assert report["specs"] == {"total": 2, "parsed": 0, "replayed": 2}
+    trait = root / "traits/broken.yaml"
+    trait.write_text("sections:\n  - id: fixed\n    body: Fixed.\n")
+    _, fixed = build_json(root)
+    assert fixed["ok"] is True
+    assert fixed["specs"] == {"total": 2, "parsed": 2, "replayed": 0}
+
+
+def test_watch_shows_the_errors_of_a_failing_spec_saved_unchanged(tmp_path: Path) -> None:
+    from test_watch import Watcher
+
+    root = project(
+        tmp_path, skills=1, agents=0, extra={"specs/bad.yaml": FAILING["specs/bad-yaml.yaml"]}
+    )
+    spec = root / "specs/bad.yaml"
+    with Watcher(root) as watcher:
+        first = watcher.report_after(0, "the initial build")
+        assert first["ok"] is False and first["errors"]
+        spec.write_bytes(spec.read_bytes())  # saved, not changed
+        saved = watcher.report_after(1, "the rebuild after the save")
+        assert saved["ok"] is False
+        assert saved["errors"] == first["errors"]
+        assert saved["specs"] == {"total": 2, "parsed": 0, "replayed": 1}

@@ -98,7 +98,12 @@ def next_manifest(
         else:  # failed: keep what it produced before
             before = old.specs.get(spec_id)
             keep = [o for o in (before.outputs if before else []) if o in old.outputs]
-            found = _replay_record(spec_id, inventory, known, failed or {}, replayable or {})
+            # a `--target` build's errors are those of fewer targets than the config's
+            found = (
+                None
+                if config.configured
+                else _replay_record(spec_id, inventory, known, failed or {}, replayable or {})
+            )
             if found is None:  # built again next time
                 manifest.specs[spec_id] = SpecRecord(before.deps if before else [], keep, True)
             else:
