@@ -576,8 +576,23 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def write_corpus(root: Path, specs: int, large_agents: int, seed: int = 1234) -> None:
-    """Write a complete project with ``specs`` spec files (``large_agents`` of them large)."""
+# The failing specs of `--failing N` (issue 17: a failed spec is replayed, not parsed again):
+# a YAML syntax error, a schema error over the shared base, a missing template, a missing trait
+FAILING_SPECS = (
+    'kind: skill\nname: fail-{i:04d}\ndescription: "unterminated\n',
+    "extends: ../_bases/common.yaml\nkind: skil\nname: fail-{i:04d}\n",
+    "kind: skill\nname: fail-{i:04d}\ndescription: Fails. Use when benchmarking.\n"
+    "sections:\n  - id: intro\n    template: sections/missing-{i:04d}.md.j2\n",
+    "kind: skill\nname: fail-{i:04d}\ndescription: Fails. Use when benchmarking.\n"
+    "traits: [no-such-trait]\nsections:\n  - id: intro\n    body: Hello.\n",
+)
+
+
+def write_corpus(
+    root: Path, specs: int, large_agents: int, seed: int = 1234, failing: int = 0
+) -> None:
+    """Write a complete project with ``specs`` spec files (``large_agents`` of them large),
+    plus ``failing`` specs in ``specs/failing/`` that every build rejects."""
     if large_agents < 0 or specs < large_agents + 1:
         raise ValueError("need specs >= large_agents + 1 (at least one regular skill)")
     _prepare_root(root)
@@ -641,8 +656,15 @@ def write_corpus(root: Path, specs: int, large_agents: int, seed: int = 1234) ->
         )
         sections_total += _merged_section_count(spec)
 
+    for i in range(failing):
+        _write(
+            root / "specs" / "failing" / f"fail-{i:04d}.yaml",
+            FAILING_SPECS[i % len(FAILING_SPECS)].format(i=i),
+        )
+
     info = {
         "specs": specs,
+        "failing": failing,
         "skills": skills,
         "agents": agents + large_agents,
         "large_agents": large_agents,
@@ -743,9 +765,12 @@ def main(argv: list[str] | None = None) -> int:
         "--agents-large", type=int, default=3, help="how many 6,000-line agents (default 3)"
     )
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument(
+        "--failing", type=int, default=0, help="specs every build rejects, in specs/failing/"
+    )
     args = ap.parse_args(argv)
     try:
-        write_corpus(args.dir, args.specs, args.agents_large, seed=args.seed)
+        write_corpus(args.dir, args.specs, args.agents_large, seed=args.seed, failing=args.failing)
     except ValueError as exc:
         print(f"corpus: {exc}", file=sys.stderr)
         return 2
