@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from helpers import build_file_tree, build_json, project, run
 
+from skillforge.state.manifest import FORMAT
+
 FIRST = ".claude/skills/skill-0/SKILL.md"
 
 
@@ -133,7 +135,7 @@ def marshalled_nonsense(root: Path) -> None:
     import marshal
 
     (root / ".skillforge/manifest.bin").write_bytes(
-        marshal.dumps({"format": 4, "specs": [1, 2], "outputs": "x"})
+        marshal.dumps({"format": FORMAT, "specs": [1, 2], "outputs": "x"})
     )
 
 

@@ -89,6 +89,8 @@ def next_manifest(
     for spec_id, record in old.specs.items():
         if spec_id in present and spec_id not in plan.dirty:
             manifest.specs[spec_id] = record
+            if spec_id in old.errors:  # replayed, or not selected by this build
+                manifest.errors[spec_id] = old.errors[spec_id]
     for spec_id in plan.dirty:
         if spec_id in results:
             rendered = results[spec_id]
@@ -107,7 +109,8 @@ def next_manifest(
             if found is None:  # built again next time
                 manifest.specs[spec_id] = SpecRecord(before.deps if before else [], keep, True)
             else:
-                manifest.specs[spec_id] = SpecRecord(found[0], keep, True, found[1])
+                manifest.specs[spec_id] = SpecRecord(found[0], keep, True)
+                manifest.errors[spec_id] = found[1]
     _record_outputs(config, old, plan, manifest, written, removed)
     _record_files(inventory, old, plan, manifest, known, scan_ns)
     return manifest

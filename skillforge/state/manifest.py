@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 5  # 5: a failed spec keeps its errors and what the failed attempt read
+FORMAT = 5  # 5: failed specs keep their errors and what the failed attempt read (`errors`)
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
@@ -54,25 +54,17 @@ class OutputRecord:
 class SpecRecord:
     """What one spec depended on and produced at the last build.
 
-    A failed spec whose failure can be replayed (DESIGN §5) has `errors`: the problems the
-    failed attempt reported, in order, and `deps` are then the inputs that attempt read
-    (including `x:` files that did not exist and `t:*`, the set of trait names). Without
-    `errors` (None) a failed spec is parsed again by the next build.
+    For a failed spec whose errors the manifest keeps (`Manifest.errors`), `deps` are the
+    inputs its failed attempt read, including `x:` files it found missing and `t:*` (the set
+    of trait names); for another failed spec, those of its last good build.
     """
 
-    __slots__ = ("deps", "errors", "failed", "outputs")
+    __slots__ = ("deps", "failed", "outputs")
 
-    def __init__(
-        self,
-        deps: Sequence[str],
-        outputs: list[str],
-        failed: bool = False,
-        errors: tuple[RawProblem, ...] | None = None,
-    ) -> None:
+    def __init__(self, deps: Sequence[str], outputs: list[str], failed: bool = False) -> None:
         self.deps = deps
         self.outputs = outputs
         self.failed = failed
-        self.errors = errors
 
 
 class Manifest:
@@ -92,6 +84,9 @@ class Manifest:
         self.resolved: dict[str, str] = {}
         self.specs: dict[str, SpecRecord] = {}
         self.outputs: dict[str, OutputRecord] = {}
+        # failed specs a build may replay (DESIGN §5): their problems, in the order reported;
+        # a table of its own, so that the records of the specs that built stay as small
+        self.errors: dict[str, tuple[RawProblem, ...]] = {}
         # (inode, mtime_ns, size) of the file this was read from: another process replaced
         # the manifest since when `manifest_stamp` differs (every write is a new inode)
         self.stamp: tuple[int, int, int] | None = None
@@ -101,7 +96,7 @@ class Manifest:
         specs: dict[str, tuple[Any, ...]] = {}
         for rel, rec in sorted(self.specs.items()):
             index = depsets.setdefault(tuple(rec.deps), len(depsets))
-            specs[rel] = (index, tuple(rec.outputs), rec.failed, rec.errors)
+            specs[rel] = (index, tuple(rec.outputs), rec.failed)
         return {
             "format": FORMAT,
             "tool": self.tool,
@@ -117,6 +112,7 @@ class Manifest:
             "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
             "specs": specs,
             "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
+            "errors": self.errors,
         }
 
     @classmethod
@@ -136,10 +132,11 @@ class Manifest:
         m.resolved = data["resolved"]
         depsets = data["depsets"]
         m.specs = {
-            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]), raw[3])
+            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
             for rel, raw in data["specs"].items()
         }
         m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
+        m.errors = data["errors"]
         return m
 
     @classmethod

@@ -189,7 +189,7 @@ def make_plan(
             plan.dirty[spec] = [global_reason]
             continue
         if record is None or record.failed:
-            errors = record.errors if replay and record is not None else None
+            errors = manifest.errors.get(spec) if replay and record is not None else None
             if errors is not None and record and _inputs_same(checker, spec, record.deps):
                 plan.replay[spec] = errors
             else:
