@@ -55,7 +55,7 @@ class SpecRecord:
     """What one spec depended on and produced at the last build.
 
     For a failed spec whose errors the manifest keeps (`Manifest.errors`), `deps` are the
-    inputs its failed attempt read, including `x:` files it found missing and `t:*` (the set
+    inputs its failed attempt read, including `x:` files it found missing and `n:traits` (the set
     of trait names); for another failed spec, those of its last good build.
     """
 

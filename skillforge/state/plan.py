@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 ALL_TEMPLATES = "T:*"
 # The set of trait names (a failed spec's "unknown trait" message suggests one of them)
-ALL_TRAITS = "t:*"
+ALL_TRAITS = "n:traits"
 # A dependency of a failed spec on a file that did not exist ("x:<file id>"): creating it
 # must parse the spec again
 ABSENT = "x:"
@@ -104,24 +104,28 @@ class _Checker:
             why = f"file {name} changed" if self.file_changed(name) else None
         elif dep == ALL_TEMPLATES:
             why = self._all_templates()
-        elif dep == ALL_TRAITS:
-            before = {k[2:] for k in self.manifest.resolved if k.startswith("t:")}
-            why = None if before == set(self.inv.traits) else "traits changed"
-        elif kind == "x":
-            why = f"file {name} created" if os.path.isfile(self.inv.path(name)) else None
         elif kind in ("t", "T"):
             table = self.inv.traits if kind == "t" else self.inv.templates
             label = "trait" if kind == "t" else "template"
             now = table.get(name)
-            then = self.manifest.resolved.get(dep)
-            if now is None and then is None:
-                why = None  # still missing (only a failed spec records a missing name)
-            elif now != then or now is None or self.file_changed(now):
+            # a name missing then and now is unchanged (only a failed spec records one)
+            if now != self.manifest.resolved.get(dep) or (
+                now is not None and self.file_changed(now)
+            ):
                 why = f"{label} {name} changed"
+        elif kind in ("n", "x"):
+            why = self._failed_reason(kind, name)
         else:
             why = f"unknown dependency {dep}"
         self.memo[dep] = why
         return why
+
+    def _failed_reason(self, kind: str, name: str) -> str | None:
+        """Why a failed spec's record of the trait names or of a missing file no longer holds."""
+        if kind == "x":
+            return f"file {name} created" if os.path.isfile(self.inv.path(name)) else None
+        before = {k[2:] for k in self.manifest.resolved if k.startswith("t:")}
+        return None if before == set(self.inv.traits) else "traits changed"
 
     def _all_templates(self) -> str | None:
         before = {k[2:]: v for k, v in self.manifest.resolved.items() if k.startswith("T:")}
