@@ -179,6 +179,11 @@ def test_a_full_build_also_replays_the_unchanged_failures(failing: Path, tmp_pat
     assert report["written"] == [".claude/skills/skill-0/SKILL.md"]
     assert report["specs"] == {"total": TOTAL, "parsed": 1, "replayed": FAILED}
     assert report["errors"] == fresh_errors(failing, tmp_path)
+    spec.write_text(spec.read_text().replace("Other notes", "Third notes"))
+    explained = cli(failing, "build", "--explain")
+    assert explained.returncode == 1
+    assert "wrote .claude/skills/skill-0/SKILL.md: spec section notes changed" in explained.stdout
+    assert "replayed the recorded errors of 5 unchanged failed specs" in explained.stdout
 
 
 def _fix_yaml(root: Path) -> None:
@@ -384,3 +389,83 @@ def test_watch_shows_the_errors_of_a_failing_spec_saved_unchanged(tmp_path: Path
         assert saved["ok"] is False
         assert saved["errors"] == first["errors"]
         assert saved["specs"] == {"total": 2, "parsed": 0, "replayed": 1}
+
+
+def test_a_render_failure_with_supporting_files_is_replayed_until_one_changes(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path / "p", skills=0, agents=0)
+    build_file_tree(
+        root,
+        {
+            "specs/docs.yaml": """
+                kind: skill
+                name: docs
+                description: Has a supporting file. Use when testing.
+                files:
+                  - {src: assets/guide.md, dest: references/guide.md}
+                sections:
+                  - id: intro
+                    body: "{{ vars.missing.deeper }}"
+                """,
+            "specs/assets/guide.md": "# Guide\n",
+        },
+    )
+    code, first = build_json(root)
+    assert code == 1 and first["errors"]
+    _, again = build_json(root)
+    assert again["specs"] == {"total": 1, "parsed": 0, "replayed": 1}
+    assert again["errors"] == first["errors"]
+    (root / "specs/assets/guide.md").write_text("# Guide, longer now\n")
+    _, edited = build_json(root)
+    assert edited["specs"] == {"total": 1, "parsed": 1, "replayed": 0}
+    assert edited["errors"] == fresh_errors(root, tmp_path)
+
+
+def test_a_failure_a_symbolic_link_caused_is_not_replayed(tmp_path: Path) -> None:
+    # the link's target can change without any stat of the project's files changing
+    root = project(tmp_path / "p", skills=0, agents=0)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("description: From outside. Use when testing.\n")
+    build_file_tree(
+        root,
+        {
+            "specs/linked.yaml": """
+                extends: _bases/linked.yaml
+                kind: skill
+                name: linked
+                sections:
+                  - id: intro
+                    body: Hello.
+                """,
+        },
+    )
+    (root / "specs/_bases").mkdir()
+    (root / "specs/_bases/linked.yaml").symlink_to(outside)
+    code, first = build_json(root)
+    assert code == 1
+    assert "symbolic link" in first["errors"][0]["message"]
+    _, again = build_json(root)
+    assert again["specs"] == {"total": 1, "parsed": 1, "replayed": 0}
+    assert again["errors"] == first["errors"]
+
+
+def test_failures_found_in_worker_processes_are_replayed(tmp_path: Path) -> None:
+    root = project(tmp_path / "p", skills=0, agents=0)
+    many = 70  # past PARALLEL_FROM: rendered in worker processes
+    build_file_tree(
+        root,
+        {
+            f"specs/s{i:02d}.yaml": (
+                f"kind: skill\nname: s{i:02d}\ndescription: D. Use when testing.\n"
+                + ("traits: [nope]\n" if i % 2 else "sections: {not: a list}\n")
+            )
+            for i in range(many)
+        },
+    )
+    code, first = build_json(root, "--jobs", "2")
+    assert code == 1 and first["specs"]["parsed"] == many
+    code, again = build_json(root, "--jobs", "2")
+    assert code == 1
+    assert again["specs"] == {"total": many, "parsed": 0, "replayed": many}
+    assert again["errors"] == first["errors"]

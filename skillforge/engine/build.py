@@ -135,9 +135,8 @@ def run(
         config, inventory, store, dirty, plan.layers, remember, reporter.advance, warn
     )
     report.specs_parsed = batch.parsed
-    if plan.replay:
-        _add_replayed(plan, inventory.specs, batch)
-        report.specs_replayed = len(plan.replay)
+    _add_replayed(plan, inventory.specs, batch)
+    report.specs_replayed = len(plan.replay)
     report.timings["load_ms"] = batch.load_seconds * 1000
     report.timings["render_ms"] = batch.render_seconds * 1000
     report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
@@ -272,7 +271,11 @@ def _env_moved(previous: Manifest | None) -> bool:
 
 def _add_replayed(plan: Plan, specs: list[str], batch: Batch) -> None:
     """Add the recorded errors of the failed specs the plan replays (DESIGN §5) to the failed
-    specs, all in the order of the specs, as a build that parsed them would report them."""
+    specs, and put them all in the order of the specs: the order a build in one process
+    reports them, whatever order worker processes finished in, so that a replay says the
+    same as a parse."""
+    if not batch.failed and not plan.replay:
+        return
     failed = {**batch.failed}
     for spec_id, errors in plan.replay.items():
         failed[spec_id] = [

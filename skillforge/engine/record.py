@@ -231,13 +231,15 @@ def _record_files(
                 manifest.files[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
         elif file_id in old.files:
             manifest.files[file_id] = old.files[file_id]
-        elif file_id in inventory.files:
-            # not read by this build (a template a failed spec could have reached): hashed
-            # now, recorded only while its stat is still the one the scan took
-            scanned = inventory.files[file_id]
-            digest = digest_file(inventory.path(file_id))
-            if digest is not None and _stat(inventory.path(file_id)) == scanned:
-                manifest.files[file_id] = stat_record(scanned[0], scanned[1], digest, scan_ns)
+        else:
+            # not read by this build (a template or supporting file a failed spec could have
+            # reached, had it got that far): hashed now, recorded only when its stat did not
+            # move (from the scan's, for a scanned file) while it was read
+            path = inventory.path(file_id)
+            before = inventory.files.get(file_id) or _stat(path)
+            digest = digest_file(path) if before is not None else None
+            if digest is not None and before is not None and _stat(path) == before:
+                manifest.files[file_id] = stat_record(before[0], before[1], digest, scan_ns)
 
 
 def _storable(data: dict[str, Any]) -> dict[str, Any] | None:
