@@ -7,6 +7,7 @@ import marshal
 import os
 import time
 from collections.abc import Callable
+from stat import S_ISREG
 from typing import Any
 
 from skillforge import __version__
@@ -23,7 +24,7 @@ from skillforge.state.buildlog import (
     read_noops,
     take_noops,
 )
-from skillforge.state.digest import digest_file
+from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
@@ -237,7 +238,7 @@ def _record_files(
             # move (from the scan's, for a scanned file) while it was read
             path = inventory.path(file_id)
             before = inventory.files.get(file_id) or _stat(path)
-            digest = digest_file(path) if before is not None else None
+            digest = _digest_regular(path) if before is not None else None
             if digest is not None and before is not None and _stat(path) == before:
                 manifest.files[file_id] = stat_record(before[0], before[1], digest, scan_ns)
 
@@ -249,6 +250,24 @@ def _storable(data: dict[str, Any]) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data
+
+
+def _digest_regular(path: str) -> str | None:
+    """The digest of a regular file; None for anything else (a FIFO would block the read, a
+    device never end) or when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return digest_bytes(f.read())
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _stat(path: str) -> tuple[int, int] | None:
