@@ -469,3 +469,44 @@ def test_failures_found_in_worker_processes_are_replayed(tmp_path: Path) -> None
     assert code == 1
     assert again["specs"] == {"total": many, "parsed": 0, "replayed": many}
     assert again["errors"] == first["errors"]
+
+
+def _on_a_terminal(root: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with its output on a pseudo-terminal (the Rich reporter); return what it
+    printed, the summary line (it has the time) cut off."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "200"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skillforge", *args],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    code = proc.wait()
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return code, text[: text.find("failed:")]
+
+
+def test_a_terminal_shows_the_replayed_errors_as_a_parse_does(failing: Path) -> None:
+    code, parsed = _on_a_terminal(failing, "build", "--force")
+    code_again, replayed = _on_a_terminal(failing, "build")
+    assert code == code_again == 1
+    assert "error:" in parsed and "\x1b[" in parsed  # Rich, in colour
+    assert replayed == parsed
+    assert build_json(failing)[1]["specs"]["replayed"] == FAILED
