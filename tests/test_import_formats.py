@@ -116,11 +116,10 @@ def portable_skill(name: str) -> str:
 
 
 def front_and_body(data: bytes) -> tuple[dict[str, object], list[str]]:
-    """Frontmatter values and body lines; a description's final newline is never written."""
+    """Frontmatter values (exactly: a description's final newline too) and body lines."""
     text = data.decode("utf-8")
     _, head, body = text.split("---\n", 2)
     values = yaml.safe_load(head)
-    values["description"] = values["description"].rstrip()
     return values, [line.rstrip() for line in body.strip("\n").split("\n")]
 
 

@@ -74,7 +74,7 @@ class Codex(SkillFolders):
                 )
             return head.finish(passthrough=False)
         head.keep("name")
-        head.set("description", str(data.get("description", "")).rstrip(), "description")
+        head.set("description", str(data.get("description", "")), "description")
         head.model(models)
         effort = data.get("effort")
         if isinstance(effort, str) and effort in EFFORT:

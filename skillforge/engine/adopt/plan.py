@@ -25,6 +25,7 @@ from skillforge.errors import Problem
 from skillforge.state.marker import read_marker
 from skillforge.targets import DEFAULT, get_target
 from skillforge.targets.base import Translation
+from skillforge.targets.claude import KEEP_LISTS, TOOL_KEYS
 
 SPEC_FOLDERS = {"skill": "skills", "agent": "agents", "command": "commands"}
 _ARTICLE = {"skill": "a", "agent": "an", "command": "a"}
@@ -176,9 +177,13 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
     if own:  # what only this target's build writes (Copilot's model names)
         item.data["targets"] = {target.name: own}
     flagged = bool(item.problems)  # a broken file's own problems say it first
+    models = config.models.get(target.name, {})
+    translation = target.translate(kind, for_target(item.data, target.name), models)
+    kept = kept_lists(values, translation.values)
+    if kept:  # the file wrote these tools fields as lists: the build writes them so too
+        item.data[KEEP_LISTS] = kept
+        translation = target.translate(kind, for_target(item.data, target.name), models)
     refused = validate(item.data, item.spec_rel, (target.name, *config.targets))
-    view = for_target(item.data, target.name)
-    translation = target.translate(kind, view, config.models.get(target.name, {}))
     item.builds = not refused and not translation.errors
     for problem in refused:
         field_ = (problem.field or "").split(".")[0].split("[")[0]
@@ -222,6 +227,15 @@ def plan_one(config: Config, source: Source, include_broken: bool) -> Planned:
         item.status = "skipped"
         item.problems = [(None, f"{item.spec_rel} exists (import never overwrites a spec)")]
     return item
+
+
+def kept_lists(values: dict[str, Any], emitted: dict[str, Any]) -> list[str]:
+    """The tools fields a file gave as YAML lists that its target would write as one string."""
+    return [
+        key
+        for key in TOOL_KEYS
+        if isinstance(values.get(key), list) and isinstance(emitted.get(key), str)
+    ]
 
 
 def validate(
