@@ -249,3 +249,26 @@ def test_a_codex_agent_waits_for_the_codex_target_and_the_installed_cli_imports_
     built = run(tmp_path, "build", "--json")
     assert built.code == 0, built.out + built.err
     assert toml_values((tmp_path / rel).read_bytes()) == toml_values(CODEX[rel].encode())
+
+
+def test_the_builds_refuse_an_own_key_they_cannot_write(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / ".skillforge.toml").write_text('targets = ["claude", "codex", "opencode"]\n')
+    (tmp_path / "specs/tabled.yaml").write_text(
+        "kind: agent\nname: tabled\ndescription: Has a table.\n"
+        "targets:\n  codex:\n    frontmatter:\n      mcp_servers: {docs: {url: x}}\n"
+        "sections:\n- id: a\n  body: x\n"
+    )
+    (tmp_path / "specs/moded.yaml").write_text(
+        "kind: agent\nname: moded\ndescription: Odd mode.\n"
+        "targets:\n  opencode:\n    frontmatter: {mode: sometimes}\n"
+        "sections:\n- id: a\n  body: x\n"
+    )
+    result = run(tmp_path, "build")
+    assert result.code == 1
+    said = result.out + result.err
+    assert "targets.codex.frontmatter.mcp_servers" in said
+    assert "is a table: skillforge writes Codex's keys as strings" in said
+    assert "OpenCode's mode is one of subagent, primary, all" in said
+    assert not (tmp_path / ".codex/agents/tabled.toml").exists()
+    assert not (tmp_path / ".opencode/agents/moded.md").exists()
