@@ -272,3 +272,25 @@ def test_the_builds_refuse_an_own_key_they_cannot_write(tmp_path: Path) -> None:
     assert "OpenCode's mode is one of subagent, primary, all" in said
     assert not (tmp_path / ".codex/agents/tabled.toml").exists()
     assert not (tmp_path / ".opencode/agents/moded.md").exists()
+
+
+def test_a_codex_copy_of_a_claude_agent_is_adopted_with_it(tmp_path: Path) -> None:
+    agent = "---\nname: helper\ndescription: Helps.\n---\n\nHelp them.\n\n## Rules\n\nBe kind.\n"
+    copy = (
+        'name = "helper"\ndescription = "Helps."\n'
+        'developer_instructions = """\nHelp them.\n\n## Rules\n\nBe kind.\n"""\n'
+    )
+    files = {".claude/agents/helper.md": agent, ".codex/agents/helper.toml": copy}
+    write_tree(tmp_path, files, 'targets = ["claude", "codex"]\n')
+    result = run(tmp_path, "import")
+    assert result.code == 0, result.out
+    assert ".codex/agents/helper.toml (a copy with equal values and text) is rewritten too" in (
+        result.out
+    )
+    assert "copy     .codex/agents/helper.toml: a copy of .claude/agents/helper.md" in result.out
+    built = run(tmp_path, "build", "--json")  # both recorded: no --force
+    assert built.code == 0, built.out + built.err
+    assert sorted(built.report["written"]) == sorted(files)
+    assert toml_values((tmp_path / ".codex/agents/helper.toml").read_bytes()) == toml_values(
+        copy.encode()
+    )
