@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from helpers import run
 from test_import import split_document, write_tree
-from test_import_formats import predicted
+from test_import_formats import check_against_the_project_schema, predicted
 
 OPENCODE = {
     ".opencode/agents/reviewer.md": (
@@ -75,6 +75,7 @@ def test_opencode_agents_build_back_for_opencode(tmp_path: Path) -> None:
     docs = yaml.safe_load((tmp_path / "specs/agents/docs-writer.yaml").read_text())
     assert docs["targets"]["opencode"]["frontmatter"]["mode"] == "primary"
     assert "tools map names a tool Claude Code has no name for" in result.out
+    assert check_against_the_project_schema(tmp_path) == 2  # what editors check too
     built = run(tmp_path, "build", "--json")  # no --force: import recorded both files
     assert built.code == 0, built.out + built.err
     for rel, text in OPENCODE.items():
@@ -180,6 +181,7 @@ def test_codex_toml_agents_build_back_for_codex(tmp_path: Path) -> None:
     fixer = yaml.safe_load((tmp_path / "specs/agents/fixer.yaml").read_text())
     assert fixer["targets"]["codex"]["frontmatter"] == {"model_reasoning_effort": "minimal"}
     assert "next build rewrites it: marker line added, TOML quoting or layout" in result.out
+    assert check_against_the_project_schema(tmp_path) == 2
     built = run(tmp_path, "build", "--json")
     assert built.code == 0, built.out + built.err
     for rel, text in CODEX.items():

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from helpers import run
 from test_import import split_document, write_tree
-from test_import_formats import predicted
+from test_import_formats import check_against_the_project_schema, predicted
 
 DESCRIPTIONS = {
     "clip": "description: |\n  Reviews code.\n  Use after a change.\n",  # one final "\n"
@@ -114,6 +114,7 @@ def test_a_tools_list_stays_a_list_and_a_string_a_string(tmp_path: Path) -> None
         assert split_document(built.encode()) == split_document(text.encode()), rel
         assert "[" not in built.split("---\n")[1], rel  # block style, never a flow list
     assert "list written as one string" not in out
+    assert check_against_the_project_schema(tmp_path) == len(TOOLS)  # keep-lists validates
     kept = {
         spec.stem: yaml.safe_load(spec.read_text()).get("keep-lists")
         for spec in (tmp_path / "specs").rglob("*.yaml")
