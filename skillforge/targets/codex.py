@@ -99,7 +99,7 @@ class Codex(SkillFolders):
         own = own_frontmatter(data, self.name)
         for key, value in own.items():
             if key == "developer_instructions" or toml_value(value) is None:
-                why = "it is the body" if key == "developer_instructions" else _unwritable(value)
+                why = "it is the body" if key == "developer_instructions" else unwritable(value)
                 head.translation.errors.append((f"targets.codex.frontmatter.{key}", why))
             else:
                 head.values.setdefault(key, value)
@@ -178,7 +178,8 @@ def toml_key(key: str) -> str:
     return key if bare else toml_string(key)
 
 
-def _unwritable(value: Any) -> str:
+def unwritable(value: Any) -> str:
+    """Why `value` is not one `toml_value` writes."""
     what = "a table" if isinstance(value, dict) else f"a {type(value).__name__}"
     if isinstance(value, list):
         what = "a list holding tables or lists"

@@ -16,7 +16,7 @@ from typing import Any
 
 from skillforge.engine.adopt.formats import Fields, SkillFolderSource, SourceFormat
 from skillforge.targets.claude import ENUMS
-from skillforge.targets.codex import toml_value
+from skillforge.targets.codex import toml_value, unwritable
 from skillforge.targets.translate import OPENCODE_TOOLS
 
 # OpenCode's tool names -> the Claude Code tool the build writes as each (translate.py)
@@ -125,16 +125,8 @@ class CodexSource(SourceFormat):
             elif key == "model_reasoning_effort" and value in EFFORTS:
                 spec["effort"] = value  # the build writes Claude Code's effort back as it
             elif toml_value(value) is None:
-                what = "a table" if isinstance(value, dict) else f"a {type(value).__name__}"
-                if isinstance(value, list):
-                    what = "a list holding tables or lists"
-                fields.problems.append(
-                    (
-                        key,
-                        f"'{key}' is {what}: skillforge writes Codex's keys as strings, "
-                        "numbers, booleans and lists of them; its build leaves it out",
-                    )
-                )
+                why = f"'{key}' {unwritable(value)}; its build leaves it out"
+                fields.problems.append((key, why))
             else:
                 front[key] = value
         if front:
