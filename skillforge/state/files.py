@@ -79,3 +79,10 @@ def _prune_corrupt(path: str, keep: str) -> None:
                 os.unlink(old)
         except OSError:
             pass  # a copy that cannot be removed costs disk space only
+
+
+def safe_rel(rel: object) -> bool:
+    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
