@@ -36,7 +36,7 @@ import sys
 import types
 
 from skillforge.state.digest import blake2b
-from skillforge.state.files import write_atomic
+from skillforge.state.files import read_own, write_own
 from skillforge.state.locate import user_cache_folder
 
 TYPE_CHECKING = False
@@ -136,12 +136,8 @@ class RegexCache:
         merged = list(new.items()) + [(k, v) for k, v in self.entries.items() if k not in new]
         rows = [(k[0] is bytes, k[1], k[2], v) for k, v in merged[:KEEP]]
         body = marshal.dumps((FORMAT, _header(), rows))
-        try:
-            os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
-            write_atomic(self.path, blake2b(body, digest_size=DIGEST_SIZE).digest() + body)
-            os.chmod(self.path, 0o600)  # the user's own, whatever the umask
-        except OSError:  # a read-only home: the next run compiles as usual
-            return False
+        if not write_own(self.path, blake2b(body, digest_size=DIGEST_SIZE).digest() + body):
+            return False  # a read-only home: the next run compiles as usual
         self.entries = dict(merged[:KEEP])
         return True
 
@@ -180,14 +176,9 @@ def _plain(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 def _read(path: str) -> dict[Key, tuple[Any, ...]]:
     """The file's programs, or nothing when it is missing, damaged or another Python's."""
-    try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            data = f.read()
-    except OSError:
+    data = read_own(path)  # None too for a file someone else could have written
+    if data is None:
         return {}
-    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
-        return {}  # a file someone else could have written: not used
     digest, body = data[:DIGEST_SIZE], data[DIGEST_SIZE:]
     if blake2b(body, digest_size=DIGEST_SIZE).digest() != digest:
         return {}
