@@ -383,7 +383,7 @@ class Watch:
 
         if self.session is not None:
             with contextlib.suppress(EncodingUnavailable):
-                load_ranks(str(self.session.config.cache_dir))
+                load_ranks()
 
     def _drop_warm_state(self) -> None:
         if self.session is not None:

@@ -19,11 +19,10 @@ from skillforge.engine.record import Written
 from skillforge.errors import Problem
 from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
-from skillforge.state.files import unlink_quietly, write_temp
+from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 from skillforge.state.plan import PLUGINS, Plan
-from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,6 +59,15 @@ class OutputError(Exception):
     """An output cannot be written (unsafe path, disk full, permission denied)."""
 
 
+def _plugin_roots(config: Config, previous: Manifest | None) -> tuple[str, ...]:
+    """The plugin folders (DESIGN §4.1); the plugin modules load only if there are plugins."""
+    if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
+        return ()
+    from skillforge.targets.plugin_manifests import plugin_roots
+
+    return tuple(plugin_roots(config.plugins, previous, safe_rel))
+
+
 class Writer:
     """Writes and removes outputs under the output root of a project."""
 
@@ -70,7 +78,7 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
-        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))  # §4.1
+        self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
@@ -107,6 +115,8 @@ class Writer:
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
                 return Decision("write")
+            from skillforge.targets.plugin_manifests import claimed
+
             if marker is None and claimed(path, rel, existing, data):
                 return Decision("write", "output stale")
             why = (
@@ -265,13 +275,6 @@ class Writer:
                 return
             self._safe_folders.discard(folder)
             folder = os.path.dirname(folder)
-
-
-def safe_rel(rel: object) -> bool:
-    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
-    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
-        return False
-    return not any(part in ("", ".", "..") for part in rel.split("/"))
 
 
 def _sweep(folder: str) -> None:
@@ -441,10 +444,3 @@ def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[st
     for reason in reasons:
         out.extend(detail or [reason]) if reason == "spec changed" else out.append(reason)
     return out
-
-
-def check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
-    """Two specs must not produce the same output; return the cross-spec warnings."""
-    from skillforge.engine.load.crossrefs import check_across_specs
-
-    return check_across_specs(previous, plan, batch)

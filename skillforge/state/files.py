@@ -79,3 +79,36 @@ def _prune_corrupt(path: str, keep: str) -> None:
                 os.unlink(old)
         except OSError:
             pass  # a copy that cannot be removed costs disk space only
+
+
+def safe_rel(rel: object) -> bool:
+    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
+
+
+def read_own(path: str) -> bytes | None:
+    """The bytes of a file in the user's own cache folder, or None when it is missing or could
+    have been written by anyone else (not the user's, or writable by group or others)."""
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            data = f.read()
+    except OSError:
+        return None
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
+        return None
+    return data
+
+
+def write_own(path: str, data: bytes) -> bool:
+    """Write a file of the user's own cache folder whole (mode 0600, its folder 0700 when
+    made); False when it cannot be written (a read-only home: the caller goes without)."""
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        write_atomic(path, data)
+        os.chmod(path, 0o600)
+    except OSError:
+        return False
+    return True
