@@ -53,6 +53,7 @@ class Staged:
     rel: str
     path: str
     tmp: str
+    stat: os.stat_result  # the temp file's, as the output's will be (a rename keeps them)
 
 
 class OutputError(Exception):
@@ -158,10 +159,10 @@ class Writer:
         path = os.path.join(folder, os.path.basename(rel))
         tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
         try:
-            write_temp(tmp, data)
+            stat = write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
-        return Staged(rel, path, tmp)
+        return Staged(rel, path, tmp, stat)
 
     def publish(self, staged: list[Staged]) -> list[os.stat_result]:
         """Rename staged temp files onto their outputs; on failure remove the temps left."""
@@ -175,7 +176,7 @@ class Writer:
             for item in staged:
                 try:
                     os.replace(item.tmp, item.path)
-                    stats.append(os.stat(item.path))
+                    stats.append(item.stat)
                 except OSError as exc:
                     raise OutputError(f"{item.rel}: cannot write ({exc.strerror or exc})") from None
         except BaseException:

@@ -25,14 +25,24 @@ def write_atomic(path: str, data: bytes, tmp: str | None = None) -> None:
         raise
 
 
-def write_temp(tmp: str, data: bytes) -> None:
-    """Write `data` to the temp file `tmp`; on any failure the temp file is removed."""
+def write_temp(tmp: str, data: bytes) -> os.stat_result:
+    """Write `data` to the temp file `tmp` and return its stat (a rename keeps its mtime and
+    size); on any failure the temp file is removed."""
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         unlink_quietly(tmp)
         raise
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def unlink_quietly(path: str) -> None:
