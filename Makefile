@@ -49,6 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m compileall -q skillforge
 	$(BIN)/python benchmarks/run.py --specs 1000
 	$(BIN)/python benchmarks/check.py --specs 1000
+	$(BIN)/python benchmarks/targets.py --specs 1000
 	$(BIN)/python benchmarks/sandbox.py --specs 300
 	$(BIN)/python benchmarks/watch.py --specs 1000
 	$(BIN)/python benchmarks/stats.py --specs 1000

@@ -53,9 +53,27 @@ def test_multiline_description_is_one_double_quoted_line_with_newlines_kept() ->
     description = 'Reviews code.\n\n<example>\nuser: "Check  this"\n</example>\n'
     text = emit("agent", {"name": "a", "description": description})
     assert text.splitlines()[1] == (
-        'description: "Reviews code.\\n\\n<example>\\nuser: \\"Check  this\\"\\n</example>"'
+        'description: "Reviews code.\\n\\n<example>\\nuser: \\"Check  this\\"\\n</example>\\n"'
     )
-    assert yaml.safe_load(text)["description"] == description.rstrip()
+    assert yaml.safe_load(text)["description"] == description  # the final newline too
+
+
+def test_a_tools_field_keep_lists_names_is_a_block_list() -> None:
+    data = {"name": "a", "description": "d", "tools": ["Read", "Grep"], "keep-lists": ["tools"]}
+    text = emit("agent", data)
+    assert "tools:\n- Read\n- Grep\n" in text  # block style, never a flow []
+    assert yaml.safe_load(text)["tools"] == ["Read", "Grep"]
+    assert "keep-lists" not in text
+    skill = {
+        "name": "s",
+        "description": "d",
+        "allowed-tools": ["Read"],
+        "disallowed-tools": ["Bash"],
+    }
+    skill["keep-lists"] = ["disallowed-tools"]
+    values = yaml.safe_load(emit("skill", skill))
+    assert values["allowed-tools"] == "Read"
+    assert values["disallowed-tools"] == ["Bash"]
 
 
 def test_empty_lists_and_maps_are_left_out() -> None:

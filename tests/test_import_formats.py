@@ -21,7 +21,7 @@ def predicted(root: Path) -> dict[str, bytes]:
     from skillforge.engine.load.config import load_config
 
     config = load_config(root / ".skillforge.toml")
-    outs = {fmt.target: str(config.out_of(fmt.target)) for fmt in FORMATS}
+    outs = {fmt.target: str(config.out_of(fmt.target, fmt.kinds[0])) for fmt in FORMATS}
     sources, _ = find_sources(str(config.root), outs, None)
     return {p.output_rel: p.expected for p in plan(config, sources, False) if p.status == "ready"}
 
@@ -116,11 +116,10 @@ def portable_skill(name: str) -> str:
 
 
 def front_and_body(data: bytes) -> tuple[dict[str, object], list[str]]:
-    """Frontmatter values and body lines; a description's final newline is never written."""
+    """Frontmatter values (exactly: a description's final newline too) and body lines."""
     text = data.decode("utf-8")
     _, head, body = text.split("---\n", 2)
     values = yaml.safe_load(head)
-    values["description"] = values["description"].rstrip()
     return values, [line.rstrip() for line in body.strip("\n").split("\n")]
 
 
@@ -170,15 +169,15 @@ def test_what_another_target_would_not_write_back_is_broken(tmp_path: Path) -> N
                 "license", "allowed-tools: Read Grep\nlicense"
             ),
             ".cursor/agents/helper.md": "---\nname: helper\ndescription: Helps.\n---\n\nHelp.\n",
-            ".opencode/agents/main.md": "---\ndescription: Main.\nmode: primary\n---\n\nx\n",
+            ".cursor/commands/main.md": "---\ndescription: Main.\n---\n\nx\n",
         },
         'targets = ["claude", "agents", "cursor"]\n',
     )
-    result = run(tmp_path, "import", ".agents", ".cursor", ".opencode")
+    result = run(tmp_path, "import", ".agents", ".cursor")
     assert result.code == 1
     assert (
-        "skipped  .opencode/agents/main.md: OpenCode's agents are not imported (only its "
-        "skills and commands)" in result.out
+        "skipped  .cursor/commands/main.md: Cursor's commands are not imported (only its "
+        "skills and agents)" in result.out
     )
     assert (
         "broken   .agents/skills/extra/SKILL.md:6: 'x-owner' is not a key Agent Skills keeps"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import random
 import subprocess
@@ -47,7 +48,7 @@ def reference() -> object:
     return tiktoken.Encoding(
         "cl100k_base",
         pat_str=PATTERN.replace(r"\Z", "$"),
-        mergeable_ranks=load_ranks(None),
+        mergeable_ranks=load_ranks(),
         special_tokens={},
     )
 
@@ -98,23 +99,40 @@ def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
     assert second.loaded == []  # ASCII: no regex module, no ranks, no tiktoken
 
 
-def test_ranks_are_kept_under_the_cache_folder_and_reread(tmp_path: Path) -> None:
+def test_ranks_are_kept_in_the_users_folder_and_reread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from skillforge.engine import tokens
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     tokens._LOADED.clear()  # this process's memo would answer first
-    ranks = load_ranks(str(tmp_path))
+    ranks = load_ranks()
     assert len(ranks) == 100256
-    assert (tmp_path / "tokens" / "cl100k_base.ranks").is_file()
+    (kept,) = (tmp_path / "skillforge" / "tokens").glob("cl100k_base.ranks.*")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    tokens._LOADED.clear()
+    stamp = kept.stat().st_mtime_ns
+    assert load_ranks() == ranks
+    assert kept.stat().st_mtime_ns == stamp  # read, not parsed and written again
 
 
-def test_a_damaged_ranks_cache_is_parsed_again(tmp_path: Path) -> None:
-    folder = tmp_path / "tokens"
-    folder.mkdir()
-    (folder / "cl100k_base.ranks").write_bytes(b"not marshal")
+@pytest.mark.parametrize("damage", ["not marshal", "others may write it"])
+def test_a_damaged_or_foreign_ranks_file_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
     from skillforge.engine import tokens
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     tokens._LOADED.clear()
-    assert len(load_ranks(str(tmp_path))) == 100256
+    load_ranks()
+    (kept,) = (tmp_path / "skillforge" / "tokens").glob("cl100k_base.ranks.*")
+    if damage == "not marshal":
+        kept.write_bytes(b"not marshal")
+    else:
+        kept.write_bytes(marshal.dumps(((), {b"x": 0})))
+        kept.chmod(0o666)
+    tokens._LOADED.clear()
+    assert len(load_ranks()) == 100256
 
 
 def test_a_wrong_data_file_is_refused() -> None:

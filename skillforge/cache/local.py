@@ -29,6 +29,7 @@ from skillforge.cache.disk import SafeDisk
 from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.files import move_aside
+from skillforge.state.locate import user_cache_folder
 
 CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
@@ -44,8 +45,7 @@ KEY_BYTES = 32
 
 def key_path() -> Path:
     """Where this user's cache key lives: outside every project, so no cache folder holds it."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "skillforge" / "key"
+    return Path(user_cache_folder()) / "key"
 
 
 def machine_key() -> bytes | None:

@@ -37,16 +37,27 @@ def main(argv: list[str] | None = None) -> int:
     name = args[0] if args else ""
     if name == "build" and argv is None:
         _terminate_as_interrupt()
-    if name in FAST:
+    if name == "build":  # it warms the regexes itself, once past the no-op
         parsed = parse(args[1:], COMMANDS[name])
         if parsed is not None:
             options, config_file = parsed
             run = _command(name)
             return guard(lambda: run(options, config_file, started), options.verbose)
-    if name in QUICK:
+    from skillforge.state.regexes import RegexCache, cache_file
+
+    with RegexCache(cache_file()):
+        return _heavy(name, args, started)
+
+
+def _heavy(name: str, args: list[str], started: float) -> int:
+    """Every command but a fast-parsed `build`: they all import Jinja2, PyYAML or Typer."""
+    if name in FAST or name in QUICK:
         parsed = parse(args[1:], COMMANDS[name])
         if parsed is not None:
             options, config_file = parsed
+            if name in FAST:
+                run = _command(name)
+                return guard(lambda: run(options, config_file, started), options.verbose)
             quick = _authoring(name)
             return guard(lambda: quick(options, config_file), options.verbose)
     from skillforge.cli.app import run

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from skillforge.engine.options import BuildOptions
     from skillforge.report.reporter import Reporter
+    from skillforge.state.scan import Scanned
 
 
 def build_command(
@@ -28,7 +29,21 @@ def build_command(
     outcome = try_noop(options, None if config_file is None else str(config_file), started, stream)
     if isinstance(outcome, int):
         return outcome
-    # Past the no-op: the seam where the engine (Jinja2, PyYAML, diskcache) is imported.
+    from skillforge.state.regexes import RegexCache, cache_file
+
+    with RegexCache(cache_file()):  # before the engine's imports compile their patterns
+        return _full_build(options, config_file, started, stream, outcome)
+
+
+def _full_build(
+    options: BuildOptions,
+    config_file: str | Path | None,
+    started: float,
+    stream: IO[str] | None,
+    outcome: Scanned | None,
+) -> int:
+    """The build past the no-op: the seam where the engine (Jinja2, PyYAML, diskcache) is
+    imported."""
     import contextlib
 
     from skillforge.commands.project import hold_project, project_config, relative_paths

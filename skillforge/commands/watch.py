@@ -23,15 +23,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from skillforge.engine.load.config import Config
+from skillforge.commands.watch_filter import SaveFilter, Targets
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.warm import WarmState
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.watch import WatchReporter
-from skillforge.state.inventory import SPEC_SUFFIXES
-from skillforge.state.locate import CONFIG_NAME, PYPROJECT
 
 # Longest a continuous stream of changes is held back before it is rebuilt anyway.
 MAX_BURST_MS = 1600
@@ -42,87 +40,8 @@ READY_SECONDS = 5.0
 FAILED = "\x00failed"  # a watcher thread died; the queue item carries the reason
 
 
-class Targets(NamedTuple):
-    """The folders to watch: recursively, and the project root alone."""
-
-    deep: tuple[str, ...]
-    root: str
-
-
 class _Stop(BaseException):
     """Raised by the signal handler to abandon a rebuild that has not written anything."""
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-class SaveFilter:
-    """Admit only changes to files skillforge reads (and folders that held or hold some)."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.root = str(config.root)
-        self.specs = [str(p) for p in config.specs]
-        self.traits = [str(p) for p in config.traits]
-        self.templates = [str(p) for p in config.templates]
-        self.ignored = [*(str(out) for out in config.outs()), str(config.cache_dir)]
-        self.config_names = {str(config.path)} if config.path else set()
-        if config.path is None:  # a config file created later turns the defaults into it
-            self.config_names = {os.path.join(self.root, n) for n in (CONFIG_NAME, PYPROJECT)}
-        folders = self.specs + self.traits + self.templates
-        self.folders = {str(p) for f in folders for p in (Path(f), *Path(f).parents)}
-        self.known_dirs: frozenset[str] = frozenset()
-        self.supporting: frozenset[str] = frozenset()
-
-    def update(self, session: WarmState) -> None:
-        """Learn which folders hold specs and which supporting files (and bases) are read."""
-        dirs = {os.path.dirname(session.inventory.path(s)) for s in session.inventory.specs}
-        files: set[str] = set()
-        if session.manifest is not None:
-            for record in session.manifest.specs.values():
-                files.update(d[2:] for d in record.deps if d.startswith("s:"))
-                # a base spec outside the spec folders (`extends: ../bases/x.yaml`)
-                files.update(d[2:] for d in record.deps if d.startswith("f:"))
-            files.difference_update(session.inventory.specs)
-        self.known_dirs = frozenset(dirs)  # replaced whole: watcher threads read them
-        self.supporting = frozenset(os.path.join(self.root, f) for f in files)
-
-    def is_config(self, path: str) -> bool:
-        return path in self.config_names
-
-    def __call__(self, change: Any, path: str) -> bool:
-        if path in self.config_names or path in self.supporting:
-            return True
-        if any(_inside(path, folder) for folder in self.ignored):
-            return False
-        if os.path.dirname(path) == self.root and path in self.folders:
-            return True  # a configured folder appeared or vanished
-        name = os.path.basename(path)
-        if name.startswith(".") or name == "__pycache__":
-            return False  # editor temp files, like the scan skips them
-        for folder in self.specs:
-            if _inside(path, folder):
-                if name.endswith(SPEC_SUFFIXES) or path in self.known_dirs:
-                    return True
-                return os.path.isdir(path)
-        for folder in self.traits:
-            if _inside(path, folder):
-                return name.endswith(SPEC_SUFFIXES) or os.path.isdir(path)
-        return any(_inside(path, folder) for folder in self.templates)
-
-    def targets(self) -> Targets:
-        """Existing folders to watch recursively (none inside another), and the root.
-
-        Folders of supporting files outside the configured ones are added unless they hold
-        the output or cache folder; supporting files in the root are seen by the root watch.
-        """
-        extra = {os.path.dirname(p) for p in self.supporting} - {self.root}
-        extra = {f for f in extra if not any(_inside(i, f) for i in self.ignored)}
-        wanted = sorted({*self.specs, *self.traits, *self.templates, *extra})
-        existing = [f for f in wanted if os.path.isdir(f)]
-        deep = [f for f in existing if not any(f != g and _inside(f, g) for g in existing)]
-        return Targets(tuple(deep), self.root)
 
 
 class _Ready:
@@ -383,7 +302,7 @@ class Watch:
 
         if self.session is not None:
             with contextlib.suppress(EncodingUnavailable):
-                load_ranks(str(self.session.config.cache_dir))
+                load_ranks()
 
     def _drop_warm_state(self) -> None:
         if self.session is not None:

@@ -18,7 +18,7 @@ from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.state.manifest import Manifest
-from skillforge.state.plan import Plan, make_plan
+from skillforge.state.plan import PLUGINS, Plan, make_plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -116,12 +116,8 @@ def run(
     from skillforge.engine.budgets import apply_output_budgets
     from skillforge.engine.documents import save_dropped
     from skillforge.engine.interrupts import deferred
-    from skillforge.engine.publish import (
-        Writer,
-        check_collisions,
-        publish_outputs,
-        remove_stale,
-    )
+    from skillforge.engine.load.crossrefs import check_across_specs
+    from skillforge.engine.publish import Writer, publish_outputs, remove_stale
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
@@ -144,11 +140,12 @@ def run(
         for problem in batch.results[spec_id].warnings:
             emit(problem)
     apply_output_budgets(config, batch, emit)
-    for problem in check_collisions(previous, plan, batch):
+    for problem in check_across_specs(previous, plan, batch):
         emit(problem)
-    from skillforge.engine.plugins import add_manifests
+    if config.plugins is not None or (previous is not None and PLUGINS in previous.specs):
+        from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)
 
-    add_manifests(config, plan, previous, batch, inventory.specs, emit)
+        add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the

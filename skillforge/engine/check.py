@@ -107,9 +107,9 @@ def run_check(
     results: dict[str, RenderedSpec] = {}
     if plan.dirty:
         batch = _render(config, inventory, plan, previous, options.jobs, warn)
-        from skillforge.engine.publish import check_collisions
+        from skillforge.engine.load.crossrefs import check_across_specs
 
-        report.warnings.extend(check_collisions(previous, plan, batch))
+        report.warnings.extend(check_across_specs(previous, plan, batch))
         report.specs_rendered = len(plan.dirty)
         failed = bool(batch.failed)
         for problems in batch.failed.values():

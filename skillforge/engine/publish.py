@@ -19,11 +19,10 @@ from skillforge.engine.record import Written
 from skillforge.errors import Problem
 from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
-from skillforge.state.files import unlink_quietly, write_temp
+from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 from skillforge.state.plan import PLUGINS, Plan
-from skillforge.targets.plugin_manifests import claimed, plugin_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,10 +53,20 @@ class Staged:
     rel: str
     path: str
     tmp: str
+    stat: os.stat_result  # the temp file's, as the output's will be (a rename keeps them)
 
 
 class OutputError(Exception):
     """An output cannot be written (unsafe path, disk full, permission denied)."""
+
+
+def _plugin_roots(config: Config, previous: Manifest | None) -> tuple[str, ...]:
+    """The plugin folders (DESIGN §4.1); the plugin modules load only if there are plugins."""
+    if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
+        return ()
+    from skillforge.targets.plugin_manifests import plugin_roots
+
+    return tuple(plugin_roots(config.plugins, previous, safe_rel))
 
 
 class Writer:
@@ -70,7 +79,7 @@ class Writer:
         self.previous = previous
         self.force = force
         self.out_rels = tuple(config.rel(out) for out in config.outs())
-        self.plugin_rels = tuple(plugin_roots(config.plugins, previous, safe_rel))  # §4.1
+        self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
@@ -107,6 +116,8 @@ class Writer:
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
                 return Decision("write")
+            from skillforge.targets.plugin_manifests import claimed
+
             if marker is None and claimed(path, rel, existing, data):
                 return Decision("write", "output stale")
             why = (
@@ -148,10 +159,10 @@ class Writer:
         path = os.path.join(folder, os.path.basename(rel))
         tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
         try:
-            write_temp(tmp, data)
+            stat = write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
-        return Staged(rel, path, tmp)
+        return Staged(rel, path, tmp, stat)
 
     def publish(self, staged: list[Staged]) -> list[os.stat_result]:
         """Rename staged temp files onto their outputs; on failure remove the temps left."""
@@ -165,7 +176,7 @@ class Writer:
             for item in staged:
                 try:
                     os.replace(item.tmp, item.path)
-                    stats.append(os.stat(item.path))
+                    stats.append(item.stat)
                 except OSError as exc:
                     raise OutputError(f"{item.rel}: cannot write ({exc.strerror or exc})") from None
         except BaseException:
@@ -265,13 +276,6 @@ class Writer:
                 return
             self._safe_folders.discard(folder)
             folder = os.path.dirname(folder)
-
-
-def safe_rel(rel: object) -> bool:
-    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
-    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
-        return False
-    return not any(part in ("", ".", "..") for part in rel.split("/"))
 
 
 def _sweep(folder: str) -> None:
@@ -441,10 +445,3 @@ def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[st
     for reason in reasons:
         out.extend(detail or [reason]) if reason == "spec changed" else out.append(reason)
     return out
-
-
-def check_collisions(previous: Manifest | None, plan: Plan, batch: Batch) -> list[Problem]:
-    """Two specs must not produce the same output; return the cross-spec warnings."""
-    from skillforge.engine.load.crossrefs import check_across_specs
-
-    return check_across_specs(previous, plan, batch)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,13 +20,13 @@ from skillforge.engine.documents import (
     Document,
     first_entry,
     merge_shared,
+    output_paths,
     section_key,
     target_value,
 )
 from skillforge.engine.files import finish, supporting_file
 from skillforge.engine.jinja.analysis import Closure
 from skillforge.engine.jinja.context import RenderContext
-from skillforge.engine.load.config import Config
 from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, spec_targets
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
@@ -71,17 +70,6 @@ class RenderedSpec:
     dropped: dict[str, list[str]] = field(default_factory=dict)
     # per output: what `build --explain` says about its translation (drops, approximations)
     path_notes: dict[str, list[str]] = field(default_factory=dict)
-
-
-def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[Path, Path | None]:
-    """Return (document path, folder for supporting files or None) of a spec's outputs."""
-    out = config.out_of(target.name, kind)
-    folder = target.files_folder(kind, name)
-    return out / target.document(kind, name), (out / folder if folder is not None else None)
-
-
-# (project root, target, kind) -> out folder: resolving a path costs system calls
-_OUTS: dict[tuple[Any, ...], Path] = {}
 
 
 class Renderer(RenderContext):
@@ -250,9 +238,9 @@ class Renderer(RenderContext):
             elif text:
                 texts.append(text)
         name = output_name(spec.kind, view)
-        path, folder = output_paths(self.config, target, spec.kind, name)
-        doc = Document(target, self.config.rel(path), translation)
-        doc.folder = self.config.rel(folder) if folder is not None else None
+        path, doc_folder = output_paths(self.config, target, spec.kind, name)
+        doc = Document(target, path, translation)
+        doc.folder = doc_folder
         doc.texts = texts
         doc.base = base
         return doc

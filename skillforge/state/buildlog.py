@@ -162,8 +162,8 @@ class History:
         """
         history = cls(keep)
         path = os.path.join(stats_folder(cache_dir), RECORDS_NAME)
-        raw = _read(path)
-        if _valid_history(raw):
+        raw, valid = _read_checked(path, _valid_history)
+        if valid:
             history.records = raw["records"][-keep:]
             history.totals = raw["totals"]
             history.templates = raw["templates"]
@@ -222,12 +222,8 @@ def read_cost_rows(cache_dir: str, damaged: list[str] | None = None) -> dict[str
     added to `damaged`.
     """
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
-    raw = _read(path)
-    if not (
-        isinstance(raw, dict)
-        and raw.get("format") == FORMAT
-        and _is_map(raw.get("outputs"), _valid_cost)
-    ):
+    raw, valid = _read_checked(path, _valid_costs)
+    if not valid:
         if damaged is not None and (raw is not None or os.path.lexists(path)):
             damaged.append(path)
         return {}
@@ -276,12 +272,28 @@ def take_noops(cache_dir: str) -> str:
     return folding
 
 
-def _read(path: str) -> Any:
+def _read_checked(path: str, valid: Callable[[Any], bool]) -> tuple[Any, bool]:
+    """The file's value and whether it has the layout `valid` checks. Bytes found valid
+    before (by this process: `watch` reads both files at every rebuild) are not checked
+    field by field again: the check depends on nothing but them."""
     try:
         with open(path, "rb") as f:
-            return marshal.loads(f.read())
+            data = f.read()
+        raw = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
-        return None
+        return None, False
+    if _CHECKED.get(path) == data:
+        return raw, True
+    if not valid(raw):
+        return raw, False
+    if len(_CHECKED) >= 8:
+        _CHECKED.clear()
+    _CHECKED[path] = data
+    return raw, True
+
+
+# path -> the bytes last found in the layout there (two files a build; a few per process)
+_CHECKED: dict[str, bytes] = {}
 
 
 def _write(path: str, value: Any) -> None:
@@ -370,6 +382,14 @@ def _shapes() -> frozenset[tuple[type, ...]]:
 
 # Rows are checked by shape, one set lookup each: `stats` and every build read 1,000s of them.
 _COST_SHAPES = _shapes()
+
+
+def _valid_costs(raw: object) -> bool:
+    return (
+        isinstance(raw, dict)
+        and raw.get("format") == FORMAT
+        and _is_map(raw.get("outputs"), _valid_cost)
+    )
 
 
 def _valid_cost(value: object) -> bool:

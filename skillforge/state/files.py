@@ -25,14 +25,24 @@ def write_atomic(path: str, data: bytes, tmp: str | None = None) -> None:
         raise
 
 
-def write_temp(tmp: str, data: bytes) -> None:
-    """Write `data` to the temp file `tmp`; on any failure the temp file is removed."""
+def write_temp(tmp: str, data: bytes) -> os.stat_result:
+    """Write `data` to the temp file `tmp` and return its stat (a rename keeps its mtime and
+    size); on any failure the temp file is removed."""
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         unlink_quietly(tmp)
         raise
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 def unlink_quietly(path: str) -> None:
@@ -79,3 +89,36 @@ def _prune_corrupt(path: str, keep: str) -> None:
                 os.unlink(old)
         except OSError:
             pass  # a copy that cannot be removed costs disk space only
+
+
+def safe_rel(rel: object) -> bool:
+    """Whether `rel` (read from state) is a plain relative path: no '..', '.', '' or root."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
+
+
+def read_own(path: str) -> bytes | None:
+    """The bytes of a file in the user's own cache folder, or None when it is missing or could
+    have been written by anyone else (not the user's, or writable by group or others)."""
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            data = f.read()
+    except OSError:
+        return None
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
+        return None
+    return data
+
+
+def write_own(path: str, data: bytes) -> bool:
+    """Write a file of the user's own cache folder whole (mode 0600, its folder 0700 when
+    made); False when it cannot be written (a read-only home: the caller goes without)."""
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        write_atomic(path, data)
+        os.chmod(path, 0o600)
+    except OSError:
+        return False
+    return True

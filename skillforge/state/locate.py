@@ -31,3 +31,11 @@ def find_config_file(start: str) -> str | None:
         if parent == folder:
             return None
         folder = parent
+
+
+def user_cache_folder() -> str:
+    """The user's own skillforge folder, outside every project: the cache key and the
+    compiled regular expressions live there (`$XDG_CACHE_HOME/skillforge`, else
+    `~/.cache/skillforge`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "skillforge")

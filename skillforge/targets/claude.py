@@ -96,6 +96,8 @@ TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "agent": ((str,), "an agent name"),
 }
 TOOL_KEYS = ("allowed-tools", "tools", "disallowedTools", "disallowed-tools")
+# skillforge's spec key naming the tool fields written as the spec's YAML list, not joined
+KEEP_LISTS = "keep-lists"
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 AGENT_NAME = re.compile(r"^[a-z0-9-]+$")
@@ -296,14 +298,21 @@ class ClaudeCode(Target):
         return found
 
 
-def tools_value(value: Any, separator: str) -> Any:
+def tools_value(value: Any, separator: str, as_list: bool = False) -> Any:
     """A tools list as the format writes it: `separator`-joined (a skill's list when an entry
-    holds a space, e.g. `Bash(git log:*)`)."""
+    holds a space, e.g. `Bash(git log:*)`); a block-style list when `as_list` (the spec's
+    `keep-lists` names the field: an imported file wrote it as a list)."""
     if isinstance(value, str):
         return value
-    if separator == " " and any(" " in t for t in value):
+    if as_list or (separator == " " and any(" " in t for t in value)):
         return list(value)
     return separator.join(value)
+
+
+def keeps_list(data: dict[str, Any], key: str) -> bool:
+    """Whether the spec's `keep-lists` names `key`: its list is written as a list."""
+    kept = data.get(KEEP_LISTS)
+    return isinstance(kept, list) and key in kept
 
 
 def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -317,14 +326,15 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
             continue
         value = data[key]
         if key == "description":
-            # one double-quoted line; newlines survive as \n escapes (agents' <example> blocks)
-            value = Quoted(str(value).rstrip())
+            # one double-quoted line; newlines survive as \n escapes (agents' <example> blocks),
+            # the final one of a `|` block too: the value is written exactly as the spec has it
+            value = Quoted(str(value))
         elif key in ("allowed-tools", "disallowed-tools") and kind == "skill":
-            value = tools_value(value, " ")
+            value = tools_value(value, " ", keeps_list(data, key))
         elif (key == "allowed-tools" and kind == "command") or (
             key in ("tools", "disallowedTools") and kind == "agent"
         ):
-            value = tools_value(value, ", ")
+            value = tools_value(value, ", ", keeps_list(data, key))
         out[key] = value
     for key, value in (data.get("frontmatter") or {}).items():
         out[key] = value

@@ -74,7 +74,7 @@ class Codex(SkillFolders):
                 )
             return head.finish(passthrough=False)
         head.keep("name")
-        head.set("description", str(data.get("description", "")).rstrip(), "description")
+        head.set("description", str(data.get("description", "")), "description")
         head.model(models)
         effort = data.get("effort")
         if isinstance(effort, str) and effort in EFFORT:
@@ -96,14 +96,26 @@ class Codex(SkillFolders):
                 "tools",
                 how="tools: only read-only tools, as sandbox_mode read-only",
             )
-        return head.finish(passthrough=False)
+        own = own_frontmatter(data, self.name)
+        for key, value in own.items():
+            if key == "developer_instructions" or toml_value(value) is None:
+                why = "it is the body" if key == "developer_instructions" else unwritable(value)
+                head.translation.errors.append((f"targets.codex.frontmatter.{key}", why))
+            else:
+                head.values.setdefault(key, value)
+        translation = head.finish(passthrough=False)
+        # the keys of `targets: {codex: {frontmatter: ...}}` are Codex's own: written, not dropped
+        translation.dropped[:] = [
+            d for d in translation.dropped if d.removeprefix("frontmatter.") not in own
+        ]
+        return translation
 
     def check(self, kind: str, data: dict[str, Any], add: Add, building: tuple[str, ...]) -> None:
         if kind == "skill":
             check_portable(data, add)
 
     def toml_document(self, values: dict[str, Any], body: str) -> str:
-        lines = [f"{key} = {toml_string(str(value))}" for key, value in values.items()]
+        lines = [f"{toml_key(key)} = {toml_value(value)}" for key, value in values.items()]
         lines.append(f"developer_instructions = {toml_string(body, multiline=True)}")
         return "\n".join(lines) + "\n"
 
@@ -128,3 +140,49 @@ def toml_string(text: str, multiline: bool = False) -> str:
     )
     escaped = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
+
+
+def own_frontmatter(data: dict[str, Any], target: str) -> dict[str, Any]:
+    """The keys a spec gives under `targets: {<target>: {frontmatter: ...}}`: that tool's own."""
+    entry = (data.get("targets") or {}).get(target)
+    front = entry.get("frontmatter") if isinstance(entry, dict) else None
+    return front if isinstance(front, dict) else {}
+
+
+def toml_value(value: Any) -> str | None:
+    """The TOML text of a string, boolean, number or list of them (None: not one of those);
+    `tomllib` reads it back equal."""
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, list):
+        items = [toml_value(v) for v in value]
+        if any(i is None or isinstance(v, list) for i, v in zip(items, value, strict=True)):
+            return None
+        return "[" + ", ".join(i for i in items if i is not None) + "]"
+    return None
+
+
+def toml_key(key: str) -> str:
+    """A TOML key: bare when it can be, else a basic string."""
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else toml_string(key)
+
+
+def unwritable(value: Any) -> str:
+    """Why `value` is not one `toml_value` writes."""
+    what = "a table" if isinstance(value, dict) else f"a {type(value).__name__}"
+    if isinstance(value, list):
+        what = "a list holding tables or lists"
+    return (
+        f"is {what}: skillforge writes Codex's keys as strings, numbers, booleans and lists of them"
+    )

@@ -15,6 +15,7 @@ from skillforge.targets.base import SkillFolders, Translation
 from skillforge.targets.translate import OPENCODE_TOOLS, Head, base_tool, portable_skill, tool_names
 
 SKILL_KEYS = ("license", "compatibility", "metadata")
+MODES = ("subagent", "primary", "all")  # an agent's `mode` (opencode.ai/docs/agents)
 
 
 class OpenCode(SkillFolders):
@@ -53,7 +54,13 @@ class OpenCode(SkillFolders):
         head.description()
         if kind == "agent":
             head.used.add("name")  # the file name is the agent's name
-            head.set("mode", "subagent")
+            # a subagent, unless the spec's `frontmatter:` gives OpenCode's mode (import does)
+            mode = (data.get("frontmatter") or {}).get("mode")
+            head.set("mode", mode if mode in MODES else "subagent")
+            if mode is not None and mode not in MODES:
+                head.translation.errors.append(
+                    ("frontmatter.mode", f"OpenCode's mode is one of {', '.join(MODES)}")
+                )
         model = head.model(models)
         problem = model_problem(model) if model else None
         if problem:

@@ -100,10 +100,10 @@ class Head:
         """The description; `when_to_use` appended where the tool has no such key."""
         from skillforge.targets.frontmatter import Quoted
 
-        text = str(self.data.get("description", "")).rstrip()
+        text = str(self.data.get("description", ""))  # exactly: a final newline stays
         when = self.data.get("when_to_use") if self.kind == "skill" else None
         if append_when and isinstance(when, str) and when.strip():
-            text = f"{text} {when.strip()}"
+            text = f"{text.rstrip()} {when.strip()}"
             self.used.add("when_to_use")
             self.translation.approximated.append("when_to_use: appended to the description")
         self.values["description"] = Quoted(text)
@@ -157,12 +157,12 @@ def _toml_key(key: str) -> str:
 
 def portable_skill(head: Head, keys: tuple[str, ...]) -> None:
     """A SKILL.md head of the Agent Skills keys in `keys` (name, description, ...)."""
-    from skillforge.targets.claude import tools_value
+    from skillforge.targets.claude import keeps_list, tools_value
 
     head.keep("name")
     head.description()
     for key in keys:
         if key == "allowed-tools" and head.has(key):
-            head.set(key, tools_value(head.data[key], " "), key)
+            head.set(key, tools_value(head.data[key], " ", keeps_list(head.data, key)), key)
         elif key not in ("name", "description"):
             head.keep(key)

@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillforge.engine.adopt.document import Document, read_document
-from skillforge.engine.adopt.predict import document_bytes
+from skillforge.engine.adopt.document import Document, read_document, read_toml_document
+from skillforge.engine.adopt.predict import document_bytes, toml_bytes
 from skillforge.engine.adopt.sections import Section
 from skillforge.engine.load.config import Config
 from skillforge.engine.load.schema import for_target, output_name
@@ -61,15 +61,18 @@ def other_outputs(
             written.append(rel)
             continue
         translation = target.translate(kind, for_target(data, t), config.models.get(t, {}))
-        if target.is_toml(kind):
-            expected = b""
+        toml = target.is_toml(kind)
+        if toml:
+            values = translation.values
+            expected = toml_bytes(target, values, sections, spec_rel, config.marker)
         else:
             head = target.head(kind, translation.values)
             expected = document_bytes(target, kind, head, sections, spec_rel, config.marker)
+        read = read_toml_document if toml else read_document
         if current == expected:
             item.copies.append(rel)
             item.notes.append(f"{rel} is already what the build writes: adopted")
-        elif expected and same_text(read_document(current), read_document(expected)):
+        elif same_text(read(current), read(expected)):
             item.copies.append(rel)
             item.also.append((rel, current))
             item.notes.append(f"{rel} (a copy with equal values and text) is rewritten too")
@@ -98,13 +101,9 @@ def same_text(a: Document, b: Document) -> bool:
 
 
 def _same_value(was: Any, now: Any) -> bool:
-    if was == now:
-        return True
-    if isinstance(was, str) and isinstance(now, str):
-        return was.rstrip() == now.rstrip()
-    if isinstance(was, list) and isinstance(now, str):  # a tools list written as one string
-        return now in (" ".join(map(str, was)), ", ".join(map(str, was)))
-    return False
+    # the build writes every value exactly (a description's final newline, a tools list as
+    # a list when the spec keeps it one): equal after `yaml.safe_load`, nothing looser
+    return bool(was == now)
 
 
 def _lines(body: str) -> list[str]:

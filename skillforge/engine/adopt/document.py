@@ -3,12 +3,14 @@
 Claude Code skips a file whose frontmatter does not parse, an agent without a name or a
 description, and (before v2.1.239) a file that starts with a BOM (FORMATS.md §2.2). Each of
 those is a `Broken` reason naming the line; what can be salvaged is kept for
-`--include-broken`.
+`--include-broken`. A Codex agent is TOML instead (`read_toml_document`): its keys are the
+values, its `developer_instructions` the body.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ class Document:
     problems: list[tuple[int | None, str]] = field(default_factory=list)
     # keys Claude Code would not have read (salvaged line by line from a broken frontmatter)
     lost: list[str] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # a TOML document's key -> its line
 
 
 def load_yaml(text: str) -> Any:
@@ -98,3 +101,47 @@ def _salvage(lines: list[str], lost: list[str]) -> dict[str, Any]:
         if isinstance(value, dict):
             found.update({str(k): v for k, v in value.items()})
     return found
+
+
+_TOML_KEY = re.compile(r"^\s*(?:\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+))\s*=")
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+BODY_KEY = "developer_instructions"
+
+
+def read_toml_document(raw: bytes) -> Document:
+    """A Codex agent (`.codex/agents/*.toml`): its keys but `developer_instructions`, which
+    is the body; problems for what Codex refuses (no parse, no instructions)."""
+    doc = Document(raw, has_front=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        doc.problems.append((raw[: exc.start].count(b"\n") + 1, "is not UTF-8 text"))
+        return doc
+    if text.startswith(BOM):
+        doc.bom = True
+        text = text[1:]
+    doc.crlf = "\r\n" in text
+    text = text.replace("\r\n", "\n")
+    doc.front_text = text
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.lstrip().startswith("["):
+            break  # the keys of tables are not top-level keys
+        found = _TOML_KEY.match(line)
+        if found:
+            doc.lines.setdefault(next(g for g in found.groups() if g is not None), n)
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        why = _TOML_AT.sub("", str(exc)).strip()
+        doc.problems.append((int(at[1]) if at else 1, f"does not parse as TOML: {why}"))
+        return doc
+    body = values.pop(BODY_KEY, None)
+    if isinstance(body, str):
+        doc.body = body
+    else:
+        doc.problems.append(
+            (doc.lines.get(BODY_KEY, 1), f"no {BODY_KEY} string: Codex needs the agent's prompt")
+        )
+    doc.values = values
+    return doc

@@ -9,9 +9,10 @@ why: each reason is one kind of change, counted in the summary.
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
-from skillforge.engine.adopt.document import Document, load_yaml
+from skillforge.engine.adopt.document import BODY_KEY, Document, load_yaml
 from skillforge.engine.adopt.sections import Section, join
 from skillforge.engine.files import finish
 from skillforge.targets.base import Target
@@ -26,6 +27,9 @@ QUOTED = "'description' written double-quoted on one line"
 LEADING = "blank lines after the frontmatter"
 ENDING = "end of file (final newline, trailing whitespace)"
 ADDED = "frontmatter added"
+TOML_ORDER = "TOML key order"
+TOML_STYLE = "TOML quoting or layout"
+INSTRUCTIONS = "developer_instructions: blank lines or trailing whitespace at its ends"
 OTHER = "other"
 
 
@@ -36,6 +40,51 @@ def document_bytes(
     `head` being the target's frontmatter text for the spec."""
     raw = finish(f"---\n{head}---\n\n{join(sections)}\n")
     return target.mark(raw, spec) if mark else raw
+
+
+def toml_bytes(
+    target: Target, values: dict[str, Any], sections: list[Section], spec: str, mark: bool
+) -> bytes:
+    """The bytes the build writes for a TOML document (a Codex agent): `values`, then the
+    sections as `developer_instructions`."""
+    raw = finish(target.toml_document(values, join(sections) + "\n"))
+    return target.mark(raw, spec) if mark else raw
+
+
+def toml_changes(doc: Document, expected: bytes, mark: bool, target: Target) -> list[str]:
+    """The kinds of change between a TOML document read and `expected` (empty: bytes equal)."""
+    if doc.raw == expected:
+        return []
+    unmarked = expected.partition(b"\n")[2] if mark else expected
+    found: list[str] = [MARKER] if mark else []
+    if doc.raw == unmarked:
+        return found
+    found.extend(k for k, on in ((BOM, doc.bom), (CRLF, doc.crlf)) if on)
+    emitted = tomllib.loads(unmarked.decode("utf-8"))
+    body = emitted.pop(BODY_KEY, "")
+    values = doc.values
+    found.extend(_value_changes(values, emitted))
+    common = [k for k in values if k in emitted]
+    if common != [k for k in emitted if k in values]:
+        found.append(TOML_ORDER)
+    if body != doc.body:
+        found.append(INSTRUCTIONS)
+    # the file in skillforge's own layout, in its own key order: what is left is the layout
+    if doc.front_text.encode("utf-8") != finish(target.toml_document(values, doc.body)):
+        found.append(TOML_STYLE)
+    return found if found != ([MARKER] if mark else []) else [*found, OTHER]
+
+
+def _value_changes(values: dict[str, Any], emitted: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in dict.fromkeys([*values, *emitted]):
+        if key not in emitted:
+            found.append(f"'{key}' left out (empty)")
+        elif key not in values:
+            found.append(f"'{key}' added")
+        elif values[key] != emitted[key]:
+            found.append(_value_change(key, values[key], emitted[key]))
+    return found
 
 
 def changes(doc: Document, expected: bytes, mark: bool) -> list[str]:
@@ -71,16 +120,9 @@ def _without_marker(expected: bytes) -> bytes:
 def _front_changes(doc: Document, head: str) -> list[str]:
     if head == doc.front_text:
         return []
-    found: list[str] = []
     emitted = load_yaml(head) or {}
     values = doc.values
-    for key in dict.fromkeys([*values, *emitted]):
-        if key not in emitted:
-            found.append(f"'{key}' left out (empty)")
-        elif key not in values:
-            found.append(f"'{key}' added")
-        elif values[key] != emitted[key]:
-            found.append(_value_change(key, values[key], emitted[key]))
+    found = _value_changes(values, emitted)
     common = [k for k in values if k in emitted]
     if common != [k for k in emitted if k in values]:
         found.append(ORDER)

@@ -55,7 +55,7 @@ def run_import(
     """
     result = ImportRun()
     own = (*config.specs, *config.traits, *config.templates, config.cache_dir)
-    outs = {fmt.target: str(config.out_of(fmt.target)) for fmt in FORMATS}
+    outs = {fmt.target: str(config.out_of(fmt.target, fmt.kinds[0])) for fmt in FORMATS}
     sources, result.empty = find_sources(str(config.root), outs, paths, tuple(str(p) for p in own))
     for top in result.empty:
         warn(f"{config.rel(top)}: holds no skill, agent or command to import")

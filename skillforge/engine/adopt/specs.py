@@ -19,7 +19,7 @@ from skillforge.engine.load.literal import has_jinja
 
 # The order of a spec's fields in the YAML import writes (the rest follow, as read).
 _HEAD = ("kind", "name", "folder", "file", "description")
-_TAIL = ("traits", "frontmatter", "render", "files", "sections")
+_TAIL = ("traits", "keep-lists", "frontmatter", "render", "files", "sections")
 
 
 def holds_jinja(value: Any) -> bool:

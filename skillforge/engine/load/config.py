@@ -16,8 +16,10 @@ from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
 from skillforge.targets import DEFAULT, TARGETS, get_target
-from skillforge.targets.plugin_manifests import load_plugins  # DESIGN §4.1
-from skillforge.targets.plugins import PluginSet
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.targets.plugins import PluginSet
 
 DEFAULT_BUDGETS: dict[str, Any] = {
     "body_lines": 500,
@@ -316,7 +318,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         max_render_size=build.get("max_render_size", 10 * 2**20),
         marker=build.get("marker", True),
         remote=remote,
-        plugins=load_plugins(data, root, path, prefix, [out, *target_outs.values()], targets),
+        plugins=_plugins(data, root, path, prefix, [out, *target_outs.values()], targets),
         targets=targets,
         target_outs=target_outs,
         models=models,
@@ -324,6 +326,23 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         raw_digest=raw_digest,
         data=data,
     )
+
+
+def _plugins(
+    data: dict[str, Any],
+    root: Path,
+    path: Path | None,
+    prefix: str,
+    outs: list[Path],
+    targets: tuple[str, ...],
+) -> PluginSet | None:
+    """`[plugins.*]` and `[marketplace]` read and checked (DESIGN §4.1); None without them.
+    The plugin modules load only for a config that has plugins."""
+    if "plugins" not in data and "marketplace" not in data:
+        return None
+    from skillforge.targets.plugin_manifests import load_plugins
+
+    return load_plugins(data, root, path, prefix, outs, targets)
 
 
 def with_targets(config: Config, names: list[str]) -> Config:

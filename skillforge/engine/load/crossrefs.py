@@ -77,7 +77,19 @@ def check_across_specs(
 
 def _known_from_path(formats: list[Target], path: str, skills: set[str], agents: set[str]) -> None:
     for target in formats:
-        found = target.recognise(path)
+        key = (target.name, path)
+        found = _RECOGNISED.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            if len(_RECOGNISED) >= _RECOGNISED_MAX:
+                _RECOGNISED.clear()
+            found = _RECOGNISED[key] = target.recognise(path)
         if found is not None:
             (skills if found[0] == "skill" else agents).add(found[1])
             return
+
+
+# What each target recognises in an output path (a pure function of the two): every build
+# asks again for every recorded output, and `watch` builds many times
+_RECOGNISED: dict[tuple[str, str], tuple[str, str] | None] = {}
+_RECOGNISED_MAX = 200_000
+_UNSEEN = ("", "")

@@ -34,6 +34,7 @@ DESCRIPTIONS: dict[str, str] = {
     "sections": "The body, in order; each section has an id and a body or a template.",
     "files": "Supporting files copied (or rendered) next to SKILL.md.",
     "frontmatter": "Keys of the target format that skillforge does not know, passed through.",
+    "keep-lists": "Tools fields written as the YAML list given, not one string (import).",
     "render": "false: keep every string this file sets as written (no Jinja).",
     "targets": "Per-target adjustments: false leaves the spec out, a mapping overrides fields.",
     "license": "The skill's license (portable Agent Skills field).",
@@ -153,6 +154,8 @@ def _key_schema(key: str, enums: dict[str, tuple[str, ...]]) -> dict[str, Any]:
         }
     if key in ("traits", "skills"):
         entry["items"] = {"type": "string"}
+    if key == "keep-lists":
+        entry["items"] = {"enum": sorted(schema._TOOL_KEYS)}
     if key == "sections":
         entry["items"] = {"$ref": "#/definitions/section"}
     if key == "files":

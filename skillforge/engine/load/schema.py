@@ -25,6 +25,7 @@ OWN_KEYS = (
     "sections",
     "files",
     "frontmatter",
+    "keep-lists",
     "render",
     "targets",
 )
@@ -51,6 +52,7 @@ _OWN_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "sections": ((list,), "a list of sections"),
     "files": ((list,), "a list of {src, dest} entries"),
     "frontmatter": ((dict,), "a mapping"),
+    "keep-lists": ((list,), "a list of tools fields (e.g. [tools])"),
     "render": ((bool,), "true or false"),
     "folder": ((str,), "a folder name"),
     "file": ((str,), "a file name"),
@@ -388,11 +390,26 @@ def check_merged(
             target.check(kind, view, add, building)
         if view is not data:
             claude.check(kind, view, _once(add, problems), (name,))
+    _check_keep_lists(kind, data.get("keep-lists"), claude, add)
     front = data.get("frontmatter")
     if isinstance(front, dict):
         for key in front:
             if key in known:
                 add("frontmatter", f"'{key}' is a known field: set it at the top level instead")
+
+
+def _check_keep_lists(kind: str, kept: Any, claude: Any, add: Callable[..., None]) -> None:
+    """`keep-lists` names the spec's tools fields written as YAML lists (not one string)."""
+    if not isinstance(kept, list):
+        return
+    fields = [k for k in claude.keys(kind) if k in claude.tool_keys]
+    for entry in kept:
+        if entry not in fields:
+            add(
+                "keep-lists",
+                f"{entry!r} is not a tools field of {_ARTICLE[kind]} {kind}; "
+                f"keep-lists names {', '.join(fields)}",
+            )
 
 
 def _once(add: Callable[..., None], problems: list[Problem]) -> Callable[..., None]:
