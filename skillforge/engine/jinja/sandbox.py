@@ -160,6 +160,13 @@ class TemplateSandbox(SandboxedEnvironment):
         return markup_join(parts) if markup else "".join(texts)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_NAMES:
+            # `spec.name`, `vars.topic`: a dict has no such attribute, so Jinja's sandbox gives
+            # the item, unchecked; taken here without the AttributeError it raises first
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
         return self._bounded(obj, attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -312,6 +319,7 @@ class _BoundedConcat(CodeGenerator):
         self.write("))")
 
 
+_DICT_NAMES = frozenset(dir(dict))
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 # Bump when the sandbox compiles templates differently (compiled code is cached by it).
 SANDBOX_REVISION = 2
