@@ -186,3 +186,27 @@ print(before == after, [k[1] for k in cache.entries], len(cache.new))
     done = _python(tmp_path / "xdg", code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True ['during(x)'] 0"
+
+
+def test_threads_compiling_at_once_each_record_their_own_program(tmp_path: Path) -> None:
+    """`watch` compiles on several threads: a program is recorded under its own pattern and
+    flags, never another thread's."""
+    code = f"""
+import re, threading
+from skillforge.state.regexes import RegexCache
+flags = [0, re.IGNORECASE, re.MULTILINE, re.DOTALL]
+with RegexCache({str(tmp_path / "r.bin")!r}) as cache:
+    def work(f):
+        for i in range(400):
+            re.compile(f"pat{{i}}(x+)[a-z]*", f)
+    threads = [threading.Thread(target=work, args=(f,)) for f in flags]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    new = dict(cache.new)
+wrong = [k for k, args in new.items() if args[1] & k[2] != k[2] or args[0] != k[1]]
+print(len(new), len(wrong))
+"""
+    done = _python(tmp_path / "xdg", code)
+    assert done.returncode == 0, done.stderr
+    recorded, wrong = map(int, done.stdout.split())
+    assert recorded == 1600 and wrong == 0

@@ -34,6 +34,7 @@ import os
 import re
 import sys
 import types
+from _thread import get_ident
 
 from skillforge.state.digest import blake2b
 from skillforge.state.files import read_own, write_own
@@ -97,10 +98,12 @@ class RegexCache:
     def _record(self, compiler: Any, sre: Any) -> None:
         """Note the program of every pattern `re` compiles from now on (cache misses only)."""
         compile_pattern = compiler.compile
-        captured: list[tuple[Any, ...]] = []
+        # per thread (watch's watcher threads compile too): the matcher's arguments of the
+        # pattern that thread is compiling
+        captured: dict[int, list[tuple[Any, ...]]] = {}
 
         def capture(*args: Any) -> Any:
-            captured.append(args)
+            captured.setdefault(get_ident(), []).append(args)
             return sre.compile(*args)
 
         spy = types.ModuleType(sre.__name__)
@@ -108,9 +111,11 @@ class RegexCache:
         spy.compile = capture  # type: ignore[attr-defined]
 
         def recording(p: Any, flags: int = 0) -> Any:
-            del captured[:]
+            me = get_ident()
+            captured.pop(me, None)
             compiled = compile_pattern(p, flags)
-            args = _plain(captured[0]) if len(captured) == 1 and captured[0][0] is p else None
+            mine = captured.pop(me, [])
+            args = _plain(mine[0]) if len(mine) == 1 and mine[0][0] is p else None
             if args is not None and type(p) in (str, bytes) and not flags & re.DEBUG:
                 self.new[(type(p), p, int(flags))] = args
             return compiled
