@@ -24,25 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpus
-from run import find_skillforge, summary
-
-
-@dataclass
-class Sample:
-    wall_ms: float
-    cpu_ms: float
-    returncode: int
-    stdout: str
-    stderr: str
+from run import Run, bench_main, measure, summary
 
 
 @dataclass
@@ -51,43 +38,11 @@ class Case:
     label: str
     args: list[str]
     target: float | None
-    samples: list[Sample] = field(default_factory=list)
-
-
-def measure(cmd: list[str], cwd: Path) -> Sample:
-    """Run ``cmd``; wall time around the process, CPU time (user + sys) from ``wait4``."""
-    env = dict(os.environ, NO_COLOR="1")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # time the installed tool with its bytecode
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall_ms = (time.perf_counter() - start) * 1000.0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Sample(
-            wall_ms,
-            (usage.ru_utime + usage.ru_stime) * 1000.0,
-            proc.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-        )
+    samples: list[Run] = field(default_factory=list)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    corpus.add_arguments(parser, "authoring")
-    parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--warmup", type=int, default=1)
-    args = parser.parse_args(argv)
-    skillforge = find_skillforge(args.skillforge)
-    if skillforge is None:
-        print("skillforge executable not found; run with the project's virtualenv", file=sys.stderr)
-        return 1
-    return corpus.in_folder(args.keep, "sf-authoring-", lambda root: bench(args, root, skillforge))
+    return bench_main(argv, "authoring", __doc__.split("\n\n")[0], 9, bench)
 
 
 def bench(args: argparse.Namespace, root: Path, skillforge: Path) -> int:

@@ -484,6 +484,27 @@ def find_skillforge(explicit: str | None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def bench_main(
+    argv: list[str] | None,
+    name: str,
+    description: str,
+    repeat: int,
+    bench: Callable[[argparse.Namespace, Path, Path], int],
+) -> int:
+    """The `main` of a benchmark script: the corpus options, `--repeat` and `--warmup`, the
+    executable, then `bench(args, root, skillforge)` in the corpus folder."""
+    parser = argparse.ArgumentParser(description=description)
+    corpus.add_arguments(parser, name)
+    parser.add_argument("--repeat", type=int, default=repeat, help="measured runs (rounds)")
+    parser.add_argument("--warmup", type=int, default=1, help="unmeasured runs first")
+    args = parser.parse_args(argv)
+    skillforge = find_skillforge(args.skillforge)
+    if skillforge is None:
+        print("skillforge executable not found; run with the project's virtualenv", file=sys.stderr)
+        return 1
+    return corpus.in_folder(args.keep, f"sf-{name}-", lambda root: bench(args, root, skillforge))
+
+
 def skillforge_version() -> str | None:
     try:
         from importlib.metadata import version

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpus
-from run import Run, find_skillforge, measure, summary
+from run import Run, bench_main, measure, summary
 
 
 @dataclass
@@ -45,16 +45,7 @@ class Case:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    corpus.add_arguments(parser, "stats")
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--warmup", type=int, default=1)
-    args = parser.parse_args(argv)
-    skillforge = find_skillforge(args.skillforge)
-    if skillforge is None:
-        print("skillforge executable not found; run with the project's virtualenv", file=sys.stderr)
-        return 1
-    return corpus.in_folder(args.keep, "sf-stats-", lambda root: bench(args, root, skillforge))
+    return bench_main(argv, "stats", __doc__.split("\n\n")[0], 7, bench)
 
 
 def bench(args: argparse.Namespace, root: Path, skillforge: Path) -> int:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
-from run import Run, find_skillforge, measure
+from run import Run, bench_main, measure
 
 ALL = ("claude", "agents", "codex", "cursor", "copilot", "opencode")
 # every folder or file the six targets write in the corpus, removed before a cold build
@@ -46,9 +46,11 @@ def clean(root: Path) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
 
 
-def scenario(name: str, roots: dict[str, Path], exe: Path, repeat: int) -> dict[str, Any]:
+def scenario(
+    name: str, roots: dict[str, Path], exe: Path, repeat: int, warmup: int
+) -> dict[str, Any]:
     runs: dict[str, list[Run]] = {label: [] for label in roots}
-    for _ in range(repeat + 1):  # the first round warms up and is not counted
+    for _ in range(warmup + repeat):  # the warm-up rounds are not counted
         for label, root in roots.items():
             if name == "cold":
                 clean(root)
@@ -60,7 +62,7 @@ def scenario(name: str, roots: dict[str, Path], exe: Path, repeat: int) -> dict[
             runs[label].append(run)
     result: dict[str, Any] = {}
     for label, measured in runs.items():
-        measured = measured[1:]
+        measured = measured[warmup:]
         result[label] = {
             "wall_ms": round(statistics.median(r.wall_ms for r in measured), 1),
             "cpu_ms": round(statistics.median(r.cpu_ms for r in measured), 1),
@@ -74,7 +76,7 @@ def scenario(name: str, roots: dict[str, Path], exe: Path, repeat: int) -> dict[
     return result
 
 
-def bench(root: Path, args: argparse.Namespace, exe: Path) -> int:
+def bench(args: argparse.Namespace, root: Path, exe: Path) -> int:
     one, six = root / "one", root / "six"
     corpus.write_corpus(one, args.specs, args.agents_large)
     shutil.copytree(one, six)
@@ -82,7 +84,7 @@ def bench(root: Path, args: argparse.Namespace, exe: Path) -> int:
     roots = {"one": one, "six": six}
     for path in roots.values():  # first builds: caches and outputs in place
         measure([str(exe), "build"], path)
-    results = {name: scenario(name, roots, exe, args.repeat) for name in GOALS}
+    results = {name: scenario(name, roots, exe, args.repeat, args.warmup) for name in GOALS}
     head = f"{'scenario':<14}{'one target':>12}{'six targets':>13}{'ratio':>7}"
     print(head + "  (cpu: one, six, ratio)")
     for name, r in results.items():
@@ -100,15 +102,7 @@ def bench(root: Path, args: argparse.Namespace, exe: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Six targets against one (issue 12).")
-    corpus.add_arguments(ap, "targets")
-    ap.add_argument("--repeat", type=int, default=5, help="measured rounds per scenario")
-    args = ap.parse_args(argv)
-    exe = find_skillforge(args.skillforge)
-    if exe is None:
-        print("skillforge executable not found (use --skillforge)", file=sys.stderr)
-        return 1
-    return corpus.in_folder(args.keep, "sf-targets-", lambda root: bench(root, args, exe))
+    return bench_main(argv, "targets", "Six targets against one (issue 12).", 5, bench)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.state.manifest import Manifest
-from skillforge.state.plan import PLUGINS, Plan, make_plan
+from skillforge.state.plan import Plan, make_plan, plugins_wanted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def run(
     apply_output_budgets(config, batch, emit)
     for problem in check_across_specs(previous, plan, batch):
         emit(problem)
-    if config.plugins is not None or (previous is not None and PLUGINS in previous.specs):
+    if plugins_wanted(config.plugins, previous):
         from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)
 
         add_manifests(config, plan, previous, batch, inventory.specs, emit)

@@ -155,9 +155,9 @@ def _check_plugins(
 ) -> None:
     """Compare each plugin manifest with a fresh render, find the orphaned ones, and check
     the members by name against the project's specs (`plugins.project_names`)."""
-    from skillforge.state.plan import PLUGINS
+    from skillforge.state.plan import PLUGINS, plugins_wanted
 
-    if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
+    if not plugins_wanted(config.plugins, previous):
         return
     from skillforge.engine import plugins
 

@@ -27,23 +27,22 @@ TEMP_MARK = ".skillforge-"
 def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[str, str | None]:
     """(document, folder for supporting files or None) of a spec's outputs, relative to the
     project root with forward slashes."""
-    out = config.rel(config.out_of(target.name, kind))
-    folder = target.files_folder(kind, name)
-    document = _joined(out, target.document(kind, name))
-    if document is None:  # a name that is not one plain path segment: resolved the long way
-        path = config.out_of(target.name, kind) / target.document(kind, name)
-        where = config.out_of(target.name, kind) / folder if folder is not None else None
-        return config.rel(path), config.rel(where) if where is not None else None
-    return document, _joined(out, folder) if folder is not None else None
+    out_dir = config.out_of(target.name, kind)
+    document, folder = target.document(kind, name), target.files_folder(kind, name)
+    if not all(_plain(p) for p in (document, folder) if p is not None):
+        # a name that is not plain path segments: resolved the long way
+        where = config.rel(out_dir / folder) if folder is not None else None
+        return config.rel(out_dir / document), where
+    out = config.rel(out_dir)
+    prefix = "" if out == "." else out + "/"
+    return prefix + document, prefix + folder if folder is not None else None
 
 
-def _joined(out: str, rel: str) -> str | None:
-    """`out/rel` when that is already what a path library would give, else None."""
-    if not rel or rel.startswith("/") or "\\" in rel or "//" in rel:
-        return None
-    if any(part in (".", "..") for part in rel.split("/")):
-        return None
-    return f"{out}/{rel}" if out and out != "." else rel
+def _plain(rel: str) -> bool:
+    """Whether `out/rel`, joined as strings, is already what a path library would give."""
+    if not rel or rel.startswith("/") or "\\" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
 
 
 class Document:

@@ -44,11 +44,6 @@ class ManifestFile:
     document: bool = True
 
 
-def wanted(config: Config, previous: Manifest | None) -> bool:
-    """Whether this build has plugin manifests to make, or old ones to remove."""
-    return config.plugins is not None or (previous is not None and PLUGINS in previous.specs)
-
-
 def manifest_outputs(config: Config) -> list[ManifestFile]:
     """The plugin manifests the config makes, in path order."""
     if config.plugins is None:
@@ -67,10 +62,9 @@ def add_manifests(
 ) -> None:
     """Put the plugin manifests into the batch as the outputs of `PLUGINS`, to be published.
 
-    `specs`: every spec of the project, whose names the members must match.
+    `specs`: every spec of the project, whose names the members must match. The build calls it
+    only when `plugins_wanted` (so that a project without plugins never imports this module).
     """
-    if not wanted(config, previous):
-        return
     if config.plugins is not None and previous is not None and config.configured:
         _spare_members(config, previous, batch)
     outputs = manifest_outputs(config)

@@ -22,7 +22,7 @@ from skillforge.state.digest import digest_bytes
 from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
-from skillforge.state.plan import PLUGINS, Plan
+from skillforge.state.plan import PLUGINS, Plan, plugins_wanted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class OutputError(Exception):
 
 def _plugin_roots(config: Config, previous: Manifest | None) -> tuple[str, ...]:
     """The plugin folders (DESIGN §4.1); the plugin modules load only if there are plugins."""
-    if config.plugins is None and (previous is None or PLUGINS not in previous.specs):
+    if not plugins_wanted(config.plugins, previous):
         return ()
     from skillforge.targets.plugin_manifests import plugin_roots
 

@@ -29,6 +29,12 @@ ABSENT = "x:"
 PLUGINS = "[plugins]"
 
 
+def plugins_wanted(plugins: object, manifest: Manifest | None) -> bool:
+    """Whether a build has plugin manifests to make (`plugins`: the config's) or, made by the
+    last build (`manifest`), to remove. Without either, no plugin module needs loading."""
+    return plugins is not None or (manifest is not None and PLUGINS in manifest.specs)
+
+
 class Plan:
     """What a build has to do, and the reasons."""
 

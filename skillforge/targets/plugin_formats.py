@@ -45,19 +45,9 @@ CLAUDE_PLUGIN_KEYS = (
 )
 # SchemaStore claude-code-marketplace.json: a plugin entry, in its order
 CLAUDE_ENTRY_KEYS = (*CLAUDE_PLUGIN_KEYS, "source", "strict")
-# Agent Plugins 1.0.0: the closed set of top-level keys, in the spec's order
-AGENT_PLUGINS_KEYS = (
-    "$schema",
-    "name",
-    "version",
-    "description",
-    "author",
-    "homepage",
-    "repository",
-    "license",
-    "keywords",
-    "extensions",
-)
+# Agent Plugins 1.0.0: the closed set of top-level keys, in the spec's order (its metadata
+# keys are Claude Code's, in the same order)
+AGENT_PLUGINS_KEYS = ("$schema", *CLAUDE_PLUGIN_KEYS, "extensions")
 _AGENT_PLUGIN_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?\Z")
 # code.claude.com Marketplace reference, "Reserved names": official, community and directory
 # names, reserved unless the marketplace comes from github.com/anthropics/
