@@ -23,6 +23,7 @@ from skillforge.engine.tokens import (
     data_file,
     load_ranks,
     parse_ranks,
+    pieces_path,
 )
 
 KNOWN_TEXTS = [
@@ -89,14 +90,44 @@ def test_repeated_text_never_builds_the_rust_encoder(tmp_path: Path) -> None:
     assert "tiktoken" not in counter.loaded
 
 
-def test_known_pieces_need_no_vocabulary(tmp_path: Path) -> None:
-    first = TokenCounter(tmp_path)
+def test_known_pieces_need_no_vocabulary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    first = TokenCounter(tmp_path / "project-a")
     first.count("Shared words in a section body.")
     first.save()
-    assert (tmp_path / "tokens" / "pieces.bin").is_file()
-    second = TokenCounter(tmp_path)
+    table = Path(pieces_path())
+    assert table.is_file() and table.is_relative_to(tmp_path / "user")
+    assert table.stat().st_mode & 0o077 == 0  # the user's own
+    assert not (tmp_path / "project-a").exists()  # nothing in the project's cache folder
+    # another project (a fresh clone) counts the same words without any vocabulary
+    second = TokenCounter(tmp_path / "project-b")
     assert second.count("Shared words in a section body.") == 7
     assert second.loaded == []  # ASCII: no regex module, no ranks, no tiktoken
+
+
+def test_piece_table_is_not_kept_or_read_when_it_may_not_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    checking = TokenCounter(tmp_path, save=False)  # `check`, dry runs: nothing written
+    checking.count("Words a check counts.")
+    checking.save()
+    assert not Path(pieces_path()).exists()
+    first = TokenCounter(tmp_path)
+    first.count("Words a build counts.")
+    first.save()
+    table = Path(pieces_path())
+    table.chmod(0o666)  # writable by anyone: not trusted, the counts are merged again
+    other = TokenCounter(tmp_path)
+    assert other.count("Words a build counts.") == len(
+        reference().encode_ordinary("Words a build counts.")  # type: ignore[attr-defined]
+    )
+    assert "ranks" in other.loaded
+    table.chmod(0o600)
+    table.write_bytes(b"not marshal")  # damaged: learned again, never an error
+    assert TokenCounter(tmp_path).count("Words a build counts.") == other.count(
+        "Words a build counts."
+    )
 
 
 def test_ranks_are_kept_in_the_users_folder_and_reread(

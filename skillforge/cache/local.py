@@ -157,6 +157,9 @@ class Store:
         self._secret: bytes | None = None
         self._secret_read = False
         self.damaged = 0  # entries that failed their digest check in this build
+        # the database held no entry when opened (a cold build): every read is a miss, so
+        # none is asked of SQLite; false again once this store has written entries
+        self.empty = False
 
     @property
     def secret(self) -> bytes | None:
@@ -203,6 +206,7 @@ class Store:
             cache.reset("sqlite_cache_size", LEAN_CACHE_PAGES, update=False)
             cache.reset("sqlite_mmap_size", 0, update=False)
         cache.get("skillforge:probe")
+        self.empty = len(cache) == 0
         return cache
 
     def _recover(self, exc: BaseException) -> None:
@@ -232,7 +236,7 @@ class Store:
         if key in self.handed_over:
             return self.handed_over[key]
         cache = self._open()
-        if cache is None:
+        if cache is None or self.empty:
             return None
         try:
             raw = cache.get(key)
@@ -286,6 +290,7 @@ class Store:
                     if stored is not None:
                         cache.set(key, stored)
             cache.cull_limit = cull_limit
+            self.empty = False
             if cache.volume() > self.size_limit:
                 cache.cull()
         except _BROKEN as exc:

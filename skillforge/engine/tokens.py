@@ -9,7 +9,9 @@ ships, checks its sha256 once, and keeps the parsed ranks in the user's cache fo
 A count is the sum of the counts of the pre-tokenizer pieces of a text (the regex split that
 tiktoken does before byte-pair merging), so three layers answer, cheapest first:
 
-1. the piece table: counts of pieces seen before, kept under the cache folder; a small edit
+1. the piece table: counts of pieces seen before, kept in the user's cache folder beside the
+   ranks (a piece's count depends only on the vocabulary, so every project shares it, and a
+   fresh clone's first build starts with the words the user's other builds met); a small edit
    that reuses known words is counted without loading any vocabulary;
 2. byte-pair merging in Python over the cached ranks (one `marshal` load, no tiktoken);
 3. tiktoken's Rust encoder, built from the same ranks, once a process has merged enough new
@@ -21,13 +23,12 @@ All three give exactly tiktoken's `encode_ordinary` count (tests compare them).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
 from typing import Any
 
-from skillforge.state.files import read_own, write_atomic, write_own
+from skillforge.state.files import read_own, write_own
 from skillforge.state.locate import user_cache_folder
 
 # The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
@@ -59,6 +60,8 @@ TOKENS_FOLDER = "tokens"
 RANKS_NAME = "cl100k_base.ranks"
 PIECES_NAME = "pieces.bin"
 FORMAT = 1
+# The user's piece table is named by the vocabulary it counts with.
+USER_PIECES_NAME = f"pieces-{DATA_SHA256[:12]}.bin"
 # Characters of new pieces merged in Python before a process builds the Rust encoder instead.
 # Pieces repeat (a 1,000-spec corpus of 2.7 million characters has under a thousand distinct
 # ones), so the piece table answers most of a text; merging is what costs, at roughly the
@@ -160,7 +163,9 @@ class TokenCounter:
     """Counts tokens for one process; loads what it needs on first use, nothing before."""
 
     def __init__(self, cache_dir: str | os.PathLike[str] | None, *, save: bool = True) -> None:
-        """`save=False` reads the cache folder but never writes to it (dry runs, `check`)."""
+        """With a `cache_dir`, the piece table is read from the user's cache folder and kept
+        there; `save=False` reads it but never writes it (dry runs, `check`). Without one,
+        nothing is read or kept."""
         self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
         self.writes = save
         self._pieces: dict[str, int] | None = None
@@ -198,9 +203,8 @@ class TokenCounter:
         """Keep the pieces learned in this process for the next one (atomic; never raises)."""
         if not (self._learned and self.writes and self.cache_dir and self._pieces):
             return
-        path = os.path.join(self.cache_dir, TOKENS_FOLDER, PIECES_NAME)
         table = self._pieces if len(self._pieces) <= MAX_PIECES else {}
-        _write_atomic(path, marshal.dumps((FORMAT, table)))
+        write_own(pieces_path(), marshal.dumps((FORMAT, DATA_SHA256, table)))
         self._learned = 0
 
     # -- the layers, loaded on first use ------------------------------------------------
@@ -208,14 +212,18 @@ class TokenCounter:
     def _piece_table(self) -> dict[str, int]:
         if self._pieces is None:
             self._pieces = {}
-            if self.cache_dir:
+            data = read_own(pieces_path()) if self.cache_dir else None
+            if data is not None:
                 try:
-                    with open(os.path.join(self.cache_dir, TOKENS_FOLDER, PIECES_NAME), "rb") as f:
-                        data = marshal.loads(f.read())
-                    if isinstance(data, tuple) and data[0] == FORMAT and isinstance(data[1], dict):
-                        self._pieces = data[1]
-                except (OSError, EOFError, ValueError, TypeError, IndexError):
-                    pass
+                    found = marshal.loads(data)
+                except (EOFError, ValueError, TypeError):
+                    found = None  # damaged: learned again
+                if (
+                    isinstance(found, tuple)
+                    and found[:2] == (FORMAT, DATA_SHA256)
+                    and isinstance(found[2], dict)
+                ):
+                    self._pieces = found[2]
         return self._pieces
 
     def _splitter(self, ascii: bool) -> Any:
@@ -256,7 +264,6 @@ class TokenCounter:
         return self._encoder
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    """Write a cache file atomically; a cache that cannot be written only costs time."""
-    with contextlib.suppress(OSError):
-        write_atomic(path, data)
+def pieces_path() -> str:
+    """The user's piece table (`TokenCounter`), beside the parsed ranks."""
+    return os.path.join(user_cache_folder(), TOKENS_FOLDER, USER_PIECES_NAME)
