@@ -418,3 +418,38 @@ def test_an_error_in_shared_inline_code_names_the_spec_that_failed(tmp_path: Pat
     [error] = result.report["errors"]
     assert error["file"] == "specs/b.yaml"
     assert "specs/a.yaml" not in error["message"], error
+
+
+def test_a_store_opened_empty_reads_nothing_and_serves_what_it_wrote(tmp_path: Path) -> None:
+    """A cold build asks SQLite nothing; once the store wrote, reads go to the cache again."""
+    from skillforge.cache.local import Store
+
+    warnings: list[str] = []
+    store = Store(tmp_path, 10**8, warnings.append)
+    assert store.get("sc:one") is None
+    assert store.empty  # the database held no entry: every read is a miss
+    store.set("sc:one", ["text", 3])
+    store.flush()
+    assert not store.empty
+    assert store.get("sc:one") == ["text", 3]  # from SQLite, not from the write buffer
+    assert store.pending == {}
+    store.close()
+    # a store opened on a database with entries reads them
+    again = Store(tmp_path, 10**8, warnings.append)
+    assert again.get("sc:one") == ["text", 3]
+    assert not again.empty
+    again.close()
+    assert warnings == []
+
+
+def test_a_second_build_after_a_cold_one_hits_the_cache(tmp_path: Path) -> None:
+    body = "{{ spec.name }}: {% for i in range(3) %}{{ i }}{% endfor %}"
+    build_file_tree(tmp_path, {"specs/a.yaml": spec("a", body)})
+    cold = build_json(tmp_path)
+    assert cold["sections"]["rendered"] == 1
+    edited = spec("a", body).replace("Tests a.", "Tests a again.")
+    (tmp_path / "specs/a.yaml").write_text(edited)
+    warm = build_json(tmp_path)
+    assert warm["sections"]["rendered"] == 0
+    assert warm["sections"]["cached"] == 1
+    assert output(tmp_path, "a") == fresh(tmp_path, tmp_path)["skills/a/SKILL.md"]
