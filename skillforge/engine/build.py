@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.state.manifest import Manifest
+from skillforge.state.plain import Plain
 from skillforge.state.plan import Plan, make_plan, plugins_wanted
 
 TYPE_CHECKING = False
@@ -38,12 +38,12 @@ class BuildRequest(Protocol):
     def paths(self) -> list[str] | None: ...
 
 
-@dataclass
-class Outcome:
+class Outcome(Plain):
     """What a build did: its report, and the manifest it wrote (None when it wrote none)."""
 
-    report: BuildReport
-    manifest: Manifest | None = None
+    def __init__(self, report: BuildReport, manifest: Manifest | None = None) -> None:
+        self.report = report
+        self.manifest = manifest
 
     @property
     def ok(self) -> bool:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.state.digest import digest_value
 from skillforge.state.manifest import Manifest
+from skillforge.state.plain import Plain
 from skillforge.state.plan import PLUGINS, Plan
 from skillforge.targets.plugin_config import config_line
 from skillforge.targets.plugin_manifests import manifests
@@ -35,13 +35,13 @@ if TYPE_CHECKING:
 Names = set[tuple[str, str]]
 
 
-@dataclass
-class ManifestFile:
+class ManifestFile(Plain):
     """A plugin manifest, in memory (what `check.compare` reads of a rendered output)."""
 
-    path: str
-    data: bytes
-    document: bool = True
+    def __init__(self, path: str, data: bytes, document: bool = True) -> None:
+        self.path = path
+        self.data = data
+        self.document = document
 
 
 def manifest_outputs(config: Config) -> list[ManifestFile]:

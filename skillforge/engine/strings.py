@@ -12,7 +12,6 @@ The strings a `render: false` file set are left as written (`literal.py`).
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import Any
 
 from skillforge import __version__
@@ -172,8 +171,7 @@ def render_strings(
     if "files" in tops and isinstance(data["files"], list):
         _resolve_sources(spec, data["files"], deps)
     return (
-        replace(
-            spec,
+        spec.replace(
             data=data,
             sections=data.get("sections", spec.sections),
             files=data.get("files", spec.files),

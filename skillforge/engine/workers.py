@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.cache.local import Store
@@ -19,6 +18,7 @@ from skillforge.engine.render import RenderedSpec, Renderer
 from skillforge.errors import Problem, SpecError
 from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory
+from skillforge.state.plain import Plain
 from skillforge.state.plan import ALL_TEMPLATES
 
 CHUNK = 32
@@ -27,22 +27,23 @@ CHUNK = 32
 PARALLEL_FROM = 64
 
 
-@dataclass
-class Batch:
+class Batch(Plain):
     """What rendering a set of specs produced."""
 
-    results: dict[str, RenderedSpec] = field(default_factory=dict)
-    failed: dict[str, list[Problem]] = field(default_factory=dict)
-    # failed specs whose problems a later build may replay (DESIGN §5): the inputs the failed
-    # attempt read, and how many problems it had (a rule added later makes it not replayable)
-    replayable: dict[str, tuple[list[str], int]] = field(default_factory=dict)
-    counters: Counters = field(default_factory=Counters)
-    digests: dict[str, str] = field(default_factory=dict)
-    entries: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    parsed: int = 0
-    load_seconds: float = 0.0
-    render_seconds: float = 0.0
+    def __init__(self) -> None:
+        self.results: dict[str, RenderedSpec] = {}
+        self.failed: dict[str, list[Problem]] = {}
+        # failed specs whose problems a later build may replay (DESIGN §5): the inputs the
+        # failed attempt read, and how many problems it had (a rule added later makes it not
+        # replayable)
+        self.replayable: dict[str, tuple[list[str], int]] = {}
+        self.counters = Counters()
+        self.digests: dict[str, str] = {}
+        self.entries: dict[str, Any] = {}
+        self.warnings: list[str] = []
+        self.parsed = 0
+        self.load_seconds = 0.0
+        self.render_seconds = 0.0
 
     def merge(self, other: Batch) -> None:
         self.results.update(other.results)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -20,6 +19,7 @@ from skillforge.cache.keys import ANALYSIS
 from skillforge.cache.local import Store
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
+from skillforge.state.plain import Plain
 
 # `target` (DESIGN §4): a section that reads it is rendered once per target of the build
 ROOTS = ("spec", "vars", "project", "target")
@@ -34,13 +34,15 @@ def fragment_template(name: str) -> str:
     return f"fragments/{name}.md.j2"
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Plain):
     """What one template source references: other templates and context fields."""
 
-    deps: tuple[str, ...]
-    dynamic: bool
-    reach: dict[str, tuple[str, ...] | None]
+    def __init__(
+        self, deps: tuple[str, ...], dynamic: bool, reach: dict[str, tuple[str, ...] | None]
+    ) -> None:
+        self.deps = deps
+        self.dynamic = dynamic
+        self.reach = reach
 
     def to_json(self) -> list[Any]:
         return [list(self.deps), self.dynamic, {k: v and list(v) for k, v in self.reach.items()}]
@@ -231,15 +233,22 @@ class Library:
         )
 
 
-@dataclass(frozen=True)
-class Closure:
+class Closure(Plain):
     """A template and everything it pulls in, as one digest plus what it can reach."""
 
-    names: tuple[str, ...]
-    digest: str
-    dynamic: bool
-    reach: dict[str, tuple[str, ...] | None]
-    missing: tuple[str, ...]
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        digest: str,
+        dynamic: bool,
+        reach: dict[str, tuple[str, ...] | None],
+        missing: tuple[str, ...],
+    ) -> None:
+        self.names = names
+        self.digest = digest
+        self.dynamic = dynamic
+        self.reach = reach
+        self.missing = missing
 
     def deps(self) -> Iterator[str]:
         """Manifest dependency ids of this closure."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from skillforge.engine.load.names import read_targets as _targets
 from skillforge.errors import ConfigError
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.locate import CONFIG_NAME, DEFAULT_CACHE, PYPROJECT, find_config_file
+from skillforge.state.plain import Plain
 from skillforge.targets import DEFAULT, TARGETS, get_target
 
 TYPE_CHECKING = False
@@ -78,43 +78,71 @@ def _is_normal(path: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Config:
-    """The resolved configuration of one project; paths are absolute."""
+class Config(Plain):
+    """The resolved configuration of one project; paths are absolute. Not changed after it
+    is made (`replace` makes a changed copy)."""
 
-    root: Path
-    path: Path | None
-    specs: tuple[Path, ...]
-    traits: tuple[Path, ...]
-    templates: tuple[Path, ...]
-    out: Path
-    cache_dir: Path
-    vars: dict[str, Any] = field(default_factory=dict)
-    budgets: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
-    cache_size_limit: int = 2**30
-    records_kept: int = 50
-    jobs: int | None = None
-    max_spec_bytes: int = 2**20
-    max_template_bytes: int = 2**20
-    render_timeout: float = 10.0
-    max_render_size: int = 10 * 2**20
-    marker: bool = True  # the marker comment of DESIGN §4 in every generated document
-    remote: str = ""  # the remote cache's URL (DESIGN §5.1), "" for none
-    plugins: PluginSet | None = None  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
-    targets: tuple[str, ...] = DEFAULT  # the tools built for, in the config's order
-    # the config's own targets when `build --target` narrows this build (their outputs stay)
-    configured: tuple[str, ...] = ()
-    # every known target's out folder (the configured or the conventional one)
-    target_outs: dict[str, Path] = field(default_factory=dict)
-    # [targets.<name>.models]: spec model -> that tool's model
-    models: dict[str, dict[str, str]] = field(default_factory=dict)
-    digest: str = ""
-    raw_digest: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    # out_of's answers: a build asks for every output of every target (not compared, not copied)
-    _out_memo: dict[tuple[str, str], Path] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    def __init__(
+        self,
+        root: Path,
+        path: Path | None,
+        specs: tuple[Path, ...],
+        traits: tuple[Path, ...],
+        templates: tuple[Path, ...],
+        out: Path,
+        cache_dir: Path,
+        vars: dict[str, Any] | None = None,
+        budgets: dict[str, Any] | None = None,
+        cache_size_limit: int = 2**30,
+        records_kept: int = 50,
+        jobs: int | None = None,
+        max_spec_bytes: int = 2**20,
+        max_template_bytes: int = 2**20,
+        render_timeout: float = 10.0,
+        max_render_size: int = 10 * 2**20,
+        marker: bool = True,
+        remote: str = "",
+        plugins: PluginSet | None = None,
+        targets: tuple[str, ...] = DEFAULT,
+        configured: tuple[str, ...] = (),
+        target_outs: dict[str, Path] | None = None,
+        models: dict[str, dict[str, str]] | None = None,
+        digest: str = "",
+        raw_digest: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.root = root
+        self.path = path
+        self.specs = specs
+        self.traits = traits
+        self.templates = templates
+        self.out = out
+        self.cache_dir = cache_dir
+        self.vars = {} if vars is None else vars
+        self.budgets = dict(DEFAULT_BUDGETS) if budgets is None else budgets
+        self.cache_size_limit = cache_size_limit
+        self.records_kept = records_kept
+        self.jobs = jobs
+        self.max_spec_bytes = max_spec_bytes
+        self.max_template_bytes = max_template_bytes
+        self.render_timeout = render_timeout
+        self.max_render_size = max_render_size
+        self.marker = marker  # the marker comment of DESIGN §4 in every generated document
+        self.remote = remote  # the remote cache's URL (DESIGN §5.1), "" for none
+        self.plugins = plugins  # [plugins.<name>] and [marketplace] (DESIGN §4.1)
+        self.targets = targets  # the tools built for, in the config's order
+        # the config's own targets when `build --target` narrows this build (their outputs stay)
+        self.configured = configured
+        # every known target's out folder (the configured or the conventional one)
+        self.target_outs = {} if target_outs is None else target_outs
+        # [targets.<name>.models]: spec model -> that tool's model
+        self.models = {} if models is None else models
+        self.digest = digest
+        self.raw_digest = raw_digest
+        self.data = {} if data is None else data
+        # out_of's answers: a build asks for every output of every target (private: not
+        # compared, printed or copied)
+        self._out_memo: dict[tuple[str, str], Path] = {}
 
     def rel(self, path: Path | str) -> str:
         """Return `path` relative to the project root, with forward slashes."""
@@ -347,8 +375,6 @@ def _plugins(
 
 def with_targets(config: Config, names: list[str]) -> Config:
     """The config of `build --target NAMES` (UsageError for an unknown name; a new digest)."""
-    from dataclasses import replace
-
     from skillforge.errors import UsageError
 
     for name in names:
@@ -361,8 +387,7 @@ def with_targets(config: Config, names: list[str]) -> Config:
     chosen = tuple(dict.fromkeys(names))
     if chosen == config.targets:
         return config
-    return replace(
-        config,
+    return config.replace(
         targets=chosen,
         configured=config.configured or config.targets,
         digest=digest_value(config.digest, "targets", chosen),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge import __version__
@@ -21,27 +20,40 @@ from skillforge.engine.load.yamlsafe import Lines, load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
+from skillforge.state.plain import Plain
 from skillforge.state.plan import ABSENT, ALL_TEMPLATES, ALL_TRAITS
 
 Origin = tuple[str, int | None]
 _META = ("extends", "traits")
 
 
-@dataclass
-class Spec:
+class Spec(Plain):
     """A merged, validated spec, ready to render."""
 
-    file: str
-    kind: str
-    name: str
-    data: dict[str, Any]
-    sections: list[dict[str, Any]]
-    files: list[dict[str, Any]]
-    deps: list[str]
-    where: dict[str, Origin] = field(default_factory=dict)
-    warnings: tuple[Problem, ...] = ()  # rules a target other than this build's would enforce
-    # paths of strings a `render: false` file set (kept literal; see literal.py)
-    literal: frozenset[tuple[str | int, ...]] = frozenset()
+    def __init__(
+        self,
+        file: str,
+        kind: str,
+        name: str,
+        data: dict[str, Any],
+        sections: list[dict[str, Any]],
+        files: list[dict[str, Any]],
+        deps: list[str],
+        where: dict[str, Origin] | None = None,
+        warnings: tuple[Problem, ...] = (),
+        literal: frozenset[tuple[str | int, ...]] = frozenset(),
+    ) -> None:
+        self.file = file
+        self.kind = kind
+        self.name = name
+        self.data = data
+        self.sections = sections
+        self.files = files
+        self.deps = deps
+        self.where: dict[str, Origin] = {} if where is None else where
+        self.warnings = warnings  # rules a target other than this build's would enforce
+        # paths of strings a `render: false` file set (kept literal; see literal.py)
+        self.literal = literal
 
     def origin(self, key: str) -> Origin:
         """Return the file and line where a field (or `sections.<id>`) was set.
