@@ -9,6 +9,7 @@ from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.remote_url import remote_url, without_remote
+from skillforge.engine.load.folders import check_cache_dir
 from skillforge.engine.load.names import hint as _hint
 from skillforge.engine.load.names import read_targets as _targets
 from skillforge.errors import ConfigError
@@ -392,36 +393,6 @@ def with_targets(config: Config, names: list[str]) -> Config:
         configured=config.configured or config.targets,
         digest=digest_value(config.digest, "targets", chosen),
     )
-
-
-def check_cache_dir(
-    root: Path, cache_dir: Path, folders: dict[str, tuple[Path, ...]], what: str
-) -> None:
-    """Refuse a cache folder that is the root, outside it, or overlaps an input or output folder.
-
-    `clean --cache` empties the cache folder, and every build writes there: it must be a
-    folder of its own inside the project.
-    """
-    if cache_dir == root:
-        raise ConfigError(f"{what} is the project root; name a folder of its own, like .skillforge")
-    if not cache_dir.is_relative_to(root):
-        raise ConfigError(
-            f"{what} is outside the project; name a folder inside it, like .skillforge"
-        )
-    for key, paths in folders.items():
-        for folder in paths:
-            if (
-                cache_dir == folder
-                or cache_dir.is_relative_to(folder)
-                or folder.is_relative_to(cache_dir)
-            ):
-                where = (
-                    folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder
-                )
-                raise ConfigError(
-                    f"{what} overlaps the {key} folder {where}; name a folder of its own, "
-                    "like .skillforge"
-                )
 
 
 def check_folders(config: Config) -> None:

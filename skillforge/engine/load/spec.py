@@ -28,7 +28,9 @@ _META = ("extends", "traits")
 
 
 class Spec(Plain):
-    """A merged, validated spec, ready to render."""
+    """A merged, validated spec, ready to render. `warnings`: rules a target other than this
+    build's would enforce; `literal`: the paths of strings a `render: false` file set (kept
+    literal; see literal.py)."""
 
     def __init__(
         self,
@@ -43,16 +45,10 @@ class Spec(Plain):
         warnings: tuple[Problem, ...] = (),
         literal: frozenset[tuple[str | int, ...]] = frozenset(),
     ) -> None:
-        self.file = file
-        self.kind = kind
-        self.name = name
-        self.data = data
-        self.sections = sections
-        self.files = files
-        self.deps = deps
+        self.file, self.kind, self.name, self.data = file, kind, name, data
+        self.sections, self.files, self.deps = sections, files, deps
         self.where: dict[str, Origin] = {} if where is None else where
-        self.warnings = warnings  # rules a target other than this build's would enforce
-        # paths of strings a `render: false` file set (kept literal; see literal.py)
+        self.warnings = warnings
         self.literal = literal
 
     def origin(self, key: str) -> Origin:
