@@ -453,3 +453,56 @@ def test_a_second_build_after_a_cold_one_hits_the_cache(tmp_path: Path) -> None:
     assert warm["sections"]["rendered"] == 0
     assert warm["sections"]["cached"] == 1
     assert output(tmp_path, "a") == fresh(tmp_path, tmp_path)["skills/a/SKILL.md"]
+
+
+def test_a_flush_into_an_empty_cache_writes_what_set_writes(tmp_path: Path) -> None:
+    """The one-statement insert of a cold build leaves the cache diskcache would have made."""
+    import diskcache
+
+    from skillforge.cache.local import CACHE_FOLDER, Store
+
+    values = {f"sc:{i}": [f"text {i}", i] for i in range(50)}
+    values["sc:big"] = ["x" * 40_000, 1]  # kept in a file of its own, through `set`
+    bulk, one_by_one = tmp_path / "bulk", tmp_path / "set"
+    for folder, empty in ((bulk, True), (one_by_one, False)):
+        store = Store(folder, 10**8, pytest.fail)
+        assert store.get("sc:none") is None and store.empty
+        store.empty = empty  # the other copy: every entry through diskcache's `set`
+        for key, value in values.items():
+            store.set(key, value)
+        store.flush()
+        store.close()
+    rows = {}
+    for folder in (bulk, one_by_one):
+        cache = diskcache.Cache(str(folder / CACHE_FOLDER))
+        assert cache.check() == []  # counts, sizes and files agree (diskcache's own check)
+        rows[folder] = sorted(
+            cache._sql(
+                "SELECT key, raw, expire_time, access_count, tag, size, mode, "
+                "filename IS NULL, value FROM Cache"
+            ).fetchall()
+        )
+        assert len(cache) == len(values)
+        cache.close()
+    assert rows[bulk] == rows[one_by_one]
+    reader = Store(bulk, 10**8, pytest.fail)
+    assert {k: reader.get(k) for k in values} == values
+    reader.close()
+
+
+def test_an_entry_written_meanwhile_by_another_process_is_kept(tmp_path: Path) -> None:
+    from skillforge.cache.local import Store
+
+    first = Store(tmp_path, 10**8, pytest.fail)
+    assert first.get("sc:a") is None and first.empty
+    other = Store(tmp_path, 10**8, pytest.fail)  # writes while the first one renders
+    other.set("sc:a", ["from the other", 1])
+    other.flush()
+    other.close()
+    first.set("sc:a", ["from the first", 2])
+    first.set("sc:b", ["only the first", 3])
+    first.flush()  # the insert fails on sc:a; every entry is then written by `set`
+    assert not first.empty
+    assert first.get("sc:a") == ["from the first", 2]
+    assert first.get("sc:b") == ["only the first", 3]
+    first.close()

@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -280,15 +281,14 @@ class Store:
         cull_limit = cache.cull_limit
         try:
             cache.cull_limit = 0
-            with cache.transact():
-                for key, value in self.pending.items():
-                    try:
-                        secret = self.secret if key.startswith(CODE_KEYS) else None
-                        stored = encode(key, value, secret)
-                    except Uncacheable:
-                        continue  # a value with no data form is not kept (never pickled)
-                    if stored is not None:
-                        cache.set(key, stored)
+            entries = self._encoded()
+            try:
+                with cache.transact():
+                    self._write(cache, entries, new=self.empty)
+            except sqlite3.IntegrityError:
+                # a key another process wrote since this store found the cache empty
+                with cache.transact():
+                    self._write(cache, entries, new=False)
             cache.cull_limit = cull_limit
             self.empty = False
             if cache.volume() > self.size_limit:
@@ -298,6 +298,45 @@ class Store:
         finally:
             cache.cull_limit = cull_limit
         self.pending.clear()
+
+    def _encoded(self) -> list[tuple[str, bytes]]:
+        """The buffered entries as stored bytes (a value with no data form is not kept)."""
+        entries = []
+        for key, value in self.pending.items():
+            try:
+                stored = encode(key, value, self.secret if key.startswith(CODE_KEYS) else None)
+            except Uncacheable:
+                continue  # never pickled
+            if stored is not None:
+                entries.append((key, stored))
+        return entries
+
+    @staticmethod
+    def _write(cache: Any, entries: list[tuple[str, bytes]], *, new: bool) -> None:
+        """Write `entries` in the open transaction. With `new` (the cache held no entry when
+        this store opened it), the ones kept in the database itself are inserted in one
+        statement: the rows `Cache.set` would insert (made by diskcache's own `Disk`), without
+        the lookup for an older row that each `set` makes first. Those kept in files (32 KiB
+        and more) go through `set`, after the insert: a key another process wrote meanwhile
+        then fails the insert before any file is written."""
+        limit = cache.disk_min_file_size
+        small = [(k, v) for k, v in entries if new and len(v) < limit]
+        if small:
+            now, disk = time.time(), cache._disk
+            rows = []
+            for key, value in small:
+                db_key, raw = disk.put(key)
+                size, mode, filename, db_value = disk.store(value, False, key=key)
+                rows.append((db_key, raw, now, now, size, mode, filename, db_value))
+            cache._con.executemany(
+                "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, "
+                "access_count, tag, size, mode, filename, value) "
+                "VALUES (?, ?, ?, NULL, ?, 0, NULL, ?, ?, ?, ?)",
+                rows,
+            )
+        for key, value in entries:
+            if not (new and len(value) < limit):
+                cache.set(key, value)
 
     def close(self) -> None:
         if self._cache is not None:
