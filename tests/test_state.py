@@ -209,3 +209,21 @@ def test_two_configs_sharing_a_cache_leave_each_others_outputs_alone(tmp_path: P
     assert (tmp_path / ".claude-b/skills/b/SKILL.md").exists()
     check = run(tmp_path, "check", "--config", "b.toml")
     assert check.code == 0 and "another config (a.toml)" in check.out, check
+
+
+def test_canonical_keys_are_what_json_dumps_writes() -> None:
+    """`canonical` keeps one encoder for every key: its text is `json.dumps`'s, exactly."""
+    import json
+
+    from skillforge.state.digest import canonical
+
+    values = [
+        None,
+        "é\u2028\n\"'\\",
+        [1, 1.5, float("inf"), True, {"b": 1, "a": [None, ("t", 2)]}],
+        {"x": object.__name__, "nested": {"k": ["v"] * 3}},
+        (object,),  # not JSON: written with repr, as before
+    ]
+    for value in values:
+        expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr)
+        assert canonical(value) == expected

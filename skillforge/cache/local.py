@@ -90,6 +90,10 @@ def _read_key(path: Path) -> bytes | None:
     return data
 
 
+# `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, one encoder for every entry
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def encode(key: str, value: Any, secret: bytes | None) -> bytes | None:
     """Return the stored form of `value`; None when it cannot be stored (code, no key)."""
     if key.startswith(CODE_KEYS) and isinstance(value, bytes):
@@ -97,7 +101,7 @@ def encode(key: str, value: Any, secret: bytes | None) -> bytes | None:
             return None
         mac = blake2b(value, key=secret, digest_size=_MAC_SIZE).digest()
         return _MAGIC + _CODE + mac + value
-    payload = json.dumps(to_data(value), ensure_ascii=False, separators=(",", ":")).encode()
+    payload = _JSON(to_data(value)).encode()
     return _MAGIC + _DATA + blake2b(payload, digest_size=_DIGEST_SIZE).digest() + payload
 
 
