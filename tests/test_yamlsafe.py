@@ -48,3 +48,20 @@ def test_lines_of_keys_and_items() -> None:
 def test_dates_stay_strings() -> None:
     value, _ = load_yaml("when: 2024-01-02\nversion: 1.10\n", "x.yaml")
     assert value == {"when": "2024-01-02", "version": 1.1}
+
+
+def test_limits_count_string_values_too() -> None:
+    """A string value is built without a call of its own; the depth and node limits see it."""
+    import pytest
+
+    def nested(levels: int) -> str:  # a string `levels` mappings deep
+        keys = "".join(f"{'  ' * i}k{i}:\n" for i in range(levels - 1))
+        return keys + "  " * (levels - 1) + "leaf: text\n"
+
+    assert load_yaml(nested(64), "ok.yaml")[0]  # the string is at depth 64: allowed
+    with pytest.raises(SpecError, match="nested more than 64 levels deep"):
+        load_yaml(nested(65), "deep.yaml")
+    wide = "a: &a {" + ", ".join(f"k{i}: v" for i in range(400)) + "}\n"
+    wide += "b: &b [" + ", ".join(["*a"] * 300) + "]\n"
+    with pytest.raises(SpecError, match="YAML aliases expanding exponentially"):
+        load_yaml(wide, "wide.yaml")
