@@ -186,8 +186,13 @@ class TokenCounter:
         if self._merged_chars > RUST_FROM:
             return len(self._rust().encode_ordinary(text))
         pieces = self._piece_table()
+        found = self._splitter(text.isascii())(text)
+        try:
+            return sum(map(pieces.__getitem__, found))  # every piece known: no Python loop
+        except KeyError:
+            pass
         total = 0
-        for piece in self._splitter(text.isascii())(text):
+        for piece in found:
             known = pieces.get(piece)
             if known is None and len(piece) > LONG_PIECE:
                 known = len(self._rust().encode_ordinary(piece))  # a piece splits as itself
