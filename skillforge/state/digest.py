@@ -84,9 +84,13 @@ def to_data(value: Any, depth: int = 0, *, sets: bool = True) -> Any:
         return to_data(item, depth + 1, sets=sets)
 
     if kind is list:
+        if all(type(item) in _PLAIN for item in value):
+            return list(value)  # what the comprehension below makes of plain items
         return [inner(item) for item in value]
     if kind is dict:
         if all(type(k) is str for k in value) and TAG not in value:
+            if all(type(v) in _PLAIN for v in value.values()):
+                return dict(value)
             return {k: inner(v) for k, v in value.items()}
         return {TAG: "d", "v": [[inner(k), inner(v)] for k, v in value.items()]}
     if kind is tuple:
@@ -140,6 +144,8 @@ def from_data(data: Any) -> Any:
 
 
 _INF = float("inf")
+# The types `to_data` returns as they are (a float may be NaN or infinite: it is tagged).
+_PLAIN = frozenset([str, int, bool, type(None)])
 _LAZY = frozenset(
     [map, filter, zip, enumerate, reversed]
     + [type(iter(x)) for x in ([], (), "", range(0), {}, reversed([]))]  # type: ignore[var-annotated]

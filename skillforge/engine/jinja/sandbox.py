@@ -82,7 +82,7 @@ def _printf_size(fmt: str, values: Any) -> int:
         return fixed
     items = list(values.values()) if isinstance(values, dict) else values
     items = items if isinstance(items, tuple | list) else (items,)
-    longest = max((_length(v) for v in items), default=0)
+    longest = max((len(v) for v in items if isinstance(v, str)), default=0)
     widest = max((_number(v) for v in items), default=0) if stars else 0
     return fixed + stars * widest + conversions * longest
 
@@ -186,6 +186,9 @@ class TemplateSandbox(SandboxedEnvironment):
         return functools.update_wrapper(bounded, value)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if type(left) is int and type(right) is int and operator != "**":
+            # `i + 1`, `i % n` in a loop: nothing below checks two ints but `**`
+            return self.binop_table[operator](left, right)
         if operator == "+" and isinstance(left, str) and isinstance(right, str):
             self.refuse_size(len(left) + len(right), "`+`")
         elif operator == "+" and isinstance(left, list | tuple) and isinstance(right, list | tuple):
