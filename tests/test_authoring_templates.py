@@ -104,6 +104,16 @@ def test_shell_completion_of_spec_target_and_template_names(tmp_path: Path) -> N
 
 
 def test_show_completion_prints_a_script(tmp_path: Path) -> None:
-    result = run(tmp_path, "--show-completion", "bash")
-    assert result.code == 0
-    assert "_SKILLFORGE_COMPLETE=complete_bash" in result.out
+    # Typer finds the shell among the process's parents (shellingham): run it from bash, as a
+    # user does (bash stays the parent: it does not `exec` a command followed by another), so
+    # the answer does not depend on what runs the tests
+    code = "from skillforge.cli.main import main; main()"
+    done = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -c '{code}' --show-completion; exit $?"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "_SKILLFORGE_COMPLETE=complete_bash" in done.stdout
