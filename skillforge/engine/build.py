@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Protocol
 
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
@@ -22,20 +21,22 @@ from skillforge.state.plan import Plan, make_plan, plugins_wanted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from skillforge.engine.workers import Batch, Strategy
     from skillforge.report.reporter import Reporter
     from skillforge.state.scan import Start
 
+    class BuildRequest(Protocol):
+        """What the user asked a build to do (`BuildOptions` of the commands has these); for
+        the type checker only (a Protocol class costs its import)."""
 
-class BuildRequest(Protocol):
-    """What the user asked a build to do (`BuildOptions` of the commands has these)."""
-
-    @property
-    def force(self) -> bool: ...
-    @property
-    def dry_run(self) -> bool: ...
-    @property
-    def paths(self) -> list[str] | None: ...
+        @property
+        def force(self) -> bool: ...
+        @property
+        def dry_run(self) -> bool: ...
+        @property
+        def paths(self) -> list[str] | None: ...
 
 
 class Outcome(Plain):
