@@ -11,7 +11,7 @@ from stat import S_ISREG
 from typing import Any
 
 from skillforge import __version__
-from skillforge.engine.budgets import listing_problems, next_costs, read_costs, write_costs
+from skillforge.engine.budgets import listing_problems_rows, next_cost_rows
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.state.buildlog import (
@@ -21,8 +21,10 @@ from skillforge.state.buildlog import (
     History,
     damaged_message,
     mark_listing,
+    read_cost_rows,
     read_noops,
     take_noops,
+    write_cost_rows,
 )
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
@@ -300,13 +302,15 @@ def record_build(
     """
     cache_dir = str(config.cache_dir)
     damaged: list[str] = []
-    old = read_costs(cache_dir, damaged)
+    # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
+    # and the listing is judged again only when one of their entries changed
+    old = read_cost_rows(cache_dir, damaged)
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
-    table = next_costs(old, rendered, state)
+    table, touched = next_cost_rows(old, rendered, state)
     failing = False
-    for problem in listing_problems(config, old, table, rejudge):
+    for problem in listing_problems_rows(config, old, table, touched, rejudge):
         failing = failing or problem.severity == "error"
         emit(problem)
     if not save:
@@ -317,7 +321,7 @@ def record_build(
         history.add(record)
     history.add(build_record(report, counters))
     if table != old:
-        write_costs(cache_dir, table)
+        write_cost_rows(cache_dir, table)
     history.save(cache_dir)
     if folding:
         unlink_quietly(folding)
