@@ -16,7 +16,7 @@ from skillforge.engine.budgets import (
 )
 from skillforge.engine.costs import OutputCost
 from skillforge.engine.load.config import Config, load_config
-from skillforge.state import buildlog
+from skillforge.state import layout
 from skillforge.state.manifest import Manifest, OutputRecord
 
 
@@ -121,8 +121,8 @@ def test_short_rows_count_with_their_defaults(tmp_path: Path) -> None:
 def _old_valid_costs(raw: object) -> bool:
     return (
         isinstance(raw, dict)
-        and raw.get("format") == buildlog.FORMAT
-        and buildlog._is_map(raw.get("outputs"), buildlog._valid_cost)
+        and raw.get("format") == layout.FORMAT
+        and layout._is_map(raw.get("outputs"), layout.valid_cost)
     )
 
 
@@ -146,9 +146,9 @@ def test_row_check_in_c_is_the_field_by_field_check() -> None:
         for _ in range(rng.randint(0, 4)):
             key: object = rng.choice(["a", "b", "c", 3, b"d"])
             rows[key] = rng.choice(variants)
-        raw: object = {"format": buildlog.FORMAT, "outputs": rows}
+        raw: object = {"format": layout.FORMAT, "outputs": rows}
         if rng.random() < 0.1:
-            raw = {"format": buildlog.FORMAT + 1, "outputs": rows}
+            raw = {"format": layout.FORMAT + 1, "outputs": rows}
         if rng.random() < 0.05:
-            raw = {"format": buildlog.FORMAT, "outputs": list(rows.values())}
-        assert buildlog._valid_costs(raw) == _old_valid_costs(raw), raw
+            raw = {"format": layout.FORMAT, "outputs": list(rows.values())}
+        assert layout.valid_costs(raw) == _old_valid_costs(raw), raw

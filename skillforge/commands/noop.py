@@ -10,7 +10,6 @@ inputs changed are part of "nothing to do": their recorded errors are printed ag
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 
@@ -21,6 +20,7 @@ from skillforge.report.model import BuildReport
 from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
+from skillforge.state.heap import NoCycles
 from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
 from skillforge.state.manifest import read_manifest
@@ -66,13 +66,8 @@ def try_noop(
         return None
     # The no-op makes some 100,000 objects that all live to its end: the cyclic collector
     # would walk them again and again for nothing (a fifth of the no-op's time at 10,000 specs)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with NoCycles():
         return _try_noop(options, config_file, started, stream)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _try_noop(

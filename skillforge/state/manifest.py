@@ -12,6 +12,7 @@ import sys
 import time
 
 from skillforge.state.files import write_atomic
+from skillforge.state.heap import NoCycles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -171,10 +172,11 @@ def read_manifest(cache_dir: str) -> Manifest | None:
     except OSError as exc:
         raise ValueError(f"unreadable manifest: {exc.strerror}") from None
     try:
-        data = marshal.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not a manifest")
-        manifest = Manifest.from_raw(data)
+        with NoCycles():
+            data = marshal.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a manifest")
+            manifest = Manifest.from_raw(data)
     except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
         raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
     manifest.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -192,7 +194,9 @@ def manifest_stamp(cache_dir: str) -> tuple[int, int, int] | None:
 
 def write_manifest(cache_dir: str, manifest: Manifest) -> None:
     """Write the manifest atomically (temp file in the same folder, then rename)."""
-    write_atomic(manifest_path(cache_dir), marshal.dumps(manifest.to_raw()))
+    with NoCycles():
+        data = marshal.dumps(manifest.to_raw())
+    write_atomic(manifest_path(cache_dir), data)
 
 
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:
