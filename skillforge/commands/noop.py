@@ -21,6 +21,7 @@ from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
 from skillforge.state.heap import NoCycles
+from skillforge.state.hot import quick_plan
 from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
 from skillforge.state.manifest import read_manifest
@@ -85,18 +86,29 @@ def _try_noop(
     raw = digest_bytes(text) if path else ""
     cache_dir = cache_dir_of(text, path) or DEFAULT_CACHE
     try:
-        manifest = read_manifest(os.path.join(root, cache_dir))
+        manifest = read_manifest(os.path.join(root, cache_dir), lazy=True)
     except ValueError:
         return None
     if manifest is None or manifest.config_raw != raw or not manifest.layout:
         return None
 
-    def folders(key: str) -> list[str]:
-        return [os.path.join(root, p) for p in manifest.layout[key]]
-
+    try:  # damaged bytes can decode to any layout: the full build then reads the config
+        specs, traits, templates = (
+            [os.path.join(root, p) for p in manifest.layout[key]]
+            for key in ("specs", "traits", "templates")
+        )
+    except (KeyError, TypeError):
+        return None
     scan_ns = time.time_ns()
-    inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
-    plan = make_plan(inventory, manifest, config_changed=False, replay=True)
+    inventory = scan(root, specs, traits, templates)
+    # nothing changed: the hot table says so without the records; else they say what did
+    quick = quick_plan(inventory, manifest)
+    if quick is None or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
+        try:
+            manifest.thaw()  # a damaged record is a corrupt manifest: the full build says so
+        except ValueError:
+            return None
+    plan = quick or make_plan(inventory, manifest, config_changed=False, replay=True)
     if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
         return Scanned(root, inventory, manifest, plan, scan_ns)
     report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))

@@ -29,6 +29,7 @@ from skillforge.state.buildlog import (
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
 from skillforge.state.heap import NoCycles
+from skillforge.state.hot import hot_table
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
     Manifest,
@@ -146,6 +147,9 @@ def _next_manifest(
                 manifest.errors[spec_id] = found[1]
     _record_outputs(config, old, plan, manifest, written, removed)
     _record_files(inventory, old, plan, manifest, known, scan_ns)
+    # for the hot table of the next no-op (state/hot.py)
+    manifest.scan = (inventory.files, inventory.specs, inventory.traits, inventory.templates)
+    manifest.scanned = True
     return manifest
 
 
@@ -183,7 +187,9 @@ def _replay_record(
 def save_manifest(config: Config, manifest: Manifest) -> None:
     """Write the manifest; failing that, say that the outputs are written all the same."""
     try:
-        write_manifest(str(config.cache_dir), manifest)
+        with NoCycles():
+            hot = hot_table(manifest) if manifest.scanned else None
+        write_manifest(str(config.cache_dir), manifest, hot)
     except OSError as exc:
         where = config.rel(manifest_path(str(config.cache_dir)))
         raise SkillforgeError(

@@ -30,6 +30,11 @@ ABSENT = "x:"
 PLUGINS = "[plugins]"
 
 
+def tool_version() -> str:
+    """The version the manifest's `tool` must be for its records to hold (one place)."""
+    return __version__
+
+
 def plugins_wanted(plugins: object, manifest: Manifest | None) -> bool:
     """Whether a build has plugin manifests to make (`plugins`: the config's) or, made by the
     last build (`manifest`), to remove. Without either, no plugin module needs loading."""
@@ -194,7 +199,7 @@ def _make_plan(
     elif env is not None and env != manifest.env:
         global_reason = "version changed"
     elif env is None:
-        plan.env_changed = _env_files_changed(manifest)
+        plan.env_changed = env_files_changed(manifest)
 
     checker = _Checker(inv, manifest, plan.refreshed)
     present = set(inv.specs)
@@ -345,7 +350,8 @@ def _output_reasons(
     return reasons
 
 
-def _env_files_changed(manifest: Manifest) -> bool:
+def env_files_changed(manifest: Manifest) -> bool:
+    """Whether a library file of the rendering environment the manifest records changed."""
     for path, recorded in manifest.env_files.items():
         try:
             st = os.stat(path)
