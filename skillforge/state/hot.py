@@ -46,65 +46,55 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
     )
     if any(record.failed for record in specs.values()):
         return None  # replayed or parsed again: make_plan's
-    if specs.keys() - set(scanned_specs) - {PLUGINS}:
+    in_scan = set(scanned_specs)
+    if specs.keys() - in_scan - {PLUGINS}:
         return None  # a spec in a folder the scan could not read: make_plan's
+    if not in_scan <= specs.keys() or not in_scan <= files.keys():
+        return None  # a spec no build has recorded (not selected): new to make_plan
     # every file a spec depends on must be recorded: make_plan takes a missing one as changed
-    depsets = {id(record.deps): record.deps for record in specs.values()}
-    for deps in depsets.values():
-        for dep in deps:
-            kind, _, name = dep.partition(":")
-            if kind in ("f", "s"):
-                needed = name
-            elif dep == ALL_TEMPLATES:
-                if any(k.startswith("T:") and v not in files for k, v in resolved.items()):
-                    return None
-                continue
-            elif kind in ("t", "T"):
-                found = resolved.get(dep)
-                if found is None:
-                    continue  # missing then; the same names now mean missing now
-                needed = found
-            else:
+    deps: set[str] = set()
+    for depset in {id(record.deps): record.deps for record in specs.values()}.values():
+        deps.update(depset)
+    for dep in deps:
+        kind, _, name = dep.partition(":")
+        if dep == ALL_TEMPLATES:
+            if any(k.startswith("T:") and v not in files for k, v in resolved.items()):
                 return None
-            if needed not in files:
+        elif kind in ("f", "s"):
+            if name not in files:
                 return None
-    stats: dict[str, tuple[int, int]] = {}
-    extra: dict[str, tuple[int, int]] = {}
-    racy: dict[str, str] = {}
-    for file_id, stat in scanned.items():
-        record = files.get(file_id)
-        stats[file_id] = stat if record is None else (record[0], record[1])
-    for file_id, record in files.items():
-        if file_id not in scanned:
-            extra[file_id] = (record[0], record[1])
-        if not record[0]:
-            racy[file_id] = record[2]
+        elif kind in ("t", "T"):
+            found = resolved.get(dep)  # None: missing then; the same names mean missing now
+            if found is not None and found not in files:
+                return None
+        else:
+            return None
+    stats = {fid: (record[0], record[1]) for fid, record in files.items() if fid in scanned}
+    for file_id in scanned.keys() - files.keys():  # scanned, read by no spec
+        stats[file_id] = scanned[file_id]
+    extra = {fid: (record[0], record[1]) for fid, record in files.items() if fid not in scanned}
+    racy = {fid: record[2] for fid, record in files.items() if not record[0]}
+    produced: set[str] = set()
+    for record in specs.values():
+        produced.update(record.outputs)
+    if not produced <= outputs.keys():
+        return None  # make_plan takes an unrecorded output as missing
     paths = list(outputs)
     same = {path: path for path in paths}  # one str object per path: marshal writes it once
-    unchanged: list[str] = []
-    for spec in scanned_specs:
-        spec_record = specs.get(spec)
-        if spec_record is None or spec not in files:
-            return None  # a spec no build has recorded (not selected): new to make_plan
-        for out in spec_record.outputs:
-            if out not in same:
-                return None  # make_plan takes an unrecorded output as missing
-            if outputs[out].document:
-                unchanged.append(same[out])
+    documents = {path for path, record in outputs.items() if record.document}
+    unchanged = [same[o] for spec in scanned_specs for o in specs[spec].outputs if o in documents]
     plugins = specs.get(PLUGINS)
     if plugins is not None:
-        if any(out not in same for out in plugins.outputs):
-            return None
         unchanged.extend(same[out] for out in plugins.outputs)
-    racy_outputs = {p: outputs[p].digest for p in paths if not outputs[p].mtime_ns}
+    racy_outputs = {p: record.digest for p, record in outputs.items() if not record.mtime_ns}
     return {
         "tool": manifest.tool,
         "stats": stats,
         "extra": extra,
         "names": (traits, templates),
         "outputs": paths,
-        "mtimes": [outputs[p].mtime_ns for p in paths],
-        "sizes": [outputs[p].size for p in paths],
+        "mtimes": [record.mtime_ns for record in outputs.values()],
+        "sizes": [record.size for record in outputs.values()],
         "racy": racy,
         "racy_outputs": racy_outputs,
         "unchanged": unchanged,
