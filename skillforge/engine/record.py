@@ -224,8 +224,18 @@ def _record_outputs(
                 continue
         mtime, size, digest = stat_record(stat.st_mtime_ns, stat.st_size, item.digest, now_ns)
         manifest.outputs[rel] = OutputRecord(mtime, size, digest, item.document, item.key)
-    for spec_record in manifest.specs.values():
-        spec_record.outputs = [o for o in spec_record.outputs if o in manifest.outputs]
+    # outputs a record lists but the manifest does not (removed, not written, gone before
+    # their stat) are dropped from the records that list them, and only from those: a record
+    # kept from the last build lists only outputs it recorded, a new one those of its render
+    outputs, specs = manifest.outputs, manifest.specs
+    gone = old.outputs.keys() - outputs.keys()
+    for spec_id in plan.dirty:
+        if spec_id in specs:
+            gone.update(o for o in specs[spec_id].outputs if o not in outputs)
+    if gone:
+        for spec_record in specs.values():
+            if not gone.isdisjoint(spec_record.outputs):
+                spec_record.outputs = [o for o in spec_record.outputs if o in outputs]
 
 
 def _record_files(

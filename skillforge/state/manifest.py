@@ -180,9 +180,12 @@ class Manifest:
     def to_raw(self, hot: dict[str, Any] | None = None) -> dict[str, Any]:
         """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
         depsets: dict[tuple[str, ...], int] = {}
+        by_id: dict[int, int] = {}  # records read from the file share their deps' object
         specs: dict[str, tuple[Any, ...]] = {}
         for rel, rec in sorted(self.specs.items()):
-            index = depsets.setdefault(tuple(rec.deps), len(depsets))
+            index = by_id.get(id(rec.deps))
+            if index is None:
+                index = by_id[id(rec.deps)] = depsets.setdefault(tuple(rec.deps), len(depsets))
             specs[rel] = (index, tuple(rec.outputs), rec.failed)
         records = {
             "files": self.files,
