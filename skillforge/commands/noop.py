@@ -101,9 +101,10 @@ def _try_noop(
         return None
     scan_ns = time.time_ns()
     inventory = scan(root, specs, traits, templates)
+    failing = bool(inventory.problems) or listing_failed(os.path.join(root, cache_dir))
     # nothing changed: the hot table says so without the records; else they say what did
-    quick = quick_plan(inventory, manifest)
-    if quick is None or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
+    quick = None if failing else quick_plan(inventory, manifest)
+    if quick is None:
         try:
             manifest.thaw()  # a damaged record is a corrupt manifest: the full build says so
         except ValueError:
@@ -116,10 +117,11 @@ def _try_noop(
         replay=True,
         only=changed_since(inventory, manifest),
     )
-    if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
+    if not plan.is_noop or failing:
         return Scanned(root, inventory, manifest, plan, scan_ns)
-    report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
-    report.counters["documents_cached"] = len(plan.unchanged)
+    unchanged = len(plan.unchanged) if plan.unchanged_count is None else plan.unchanged_count
+    report = BuildReport(specs_total=plan.total, unchanged=unchanged)
+    report.counters["documents_cached"] = unchanged
     # failed specs none of whose inputs changed: their recorded errors again, unparsed
     problems = [
         Problem(file, line, field, message, severity, column=column, hint=hint)
@@ -147,7 +149,7 @@ def _try_noop(
     note_noop(
         os.path.join(root, cache_dir),
         plan.total,
-        len(plan.unchanged),
+        unchanged,
         report.duration_ms,
         len(set(report.errors)),
     )

@@ -11,12 +11,14 @@ build that writes the manifest also writes, from its records and its scan:
 - `outputs`, `mtimes`, `sizes`: every output with its recorded stat;
 - `racy`, `racy_outputs`: the recorded digest of each file and output whose mtime is
   recorded as 0;
-- `unchanged`: what `make_plan` lists as unchanged when nothing changed.
+- `documents`: how many documents `make_plan` lists as unchanged when nothing changed.
 
 `quick_plan` compares the scan with `stats` in one dict comparison (in C) and stats the
-outputs in one loop. When everything matches it returns the plan `make_plan` would make;
-anything else (a changed file, a failed spec, no table) returns None and `make_plan` decides,
-from the records, what changed and why. Standard library only.
+outputs in one loop. When everything matches it returns the plan `make_plan` would make, with
+the count of unchanged documents (`Plan.unchanged_count`) for their list: the no-op reports
+and ends there. Anything else (a changed file, a failed spec, no table) returns None and
+`make_plan` decides from the records what changed and why, for the specs `changed_since`
+cannot clear. Standard library only.
 """
 
 from __future__ import annotations
@@ -69,23 +71,26 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
                 return None
         else:
             return None
-    stats = {fid: (record[0], record[1]) for fid, record in files.items() if fid in scanned}
+    stats: dict[str, tuple[int, int]] = {}
+    extra: dict[str, tuple[int, int]] = {}
+    racy: dict[str, str] = {}
+    for file_id, row in files.items():
+        (stats if file_id in scanned else extra)[file_id] = (row[0], row[1])
+        if not row[0]:
+            racy[file_id] = row[2]
     for file_id in scanned.keys() - files.keys():  # scanned, read by no spec
         stats[file_id] = scanned[file_id]
-    extra = {fid: (record[0], record[1]) for fid, record in files.items() if fid not in scanned}
-    racy = {fid: record[2] for fid, record in files.items() if not record[0]}
     produced: set[str] = set()
     for record in specs.values():
         produced.update(record.outputs)
     if not produced <= outputs.keys():
         return None  # make_plan takes an unrecorded output as missing
-    paths = list(outputs)
-    same = {path: path for path in paths}  # one str object per path: marshal writes it once
-    documents = {path for path, record in outputs.items() if record.document}
-    unchanged = [same[o] for spec in scanned_specs for o in specs[spec].outputs if o in documents]
+    # make_plan lists as unchanged each spec's documents and every plugin manifest
+    documents = sum([outputs[o].document for spec in scanned_specs for o in specs[spec].outputs])
     plugins = specs.get(PLUGINS)
     if plugins is not None:
-        unchanged.extend(same[out] for out in plugins.outputs)
+        documents += len(plugins.outputs)
+    paths = list(outputs)
     racy_outputs = {p: record.digest for p, record in outputs.items() if not record.mtime_ns}
     return {
         "tool": manifest.tool,
@@ -97,13 +102,14 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
         "sizes": [record.size for record in outputs.values()],
         "racy": racy,
         "racy_outputs": racy_outputs,
-        "unchanged": unchanged,
+        "documents": documents,
     }
 
 
 def quick_plan(inv: Inventory, manifest: Manifest) -> Plan | None:
     """`make_plan(inv, manifest, config_changed=False, replay=True)` when it finds nothing to
-    do, from the hot table alone; None when something may have changed (or no table)."""
+    do, from the hot table alone, with `unchanged_count` for `unchanged` (a plan to report a
+    no-op, not to build from); None when something may have changed (or no table)."""
     hot = manifest.hot
     version = tool_version()
     if hot is None or hot.get("tool") != version or manifest.tool != version:
@@ -155,7 +161,10 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
             if mtime or not _same_bytes(root + out, (0, st.st_size), size, racy_outputs, out):
                 return None
             plan.refreshed_outputs[out] = [st.st_mtime_ns, st.st_size, racy_outputs[out]]
-    plan.unchanged = list(hot["unchanged"])
+    count = hot["documents"]
+    if type(count) is not int:
+        return None
+    plan.unchanged_count = count
     return plan
 
 

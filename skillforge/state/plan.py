@@ -50,6 +50,9 @@ class Plan:
         self.orphans: list[str] = []
         self.orphan_specs: list[str] = []
         self.unchanged: list[str] = []
+        # set instead of `unchanged` by the hot table's plan of a no-op (state/hot.py): how
+        # many documents `unchanged` would list
+        self.unchanged_count: int | None = None
         self.refreshed: dict[str, list[Any]] = {}
         self.refreshed_outputs: dict[str, list[Any]] = {}
         # dirty specs whose own YAML files did not change: (file id, digest) of each layer
