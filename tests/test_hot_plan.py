@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import build_json, run
 
-from skillforge.state.hot import changed_since, quick_plan
+from skillforge.state.hot import quick_plan
 from skillforge.state.inventory import Inventory, scan
 from skillforge.state.manifest import Manifest, manifest_stamp, read_manifest
 from skillforge.state.plan import Plan, make_plan
@@ -35,41 +35,6 @@ def _plans(root: Path) -> tuple[Plan | None, Plan]:
     return quick_plan(inventory, lazy), make_plan(
         inventory, full, config_changed=False, replay=True
     )
-
-
-PLAN_FIELDS = (
-    "total",
-    "dirty",
-    "orphans",
-    "orphan_specs",
-    "unchanged",
-    "refreshed",
-    "refreshed_outputs",
-    "layers",
-    "env_changed",
-    "plugins",
-    "replay",
-)
-
-
-def _delta_is_full(root: Path) -> bool:
-    """make_plan on the specs `changed_since` names is make_plan on every spec; True when
-    the table could tell."""
-    cache = str(root / ".skillforge")
-    lazy, full = read_manifest(cache, lazy=True), read_manifest(cache)
-    assert lazy is not None and full is not None
-    inventory = _scan(root, lazy)
-    only = changed_since(inventory, lazy)
-    if only is None:
-        return False
-    delta = make_plan(inventory, lazy, config_changed=False, replay=True, only=only)
-    slow = make_plan(inventory, full, config_changed=False, replay=True)
-    for name in PLAN_FIELDS:
-        got, want = getattr(delta, name), getattr(slow, name)
-        assert got == want, name
-        if isinstance(want, dict):
-            assert list(got) == list(want), name  # the same order: reasons are listed so
-    return True
 
 
 def _same(quick: Plan, slow: Plan) -> None:
@@ -159,12 +124,11 @@ def test_quick_plan_is_make_plan_when_nothing_changed(tmp_path: Path) -> None:
     assert build_json(tmp_path)["outputs"]["written"] == 0
 
     rng = random.Random(17)
-    answered = told = 0
+    answered = 0
     written = True  # the last build wrote the manifest
     cache = str(tmp_path / ".skillforge")
     for i in range(30):
         how = _mutate(tmp_path, rng, i)
-        told += _delta_is_full(tmp_path)
         quick, slow = _plans(tmp_path)
         if quick is not None:
             answered += 1
@@ -178,24 +142,7 @@ def test_quick_plan_is_make_plan_when_nothing_changed(tmp_path: Path) -> None:
         if run(tmp_path, "build", "-q").code != 0:
             assert run(tmp_path, "build", "-q", "--force").code == 0
         written = manifest_stamp(cache) != before
-    assert answered >= 5 and told >= 20
-
-
-def test_a_one_spec_edit_plans_that_spec(tmp_path: Path) -> None:
-    corpus.write_corpus(tmp_path, 30, 0)
-    assert run(tmp_path, "build", "-q").code == 0
-    time.sleep(0.06)  # past the racy window
-    edited = corpus.read_info(tmp_path)["edit_spec"]
-    corpus.bump_marker(tmp_path / edited)
-    assert run(tmp_path, "build", "-q").code == 0
-    time.sleep(0.06)
-    corpus.bump_marker(tmp_path / edited)
-    lazy = read_manifest(str(tmp_path / ".skillforge"), lazy=True)
-    assert lazy is not None
-    assert changed_since(_scan(tmp_path, lazy), lazy) == {edited}
-    assert _delta_is_full(tmp_path)
-    report = build_json(tmp_path)
-    assert report["specs"]["parsed"] == 1 and report["outputs"]["written"] == 1
+    assert answered >= 5
 
 
 def test_a_failed_spec_leaves_the_decision_to_make_plan(tmp_path: Path) -> None:

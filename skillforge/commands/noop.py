@@ -21,7 +21,7 @@ from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
 from skillforge.state.heap import NoCycles
-from skillforge.state.hot import changed_since, quick_plan
+from skillforge.state.hot import quick_plan
 from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
 from skillforge.state.manifest import read_manifest
@@ -109,14 +109,7 @@ def _try_noop(
             manifest.thaw()  # a damaged record is a corrupt manifest: the full build says so
         except ValueError:
             return None
-    # else the table still tells which specs may have changed: make_plan looks at those alone
-    plan = quick or make_plan(
-        inventory,
-        manifest,
-        config_changed=False,
-        replay=True,
-        only=changed_since(inventory, manifest),
-    )
+    plan = quick or make_plan(inventory, manifest, config_changed=False, replay=True)
     if not plan.is_noop or failing:
         return Scanned(root, inventory, manifest, plan, scan_ns)
     unchanged = len(plan.unchanged) if plan.unchanged_count is None else plan.unchanged_count

@@ -17,8 +17,7 @@ build that writes the manifest also writes, from its records and its scan:
 outputs in one loop. When everything matches it returns the plan `make_plan` would make, with
 the count of unchanged documents (`Plan.unchanged_count`) for their list: the no-op reports
 and ends there. Anything else (a changed file, a failed spec, no table) returns None and
-`make_plan` decides from the records what changed and why, for the specs `changed_since`
-cannot clear. Standard library only.
+`make_plan` decides from the records what changed and why. Standard library only.
 """
 
 from __future__ import annotations
@@ -180,76 +179,3 @@ def _same_bytes(
         return digest_file(path) == digest
     except OSError:
         return False
-
-
-def changed_since(inv: Inventory, manifest: Manifest) -> set[str] | None:
-    """The specs that may have changed since the manifest's build, told from the hot table:
-    every other spec's file, every file it reads and every output it made has the recorded
-    stat, so `make_plan(..., only=...)` takes it as unchanged without a look, and works out
-    for these alone what changed and why (a one-spec edit of 10,000 specs plans one spec).
-    New and gone specs are make_plan's anyway. None when the table cannot tell."""
-    hot = manifest.hot
-    version = tool_version()
-    if hot is None or hot.get("tool") != version or manifest.tool != version:
-        return None
-    try:
-        return _changed_since(inv, manifest, hot)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-        return None
-
-
-def _changed_since(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> set[str] | None:
-    if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
-        return None
-    # the files whose stat is not the recorded one (a racy 0 never is): in C
-    moved = {file_id for file_id, _ in inv.files.items() ^ hot["stats"].items()}
-    stat_of = os.stat
-    for file_id, (mtime, size) in hot["extra"].items():
-        try:
-            st = stat_of(inv.path(file_id))
-        except OSError:
-            moved.add(file_id)
-            continue
-        if st.st_mtime_ns != mtime or st.st_size != size:
-            moved.add(file_id)
-    root = inv.path("")
-    moved_outputs: set[str] = set()
-    for out, mtime, size in zip(hot["outputs"], hot["mtimes"], hot["sizes"], strict=True):
-        try:
-            st = stat_of(root + out)
-        except OSError:
-            moved_outputs.add(out)
-            continue
-        if st.st_mtime_ns != mtime or st.st_size != size:
-            moved_outputs.add(out)
-    specs, resolved = manifest.specs, manifest.resolved
-    affected = {spec for spec in moved if spec in specs}
-    if moved:
-        templates = {v for k, v in resolved.items() if k.startswith("T:")}
-        reads: dict[str, bool] = {}  # dependency -> whether it reads a moved file
-
-        def reads_moved(dep: str) -> bool:
-            found = reads.get(dep)
-            if found is None:
-                kind, _, name = dep.partition(":")
-                if kind in ("f", "s"):
-                    found = name in moved
-                elif dep == ALL_TEMPLATES:
-                    found = not moved.isdisjoint(templates)
-                elif kind in ("t", "T"):
-                    found = resolved.get(dep) in moved
-                else:
-                    found = True  # make_plan's to say
-                reads[dep] = found
-            return found
-
-        depsets: dict[int, bool] = {}
-        for spec, record in specs.items():
-            hit = depsets.get(id(record.deps))
-            if hit is None:
-                hit = depsets[id(record.deps)] = any([reads_moved(d) for d in record.deps])
-            if hit:
-                affected.add(spec)
-    if moved_outputs:
-        affected.update(s for s, r in specs.items() if not moved_outputs.isdisjoint(r.outputs))
-    return affected
