@@ -158,9 +158,12 @@ def test_orphan_removal_does_not_follow_a_symlinked_skill_folder(tmp_path: Path)
 def _rewrite_manifest_output(root: Path, old: str, new: str) -> None:
     path = root / ".skillforge" / "manifest.bin"
     data = marshal.loads(path.read_bytes())
-    data["outputs"][new] = data["outputs"].pop(old)
-    for key, raw in data["specs"].items():
-        data["specs"][key] = (raw[0], tuple(new if p == old else p for p in raw[1]), raw[2])
+    records = marshal.loads(data["records"])
+    records["outputs"][new] = records["outputs"].pop(old)
+    for key, raw in records["specs"].items():
+        records["specs"][key] = (raw[0], tuple(new if p == old else p for p in raw[1]), raw[2])
+    data["records"] = marshal.dumps(records)
+    data["hot"] = None  # the no-op's table of the records as they were: none for these
     path.write_bytes(marshal.dumps(data))
 
 

@@ -28,9 +28,9 @@ from typing import Any
 from skillforge import __version__
 from skillforge.cache.keys import DOCUMENT, SECTION
 from skillforge.cache.remote import AC, CAS, Remote, environment_key, records_key, sha256
-from skillforge.state.buildlog import _valid_cost
 from skillforge.state.digest import Uncacheable, digest_file, from_data, to_data
 from skillforge.state.inventory import BUILTIN
+from skillforge.state.layout import valid_cost
 from skillforge.state.manifest import Manifest, OutputRecord, SpecRecord, stat_record
 from skillforge.state.plan import ALL_TEMPLATES
 
@@ -211,7 +211,7 @@ class Records:
                 continue
             _need(isinstance(row, list) and len(row) == 4 and isinstance(row[0], int))
             index, outputs, sections, cost = row
-            _need(cost is None or _valid_cost(cost))
+            _need(cost is None or valid_cost(cost))
             _need(0 <= index < len(depsets) and isinstance(outputs, dict) and bool(outputs))
             _need(isinstance(sections, dict))
             _need(all(isinstance(v, str) and len(v) == 64 for v in sections.values()))

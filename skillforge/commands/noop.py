@@ -10,7 +10,6 @@ inputs changed are part of "nothing to do": their recorded errors are printed ag
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 
@@ -21,6 +20,8 @@ from skillforge.report.model import BuildReport
 from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
+from skillforge.state.heap import NoCycles
+from skillforge.state.hot import quick_plan
 from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
 from skillforge.state.manifest import read_manifest
@@ -66,13 +67,8 @@ def try_noop(
         return None
     # The no-op makes some 100,000 objects that all live to its end: the cyclic collector
     # would walk them again and again for nothing (a fifth of the no-op's time at 10,000 specs)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with NoCycles():
         return _try_noop(options, config_file, started, stream)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _try_noop(
@@ -90,22 +86,35 @@ def _try_noop(
     raw = digest_bytes(text) if path else ""
     cache_dir = cache_dir_of(text, path) or DEFAULT_CACHE
     try:
-        manifest = read_manifest(os.path.join(root, cache_dir))
+        manifest = read_manifest(os.path.join(root, cache_dir), lazy=True)
     except ValueError:
         return None
     if manifest is None or manifest.config_raw != raw or not manifest.layout:
         return None
 
-    def folders(key: str) -> list[str]:
-        return [os.path.join(root, p) for p in manifest.layout[key]]
-
+    try:  # damaged bytes can decode to any layout: the full build then reads the config
+        specs, traits, templates = (
+            [os.path.join(root, p) for p in manifest.layout[key]]
+            for key in ("specs", "traits", "templates")
+        )
+    except (KeyError, TypeError):
+        return None
     scan_ns = time.time_ns()
-    inventory = scan(root, folders("specs"), folders("traits"), folders("templates"))
-    plan = make_plan(inventory, manifest, config_changed=False, replay=True)
-    if not plan.is_noop or inventory.problems or listing_failed(os.path.join(root, cache_dir)):
+    inventory = scan(root, specs, traits, templates)
+    failing = bool(inventory.problems) or listing_failed(os.path.join(root, cache_dir))
+    # nothing changed: the hot table says so without the records; else they say what did
+    quick = None if failing else quick_plan(inventory, manifest)
+    if quick is None:
+        try:
+            manifest.thaw()  # a damaged record is a corrupt manifest: the full build says so
+        except ValueError:
+            return None
+    plan = quick or make_plan(inventory, manifest, config_changed=False, replay=True)
+    if not plan.is_noop or failing:
         return Scanned(root, inventory, manifest, plan, scan_ns)
-    report = BuildReport(specs_total=plan.total, unchanged=len(plan.unchanged))
-    report.counters["documents_cached"] = len(plan.unchanged)
+    unchanged = len(plan.unchanged) if plan.unchanged_count is None else plan.unchanged_count
+    report = BuildReport(specs_total=plan.total, unchanged=unchanged)
+    report.counters["documents_cached"] = unchanged
     # failed specs none of whose inputs changed: their recorded errors again, unparsed
     problems = [
         Problem(file, line, field, message, severity, column=column, hint=hint)
@@ -133,7 +142,7 @@ def _try_noop(
     note_noop(
         os.path.join(root, cache_dir),
         plan.total,
-        len(plan.unchanged),
+        unchanged,
         report.duration_ms,
         len(set(report.errors)),
     )

@@ -201,6 +201,60 @@ def listing_problems(
     return listing_verdict(config.budgets, listing, _config_name(config))
 
 
+def listing_problems_rows(
+    config: Config,
+    before: dict[str, list[Any]],
+    after: dict[str, list[Any]],
+    touched: Iterable[str],
+    rejudge: bool = False,
+) -> list[Problem]:
+    """`listing_problems` on cost rows as `outputs.bin` keeps them (see `next_cost_rows`).
+
+    `touched` names every path whose row may differ between the two tables: when none of
+    their listing entries changed, the listing is the same without a look at the other rows
+    (a one-spec edit of 10,000 specs compares one entry, not two sets of 10,000); otherwise
+    the tables are judged as `listing_problems` judges them.
+    """
+    if (
+        before
+        and not rejudge
+        and not config.budgets.get("strict")
+        and all(_row_entry(before.get(p)) == _row_entry(after.get(p)) for p in touched)
+    ):
+        return []
+    return listing_problems(config, _costs_of(before), _costs_of(after), rejudge)
+
+
+def next_cost_rows(
+    old: dict[str, list[Any]], rendered: list[OutputCost], state: Manifest | None
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """`next_costs` on rows: the table after a build, and the paths whose rows it touched
+    (rendered, or gone from the manifest); every other row is the old one, unchanged."""
+    table = dict(old)
+    touched = []
+    for cost in rendered:
+        table[cost.path] = cost.to_raw()
+        touched.append(cost.path)
+    if state is not None:
+        gone = sorted(table.keys() - state.outputs.keys())
+        for path in gone:
+            del table[path]
+        touched.extend(gone)
+    return table, touched
+
+
+def _row_entry(row: list[Any] | None) -> tuple[str, int, int] | None:
+    """A row's entry in the skill listing as `_entries` counts it (None: not a skill). The
+    fields past the eighth have defaults (OutputCost), so an old row may lack them."""
+    if row is None or row[1] != "skill":
+        return None
+    return (row[2], row[12] if len(row) > 12 else 0, row[11] if len(row) > 11 else 0)
+
+
+def _costs_of(rows: dict[str, list[Any]]) -> dict[str, OutputCost]:
+    return {path: OutputCost.from_raw(path, values) for path, values in rows.items()}
+
+
 def evaluate(config: Config, costs: Iterable[OutputCost]) -> list[Problem]:
     """Every budget problem of these outputs and of their skill listing (for `check`)."""
     costs = list(costs)
@@ -229,25 +283,12 @@ def read_costs(cache_dir: str, damaged: list[str] | None = None) -> dict[str, Ou
     The rows are checked field by field as they are read (a damaged file is an empty
     table, its path added to `damaged`).
     """
-    rows = read_cost_rows(cache_dir, damaged)
-    return {path: OutputCost.from_raw(path, values) for path, values in rows.items()}
+    return _costs_of(read_cost_rows(cache_dir, damaged))
 
 
 def write_costs(cache_dir: str, table: dict[str, OutputCost]) -> None:
     """Keep the cost table for the next build (and for `stats`)."""
     write_cost_rows(cache_dir, {path: cost.to_raw() for path, cost in table.items()})
-
-
-def next_costs(
-    old: dict[str, OutputCost], rendered: list[OutputCost], state: Manifest | None
-) -> dict[str, OutputCost]:
-    """The cost table after a build: new costs in, outputs that left the manifest out."""
-    table = dict(old)
-    for cost in rendered:
-        table[cost.path] = cost
-    if state is not None:
-        table = {p: c for p, c in table.items() if p in state.outputs}
-    return table
 
 
 def simulate_listings(config: Config, costs: Iterable[OutputCost]) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ from stat import S_ISREG
 from typing import Any
 
 from skillforge import __version__
-from skillforge.engine.budgets import listing_problems, next_costs, read_costs, write_costs
+from skillforge.engine.budgets import listing_problems_rows, next_cost_rows
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.state.buildlog import (
@@ -21,11 +21,15 @@ from skillforge.state.buildlog import (
     History,
     damaged_message,
     mark_listing,
+    read_cost_rows,
     read_noops,
     take_noops,
+    write_cost_rows,
 )
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
+from skillforge.state.heap import NoCycles
+from skillforge.state.hot import hot_table
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
     Manifest,
@@ -75,6 +79,35 @@ def next_manifest(
     A failed spec in `replayable` keeps its problems (`failed`) and the inputs its attempt
     read, so that the next build replays them while none of those inputs changes.
     """
+    with NoCycles():
+        return _next_manifest(
+            config,
+            inventory,
+            previous,
+            plan,
+            results,
+            written,
+            removed,
+            digests,
+            scan_ns,
+            failed,
+            replayable,
+        )
+
+
+def _next_manifest(
+    config: Config,
+    inventory: Inventory,
+    previous: Manifest | None,
+    plan: Plan,
+    results: dict[str, RenderedSpec],
+    written: dict[str, Written],
+    removed: set[str],
+    digests: dict[str, str],
+    scan_ns: int,
+    failed: dict[str, list[Problem]] | None,
+    replayable: dict[str, tuple[list[str], int]] | None,
+) -> Manifest:
     old = previous or Manifest()
     known = dict(digests)
     for rendered in results.values():
@@ -114,6 +147,9 @@ def next_manifest(
                 manifest.errors[spec_id] = found[1]
     _record_outputs(config, old, plan, manifest, written, removed)
     _record_files(inventory, old, plan, manifest, known, scan_ns)
+    # for the hot table of the next no-op (state/hot.py)
+    manifest.scan = (inventory.files, inventory.specs, inventory.traits, inventory.templates)
+    manifest.scanned = True
     return manifest
 
 
@@ -151,7 +187,9 @@ def _replay_record(
 def save_manifest(config: Config, manifest: Manifest) -> None:
     """Write the manifest; failing that, say that the outputs are written all the same."""
     try:
-        write_manifest(str(config.cache_dir), manifest)
+        with NoCycles():
+            hot = hot_table(manifest) if manifest.scanned else None
+        write_manifest(str(config.cache_dir), manifest, hot)
     except OSError as exc:
         where = config.rel(manifest_path(str(config.cache_dir)))
         raise SkillforgeError(
@@ -186,8 +224,18 @@ def _record_outputs(
                 continue
         mtime, size, digest = stat_record(stat.st_mtime_ns, stat.st_size, item.digest, now_ns)
         manifest.outputs[rel] = OutputRecord(mtime, size, digest, item.document, item.key)
-    for spec_record in manifest.specs.values():
-        spec_record.outputs = [o for o in spec_record.outputs if o in manifest.outputs]
+    # outputs a record lists but the manifest does not (removed, not written, gone before
+    # their stat) are dropped from the records that list them, and only from those: a record
+    # kept from the last build lists only outputs it recorded, a new one those of its render
+    outputs, specs = manifest.outputs, manifest.specs
+    gone = old.outputs.keys() - outputs.keys()
+    for spec_id in plan.dirty:
+        if spec_id in specs:
+            gone.update(o for o in specs[spec_id].outputs if o not in outputs)
+    if gone:
+        for spec_record in specs.values():
+            if not gone.isdisjoint(spec_record.outputs):
+                spec_record.outputs = [o for o in spec_record.outputs if o in outputs]
 
 
 def _record_files(
@@ -300,13 +348,15 @@ def record_build(
     """
     cache_dir = str(config.cache_dir)
     damaged: list[str] = []
-    old = read_costs(cache_dir, damaged)
+    # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
+    # and the listing is judged again only when one of their entries changed
+    old = read_cost_rows(cache_dir, damaged)
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
-    table = next_costs(old, rendered, state)
+    table, touched = next_cost_rows(old, rendered, state)
     failing = False
-    for problem in listing_problems(config, old, table, rejudge):
+    for problem in listing_problems_rows(config, old, table, touched, rejudge):
         failing = failing or problem.severity == "error"
         emit(problem)
     if not save:
@@ -317,7 +367,7 @@ def record_build(
         history.add(record)
     history.add(build_record(report, counters))
     if table != old:
-        write_costs(cache_dir, table)
+        write_cost_rows(cache_dir, table)
     history.save(cache_dir)
     if folding:
         unlink_quietly(folding)

@@ -22,6 +22,10 @@ import os
 import time
 
 from skillforge.state.files import unlink_quietly, write_atomic
+from skillforge.state.heap import NoCycles
+from skillforge.state.layout import FORMAT as FORMAT
+from skillforge.state.layout import LAYERS as LAYERS
+from skillforge.state.layout import valid_costs, valid_history, valid_record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,18 +39,10 @@ NOOPS_NAME = "noops.log"
 # Present while the skill listing fails a strict budget: the no-op path then hands over to a
 # full build, which judges the listing again (and fails again until it is fixed).
 LISTING_FAILED_NAME = "listing.failed"
-FORMAT = 1
 KEEP = 50
 # No-op lines kept before a full build folds them (about 40 bytes each): a project that only
 # ever runs no-op builds stops counting them there instead of growing a file forever.
 MAX_NOOP_LOG = 1 << 20
-# layer -> (hit counter, miss counter) in `Counters` / `BuildReport.counters`
-LAYERS = {
-    "templates": ("templates_cached", "templates_compiled"),
-    "fragments": ("fragments_cached", "fragments_rendered"),
-    "sections": ("sections_cached", "sections_rendered"),
-    "documents": ("documents_cached", "documents_rendered"),
-}
 INLINE = "(inline section bodies)"
 WARNINGS_KEPT = 20
 
@@ -162,7 +158,7 @@ class History:
         """
         history = cls(keep)
         path = os.path.join(stats_folder(cache_dir), RECORDS_NAME)
-        raw, valid = _read_checked(path, _valid_history)
+        raw, valid = _read_checked(path, valid_history)
         if valid:
             history.records = raw["records"][-keep:]
             history.totals = raw["totals"]
@@ -207,7 +203,7 @@ def read_noops(path: str) -> list[dict[str, Any]]:
             record = noop_record(float(parts[0]), int(parts[1]), float(parts[2]), specs, errors)
         except (IndexError, ValueError):
             continue
-        if _valid_record(record):  # damaged digits can still parse: "nan", "1e999"
+        if valid_record(record):  # damaged digits can still parse: "nan", "1e999"
             found.append(record)
     return found
 
@@ -222,7 +218,7 @@ def read_cost_rows(cache_dir: str, damaged: list[str] | None = None) -> dict[str
     added to `damaged`.
     """
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
-    raw, valid = _read_checked(path, _valid_costs)
+    raw, valid = _read_checked(path, valid_costs)
     if not valid:
         if damaged is not None and (raw is not None or os.path.lexists(path)):
             damaged.append(path)
@@ -279,13 +275,15 @@ def _read_checked(path: str, valid: Callable[[Any], bool]) -> tuple[Any, bool]:
     try:
         with open(path, "rb") as f:
             data = f.read()
-        raw = marshal.loads(data)
+        with NoCycles():
+            raw = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None, False
     if _CHECKED.get(path) == data:
         return raw, True
-    if not valid(raw):
-        return raw, False
+    with NoCycles():
+        if not valid(raw):
+            return raw, False
     if len(_CHECKED) >= 8:
         _CHECKED.clear()
     _CHECKED[path] = data
@@ -298,153 +296,9 @@ _CHECKED: dict[str, bytes] = {}
 
 def _write(path: str, value: Any) -> None:
     """Write atomically; stats that cannot be written only cost the stats, never the build."""
-    # not contextlib.suppress: the no-op path imports this, and contextlib loads collections
-    try:  # noqa: SIM105
-        write_atomic(path, marshal.dumps(value))
+    try:
+        with NoCycles():
+            data = marshal.dumps(value)
+        write_atomic(path, data)
     except (OSError, ValueError):
         pass
-
-
-# -- the layout of what is read: damaged bytes can decode to anything -----------------------
-
-# OutputCost.to_raw (engine/costs.py), field by field; the first 8 are required (the rest
-# have defaults)
-_COST_FIELDS: tuple[tuple[type, ...], ...] = (
-    (str,),
-    (str,),
-    (str,),
-    (int,),
-    (int,),
-    (int,),
-    (int,),
-    (int,),
-    (str,),
-    (int, type(None)),
-    (int,),
-    (int,),
-    (int,),
-    (str,),
-)
-_COST_REQUIRED = 8
-_OUTPUT_KEYS = {"written", "unchanged", "removed", "files_written"}
-_LATEST = 32503680000.0  # the year 3000: time.localtime fails far beyond
-
-
-# not `math.isfinite`: the no-op path imports this module, and `math` is one more load
-_INF = float("inf")
-
-
-def _number(value: object) -> bool:
-    """A finite int or float (NaN compares false, so it is refused too)."""
-    return isinstance(value, (int, float)) and -_INF < value < _INF
-
-
-def _when(value: object) -> bool:
-    return _number(value) and 0 <= value <= _LATEST  # type: ignore[operator]
-
-
-def _is_map(value: object, valid: Callable[[Any], bool]) -> bool:
-    """Tell whether `value` is a dict of str keys whose values all pass `valid`."""
-    return isinstance(value, dict) and all(
-        isinstance(k, str) and valid(v) for k, v in value.items()
-    )
-
-
-def _pair(value: object) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
-
-
-def _layers(value: object) -> bool:
-    return isinstance(value, dict) and set(value) == set(LAYERS) and all(map(_pair, value.values()))
-
-
-def _template_row(value: object) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == 4
-        and isinstance(value[0], int)
-        and isinstance(value[3], int)
-        and _number(value[1])
-        and _number(value[2])
-    )
-
-
-def _shapes() -> frozenset[tuple[type, ...]]:
-    """Every valid row as the tuple of its values' exact types (a bool is no int here)."""
-    shapes: list[tuple[type, ...]] = [()]
-    found: set[tuple[type, ...]] = set()
-    for i, types in enumerate(_COST_FIELDS):
-        shapes = [(*shape, t) for shape in shapes for t in types]
-        if i + 1 >= _COST_REQUIRED:
-            found.update(shapes)
-    return frozenset(found)
-
-
-# Rows are checked by shape, one set lookup each: `stats` and every build read 1,000s of them.
-_COST_SHAPES = _shapes()
-
-
-def _valid_costs(raw: object) -> bool:
-    return (
-        isinstance(raw, dict)
-        and raw.get("format") == FORMAT
-        and _is_map(raw.get("outputs"), _valid_cost)
-    )
-
-
-def _valid_cost(value: object) -> bool:
-    # marshal makes values of the exact built-in types, so `type` is `isinstance` here
-    return isinstance(value, list) and tuple(map(type, value)) in _COST_SHAPES
-
-
-def _valid_record(value: object) -> bool:
-    """Tell whether `value` is a build record as `build_record` or `noop_record` makes it."""
-    if not isinstance(value, dict):
-        return False
-    specs, outputs = value.get("specs"), value.get("outputs")
-    return (
-        _when(value.get("time"))
-        and isinstance(value.get("kind"), str)
-        and isinstance(value.get("ok"), bool)
-        and _number(value.get("duration_ms"))
-        and isinstance(specs, dict)
-        and isinstance(specs.get("total"), (int, type(None)))
-        and isinstance(specs.get("parsed"), int)
-        and _layers(value.get("layers"))
-        and _is_map(outputs, lambda v: isinstance(v, int))
-        and set(outputs) >= _OUTPUT_KEYS  # type: ignore[arg-type]
-        and _is_map(value.get("timings"), _number)
-        and _is_map(value.get("templates"), _template_row)
-        and isinstance(value.get("errors"), int)
-        and isinstance(value.get("warnings"), list)
-        and all(isinstance(w, str) for w in value["warnings"])
-        and isinstance(value.get("warnings_count"), int)
-    )
-
-
-def _valid_totals(value: object) -> bool:
-    if not isinstance(value, dict):
-        return False
-    since = value.get("since")
-    return (
-        isinstance(value.get("builds"), int)
-        and isinstance(value.get("noops"), int)
-        and (since is None or _when(since))
-        and _number(value.get("duration_ms"))
-        and _layers(value.get("layers"))
-        and _is_map(value.get("outputs"), lambda v: isinstance(v, int))
-        and isinstance(value.get("errors"), int)
-        and isinstance(value.get("warnings"), int)
-    )
-
-
-def _valid_history(raw: object) -> bool:
-    """Tell whether `raw` is `History.to_raw`'s layout, down to the values `stats` prints."""
-    return (
-        isinstance(raw, dict)
-        and raw.get("format") == FORMAT
-        and isinstance(raw.get("records"), list)
-        and all(map(_valid_record, raw["records"]))
-        and _valid_totals(raw.get("totals"))
-        and _is_map(raw.get("templates"), _template_row)
-    )

@@ -12,6 +12,7 @@ import sys
 import time
 
 from skillforge.state.files import write_atomic
+from skillforge.state.heap import NoCycles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 5  # 5: failed specs keep their errors and what the failed attempt read (`errors`)
+FORMAT = 6  # 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
+# 5: failed specs keep their errors and what the failed attempt read (`errors`)
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
 # filesystem timestamp tick; its mtime is recorded as 0 so the next run hashes it.
@@ -68,7 +70,12 @@ class SpecRecord:
 
 
 class Manifest:
-    """The state of the last build of a project."""
+    """The state of the last build of a project.
+
+    The file holds two parts: the header with the hot table (`hot`, see `state/hot.py`),
+    which is all a no-op build reads, and the records (`files`, `resolved`, `specs`,
+    `outputs`, `errors`), decoded when first used when read with `lazy`.
+    """
 
     def __init__(self) -> None:
         self.tool = ""
@@ -80,23 +87,114 @@ class Manifest:
         self.layout: dict[str, Any] = {}
         # the config file the manifest belongs to, relative to the cache folder (Config.owner)
         self.owner = ""
-        self.files: dict[str, list[Any]] = {}
-        self.resolved: dict[str, str] = {}
-        self.specs: dict[str, SpecRecord] = {}
-        self.outputs: dict[str, OutputRecord] = {}
+        self._files: dict[str, list[Any]] = {}
+        self._resolved: dict[str, str] = {}
+        self._specs: dict[str, SpecRecord] = {}
+        self._outputs: dict[str, OutputRecord] = {}
         # failed specs a build may replay (DESIGN §5): their problems, in the order reported;
         # a table of its own, so that the records of the specs that built stay as small
-        self.errors: dict[str, tuple[RawProblem, ...]] = {}
+        self._errors: dict[str, tuple[RawProblem, ...]] = {}
+        # the records' bytes while they are not decoded (`lazy`)
+        self._cold: bytes | None = None
         # (inode, mtime_ns, size) of the file this was read from: another process replaced
         # the manifest since when `manifest_stamp` differs (every write is a new inode)
         self.stamp: tuple[int, int, int] | None = None
+        # what the scan this build planned from found: file stats, spec ids, and the trait
+        # and template names (set by the build that writes this manifest; see state/hot.py)
+        self.scan: tuple[dict[str, tuple[int, int]], list[str], dict[str, str], dict[str, str]]
+        self.scan = ({}, [], {}, {})
+        self.scanned = False
+        # the hot table read from the file (None: none there, or not for this build's tool)
+        self.hot: dict[str, Any] | None = None
 
-    def to_raw(self) -> dict[str, Any]:
+    # -- the records, decoded when first used ----------------------------------------------
+
+    def thaw(self) -> None:
+        """Decode the records now; ValueError when their bytes are damaged."""
+        cold, self._cold = self._cold, None
+        if cold is None:
+            return
+        try:
+            with NoCycles():
+                self._set_records(marshal.loads(cold))
+        except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
+            raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
+
+    @property
+    def files(self) -> dict[str, list[Any]]:
+        if self._cold is not None:
+            self.thaw()
+        return self._files
+
+    @files.setter
+    def files(self, value: dict[str, list[Any]]) -> None:
+        self.thaw()
+        self._files = value
+
+    @property
+    def resolved(self) -> dict[str, str]:
+        if self._cold is not None:
+            self.thaw()
+        return self._resolved
+
+    @resolved.setter
+    def resolved(self, value: dict[str, str]) -> None:
+        self.thaw()
+        self._resolved = value
+
+    @property
+    def specs(self) -> dict[str, SpecRecord]:
+        if self._cold is not None:
+            self.thaw()
+        return self._specs
+
+    @specs.setter
+    def specs(self, value: dict[str, SpecRecord]) -> None:
+        self.thaw()
+        self._specs = value
+
+    @property
+    def outputs(self) -> dict[str, OutputRecord]:
+        if self._cold is not None:
+            self.thaw()
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, value: dict[str, OutputRecord]) -> None:
+        self.thaw()
+        self._outputs = value
+
+    @property
+    def errors(self) -> dict[str, tuple[RawProblem, ...]]:
+        if self._cold is not None:
+            self.thaw()
+        return self._errors
+
+    @errors.setter
+    def errors(self, value: dict[str, tuple[RawProblem, ...]]) -> None:
+        self.thaw()
+        self._errors = value
+
+    # -- the file's layout -------------------------------------------------------------------
+
+    def to_raw(self, hot: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
         depsets: dict[tuple[str, ...], int] = {}
+        by_id: dict[int, int] = {}  # records read from the file share their deps' object
         specs: dict[str, tuple[Any, ...]] = {}
         for rel, rec in sorted(self.specs.items()):
-            index = depsets.setdefault(tuple(rec.deps), len(depsets))
+            index = by_id.get(id(rec.deps))
+            if index is None:
+                index = by_id[id(rec.deps)] = depsets.setdefault(tuple(rec.deps), len(depsets))
             specs[rel] = (index, tuple(rec.outputs), rec.failed)
+        records = {
+            "files": self.files,
+            "resolved": self.resolved,
+            "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
+            "specs": specs,
+            "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
+            "errors": self.errors,
+        }
         return {
             "format": FORMAT,
             "tool": self.tool,
@@ -107,16 +205,12 @@ class Manifest:
             "config_data": self.config_data,
             "layout": self.layout,
             "owner": self.owner,
-            "files": self.files,
-            "resolved": self.resolved,
-            "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
-            "specs": specs,
-            "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
-            "errors": self.errors,
+            "hot": None if hot is None else marshal.dumps(hot),
+            "records": marshal.dumps(records),
         }
 
     @classmethod
-    def from_raw(cls, data: dict[str, Any]) -> Manifest:
+    def from_raw(cls, data: dict[str, Any], lazy: bool = False) -> Manifest:
         if data.get("format") != FORMAT:
             return cls._foreign(data)
         m = cls()
@@ -127,17 +221,28 @@ class Manifest:
         m.config_raw = data["config_raw"]
         m.config_data = data["config_data"]
         m.layout = data["layout"]
-        m.owner = data.get("owner", "")  # none before it was kept: taken as this config's
-        m.files = data["files"]
-        m.resolved = data["resolved"]
+        m.owner = data["owner"]
+        hot, records = data["hot"], data["records"]
+        if not isinstance(records, bytes) or not isinstance(hot, bytes | None):
+            raise ValueError("not a manifest")
+        if hot is not None:
+            table = marshal.loads(hot)
+            m.hot = table if isinstance(table, dict) else None
+        m._cold = records
+        if not lazy:
+            m.thaw()
+        return m
+
+    def _set_records(self, data: dict[str, Any]) -> None:
+        self._files = data["files"]
+        self._resolved = data["resolved"]
         depsets = data["depsets"]
-        m.specs = {
+        self._specs = {
             rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
             for rel, raw in data["specs"].items()
         }
-        m.outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
-        m.errors = data["errors"]
-        return m
+        self._outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
+        self._errors = data["errors"]
 
     @classmethod
     def _foreign(cls, data: dict[str, Any]) -> Manifest:
@@ -148,7 +253,9 @@ class Manifest:
         """
         m = cls()
         m.tool = f"format {data.get('format')}"
-        outputs = data.get("outputs")
+        outputs = data.get("outputs")  # formats 1 to 5
+        if outputs is None and isinstance(data.get("records"), bytes):
+            outputs = marshal.loads(data["records"]).get("outputs")
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
@@ -160,8 +267,12 @@ def manifest_path(cache_dir: str) -> str:
     return os.path.join(cache_dir, MANIFEST_NAME)
 
 
-def read_manifest(cache_dir: str) -> Manifest | None:
-    """Return the manifest, None when there is none; raise ValueError when it is corrupt."""
+def read_manifest(cache_dir: str, lazy: bool = False) -> Manifest | None:
+    """Return the manifest, None when there is none; raise ValueError when it is corrupt.
+
+    With `lazy` (the no-op path), the records are decoded when first used: call
+    `Manifest.thaw` first where a damaged record must read as a corrupt manifest.
+    """
     try:
         with open(manifest_path(cache_dir), "rb") as f:
             raw = f.read()
@@ -171,10 +282,11 @@ def read_manifest(cache_dir: str) -> Manifest | None:
     except OSError as exc:
         raise ValueError(f"unreadable manifest: {exc.strerror}") from None
     try:
-        data = marshal.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not a manifest")
-        manifest = Manifest.from_raw(data)
+        with NoCycles():
+            data = marshal.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a manifest")
+            manifest = Manifest.from_raw(data, lazy)
     except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
         raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
     manifest.stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -190,9 +302,12 @@ def manifest_stamp(cache_dir: str) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def write_manifest(cache_dir: str, manifest: Manifest) -> None:
-    """Write the manifest atomically (temp file in the same folder, then rename)."""
-    write_atomic(manifest_path(cache_dir), marshal.dumps(manifest.to_raw()))
+def write_manifest(cache_dir: str, manifest: Manifest, hot: dict[str, Any] | None = None) -> None:
+    """Write the manifest atomically (temp file in the same folder, then rename), with the
+    hot table `hot` (none: every no-op reads the records)."""
+    with NoCycles():
+        data = marshal.dumps(manifest.to_raw(hot))
+    write_atomic(manifest_path(cache_dir), data)
 
 
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:

@@ -10,6 +10,7 @@ import os
 
 from skillforge import __version__
 from skillforge.state.digest import digest_file
+from skillforge.state.heap import NoCycles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,6 +30,11 @@ ABSENT = "x:"
 PLUGINS = "[plugins]"
 
 
+def tool_version() -> str:
+    """The version the manifest's `tool` must be for its records to hold (one place)."""
+    return __version__
+
+
 def plugins_wanted(plugins: object, manifest: Manifest | None) -> bool:
     """Whether a build has plugin manifests to make (`plugins`: the config's) or, made by the
     last build (`manifest`), to remove. Without either, no plugin module needs loading."""
@@ -44,6 +50,9 @@ class Plan:
         self.orphans: list[str] = []
         self.orphan_specs: list[str] = []
         self.unchanged: list[str] = []
+        # set instead of `unchanged` by the hot table's plan of a no-op (state/hot.py): how
+        # many documents `unchanged` would list
+        self.unchanged_count: int | None = None
         self.refreshed: dict[str, list[Any]] = {}
         self.refreshed_outputs: dict[str, list[Any]] = {}
         # dirty specs whose own YAML files did not change: (file id, digest) of each layer
@@ -164,6 +173,20 @@ def make_plan(
     (`build` and `watch`, not `check`), a failed spec none of whose recorded inputs changed
     goes to `Plan.replay` instead of being parsed again.
     """
+    with NoCycles():
+        return _make_plan(inv, manifest, config_changed, force, paths, env, only, replay)
+
+
+def _make_plan(
+    inv: Inventory,
+    manifest: Manifest | None,
+    config_changed: bool,
+    force: bool,
+    paths: list[str] | None,
+    env: str | None,
+    only: Collection[str] | None,
+    replay: bool,
+) -> Plan:
     specs = [s for s in inv.specs if selected(s, paths)]
     plan = Plan(total=len(specs))
     if manifest is None:
@@ -179,7 +202,7 @@ def make_plan(
     elif env is not None and env != manifest.env:
         global_reason = "version changed"
     elif env is None:
-        plan.env_changed = _env_files_changed(manifest)
+        plan.env_changed = env_files_changed(manifest)
 
     checker = _Checker(inv, manifest, plan.refreshed)
     present = set(inv.specs)
@@ -330,7 +353,8 @@ def _output_reasons(
     return reasons
 
 
-def _env_files_changed(manifest: Manifest) -> bool:
+def env_files_changed(manifest: Manifest) -> bool:
+    """Whether a library file of the rendering environment the manifest records changed."""
     for path, recorded in manifest.env_files.items():
         try:
             st = os.stat(path)

@@ -1,0 +1,154 @@
+"""The cost table as rows (issue 17): a build touches the rows it rendered or removed, and the
+listing verdict on rows is the verdict on the whole tables of `OutputCost`s, every time."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillforge.engine.budgets import (
+    listing_problems,
+    listing_problems_rows,
+    next_cost_rows,
+)
+from skillforge.engine.costs import OutputCost
+from skillforge.engine.load.config import Config, load_config
+from skillforge.state import layout
+from skillforge.state.manifest import Manifest, OutputRecord
+
+
+def _config(tmp_path: Path, strict: bool = False) -> Config:
+    budgets = "[budgets]\ncontext_tokens = 3000\nlisting_fraction = 0.05\n"
+    if strict:
+        budgets += "strict = true\n"
+    (tmp_path / ".skillforge.toml").write_text(budgets, encoding="utf-8")
+    return load_config(cwd=tmp_path)
+
+
+def _cost(rng: random.Random, i: int) -> OutputCost:
+    kind = rng.choice(["skill", "skill", "agent"])
+    tokens = rng.randint(1, 40)
+    return OutputCost(
+        path=f".claude/skills/s{i}/SKILL.md",
+        spec=f"specs/s{i}.yaml",
+        kind=kind,
+        name=f"s{rng.randint(0, 12)}",  # names repeat: the listing's entries are a set
+        metadata_tokens=tokens,
+        body_tokens=rng.randint(0, 500),
+        files_tokens=0,
+        body_lines=rng.randint(1, 60),
+        description_chars=rng.randint(10, 300),
+        name_tokens=rng.randint(1, 3),
+        entry_chars=rng.randint(10, 1700),
+        listing_tokens=tokens,
+    )
+
+
+def _manifest(paths: list[str]) -> Manifest:
+    manifest = Manifest()
+    manifest.outputs = {p: OutputRecord(1, 1, "d", True, "k") for p in paths}
+    return manifest
+
+
+def _old_next_costs(
+    old: dict[str, OutputCost], rendered: list[OutputCost], state: Manifest
+) -> dict[str, OutputCost]:
+    """The table as the build made it before rows (0.3.x): objects in, gone outputs out."""
+    table = dict(old)
+    for cost in rendered:
+        table[cost.path] = cost
+    return {p: c for p, c in table.items() if p in state.outputs}
+
+
+def _objects(rows: dict[str, list[Any]]) -> dict[str, OutputCost]:
+    return {p: OutputCost.from_raw(p, r) for p, r in rows.items()}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_rows_verdict_is_the_tables_verdict(tmp_path: Path, strict: bool) -> None:
+    config = _config(tmp_path, strict)
+    rng = random.Random(17)
+    judged = 0
+    for _ in range(150):
+        n = rng.randint(0, 25)
+        old_costs = {c.path: c for c in (_cost(rng, i) for i in range(n))}
+        old_rows = {p: c.to_raw() for p, c in old_costs.items()}
+        rendered = []
+        for _ in range(rng.randint(0, 4)):
+            i = rng.randint(0, n + 2)
+            fresh = _cost(rng, i)
+            previous = old_costs.get(fresh.path)
+            if previous is not None and rng.random() < 0.5:  # same entry, other body
+                fresh.kind, fresh.name = previous.kind, previous.name
+                fresh.listing_tokens, fresh.entry_chars = (
+                    previous.listing_tokens,
+                    previous.entry_chars,
+                )
+            rendered.append(fresh)
+        kept = [p for p in {*old_costs, *(c.path for c in rendered)} if rng.random() < 0.9]
+        state = _manifest(kept)
+        rejudge = rng.random() < 0.2
+
+        table, touched = next_cost_rows(old_rows, rendered, state)
+        expected_table = _old_next_costs(old_costs, rendered, state)
+        assert _objects(table) == expected_table
+        # every row the build did not touch is the old row
+        assert {p: r for p, r in table.items() if p not in touched} == {
+            p: r for p, r in old_rows.items() if p not in touched and p in table
+        }
+        got = listing_problems_rows(config, old_rows, table, touched, rejudge)
+        want = listing_problems(config, old_costs, expected_table, rejudge)
+        assert [str(p) for p in got] == [str(p) for p in want]
+        assert (table != old_rows) == (expected_table != old_costs)
+        judged += bool(want)
+    assert judged > 10  # the budgets are small enough that listings do fail
+
+
+def test_short_rows_count_with_their_defaults(tmp_path: Path) -> None:
+    """A row of an older table without the optional fields has the defaults' entry."""
+    config = _config(tmp_path)
+    full = OutputCost(".claude/skills/a/SKILL.md", "specs/a.yaml", "skill", "a", 5, 5, 0, 3, 20)
+    short = full.to_raw()[:8]
+    old = {full.path: short}
+    table, touched = next_cost_rows(old, [full], _manifest([full.path]))
+    assert touched == [full.path]
+    assert listing_problems_rows(config, old, table, touched) == []
+
+
+def _old_valid_costs(raw: object) -> bool:
+    return (
+        isinstance(raw, dict)
+        and raw.get("format") == layout.FORMAT
+        and layout._is_map(raw.get("outputs"), layout.valid_cost)
+    )
+
+
+def test_row_check_in_c_is_the_field_by_field_check() -> None:
+    rng = random.Random(4)
+    good = _cost(rng, 1).to_raw()
+    variants: list[object] = [
+        good,
+        good[:8],
+        good[:7],
+        [*good, "extra"],
+        [*good[:3], True, *good[4:]],  # a bool is no int here
+        [*good[:9], None, *good[10:]],
+        [*good[:9], "x", *good[10:]],
+        tuple(good),
+        "row",
+        None,
+    ]
+    for _ in range(300):
+        rows: dict[object, object] = {}
+        for _ in range(rng.randint(0, 4)):
+            key: object = rng.choice(["a", "b", "c", 3, b"d"])
+            rows[key] = rng.choice(variants)
+        raw: object = {"format": layout.FORMAT, "outputs": rows}
+        if rng.random() < 0.1:
+            raw = {"format": layout.FORMAT + 1, "outputs": rows}
+        if rng.random() < 0.05:
+            raw = {"format": layout.FORMAT, "outputs": list(rows.values())}
+        assert layout.valid_costs(raw) == _old_valid_costs(raw), raw

@@ -1,0 +1,172 @@
+"""The no-op's hot table (issue 17): `quick_plan` answers from the table alone only when
+`make_plan`, reading every record, finds nothing to do, and then with the very same plan."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from helpers import build_json, run
+
+from skillforge.state.hot import quick_plan
+from skillforge.state.inventory import Inventory, scan
+from skillforge.state.manifest import Manifest, manifest_stamp, read_manifest
+from skillforge.state.plan import Plan, make_plan
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+import corpus
+
+
+def _scan(root: Path, manifest: Manifest) -> Inventory:
+    folders = [[str(root / p) for p in manifest.layout[key]] for key in ("specs", "traits")]
+    templates = [str(root / p) for p in manifest.layout["templates"]]
+    return scan(str(root), folders[0], folders[1], templates)
+
+
+def _plans(root: Path) -> tuple[Plan | None, Plan]:
+    cache = str(root / ".skillforge")
+    lazy = read_manifest(cache, lazy=True)
+    full = read_manifest(cache)
+    assert lazy is not None and full is not None
+    inventory = _scan(root, lazy)
+    return quick_plan(inventory, lazy), make_plan(
+        inventory, full, config_changed=False, replay=True
+    )
+
+
+def _same(quick: Plan, slow: Plan) -> None:
+    assert slow.is_noop and not slow.replay
+    assert quick.is_noop
+    assert quick.unchanged_count == len(slow.unchanged) and slow.unchanged_count is None
+    for name in ("total", "refreshed", "refreshed_outputs", "layers", "plugins"):
+        assert getattr(quick, name) == getattr(slow, name), name
+
+
+def _files(root: Path, folder: str, suffix: str) -> list[Path]:
+    return sorted(p for p in (root / folder).rglob(f"*{suffix}") if p.is_file())
+
+
+def _touch(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _mutate(root: Path, rng: random.Random, i: int) -> str:
+    specs = [p for p in _files(root, "specs", ".yaml") if "_bases" not in p.parts]
+    outputs = _files(root, ".claude", ".md")
+    how = rng.choice(
+        [
+            *["nothing"] * 4,
+            "edit spec",
+            "touch spec",
+            "edit output",
+            "touch output",
+            "delete output",
+            "new spec",
+            "delete spec",
+            "edit template",
+            "new template",
+            "touch template",
+            "edit trait",
+            "touch base",
+        ]
+    )
+    if how == "edit spec":
+        corpus.bump_marker(rng.choice(specs))
+    elif how == "touch spec":
+        _touch(rng.choice(specs))
+    elif how == "edit output":
+        out = rng.choice(outputs)
+        out.write_text(out.read_text(encoding="utf-8") + "\nhand edit\n", encoding="utf-8")
+    elif how == "touch output":
+        _touch(rng.choice(outputs))
+    elif how == "delete output":
+        rng.choice(outputs).unlink()
+    elif how == "new spec":
+        source = rng.choice(specs)
+        name = f"added-{i}"
+        lines = [
+            f"name: {name}" if line.startswith("name:") else line
+            for line in source.read_text(encoding="utf-8").split("\n")
+        ]
+        (source.parent / f"{name}.yaml").write_text("\n".join(lines), encoding="utf-8")
+    elif how == "delete spec":
+        rng.choice(specs).unlink()
+    elif how in ("edit template", "touch template"):
+        template = rng.choice(_files(root, "templates", ".j2"))
+        if how == "touch template":
+            _touch(template)
+        else:
+            template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    elif how == "new template":
+        (root / "templates" / "sections" / f"unused-{i}.md.j2").write_text("x\n", encoding="utf-8")
+    elif how == "edit trait":
+        trait = rng.choice(_files(root, "traits", ".yaml"))
+        trait.write_text(trait.read_text(encoding="utf-8") + "\n# more\n", encoding="utf-8")
+    elif how == "touch base":
+        _touch(root / "specs" / "_bases" / "common.yaml")
+    return how
+
+
+def test_quick_plan_is_make_plan_when_nothing_changed(tmp_path: Path) -> None:
+    corpus.write_corpus(tmp_path, 30, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    # just after the build: the outputs' mtimes are racy, recorded as 0 and checked by digest
+    quick, slow = _plans(tmp_path)
+    assert quick is not None
+    _same(quick, slow)
+    time.sleep(0.06)  # past the racy window: the next build records real mtimes
+    corpus.bump_marker(tmp_path / corpus.read_info(tmp_path)["edit_spec"])
+    assert run(tmp_path, "build", "-q").code == 0
+    assert build_json(tmp_path)["outputs"]["written"] == 0
+
+    rng = random.Random(17)
+    answered = 0
+    written = True  # the last build wrote the manifest
+    cache = str(tmp_path / ".skillforge")
+    for i in range(30):
+        how = _mutate(tmp_path, rng, i)
+        quick, slow = _plans(tmp_path)
+        if quick is not None:
+            answered += 1
+            _same(quick, slow)
+        elif how == "nothing":
+            # a file touched since the last manifest, same bytes: make_plan hashes it (and a
+            # no-op build writes no manifest); else the table must answer
+            assert not written, "no answer for a project the last build left as it is"
+        # back to a project the last build left as it is (a hand edit needs --force)
+        before = manifest_stamp(cache)
+        if run(tmp_path, "build", "-q").code != 0:
+            assert run(tmp_path, "build", "-q", "--force").code == 0
+        written = manifest_stamp(cache) != before
+    assert answered >= 5
+
+
+def test_a_failed_spec_leaves_the_decision_to_make_plan(tmp_path: Path) -> None:
+    corpus.write_corpus(tmp_path, 6, 0, failing=2)
+    assert run(tmp_path, "build", "-q").code == 1
+    quick, slow = _plans(tmp_path)
+    assert quick is None
+    assert slow.replay and slow.is_noop
+    report = build_json(tmp_path)
+    assert report["specs"]["replayed"] == 2
+
+
+def test_damaged_records_under_a_good_table_fail_as_a_corrupt_manifest(tmp_path: Path) -> None:
+    """A no-op that needs the records (here: an edited spec) finds them damaged: the full
+    build says the manifest is corrupt and rebuilds, as with any damaged manifest."""
+    import marshal
+
+    corpus.write_corpus(tmp_path, 6, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    path = tmp_path / ".skillforge" / "manifest.bin"
+    data = marshal.loads(path.read_bytes())
+    data["records"] = data["records"][:-40]
+    path.write_bytes(marshal.dumps(data))
+    corpus.bump_marker(tmp_path / corpus.read_info(tmp_path)["edit_spec"])
+    result = run(tmp_path, "build", "--json")
+    assert "Traceback" not in result.err
+    assert result.report is not None and result.report["specs"]["parsed"] == 6
