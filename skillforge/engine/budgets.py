@@ -12,13 +12,13 @@ listing simulator adds up what Claude Code would list for every skill against
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
 from skillforge.report.model import plural
 from skillforge.state.buildlog import read_cost_rows, write_cost_rows
+from skillforge.state.plain import Plain
 from skillforge.targets import listing
 
 TYPE_CHECKING = False
@@ -90,16 +90,26 @@ def apply_output_budgets(config: Config, batch: Batch, emit: Callable[[Problem],
             del batch.results[spec_id]
 
 
-@dataclass
-class Listing:
-    """What Claude Code's skill listing would hold for a project's skills."""
+class Listing(Plain):
+    """What Claude Code's skill listing would hold for a project's skills: `needed_tokens`
+    every entry in full (each cut at 1,536 characters), `shown_tokens` what fits (every name,
+    and the descriptions that fit)."""
 
-    budget_tokens: int
-    needed_tokens: int  # every entry in full (each cut at 1,536 characters)
-    shown_tokens: int  # what fits: every name, and the descriptions that fit
-    skills: int
-    cut: list[OutputCost] = field(default_factory=list)
-    dropped: list[OutputCost] = field(default_factory=list)
+    def __init__(
+        self,
+        budget_tokens: int,
+        needed_tokens: int,
+        shown_tokens: int,
+        skills: int,
+        cut: list[OutputCost] | None = None,
+        dropped: list[OutputCost] | None = None,
+    ) -> None:
+        self.budget_tokens = budget_tokens
+        self.needed_tokens = needed_tokens
+        self.shown_tokens = shown_tokens
+        self.skills = skills
+        self.cut: list[OutputCost] = [] if cut is None else cut
+        self.dropped: list[OutputCost] = [] if dropped is None else dropped
 
     @property
     def fits(self) -> bool:

@@ -7,28 +7,52 @@ listing entry says, and where it is cut, is the target's (`Target.listing`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from skillforge.state.plain import Plain
 
 
-@dataclass
-class OutputCost:
-    """Token estimates (cl100k_base) and sizes of one generated document."""
+class OutputCost(Plain):
+    """Token estimates (cl100k_base) and sizes of one generated document.
 
-    path: str
-    spec: str
-    kind: str
-    name: str
-    metadata_tokens: int  # name + description (+ when_to_use): paid in every session
-    body_tokens: int  # the sections, with their headings: paid when the file loads
-    files_tokens: int  # supporting files (text ones)
-    body_lines: int
-    description_chars: int
-    description_file: str = ""
-    description_line: int | None = None
-    name_tokens: int = 0  # what a listing shows of a skill whose description was dropped
-    entry_chars: int = 0  # the listing entry, uncut
-    listing_tokens: int = 0  # the listing entry as the tool shows it (cut if too long)
-    cut_text: str = ""  # the start of what the cut loses
+    `metadata_tokens`: name + description (+ when_to_use), paid in every session;
+    `body_tokens`: the sections with their headings, paid when the file loads; `files_tokens`:
+    the supporting (text) files; `name_tokens`: what a listing shows of a skill whose
+    description was dropped; `entry_chars`: the listing entry, uncut; `listing_tokens`: the
+    entry as the tool shows it (cut if too long); `cut_text`: the start of what the cut loses.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        spec: str,
+        kind: str,
+        name: str,
+        metadata_tokens: int,
+        body_tokens: int,
+        files_tokens: int,
+        body_lines: int,
+        description_chars: int,
+        description_file: str = "",
+        description_line: int | None = None,
+        name_tokens: int = 0,
+        entry_chars: int = 0,
+        listing_tokens: int = 0,
+        cut_text: str = "",
+    ) -> None:
+        self.path = path
+        self.spec = spec
+        self.kind = kind
+        self.name = name
+        self.metadata_tokens = metadata_tokens
+        self.body_tokens = body_tokens
+        self.files_tokens = files_tokens
+        self.body_lines = body_lines
+        self.description_chars = description_chars
+        self.description_file = description_file
+        self.description_line = description_line
+        self.name_tokens = name_tokens
+        self.entry_chars = entry_chars
+        self.listing_tokens = listing_tokens
+        self.cut_text = cut_text
 
     def to_raw(self) -> list[object]:
         return [
