@@ -54,6 +54,7 @@ class Staged:
     path: str
     tmp: str
     stat: os.stat_result  # the temp file's, as the output's will be (a rename keeps them)
+    fresh: bool = False  # in a folder this build created: no folder can be in its place
 
 
 class OutputError(Exception):
@@ -83,6 +84,7 @@ class Writer:
         self.roots = (*self.out_rels, *self.plugin_rels)
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
+        self._made: set[str] = set()  # the folders this build created (and has not removed)
 
     def _path(self, rel: str) -> str:
         return os.path.join(self.root, rel)
@@ -148,11 +150,6 @@ class Writer:
                 return False
         return digest_bytes(existing) == digest
 
-    def write(self, rel: str, data: bytes) -> os.stat_result:
-        """Write `data` atomically (temp file in the same folder, then rename)."""
-        staged = self.stage(rel, data)
-        return self.publish([staged])[0]
-
     def stage(self, rel: str, data: bytes) -> Staged:
         """Write `data` to a temp file next to `rel` (folders checked, then created)."""
         folder = self._folder(rel, create=True)
@@ -162,14 +159,14 @@ class Writer:
             stat = write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
-        return Staged(rel, path, tmp, stat)
+        return Staged(rel, path, tmp, stat, folder in self._made and path not in self._made)
 
     def publish(self, staged: list[Staged]) -> list[os.stat_result]:
         """Rename staged temp files onto their outputs; on failure remove the temps left."""
         stats: list[os.stat_result] = []
         try:
             for item in staged:  # every target first: a failure then renames nothing
-                if os.path.isdir(item.path) and not os.path.islink(item.path):
+                if not item.fresh and os.path.isdir(item.path) and not os.path.islink(item.path):
                     raise OutputError(
                         f"{item.rel}: cannot write (a folder is in its place; remove it)"
                     )
@@ -218,6 +215,7 @@ class Writer:
                         f"({exc.strerror or exc})"
                     ) from None
                 self._safe_folders.add(folder)
+                self._made.add(folder)
                 continue
             except OSError as exc:
                 raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
@@ -275,6 +273,7 @@ class Writer:
             except OSError:
                 return
             self._safe_folders.discard(folder)
+            self._made.discard(folder)
             folder = os.path.dirname(folder)
 
 
@@ -358,13 +357,15 @@ def publish_outputs(
 def _publish_all(writer: Writer, outputs: list[RenderedOutput]) -> dict[str, os.stat_result]:
     """Stage every output to a temp file, then rename them all; on failure remove the temps."""
     paths = {out.path for out in outputs}
-    for second in sorted(paths):
-        parents = [second[:i] for i, c in enumerate(second) if c == "/"]
-        for first in (p for p in parents if p in paths):
-            raise OutputError(
-                f"{second}: cannot write ({first} is another output of this spec); give the "
-                "supporting files dests that are not inside one another"
-            )
+    for second in sorted(paths) if len(paths) > 1 else ():
+        at = second.find("/")
+        while at != -1:  # each folder of the path, the outermost first
+            if second[:at] in paths:
+                raise OutputError(
+                    f"{second}: cannot write ({second[:at]} is another output of this spec); "
+                    "give the supporting files dests that are not inside one another"
+                )
+            at = second.find("/", at + 1)
     staged = []
     try:
         for out in outputs:

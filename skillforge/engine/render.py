@@ -22,6 +22,7 @@ from skillforge.engine.documents import (
     merge_shared,
     output_paths,
     section_key,
+    section_texts,
     target_value,
 )
 from skillforge.engine.files import finish, supporting_file
@@ -75,6 +76,11 @@ class RenderedSpec:
 class Renderer(RenderContext):
     """Renders specs for one build: sections once, then each target's document of the spec."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # output_paths' out folders (per target and kind), for every spec of the build
+        self._prefixes: dict[tuple[str, str], str] = {}
+
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
         self.notes = []
@@ -99,7 +105,13 @@ class Renderer(RenderContext):
         base = self.target.template(spec.kind)
         closure = self.closure(spec, base, "kind")
         deps.extend(closure.deps())
-        docs = [self._document(spec, t, rendered, base) for t in targets]
+        # the sections' texts, one list for every target when no section reads `target`
+        same = all(None in per for _, per in rendered)
+        shared = section_texts(rendered, None) if same else []
+        docs = [
+            self._document(spec, t, shared if same else section_texts(rendered, t.name), base)
+            for t in targets
+        ]
         self._laid_out = False  # the first document of a spec is rendered through Jinja
         warnings = list(spec.warnings)
         if not targets:  # never silent: say why the spec has no output
@@ -216,7 +228,7 @@ class Renderer(RenderContext):
         self,
         spec: Spec,
         target: Target,
-        rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]],
+        texts: list[str],
         base: str,
     ) -> Document:
         """Translate the spec for `target` and lay out its document (not yet marked)."""
@@ -229,16 +241,8 @@ class Renderer(RenderContext):
                     for f, message in translation.errors
                 ]
             )
-        texts: list[str] = []
-        for section, per in rendered:
-            text = (per[None] if None in per else per[target.name])[1]
-            title = section.get("title")
-            if title:
-                texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
-            elif text:
-                texts.append(text)
         name = output_name(spec.kind, view)
-        path, doc_folder = output_paths(self.config, target, spec.kind, name)
+        path, doc_folder = output_paths(self.config, target, spec.kind, name, self._prefixes)
         doc = Document(target, path, translation)
         doc.folder = doc_folder
         doc.texts = texts

@@ -144,9 +144,7 @@ class Head:
             dropped.extend(f"frontmatter.{k}" for k in extra)
         from skillforge.targets.frontmatter import prune
 
-        pruned = prune(self.values)
-        self.values.clear()
-        self.values.update(pruned)
+        self.values = self.translation.values = prune(self.values)
         return self.translation
 
 

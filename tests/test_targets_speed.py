@@ -1,0 +1,143 @@
+"""The shortcuts of the six-target cold build (issue 12) give the bytes of the long way round.
+
+Each test runs the shortcut and the long way (PyYAML's dumper, the path library, the old
+checks) on the same input and compares the results byte for byte.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import build_file_tree, build_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skillforge.engine import documents
+from skillforge.engine.load.config import load_config
+from skillforge.targets import TARGETS, frontmatter
+
+# every table enables its target; Copilot's outputs go to a folder of their own
+SIX = """
+[targets.claude]
+[targets.agents]
+[targets.codex]
+[targets.cursor]
+[targets.copilot]
+out = "tools/copilot"
+[targets.opencode]
+"""
+
+# values the direct emitter writes, and values it leaves to PyYAML (quotes, escapes,
+# unicode, words YAML reads as bools, a version, a multi-line text, a flow-looking string)
+PROJECT = {
+    ".skillforge.toml": SIX,
+    "specs/plain.yaml": """
+        kind: skill
+        name: plain-skill
+        description: 'Reads "quoted" text \\ and more: a colon, a # hash, caf\u00e9 \u2014 ok.'
+        when_to_use: When the user asks.
+        license: MIT
+        metadata: {version: "1.2", owner: team-a, flag: "on", empty: "", note: "a: b"}
+        allowed-tools: [Read, "Bash(git log:*)", Grep]
+        frontmatter: {x-yes: "yes", x-multi: "two\\nlines", x-num: 3, x-list: [a, "1.0"]}
+        sections:
+          - id: overview
+            title: Overview
+            body: For {{ spec.name }}.
+          - id: per-tool
+            title: Tool
+            body: "{% if target.name in ('cursor', 'copilot') %}For {{ target.title }}.{% endif %}"
+          - id: notes
+            body: Plain notes.
+        """,
+    "specs/agent.yaml": """
+        kind: agent
+        name: reviewer
+        description: "Reviews code.\\n\\n<example>\\nuser: \\"Check  this\\"\\n</example>\\n"
+        tools: [Read, Grep, Glob, Bash, Write]
+        model: inherit
+        color: blue
+        targets:
+          cursor: {model: fast}
+        sections:
+          - id: role
+            body: You review code.
+        """,
+    "specs/command.yaml": """
+        kind: command
+        name: commit
+        description: "Write a commit message \U0001f600 (astral: left to PyYAML)."
+        argument-hint: "[scope]"
+        allowed-tools: [Bash(git diff:*), Read]
+        sections:
+          - id: body
+            body: Commit $ARGUMENTS.
+        """,
+}
+
+
+def _outputs(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] not in (".skillforge", "specs")
+    }
+
+
+def _counters(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k not in ("duration_ms", "timings")}
+
+
+def test_a_six_target_build_writes_what_pyyaml_and_the_long_way_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, slow = tmp_path / "fast", tmp_path / "slow"
+    for root in (fast, slow):
+        build_file_tree(root, PROJECT)
+    fast_report = build_json(fast, "--jobs", "1")
+    assert fast_report["ok"], fast_report["errors"]
+    # the long way: PyYAML writes every head; every output path is resolved on its own
+    monkeypatch.setattr(frontmatter, "_direct", lambda *args: False)
+    real = documents.output_paths
+    monkeypatch.setattr(
+        "skillforge.engine.render.output_paths",
+        lambda config, target, kind, name, prefixes=None: real(config, target, kind, name),
+    )
+    slow_report = build_json(slow, "--jobs", "1")
+    assert _counters(fast_report) == _counters(slow_report)
+    written = _outputs(fast)
+    assert written == _outputs(slow)
+    assert len(written) == 14
+    tools = {path: data for path, data in written.items() if path.endswith("plain-skill/SKILL.md")}
+    assert b"For Cursor." in tools[".cursor/skills/plain-skill/SKILL.md"]
+    assert b"For GitHub Copilot." in tools["tools/copilot/skills/plain-skill/SKILL.md"]
+    assert b"For Cursor." not in tools[".claude/skills/plain-skill/SKILL.md"]
+
+
+def test_output_paths_with_the_kept_prefixes_are_the_long_ways(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {".skillforge.toml": SIX})
+    config = load_config(tmp_path / ".skillforge.toml")
+    prefixes: dict[tuple[str, str], str] = {}
+    names = ("x", "a-b", "a/b", "a/../b", "..", ".", "", "/abs", "a\\b", "a//b", "a/", "caf\u00e9")
+    for _ in range(2):  # the second round reads the kept prefixes
+        for target in TARGETS.values():
+            for kind in target.kinds:
+                for name in names:
+                    fast = documents.output_paths(config, target, kind, name, prefixes)
+                    assert fast == documents.output_paths(config, target, kind, name), name
+    assert prefixes[("copilot", "skill")] == "tools/copilot/"
+    assert prefixes[("codex", "skill")] == ".agents/"  # Codex reads the Agent Skills folder
+
+
+def _plain_the_long_way(rel: str) -> bool:
+    if not rel or rel.startswith("/") or "\\" in rel:
+        return False
+    return not any(part in ("", ".", "..") for part in rel.split("/"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab./\\", max_size=10))
+def test_plain_path_check_is_the_long_ways(rel: str) -> None:
+    assert documents._plain(rel) == _plain_the_long_way(rel)
