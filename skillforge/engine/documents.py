@@ -190,7 +190,6 @@ def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]
 
     The entries of specs rendered now replace theirs; outputs no longer produced leave.
     """
-    import json
 
     path = os.path.join(config.cache_dir, DROPPED_FILE)
     known = read_dropped(path)
@@ -199,13 +198,27 @@ def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]
             known.pop(out.path, None)
         known.update(rendered.dropped)
     known = {k: v for k, v in sorted(known.items()) if k in outputs}
-    data = json.dumps(known, indent=1, sort_keys=True).encode()
+    data = dumps_dropped(known).encode()
     tmp = f"{path}{TEMP_MARK}{os.getpid()}.tmp"
     try:
         write_temp(tmp, data)
         os.replace(tmp, path)
     except OSError:
         unlink_quietly(tmp)
+
+
+def dumps_dropped(known: dict[str, list[str]]) -> str:
+    """`json.dumps(known, indent=1, sort_keys=True)` for keys in order and lists of strings,
+    through the C string encoder (`indent` makes `json` encode in Python)."""
+    from json.encoder import encode_basestring_ascii as quoted
+
+    if not known:
+        return "{}"
+    entries = [
+        f" {quoted(k)}: [\n  " + ",\n  ".join(map(quoted, v)) + "\n ]" if v else f" {quoted(k)}: []"
+        for k, v in known.items()
+    ]
+    return "{\n" + ",\n".join(entries) + "\n}"
 
 
 def read_dropped(path: str) -> dict[str, list[str]]:

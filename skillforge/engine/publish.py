@@ -82,6 +82,7 @@ class Writer:
         self.out_rels = tuple(config.rel(out) for out in config.outs())
         self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
+        self._inside = tuple(r + "/" for r in self.roots)  # (rel + "/") starts with one
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
         self._made: set[str] = set()  # the folders this build created (and has not removed)
@@ -194,7 +195,7 @@ class Writer:
         before the next one is created in it, so nothing is ever created outside. Results
         are kept: each folder costs one `lstat` per build.
         """
-        if not safe_rel(rel) or not any((rel + "/").startswith(r + "/") for r in self.roots):
+        if not safe_rel(rel) or not (rel + "/").startswith(self._inside):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root

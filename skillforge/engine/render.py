@@ -80,6 +80,7 @@ class Renderer(RenderContext):
         super().__init__(*args, **kwargs)
         # output_paths' out folders (per target and kind), for every spec of the build
         self._prefixes: dict[tuple[str, str], str] = {}
+        self._joined: tuple[list[str], str] = ([], "")  # the last texts laid out, joined
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -262,7 +263,9 @@ class Renderer(RenderContext):
             # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
             # other targets' documents are laid out the same way without Jinja
             started = time.perf_counter()
-            text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
+            if self._joined[0] is not doc.texts:  # the targets of a spec share their texts
+                self._joined = (doc.texts, "\n\n".join(doc.texts))
+            text = f"---\n{doc.head}---\n\n{self._joined[1]}\n"
             self.counters.timed(doc.base, time.perf_counter() - started, text)
             doc.data = finish(text)
             return

@@ -142,8 +142,8 @@ def _scalar(value: Any) -> str | None:
     """The text of a scalar as PyYAML writes it here, or None when unsure."""
     kind = type(value)
     if kind is Quoted or (kind is str and "\n" not in value and _VERSION_LIKE.match(value)):
-        if _QUOTABLE.fullmatch(value) is None:
-            return None
+        if not (value.isascii() and value.isprintable()) and _QUOTABLE.fullmatch(value) is None:
+            return None  # (printable ASCII is 0x20-0x7e: no regex needed)
         text = value.replace("\\", "\\\\").replace('"', '\\"')
         if "\n" in text or "\t" in text:
             text = text.replace("\n", "\\n").replace("\t", "\\t")
