@@ -16,9 +16,11 @@ from helpers import build_file_tree, build_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skillforge.engine import documents
+from skillforge.engine import documents, record
 from skillforge.engine.files import finish
 from skillforge.engine.load.config import load_config
+from skillforge.report.model import Counters, output_key, part_key
+from skillforge.state.digest import digest_bytes
 from skillforge.state.marker import add_marker, read_marker
 from skillforge.targets import TARGETS, frontmatter
 
@@ -69,6 +71,17 @@ PROJECT = {
           - id: role
             body: You review code.
         """,
+    "specs/twin.yaml": """
+        kind: agent
+        name: reviewer-twin
+        description: "Reviews code.\\n\\n<example>\\nuser: \\"Check  this\\"\\n</example>\\n"
+        tools: [Read, Grep, Glob, Bash, Write]
+        model: inherit
+        color: blue
+        sections:
+          - id: role
+            body: You review code.
+        """,
     "specs/command.yaml": """
         kind: command
         name: commit
@@ -100,20 +113,33 @@ def test_a_six_target_build_writes_what_pyyaml_and_the_long_way_write(
     fast, slow = tmp_path / "fast", tmp_path / "slow"
     for root in (fast, slow):
         build_file_tree(root, PROJECT)
+    tables: list[dict[str, list[Any]]] = []
+    real_table = record.template_table
+    monkeypatch.setattr(record, "template_table", lambda c: tables.append(real_table(c)) or {})
     fast_report = build_json(fast, "--jobs", "1")
     assert fast_report["ok"], fast_report["errors"]
-    # the long way: PyYAML writes every head; every output path is resolved on its own
+    # the long way: PyYAML writes every head; every output path is resolved on its own;
+    # each render's output is digested whole (what `stats` counts repeats by)
     monkeypatch.setattr(frontmatter, "_direct", lambda *args: False)
     real = documents.output_paths
     monkeypatch.setattr(
         "skillforge.engine.render.output_paths",
         lambda config, target, kind, name, prefixes=None: real(config, target, kind, name),
     )
+
+    def timed(self: Counters, name: str, seconds: float, output: str = "", key: Any = None) -> None:
+        self.template_times.setdefault(name, []).append(seconds)
+        self.template_outputs.setdefault(name, []).append(digest_bytes(output.encode())[:16])
+
+    monkeypatch.setattr(Counters, "timed", timed)
     slow_report = build_json(slow, "--jobs", "1")
     assert _counters(fast_report) == _counters(slow_report)
+    renders = [{k: (v[0], v[3]) for k, v in table.items()} for table in tables]
+    assert renders[0] == renders[1]
+    assert renders[0]["base/agent.md.j2"] == (8, 1), renders  # two agents: one OpenCode file
     written = _outputs(fast)
     assert written == _outputs(slow)
-    assert len(written) == 14
+    assert len(written) == 19
     tools = {path: data for path, data in written.items() if path.endswith("plain-skill/SKILL.md")}
     assert b"For Cursor." in tools[".cursor/skills/plain-skill/SKILL.md"]
     assert b"For GitHub Copilot." in tools["tools/copilot/skills/plain-skill/SKILL.md"]
@@ -224,3 +250,21 @@ def test_a_missing_outputs_folder_made_first_fails_or_works_as_the_long_way(
     assert outcomes[0] == outcomes[1]
     if kind in ("file", "symlink", "dangling"):
         assert outcomes[0][0].startswith("refused: .claude/skills/x/SKILL.md: ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="-\na\u00e9", max_size=12), st.text(alphabet="-\na\u00e9", max_size=12))
+def test_output_keys_are_equal_for_equal_texts_only(one: str, other: str) -> None:
+    assert (output_key(one) == output_key(other)) == (one == other)
+    assert output_key(one) == output_key(str(one))
+
+
+def test_a_laid_out_documents_key_is_its_output_key() -> None:
+    """The built-in layout digests the part after the head once per spec (render.py)."""
+    for head in ("", "name: x\n", 'description: "a\\n---\\nb"\n', "a: |\n  x\n  ---\n"):
+        for body in ("", "## T", "text\n---\n\nmore"):
+            text = f"---\n{head}---\n\n{body}\n"
+            at = text.find("\n---\n")
+            assert at <= 3 + len(head)
+            if at == 3 + len(head):
+                assert part_key(text[:at]) + part_key(f"\n---\n\n{body}\n") == output_key(text)

@@ -32,6 +32,7 @@ from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, s
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
+from skillforge.report.model import FRONT_END, part_key
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
@@ -78,9 +79,8 @@ class Renderer(RenderContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # output_paths' out folders (per target and kind), for every spec of the build
-        self._prefixes: dict[tuple[str, str], str] = {}
-        self._joined: tuple[list[str], str] = ([], "")  # the last texts laid out, joined
+        self._prefixes: dict[tuple[str, str], str] = {}  # output_paths' out folders
+        self._joined: tuple[list[str], str, str] = ([], "", "")  # texts, joined, part_key
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -261,12 +261,17 @@ class Renderer(RenderContext):
         doc.head = doc.target.head(spec.kind, values)
         if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
             # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
-            # other targets' documents are laid out the same way without Jinja
+            # other targets' documents are laid out the same way without Jinja (and their
+            # `output_key` digests the part after the head once per spec)
             started = time.perf_counter()
             if self._joined[0] is not doc.texts:  # the targets of a spec share their texts
-                self._joined = (doc.texts, "\n\n".join(doc.texts))
+                body = "\n\n".join(doc.texts)
+                self._joined = (doc.texts, body, part_key(f"{FRONT_END}\n{body}\n"))
             text = f"---\n{doc.head}---\n\n{self._joined[1]}\n"
-            self.counters.timed(doc.base, time.perf_counter() - started, text)
+            seconds = time.perf_counter() - started
+            at = text.find(FRONT_END)
+            key = part_key(text[:at]) + self._joined[2] if at == 3 + len(doc.head) else None
+            self.counters.timed(doc.base, seconds, text, key)
             doc.data = finish(text)
             return
         self._laid_out = True
