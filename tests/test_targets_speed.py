@@ -261,7 +261,7 @@ def test_output_keys_are_equal_for_equal_texts_only(one: str, other: str) -> Non
 
 def test_a_laid_out_documents_key_is_its_output_key() -> None:
     """The built-in layout digests the part after the head once per spec (render.py)."""
-    for head in ("", "name: x\n", 'description: "a\\n---\\nb"\n', "a: |\n  x\n  ---\n"):
+    for head in ("", "name: caf\u00e9\n", 'description: "a\\n---\\nb"\n', "a: |\n  x\n  ---\n"):
         for body in ("", "## T", "text\n---\n\nmore"):
             text = f"---\n{head}---\n\n{body}\n"
             at = text.find("\n---\n")

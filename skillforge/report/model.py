@@ -7,7 +7,7 @@ path fills a `BuildReport` and prints it. Nothing here prints.
 from __future__ import annotations
 
 from skillforge.errors import Problem
-from skillforge.state.digest import digest_bytes
+from skillforge.state.digest import blake2b, digest_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -311,10 +311,13 @@ FRONT_END = "\n---\n"
 def output_key(text: str) -> str:
     """A key of a render's output, the same for equal texts only (up to 64-bit digests): the
     repeats of `template_table` are counted by it."""
-    at = text.find(FRONT_END)
+    data = text.encode("utf-8")  # (UTF-8 keeps an ASCII run where the text has it)
+    at = data.find(b"\n---\n")
     if at == -1:
-        return part_key(text)
-    return part_key(text[:at]) + part_key(text[at:])
+        return blake2b(data, digest_size=16).hexdigest()[:16]
+    view = memoryview(data)
+    head, rest = blake2b(view[:at], digest_size=16), blake2b(view[at:], digest_size=16)
+    return head.hexdigest()[:16] + rest.hexdigest()[:16]
 
 
 def part_key(text: str) -> str:
