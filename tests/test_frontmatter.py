@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillforge.targets.claude import emit, frontmatter_values
+from skillforge.targets.frontmatter import Quoted, _direct, _dump, dump
 
 
 def test_key_order_and_quoting() -> None:
@@ -138,3 +139,122 @@ def test_any_valid_skill_frontmatter_round_trips(
     }
     assert text.endswith("\n") and not text.endswith("\n\n")
     assert "\n" not in text.split("description: ", 1)[1].split("\n", 1)[0]
+
+
+# -- the direct emitter (targets/frontmatter.py `_direct`) writes PyYAML's exact bytes --------
+
+# the characters that change how YAML writes a string: quotes, escapes, indicators, spaces,
+# line breaks and separators, controls, a BOM, non-ASCII letters, astral characters
+TRICKY = (
+    " \"'\\#:-?,[]{}&*!|>%@`~=<+./()_\t\n\r\x00\x07\x1b\x7f\x85\xa0\xad\u2028\u2029\ufeff"
+    "\ufffe\uffff\u00e9\u2014\u4e2d\U0001f600"
+)
+SPECIAL_WORDS = (
+    "",
+    " ",
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "n",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "true",
+    "False",
+    "1",
+    "0o7",
+    "0x1f",
+    "1_000",
+    "1.5",
+    "1e3",
+    ".inf",
+    ".NaN",
+    "1.2.3",
+    "v1.2",
+    "v1",
+    "2024-01-02",
+    "12:30",
+    "<<",
+    "=",
+    "-",
+    "- a",
+    "a: b",
+    "a :b",
+    "a:",
+    "a #b",
+    "a#b",
+    "#a",
+    "---",
+    "...",
+    "a  b",
+    "a ",
+    " a",
+    "Bash(git log:*)",
+    "Read, Grep",
+    "Read Grep Glob",
+    "MIT",
+    "x" * 300,
+    "a\nb",
+    "a\n",
+    "1.2\n",
+    "v2\n\n",
+    "caf\u00e9",
+)
+words = st.one_of(
+    st.sampled_from(SPECIAL_WORDS),
+    st.text(alphabet=st.sampled_from("abcXYZ019" + TRICKY), max_size=12),
+    st.from_regex(
+        r"[A-Za-z][A-Za-z0-9_.()*,/+:-]{0,10}( [A-Za-z0-9:()-]{1,6}){0,3}", fullmatch=True
+    ),
+    st.characters(blacklist_categories=("Cs",)).map(lambda c: f"a{c}b"),
+)
+leaves = st.one_of(
+    words,
+    words.map(Quoted),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.none(),
+    st.floats(allow_nan=False),
+)
+keys = st.one_of(
+    st.sampled_from(("name", "description", "allowed-tools", "x_y", "on", "Yes", "a b", "1", "")),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True),
+    words,
+)
+head_values = st.recursive(
+    leaves,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(keys, head_values, max_size=6))
+def test_the_direct_emitter_writes_pyyamls_bytes(values: dict[str, Any]) -> None:
+    assert dump(values) == _dump(values)
+
+
+def test_the_direct_emitter_writes_the_common_heads_itself() -> None:
+    common = {
+        "name": "review-code-0001",
+        "description": Quoted('Reviews "code" \\ diffs \u2014 caf\u00e9.\nUse when asked.'),
+        "license": "MIT",
+        "metadata": {"version": "1.8", "owner": "team-a"},
+        "allowed-tools": ["Bash(git log:*)", "Read"],
+        "tools": "Read, Grep, Glob",
+        "mode": "subagent",
+        "permissions": {"read": True, "edit": False, "steps": 3},
+        "model": None,
+    }
+    lines: list[str] = []
+    assert _direct(common, "", lines)  # no PyYAML involved
+    assert "".join(lines) == _dump(common)
+    for unsure in ("yes", "a: b", "", "x\ty", "\u2028", "a\nb", " a"):
+        assert not _direct({"k": unsure}, "", [])
+        assert dump({"k": unsure}) == _dump({"k": unsure})
+    for unsure_quoted in ("\u2028", "\x85", "\U0001f600", "\ufeff", "\r\n", "\x00"):
+        assert not _direct({"k": Quoted(unsure_quoted)}, "", [])
+        assert dump({"k": Quoted(unsure_quoted)}) == _dump({"k": Quoted(unsure_quoted)})

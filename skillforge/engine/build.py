@@ -118,7 +118,8 @@ def run(
     from skillforge.engine.documents import save_dropped
     from skillforge.engine.interrupts import deferred
     from skillforge.engine.load.crossrefs import check_across_specs
-    from skillforge.engine.publish import Writer, publish_outputs, remove_stale
+    from skillforge.engine.orphans import remove_stale
+    from skillforge.engine.publish import Writer, publish_outputs
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)

@@ -24,25 +24,40 @@ if TYPE_CHECKING:
 TEMP_MARK = ".skillforge-"
 
 
-def output_paths(config: Config, target: Target, kind: str, name: str) -> tuple[str, str | None]:
+def output_paths(
+    config: Config,
+    target: Target,
+    kind: str,
+    name: str,
+    prefixes: dict[tuple[str, str], str] | None = None,
+) -> tuple[str, str | None]:
     """(document, folder for supporting files or None) of a spec's outputs, relative to the
-    project root with forward slashes."""
-    out_dir = config.out_of(target.name, kind)
+    project root with forward slashes.
+
+    `prefixes` keeps each target's out folder (per kind) for the next spec of the build.
+    """
     document, folder = target.document(kind, name), target.files_folder(kind, name)
-    if not all(_plain(p) for p in (document, folder) if p is not None):
+    if not _plain(document) or (folder is not None and not _plain(folder)):
         # a name that is not plain path segments: resolved the long way
+        out_dir = config.out_of(target.name, kind)
         where = config.rel(out_dir / folder) if folder is not None else None
         return config.rel(out_dir / document), where
-    out = config.rel(out_dir)
-    prefix = "" if out == "." else out + "/"
+    prefix = prefixes.get((target.name, kind)) if prefixes is not None else None
+    if prefix is None:
+        out = config.rel(config.out_of(target.name, kind))
+        prefix = "" if out == "." else out + "/"
+        if prefixes is not None:
+            prefixes[target.name, kind] = prefix
     return prefix + document, prefix + folder if folder is not None else None
 
 
 def _plain(rel: str) -> bool:
-    """Whether `out/rel`, joined as strings, is already what a path library would give."""
-    if not rel or rel.startswith("/") or "\\" in rel:
+    """Whether `out/rel`, joined as strings, is already what a path library would give: no
+    part of it empty, `.` or `..`, no root, no backslash."""
+    if not rel or "\\" in rel:
         return False
-    return not any(part in ("", ".", "..") for part in rel.split("/"))
+    framed = f"/{rel}/"
+    return "//" not in framed and "/./" not in framed and "/../" not in framed
 
 
 class Document:
@@ -84,6 +99,22 @@ def target_value(target: Target | None) -> dict[str, Any]:
 def first_entry(per: dict[str | None, tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """A section's (key, text, tokens) for the first target: what its costs count."""
     return [next(iter(per.values()))]
+
+
+def section_texts(
+    rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]],
+    target: str | None,
+) -> list[str]:
+    """The sections of a document as `target` has them (None: no section reads `target`)."""
+    texts: list[str] = []
+    for section, per in rendered:
+        text = (per[None] if None in per else per[target])[1]
+        title = section.get("title")
+        if title:
+            texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
+        elif text:
+            texts.append(text)
+    return texts
 
 
 def section_key(per: dict[str | None, tuple[str, str, int]]) -> str:
@@ -159,7 +190,6 @@ def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]
 
     The entries of specs rendered now replace theirs; outputs no longer produced leave.
     """
-    import json
 
     path = os.path.join(config.cache_dir, DROPPED_FILE)
     known = read_dropped(path)
@@ -168,13 +198,27 @@ def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]
             known.pop(out.path, None)
         known.update(rendered.dropped)
     known = {k: v for k, v in sorted(known.items()) if k in outputs}
-    data = json.dumps(known, indent=1, sort_keys=True).encode()
+    data = dumps_dropped(known).encode()
     tmp = f"{path}{TEMP_MARK}{os.getpid()}.tmp"
     try:
         write_temp(tmp, data)
         os.replace(tmp, path)
     except OSError:
         unlink_quietly(tmp)
+
+
+def dumps_dropped(known: dict[str, list[str]]) -> str:
+    """`json.dumps(known, indent=1, sort_keys=True)` for keys in order and lists of strings,
+    through the C string encoder (`indent` makes `json` encode in Python)."""
+    from json.encoder import encode_basestring_ascii as quoted
+
+    if not known:
+        return "{}"
+    entries = [
+        f" {quoted(k)}: [\n  " + ",\n  ".join(map(quoted, v)) + "\n ]" if v else f" {quoted(k)}: []"
+        for k, v in known.items()
+    ]
+    return "{\n" + ",\n".join(entries) + "\n}"
 
 
 def read_dropped(path: str) -> dict[str, list[str]]:

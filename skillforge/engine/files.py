@@ -107,5 +107,8 @@ def supporting_file(
 
 def finish(text: str) -> bytes:
     """Return `text` with LF line endings and exactly one trailing newline, as UTF-8."""
-    text = text.replace("\r\n", "\n").rstrip("\n") + "\n"
+    if "\r" in text:  # a one-character search: the common case costs a memchr
+        text = text.replace("\r\n", "\n")
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        text = text.rstrip("\n") + "\n"
     return text.encode("utf-8")

@@ -1,4 +1,5 @@
-"""Find orphaned outputs for `check`: files skillforge made that no spec produces any more.
+"""Orphaned outputs, files skillforge made that no spec produces any more: found for `check`,
+removed by a build (`remove_stale`).
 
 Two sources, so that a fresh clone without a manifest (CI) finds them too:
 
@@ -15,12 +16,21 @@ check is limited to PATHS.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from skillforge.engine.load.config import Config
+from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker
-from skillforge.state.plan import Plan
+from skillforge.state.plan import PLUGINS, Plan
 from skillforge.targets import TARGETS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.engine.publish import Writer
+    from skillforge.engine.workers import Batch
+    from skillforge.report.model import BuildReport
+    from skillforge.report.reporter import Reporter
 
 # An orphaned output: its path, the spec it was made for (None: unknown) and what to do.
 Orphan = tuple[str, str | None, str]
@@ -120,3 +130,52 @@ def _plugin_folders(config: Config) -> list[str]:
         names = []
     folders.extend(f"{DEFAULT_FOLDER}/{n}" for n in names if f"{DEFAULT_FOLDER}/{n}" not in folders)
     return folders
+
+
+def remove_stale(
+    plan: Plan,
+    previous: Manifest | None,
+    batch: Batch,
+    writer: Writer,
+    dry_run: bool,
+    report: BuildReport,
+    reporter: Reporter,
+    warn: Callable[..., None],
+) -> set[str]:
+    """Remove outputs no spec produces any more (if unedited); return what left the manifest."""
+    if previous is None:
+        return set()
+    produced = {o.path for r in batch.results.values() for o in r.outputs}
+    stale = list(plan.orphans)
+    orphans = set(stale)
+    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
+    # supporting files of a spec whose document stays where it was: dropped from its files
+    dropped: set[str] = set()
+    for spec_id in batch.results:
+        old = previous.specs.get(spec_id)
+        left = [p for p in (old.outputs if old else []) if p not in produced]
+        stale.extend(left)
+        if old and old.outputs and old.outputs[0] in produced:
+            dropped.update(left)
+    removed: set[str] = set()
+    for rel in stale:
+        if rel in produced or rel.startswith(writer.spared):
+            continue  # `build --target` leaves the other configured targets' outputs alone
+        outcome = "removed" if dry_run else writer.remove(rel)
+        removed.add(rel)
+        if outcome == "unsafe":
+            warn(
+                f"{rel}: the manifest lists it, but it is not inside the output folder (a "
+                "symlink on the way, or a damaged manifest); left in place",
+                rel,
+            )
+        elif outcome == "kept":
+            gone = GONE if rel in orphans else NOT_PRODUCED
+            warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
+        elif rel in previous.outputs and previous.outputs[rel].document:
+            report.removed.append(rel)
+            why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
+            reporter.removed(rel, why)
+        elif rel not in orphans:  # a deleted spec's supporting files go with its document
+            reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
+    return removed

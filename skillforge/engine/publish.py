@@ -1,8 +1,8 @@
 """Publish outputs: decide, write (atomically, only when bytes change), remove, explain.
 
 `Writer` keeps every write and removal inside the output folder and refuses to overwrite a
-file edited by hand; the publish phase of a build (`publish_outputs`, `remove_stale`) runs it
-over a rendered batch and says why each output was written.
+file edited by hand; the publish phase of a build (`publish_outputs`) runs it over a
+rendered batch and says why each output was written (`orphans.remove_stale` removes).
 """
 
 from __future__ import annotations
@@ -10,19 +10,17 @@ from __future__ import annotations
 import os
 import re
 import stat as st
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
-from skillforge.report.reporter import GONE, NO_PLUGIN, NOT_IN_FILES, NOT_PRODUCED
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
-from skillforge.state.plan import PLUGINS, Plan, plugins_wanted
+from skillforge.state.plan import Plan, plugins_wanted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,6 +52,7 @@ class Staged:
     path: str
     tmp: str
     stat: os.stat_result  # the temp file's, as the output's will be (a rename keeps them)
+    fresh: bool = False  # in a folder this build created: no folder can be in its place
 
 
 class OutputError(Exception):
@@ -81,8 +80,10 @@ class Writer:
         self.out_rels = tuple(config.rel(out) for out in config.outs())
         self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
+        self._inside = tuple(r + "/" for r in self.roots)  # (rel + "/") starts with one
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
+        self._made: set[str] = set()  # the folders this build created (and has not removed)
 
     def _path(self, rel: str) -> str:
         return os.path.join(self.root, rel)
@@ -148,28 +149,26 @@ class Writer:
                 return False
         return digest_bytes(existing) == digest
 
-    def write(self, rel: str, data: bytes) -> os.stat_result:
-        """Write `data` atomically (temp file in the same folder, then rename)."""
-        staged = self.stage(rel, data)
-        return self.publish([staged])[0]
+    def stage(self, rel: str, data: bytes, missing: bool = False) -> Staged:
+        """Write `data` to a temp file next to `rel` (folders checked, then created).
 
-    def stage(self, rel: str, data: bytes) -> Staged:
-        """Write `data` to a temp file next to `rel` (folders checked, then created)."""
-        folder = self._folder(rel, create=True)
+        `missing`: `decide` found no file at `rel`, so its folder is likely missing too.
+        """
+        folder = self._folder(rel, create=True, missing=missing)
         path = os.path.join(folder, os.path.basename(rel))
         tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
         try:
             stat = write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
-        return Staged(rel, path, tmp, stat)
+        return Staged(rel, path, tmp, stat, folder in self._made and path not in self._made)
 
     def publish(self, staged: list[Staged]) -> list[os.stat_result]:
         """Rename staged temp files onto their outputs; on failure remove the temps left."""
         stats: list[os.stat_result] = []
         try:
             for item in staged:  # every target first: a failure then renames nothing
-                if os.path.isdir(item.path) and not os.path.islink(item.path):
+                if not item.fresh and os.path.isdir(item.path) and not os.path.islink(item.path):
                     raise OutputError(
                         f"{item.rel}: cannot write (a folder is in its place; remove it)"
                     )
@@ -190,20 +189,25 @@ class Writer:
         for item in staged:
             unlink_quietly(item.tmp)
 
-    def _folder(self, rel: str, *, create: bool) -> str:
+    def _folder(self, rel: str, *, create: bool, missing: bool = False) -> str:
         """Return the folder of output `rel` once it is known to be inside the output root.
 
         Each folder from the project root down is checked (a real folder, not a symlink)
         before the next one is created in it, so nothing is ever created outside. Results
-        are kept: each folder costs one `lstat` per build.
+        are kept: each folder costs one `lstat` per build. For a `missing` output, a folder
+        is first made (`mkdir` fails on anything there, symlinks too): one call, not two.
         """
-        if not safe_rel(rel) or not any((rel + "/").startswith(r + "/") for r in self.roots):
+        if not safe_rel(rel) or not (rel + "/").startswith(self._inside):
             raise OutputError(f"{rel}: outside the output folder")
         parts = rel.split("/")[:-1]
         folder = self.root
         for part in parts:
             folder = os.path.join(folder, part)
             if folder in self._safe_folders:
+                continue
+            if missing and create and _made(folder):
+                self._safe_folders.add(folder)
+                self._made.add(folder)
                 continue
             try:
                 info = os.lstat(folder)
@@ -218,6 +222,7 @@ class Writer:
                         f"({exc.strerror or exc})"
                     ) from None
                 self._safe_folders.add(folder)
+                self._made.add(folder)
                 continue
             except OSError as exc:
                 raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
@@ -275,7 +280,17 @@ class Writer:
             except OSError:
                 return
             self._safe_folders.discard(folder)
+            self._made.discard(folder)
             folder = os.path.dirname(folder)
+
+
+def _made(folder: str) -> bool:
+    """Make `folder`; False when it cannot be (it is there, or an error the long way names)."""
+    try:
+        os.mkdir(folder)
+    except OSError:
+        return False
+    return True
 
 
 def _sweep(folder: str) -> None:
@@ -321,8 +336,9 @@ def publish_outputs(
         stats: dict[str, os.stat_result] = {}
         if not dry_run:
             changed = [out for out, d in decisions if d.action != "unchanged"]
+            missing = {o.path for o, d in decisions if d.why == "output missing"}
             try:
-                stats = _publish_all(writer, changed)
+                stats = _publish_all(writer, changed, missing)
             except OutputError as exc:
                 # all of a spec's outputs are published or none are; the next build tries again
                 file, line = rendered.name_origin
@@ -355,73 +371,28 @@ def publish_outputs(
     return written
 
 
-def _publish_all(writer: Writer, outputs: list[RenderedOutput]) -> dict[str, os.stat_result]:
+def _publish_all(
+    writer: Writer, outputs: list[RenderedOutput], missing: set[str]
+) -> dict[str, os.stat_result]:
     """Stage every output to a temp file, then rename them all; on failure remove the temps."""
     paths = {out.path for out in outputs}
-    for second in sorted(paths):
-        parents = [second[:i] for i, c in enumerate(second) if c == "/"]
-        for first in (p for p in parents if p in paths):
-            raise OutputError(
-                f"{second}: cannot write ({first} is another output of this spec); give the "
-                "supporting files dests that are not inside one another"
-            )
+    for second in sorted(paths) if len(paths) > 1 else ():
+        at = second.find("/")
+        while at != -1:  # each folder of the path, the outermost first
+            if second[:at] in paths:
+                raise OutputError(
+                    f"{second}: cannot write ({second[:at]} is another output of this spec); "
+                    "give the supporting files dests that are not inside one another"
+                )
+            at = second.find("/", at + 1)
     staged = []
     try:
         for out in outputs:
-            staged.append(writer.stage(out.path, out.data))
+            staged.append(writer.stage(out.path, out.data, out.path in missing))
     except BaseException:
         writer.discard(staged)
         raise
     return dict(zip([s.rel for s in staged], writer.publish(staged), strict=True))
-
-
-def remove_stale(
-    plan: Plan,
-    previous: Manifest | None,
-    batch: Batch,
-    writer: Writer,
-    dry_run: bool,
-    report: BuildReport,
-    reporter: Reporter,
-    warn: Callable[..., None],
-) -> set[str]:
-    """Remove outputs no spec produces any more (if unedited); return what left the manifest."""
-    if previous is None:
-        return set()
-    produced = {o.path for r in batch.results.values() for o in r.outputs}
-    stale = list(plan.orphans)
-    orphans = set(stale)
-    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
-    # supporting files of a spec whose document stays where it was: dropped from its files
-    dropped: set[str] = set()
-    for spec_id in batch.results:
-        old = previous.specs.get(spec_id)
-        left = [p for p in (old.outputs if old else []) if p not in produced]
-        stale.extend(left)
-        if old and old.outputs and old.outputs[0] in produced:
-            dropped.update(left)
-    removed: set[str] = set()
-    for rel in stale:
-        if rel in produced or rel.startswith(writer.spared):
-            continue  # `build --target` leaves the other configured targets' outputs alone
-        outcome = "removed" if dry_run else writer.remove(rel)
-        removed.add(rel)
-        if outcome == "unsafe":
-            warn(
-                f"{rel}: the manifest lists it, but it is not inside the output folder (a "
-                "symlink on the way, or a damaged manifest); left in place",
-                rel,
-            )
-        elif outcome == "kept":
-            gone = GONE if rel in orphans else NOT_PRODUCED
-            warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
-        elif rel in previous.outputs and previous.outputs[rel].document:
-            report.removed.append(rel)
-            why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
-            reporter.removed(rel, why)
-        elif rel not in orphans:  # a deleted spec's supporting files go with its document
-            reporter.removed(rel, NOT_IN_FILES if rel in dropped else NOT_PRODUCED)
-    return removed
 
 
 def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:

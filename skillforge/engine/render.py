@@ -22,6 +22,7 @@ from skillforge.engine.documents import (
     merge_shared,
     output_paths,
     section_key,
+    section_texts,
     target_value,
 )
 from skillforge.engine.files import finish, supporting_file
@@ -31,6 +32,7 @@ from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, s
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
+from skillforge.report.model import FRONT_END, part_key
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
@@ -75,6 +77,11 @@ class RenderedSpec:
 class Renderer(RenderContext):
     """Renders specs for one build: sections once, then each target's document of the spec."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prefixes: dict[tuple[str, str], str] = {}  # output_paths' out folders
+        self._joined: tuple[list[str], str, str] = ([], "", "")  # texts, joined, part_key
+
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
         self.notes = []
@@ -99,7 +106,13 @@ class Renderer(RenderContext):
         base = self.target.template(spec.kind)
         closure = self.closure(spec, base, "kind")
         deps.extend(closure.deps())
-        docs = [self._document(spec, t, rendered, base) for t in targets]
+        # the sections' texts, one list for every target when no section reads `target`
+        same = all(None in per for _, per in rendered)
+        shared = section_texts(rendered, None) if same else []
+        docs = [
+            self._document(spec, t, shared if same else section_texts(rendered, t.name), base)
+            for t in targets
+        ]
         self._laid_out = False  # the first document of a spec is rendered through Jinja
         warnings = list(spec.warnings)
         if not targets:  # never silent: say why the spec has no output
@@ -216,7 +229,7 @@ class Renderer(RenderContext):
         self,
         spec: Spec,
         target: Target,
-        rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]],
+        texts: list[str],
         base: str,
     ) -> Document:
         """Translate the spec for `target` and lay out its document (not yet marked)."""
@@ -229,16 +242,8 @@ class Renderer(RenderContext):
                     for f, message in translation.errors
                 ]
             )
-        texts: list[str] = []
-        for section, per in rendered:
-            text = (per[None] if None in per else per[target.name])[1]
-            title = section.get("title")
-            if title:
-                texts.append(f"## {title}\n\n{text}" if text else f"## {title}")
-            elif text:
-                texts.append(text)
         name = output_name(spec.kind, view)
-        path, doc_folder = output_paths(self.config, target, spec.kind, name)
+        path, doc_folder = output_paths(self.config, target, spec.kind, name, self._prefixes)
         doc = Document(target, path, translation)
         doc.folder = doc_folder
         doc.texts = texts
@@ -256,10 +261,17 @@ class Renderer(RenderContext):
         doc.head = doc.target.head(spec.kind, values)
         if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
             # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
-            # other targets' documents are laid out the same way without Jinja
+            # other targets' documents are laid out the same way without Jinja (and their
+            # `output_key` digests the part after the head once per spec)
             started = time.perf_counter()
-            text = f"---\n{doc.head}---\n\n" + "\n\n".join(doc.texts) + "\n"
-            self.counters.timed(doc.base, time.perf_counter() - started, text)
+            if self._joined[0] is not doc.texts:  # the targets of a spec share their texts
+                body = "\n\n".join(doc.texts)
+                self._joined = (doc.texts, body, part_key(f"{FRONT_END}\n{body}\n"))
+            text = f"---\n{doc.head}---\n\n{self._joined[1]}\n"
+            seconds = time.perf_counter() - started
+            at = text.find(FRONT_END)
+            key = part_key(text[:at]) + self._joined[2] if at == 3 + len(doc.head) else None
+            self.counters.timed(doc.base, seconds, text, key)
             doc.data = finish(text)
             return
         self._laid_out = True

@@ -7,7 +7,7 @@ path fills a `BuildReport` and prints it. Nothing here prints.
 from __future__ import annotations
 
 from skillforge.errors import Problem
-from skillforge.state.digest import digest_bytes
+from skillforge.state.digest import blake2b, digest_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -295,6 +295,30 @@ class Counters:
         """The counters by name (the `build --json` layers read them)."""
         return {name: getattr(self, name) for name in COUNTED}
 
-    def timed(self, name: str, seconds: float, output: str = "") -> None:
+    def timed(self, name: str, seconds: float, output: str = "", key: str | None = None) -> None:
+        """Count a render of template `name`; `key` is `output_key(output)` when known."""
         self.template_times.setdefault(name, []).append(seconds)
-        self.template_outputs.setdefault(name, []).append(digest_bytes(output.encode("utf-8"))[:16])
+        self.template_outputs.setdefault(name, []).append(
+            output_key(output) if key is None else key
+        )
+
+
+# A document's frontmatter ends at its first "\n---\n": the texts after it are often the same
+# (every target's document of a spec), so `output_key` digests the two parts apart.
+FRONT_END = "\n---\n"
+
+
+def output_key(text: str) -> str:
+    """A key of a render's output, the same for equal texts only (up to 64-bit digests): the
+    repeats of `template_table` are counted by it."""
+    data = text.encode("utf-8")  # (UTF-8 keeps an ASCII run where the text has it)
+    at = data.find(b"\n---\n")
+    if at == -1:
+        return blake2b(data, digest_size=16).hexdigest()[:16]
+    view = memoryview(data)
+    head, rest = blake2b(view[:at], digest_size=16), blake2b(view[at:], digest_size=16)
+    return head.hexdigest()[:16] + rest.hexdigest()[:16]
+
+
+def part_key(text: str) -> str:
+    return digest_bytes(text.encode("utf-8"))[:16]

@@ -50,7 +50,14 @@ _Dumper.add_representer(Quoted, _represent_quoted)
 
 def prune(values: dict[str, Any]) -> dict[str, Any]:
     """Drop empty lists and maps at every depth (a flow `[]`/`{}` breaks strict readers)."""
-    return {k: v for k, v in ((k, _prune(v)) for k, v in values.items()) if not _empty(v)}
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, (list, dict)):
+            value = _prune(value)
+            if not value:
+                continue
+        kept[key] = value
+    return kept
 
 
 def _empty(value: Any) -> bool:
@@ -93,6 +100,9 @@ def _frozen(value: Any) -> tuple[Any, ...] | None:
 
 def dump(values: dict[str, Any]) -> str:
     """Return the YAML text of `values` in their order, ending with a newline."""
+    lines: list[str] = []
+    if values and _direct(values, "", lines):
+        return "".join(lines)
     key = _frozen(values)
     if key is not None:
         found = _MEMO.get(key)
@@ -104,6 +114,80 @@ def dump(values: dict[str, Any]) -> str:
             _MEMO.clear()
         _MEMO[key] = text
     return text
+
+
+# -- the direct emitter: PyYAML's exact bytes for the values heads are made of ---------------
+#
+# A value it is not sure of makes `_direct` answer False, and PyYAML writes the whole mapping;
+# tests/test_frontmatter.py compares both on generated values. What it writes directly:
+# - a plain string: ASCII, a letter first, words of the characters below, one space between
+#   words, a colon never last nor before a space (so no YAML indicator), and not a word a YAML
+#   1.1 resolver reads as a bool or a null (`yes`, `Off`, `null`): PyYAML writes these plain;
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.()*,/+-]*(?:[ :][A-Za-z0-9_.()*,/+-]+)*")
+_RESERVED = frozenset(
+    ("y", "n", "yes", "no", "true", "false", "on", "off", "null", "~")  # lower-cased
+)
+# - a double-quoted string (a `Quoted`, a version-like string) whose characters LibYAML writes
+#   as they are with `allow_unicode`: printable ASCII and the printable BMP characters of
+#   LibYAML's IS_PRINTABLE, less the line and paragraph separators (escaped) and the BOM;
+#   only `"`, `\`, a tab and a line feed are escaped then (as `\"`, `\\`, `\t`, `\n`);
+_QUOTABLE = re.compile("[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+# - a key: a plain word (a simple key, well under LibYAML's 128 characters);
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+# - a bool, an int, None; a non-empty mapping of these (indented two spaces) and a non-empty
+#   list of scalars (LibYAML's block sequence inside a mapping is not indented).
+
+
+def _scalar(value: Any) -> str | None:
+    """The text of a scalar as PyYAML writes it here, or None when unsure."""
+    kind = type(value)
+    if kind is Quoted or (kind is str and "\n" not in value and _VERSION_LIKE.match(value)):
+        if not (value.isascii() and value.isprintable()) and _QUOTABLE.fullmatch(value) is None:
+            return None  # (printable ASCII is 0x20-0x7e: no regex needed)
+        text = value.replace("\\", "\\\\").replace('"', '\\"')
+        if "\n" in text or "\t" in text:
+            text = text.replace("\n", "\\n").replace("\t", "\\t")
+        return f'"{text}"'
+    if kind is str:
+        if _PLAIN.fullmatch(value) is None or value.lower() in _RESERVED:
+            return None
+        return value  # type: ignore[no-any-return]
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    return None
+
+
+def _direct(values: dict[str, Any], indent: str, lines: list[str]) -> bool:
+    """Append the block mapping `values` to `lines`; False when PyYAML must write it."""
+    for key, value in values.items():
+        if type(key) is not str or _KEY.fullmatch(key) is None or key.lower() in _RESERVED:
+            return False
+        kind = type(value)
+        if kind is dict:
+            if not value:
+                return False
+            lines.append(f"{indent}{key}:\n")
+            if not _direct(value, indent + "  ", lines):
+                return False
+        elif kind is list:
+            if not value:
+                return False
+            lines.append(f"{indent}{key}:\n")
+            for item in value:
+                text = _scalar(item)
+                if text is None:
+                    return False
+                lines.append(f"{indent}- {text}\n")
+        else:
+            text = _scalar(value)
+            if text is None:
+                return False
+            lines.append(f"{indent}{key}: {text}\n")
+    return True
 
 
 def _dump(values: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from skillforge.targets.base import Translation
-from skillforge.targets.claude import AGENT_KEYS, COMMAND_KEYS, SKILL_KEYS
+from skillforge.targets.claude import AGENT_KEYS, COMMAND_KEYS, SKILL_KEYS, keeps_list, tools_value
 
 SPEC_FIELDS = {"skill": SKILL_KEYS, "agent": AGENT_KEYS, "command": COMMAND_KEYS}
 # The portable order of a skill's head (Agent Skills; DESIGN §4 "Shared paths").
@@ -144,9 +144,7 @@ class Head:
             dropped.extend(f"frontmatter.{k}" for k in extra)
         from skillforge.targets.frontmatter import prune
 
-        pruned = prune(self.values)
-        self.values.clear()
-        self.values.update(pruned)
+        self.values = self.translation.values = prune(self.values)
         return self.translation
 
 
@@ -157,8 +155,6 @@ def _toml_key(key: str) -> str:
 
 def portable_skill(head: Head, keys: tuple[str, ...]) -> None:
     """A SKILL.md head of the Agent Skills keys in `keys` (name, description, ...)."""
-    from skillforge.targets.claude import keeps_list, tools_value
-
     head.keep("name")
     head.description()
     for key in keys:
