@@ -48,8 +48,8 @@ from skillforge.state.plan import Plan, make_plan, selected
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
+    from skillforge.engine.documents import RenderedOutput, RenderedSpec
     from skillforge.engine.plugins import ManifestFile
-    from skillforge.engine.render import RenderedOutput, RenderedSpec
     from skillforge.engine.workers import Batch
     from skillforge.state.inventory import Inventory
 

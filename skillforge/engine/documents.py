@@ -11,15 +11,69 @@ import os
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
-from skillforge.errors import SpecError
+from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_value
 from skillforge.state.files import unlink_quietly, write_temp
-from skillforge.targets.base import Target, Translation
+from skillforge.state.plain import Plain
+from skillforge.targets.base import Ref, Target, Translation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from skillforge.engine.costs import OutputCost
     from skillforge.engine.load.config import Config
     from skillforge.engine.load.spec import Spec
+
+
+class RenderedOutput(Plain):
+    """One file of a spec's outputs, in memory."""
+
+    def __init__(self, path: str, data: bytes, document: bool) -> None:
+        self.path = path
+        self.data = data
+        self.document = document
+
+
+class RenderedSpec(Plain):
+    """Everything a spec produced, and what it depended on.
+
+    `refs`: names of other specs it refers to (`Target.references`); `notes`: what `build
+    --explain` adds (fragment calls that could not be cached, and why); per output, `dropped`:
+    the spec's fields its target has no key for (DESIGN §4, `--json` "dropped"), and
+    `path_notes`: what `--explain` says about its translation (drops, approximations).
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        outputs: list[RenderedOutput],
+        document_key: str,
+        sections: list[tuple[str, str]],
+        frontmatter: str,
+        deps: list[str],
+        digests: dict[str, str] | None = None,
+        name_origin: tuple[str, int | None] = ("", None),
+        cost: OutputCost | None = None,
+        warnings: tuple[Problem, ...] = (),
+        refs: tuple[Ref, ...] = (),
+        notes: list[str] | None = None,
+        dropped: dict[str, list[str]] | None = None,
+        path_notes: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.outputs = outputs
+        self.document_key = document_key
+        self.sections = sections
+        self.frontmatter = frontmatter
+        self.deps = deps
+        self.digests: dict[str, str] = {} if digests is None else digests
+        self.name_origin = name_origin
+        self.cost = cost
+        self.warnings = warnings
+        self.refs = refs
+        self.notes: list[str] = [] if notes is None else notes
+        self.dropped: dict[str, list[str]] = {} if dropped is None else dropped
+        self.path_notes: dict[str, list[str]] = {} if path_notes is None else path_notes
+
 
 TEMP_MARK = ".skillforge-"
 

@@ -28,7 +28,7 @@ from skillforge.targets.plugins import MEMBER_KINDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.render import RenderedSpec
+    from skillforge.engine.documents import RenderedSpec
     from skillforge.engine.workers import Batch
 
 # a spec's (kind, name), as a rendered spec's cost says them
@@ -83,7 +83,7 @@ def add_manifests(
             emit(problem)
         batch.failed[PLUGINS] = []  # reported already; the manifests wait for a fixed config
         return
-    from skillforge.engine.render import RenderedOutput, RenderedSpec
+    from skillforge.engine.documents import RenderedOutput, RenderedSpec
 
     key = digest_value([(o.path, o.data) for o in outputs])
     files = [RenderedOutput(o.path, o.data, True) for o in outputs]

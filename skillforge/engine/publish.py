@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import stat as st
-from dataclasses import dataclass
 
 from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
@@ -20,23 +19,24 @@ from skillforge.state.digest import digest_bytes
 from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
+from skillforge.state.plain import Plain
 from skillforge.state.plan import Plan, plugins_wanted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.cache.local import Store
-    from skillforge.engine.render import RenderedOutput, RenderedSpec
+    from skillforge.engine.documents import RenderedOutput, RenderedSpec
     from skillforge.engine.workers import Batch
     from skillforge.report.model import BuildReport
     from skillforge.report.reporter import Reporter
 
 
-@dataclass
-class Decision:
+class Decision(Plain):
     """What to do with one output: 'unchanged', 'write', or 'conflict' (with why)."""
 
-    action: str
-    why: str = ""
+    def __init__(self, action: str, why: str = "") -> None:
+        self.action = action
+        self.why = why
 
 
 # The temp files of atomic writes: `.<name>.skillforge-<pid>.tmp` next to the output.
@@ -44,15 +44,19 @@ TEMP_MARK = ".skillforge-"
 _TEMP = re.compile(r"\..+\.skillforge-\d+\.tmp\Z", re.DOTALL)
 
 
-@dataclass
-class Staged:
-    """An output written to its temp file, waiting to be renamed onto `path`."""
+class Staged(Plain):
+    """An output written to its temp file, waiting to be renamed onto `path`. `stat` is the
+    temp file's, as the output's will be (a rename keeps it); `fresh`: in a folder this build
+    created, so no folder can be in its place."""
 
-    rel: str
-    path: str
-    tmp: str
-    stat: os.stat_result  # the temp file's, as the output's will be (a rename keeps them)
-    fresh: bool = False  # in a folder this build created: no folder can be in its place
+    def __init__(
+        self, rel: str, path: str, tmp: str, stat: os.stat_result, fresh: bool = False
+    ) -> None:
+        self.rel = rel
+        self.path = path
+        self.tmp = tmp
+        self.stat = stat
+        self.fresh = fresh
 
 
 class OutputError(Exception):

@@ -44,7 +44,7 @@ from skillforge.state.plan import ALL_TEMPLATES, ALL_TRAITS, Plan
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
-    from skillforge.engine.render import RenderedSpec
+    from skillforge.engine.documents import RenderedSpec
     from skillforge.report.model import BuildReport, Counters
     from skillforge.state.manifest import RawProblem
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -18,6 +17,8 @@ from skillforge.cache.keys import SECTION, TOKENS
 from skillforge.engine.costs import OutputCost, one_line
 from skillforge.engine.documents import (
     Document,
+    RenderedOutput,
+    RenderedSpec,
     first_entry,
     merge_shared,
     output_paths,
@@ -36,42 +37,10 @@ from skillforge.report.model import FRONT_END, part_key
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
-from skillforge.targets.base import Ref, Target
+from skillforge.targets.base import Target
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
-
-
-@dataclass
-class RenderedOutput:
-    """One file of a spec's outputs, in memory."""
-
-    path: str
-    data: bytes
-    document: bool
-
-
-@dataclass
-class RenderedSpec:
-    """Everything a spec produced, and what it depended on."""
-
-    spec: str
-    outputs: list[RenderedOutput]
-    document_key: str
-    sections: list[tuple[str, str]]
-    frontmatter: str
-    deps: list[str]
-    digests: dict[str, str] = field(default_factory=dict)
-    name_origin: tuple[str, int | None] = ("", None)
-    cost: OutputCost | None = None
-    warnings: tuple[Problem, ...] = ()
-    refs: tuple[Ref, ...] = ()  # names of other specs it refers to (Target.references)
-    # what `build --explain` adds: fragment calls that could not be cached, and why
-    notes: list[str] = field(default_factory=list)
-    # per output: the spec's fields its target has no key for (DESIGN §4, `--json` "dropped")
-    dropped: dict[str, list[str]] = field(default_factory=dict)
-    # per output: what `build --explain` says about its translation (drops, approximations)
-    path_notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Renderer(RenderContext):

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from skillforge.cache.local import Store
+from skillforge.engine.documents import RenderedSpec
 from skillforge.engine.load.config import Config
 from skillforge.engine.load.spec import SpecLoader
-from skillforge.engine.render import RenderedSpec, Renderer
+from skillforge.engine.render import Renderer
 from skillforge.errors import Problem, SpecError
 from skillforge.report.model import Counters
 from skillforge.state.inventory import Inventory

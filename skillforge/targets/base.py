@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Container
-from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.errors import Problem
 from skillforge.state.marker import add_marker, read_marker
+from skillforge.state.plain import Plain
 
 # add(field, message, severity="error"): how a target reports a problem of a merged spec
 Add = Callable[..., None]
@@ -61,22 +61,23 @@ class Listing:
         return f"{entry} {when}" if when else entry
 
 
-@dataclass
-class Translation:
+class Translation(Plain):
     """A merged spec in one tool's terms: its head mapping and what did not carry over.
 
     `dropped` are the spec's fields the tool has no key for; `approximated` says, for each
     field expressed another way, how ("when_to_use: appended to the description");
-    `warnings` are messages for the user (a model with no mapping); `sidecars` are extra
-    files next to the document (path relative to the document's folder -> text).
+    `warnings` are messages for the user (a model with no mapping); `errors` are (field,
+    message) pairs; `sidecars` are extra files next to the document (path relative to the
+    document's folder -> text).
     """
 
-    values: dict[str, Any]
-    dropped: list[str] = field(default_factory=list)
-    approximated: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
-    sidecars: dict[str, str] = field(default_factory=dict)
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.dropped: list[str] = []
+        self.approximated: list[str] = []
+        self.warnings: list[str] = []
+        self.errors: list[tuple[str, str]] = []
+        self.sidecars: dict[str, str] = {}
 
 
 class Target:
