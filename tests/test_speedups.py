@@ -140,3 +140,26 @@ def test_config_rel_gives_what_relpath_gives() -> None:
         assert config.rel(path) == os.path.relpath(path, root).replace(os.sep, "/"), path
     assert config.out_of("claude") == root / ".claude"
     assert config.out_of("cursor", "agent") is config.out_of("cursor", "agent")
+
+
+def test_a_build_imports_no_dataclasses(tmp_path: Path) -> None:
+    """The build's records are plain classes (state/plain.py): importing `dataclasses`, and
+    making each decorated class, costs every process several milliseconds."""
+    import subprocess
+    import sys
+
+    from helpers import project
+
+    project(tmp_path)
+    code = (
+        "import sys; from skillforge.cli.main import main; code = main(['build', '-q']); "
+        "print('dataclasses' in sys.modules); sys.exit(code)"
+    )
+    for _ in ("cold", "edit"):
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["False"]
+        spec = tmp_path / "specs/skill-0.yaml"
+        spec.write_text(spec.read_text().replace("things.", "things again."))
