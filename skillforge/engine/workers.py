@@ -250,7 +250,11 @@ def render_parallel(
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    with deferred():
+        # A signal waits until the pool is shut down: one landing in the middle of it left
+        # the pool's thread closing its pipe while Python's exit wrote to it ("Bad file
+        # descriptor" printed after "interrupted")
+        pool.shutdown(wait=True)
     return batch
 
 
