@@ -28,7 +28,7 @@ from skillforge.state.buildlog import (
 )
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
-from skillforge.state.heap import NoCycles
+from skillforge.state.heap import NoCycles, without_cycles
 from skillforge.state.hot import hot_table
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
@@ -61,6 +61,7 @@ class Written:
         self.document = document
 
 
+@without_cycles
 def next_manifest(
     config: Config,
     inventory: Inventory,
@@ -79,35 +80,6 @@ def next_manifest(
     A failed spec in `replayable` keeps its problems (`failed`) and the inputs its attempt
     read, so that the next build replays them while none of those inputs changes.
     """
-    with NoCycles():
-        return _next_manifest(
-            config,
-            inventory,
-            previous,
-            plan,
-            results,
-            written,
-            removed,
-            digests,
-            scan_ns,
-            failed,
-            replayable,
-        )
-
-
-def _next_manifest(
-    config: Config,
-    inventory: Inventory,
-    previous: Manifest | None,
-    plan: Plan,
-    results: dict[str, RenderedSpec],
-    written: dict[str, Written],
-    removed: set[str],
-    digests: dict[str, str],
-    scan_ns: int,
-    failed: dict[str, list[Problem]] | None,
-    replayable: dict[str, tuple[list[str], int]] | None,
-) -> Manifest:
     old = previous or Manifest()
     known = dict(digests)
     for rendered in results.values():

@@ -12,7 +12,12 @@ import gc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
+    from typing import ParamSpec, TypeVar
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
 
 
 class NoCycles:
@@ -36,3 +41,15 @@ class NoCycles:
     ) -> None:
         if self.enabled:
             gc.enable()
+
+
+def without_cycles(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate `func` to run with the collector off, as in `with NoCycles():`."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with NoCycles():
+            return func(*args, **kwargs)
+
+    run.__name__, run.__qualname__, run.__doc__ = func.__name__, func.__qualname__, func.__doc__
+    run.__wrapped__ = func  # type: ignore[attr-defined]
+    return run

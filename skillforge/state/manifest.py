@@ -69,6 +69,37 @@ class SpecRecord:
         self.failed = failed
 
 
+class _Records:
+    """A record table of `Manifest` (`files`, `specs`...), decoded when first read or set."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = "_" + name
+
+    def __get__(self, manifest: Manifest | None, owner: type | None = None) -> Any:
+        if manifest is None:
+            return self
+        if manifest._cold is not None:
+            manifest.thaw()
+        return getattr(manifest, self.attr)
+
+    def __set__(self, manifest: Manifest, value: Any) -> None:
+        manifest.thaw()
+        setattr(manifest, self.attr, value)
+
+
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    class Records(Generic[T]):  # what the type checker sees of `_Records`
+        def __get__(self, manifest: Manifest, owner: type | None = None) -> T: ...
+        def __set__(self, manifest: Manifest, value: T) -> None: ...
+
+else:
+    Records = _Records
+
+
 class Manifest:
     """The state of the last build of a project.
 
@@ -76,6 +107,12 @@ class Manifest:
     which is all a no-op build reads, and the records (`files`, `resolved`, `specs`,
     `outputs`, `errors`), decoded when first used when read with `lazy`.
     """
+
+    files: Records[dict[str, list[Any]]] = Records()
+    resolved: Records[dict[str, str]] = Records()
+    specs: Records[dict[str, SpecRecord]] = Records()
+    outputs: Records[dict[str, OutputRecord]] = Records()
+    errors: Records[dict[str, tuple[RawProblem, ...]]] = Records()
 
     def __init__(self) -> None:
         self.tool = ""
@@ -119,61 +156,6 @@ class Manifest:
                 self._set_records(marshal.loads(cold))
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
-
-    @property
-    def files(self) -> dict[str, list[Any]]:
-        if self._cold is not None:
-            self.thaw()
-        return self._files
-
-    @files.setter
-    def files(self, value: dict[str, list[Any]]) -> None:
-        self.thaw()
-        self._files = value
-
-    @property
-    def resolved(self) -> dict[str, str]:
-        if self._cold is not None:
-            self.thaw()
-        return self._resolved
-
-    @resolved.setter
-    def resolved(self, value: dict[str, str]) -> None:
-        self.thaw()
-        self._resolved = value
-
-    @property
-    def specs(self) -> dict[str, SpecRecord]:
-        if self._cold is not None:
-            self.thaw()
-        return self._specs
-
-    @specs.setter
-    def specs(self, value: dict[str, SpecRecord]) -> None:
-        self.thaw()
-        self._specs = value
-
-    @property
-    def outputs(self) -> dict[str, OutputRecord]:
-        if self._cold is not None:
-            self.thaw()
-        return self._outputs
-
-    @outputs.setter
-    def outputs(self, value: dict[str, OutputRecord]) -> None:
-        self.thaw()
-        self._outputs = value
-
-    @property
-    def errors(self) -> dict[str, tuple[RawProblem, ...]]:
-        if self._cold is not None:
-            self.thaw()
-        return self._errors
-
-    @errors.setter
-    def errors(self, value: dict[str, tuple[RawProblem, ...]]) -> None:
-        self.thaw()
-        self._errors = value
 
     # -- the file's layout -------------------------------------------------------------------
 

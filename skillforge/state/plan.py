@@ -10,7 +10,7 @@ import os
 
 from skillforge import __version__
 from skillforge.state.digest import digest_file
-from skillforge.state.heap import NoCycles
+from skillforge.state.heap import without_cycles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -152,6 +152,7 @@ class _Checker:
         return None
 
 
+@without_cycles
 def make_plan(
     inv: Inventory,
     manifest: Manifest | None,
@@ -173,20 +174,6 @@ def make_plan(
     (`build` and `watch`, not `check`), a failed spec none of whose recorded inputs changed
     goes to `Plan.replay` instead of being parsed again.
     """
-    with NoCycles():
-        return _make_plan(inv, manifest, config_changed, force, paths, env, only, replay)
-
-
-def _make_plan(
-    inv: Inventory,
-    manifest: Manifest | None,
-    config_changed: bool,
-    force: bool,
-    paths: list[str] | None,
-    env: str | None,
-    only: Collection[str] | None,
-    replay: bool,
-) -> Plan:
     specs = [s for s in inv.specs if selected(s, paths)]
     plan = Plan(total=len(specs))
     if manifest is None:
