@@ -70,21 +70,21 @@ class SpecRecord:
 
 
 class _Records:
-    """A record table of `Manifest` (`files`, `specs`...), decoded when first read or set."""
+    """A record table of `Manifest` (`files`, `specs`...), decoded when first read.
+
+    The table then lives in the manifest's own attributes, which Python finds before this
+    descriptor: every later read is a plain attribute read. A table assigned before it was
+    read is kept as assigned (`Manifest.thaw` leaves it alone).
+    """
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.attr = "_" + name
+        self.name = name
 
     def __get__(self, manifest: Manifest | None, owner: type | None = None) -> Any:
         if manifest is None:
             return self
-        if manifest._cold is not None:
-            manifest.thaw()
-        return getattr(manifest, self.attr)
-
-    def __set__(self, manifest: Manifest, value: Any) -> None:
         manifest.thaw()
-        setattr(manifest, self.attr, value)
+        return manifest.__dict__.setdefault(self.name, {})
 
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-    class Records(Generic[T]):  # what the type checker sees of `_Records`
+    class Records(Generic[T]):  # what the type checker sees of `_Records` (assignable)
         def __get__(self, manifest: Manifest, owner: type | None = None) -> T: ...
         def __set__(self, manifest: Manifest, value: T) -> None: ...
 
@@ -112,6 +112,8 @@ class Manifest:
     resolved: Records[dict[str, str]] = Records()
     specs: Records[dict[str, SpecRecord]] = Records()
     outputs: Records[dict[str, OutputRecord]] = Records()
+    # failed specs a build may replay (DESIGN §5): their problems, in the order reported; a
+    # table of its own, so that the records of the specs that built stay as small
     errors: Records[dict[str, tuple[RawProblem, ...]]] = Records()
 
     def __init__(self) -> None:
@@ -124,14 +126,8 @@ class Manifest:
         self.layout: dict[str, Any] = {}
         # the config file the manifest belongs to, relative to the cache folder (Config.owner)
         self.owner = ""
-        self._files: dict[str, list[Any]] = {}
-        self._resolved: dict[str, str] = {}
-        self._specs: dict[str, SpecRecord] = {}
-        self._outputs: dict[str, OutputRecord] = {}
-        # failed specs a build may replay (DESIGN §5): their problems, in the order reported;
-        # a table of its own, so that the records of the specs that built stay as small
-        self._errors: dict[str, tuple[RawProblem, ...]] = {}
-        # the records' bytes while they are not decoded (`lazy`)
+        # the records' bytes while they are not decoded (`lazy`); the tables (`files`,
+        # `resolved`, `specs`, `outputs`, `errors`) are set when decoded or first read
         self._cold: bytes | None = None
         # (inode, mtime_ns, size) of the file this was read from: another process replaced
         # the manifest since when `manifest_stamp` differs (every write is a new inode)
@@ -216,15 +212,19 @@ class Manifest:
         return m
 
     def _set_records(self, data: dict[str, Any]) -> None:
-        self._files = data["files"]
-        self._resolved = data["resolved"]
-        depsets = data["depsets"]
-        self._specs = {
-            rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
-            for rel, raw in data["specs"].items()
-        }
-        self._outputs = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
-        self._errors = data["errors"]
+        """Set the tables from the decoded records, but those assigned meanwhile."""
+        mine = self.__dict__
+        mine.setdefault("files", data["files"])
+        mine.setdefault("resolved", data["resolved"])
+        if "specs" not in mine:
+            depsets = data["depsets"]
+            mine["specs"] = {
+                rel: SpecRecord(depsets[raw[0]], list(raw[1]), bool(raw[2]))
+                for rel, raw in data["specs"].items()
+            }
+        if "outputs" not in mine:
+            mine["outputs"] = {k: OutputRecord(*v) for k, v in data["outputs"].items()}
+        mine.setdefault("errors", data["errors"])
 
     @classmethod
     def _foreign(cls, data: dict[str, Any]) -> Manifest:
