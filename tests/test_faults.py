@@ -275,6 +275,33 @@ def test_random_damage_to_the_state_never_publishes_a_wrong_output(tmp_path: Pat
         shutil.rmtree(root)
 
 
+def outputs_of(root: Path, version: str) -> dict[str, bytes]:
+    """The outputs of a clean build of the fault project at `version`."""
+    fault_project(root, version)
+    assert run(root, "build", "-q").code == 0
+    return outputs(root)
+
+
+def test_damage_that_still_decodes_is_a_corrupt_manifest(tmp_path: Path) -> None:
+    """Random damage once turned the remembered config's `jobs` into `job`: the manifest
+    decoded, and the build failed with a config error about a file nobody had edited. Every
+    part of the manifest carries a checksum, so such damage reads as a corrupt manifest."""
+    fault_project(tmp_path, "v1")
+    assert run(tmp_path, "build", "-q").code == 0
+    path = tmp_path / ".skillforge/manifest.bin"
+    data = path.read_bytes()
+    assert data.count(b"jobs") == 1
+    path.write_bytes(data.replace(b"jobs", b"jobz"))
+    fault_project(tmp_path, "v2")  # the build plans from the manifest
+    result = run(tmp_path, "build", "--json")
+    assert result.code == 0, result
+    warnings = " ".join(w["message"] for w in result.report["warnings"])
+    assert "corrupt manifest" in warnings and "checksum" in warnings, warnings
+    assert outputs(tmp_path) == outputs_of(tmp_path / "ref", "v2")
+    check = run(tmp_path, "check")
+    assert check.code == 0, check
+
+
 # -- issue 9: damaged build records (stats) are a warning, never an internal error ------------
 
 RECORD_FILES = ("records.bin", "outputs.bin", "noops.log", "listing.failed")

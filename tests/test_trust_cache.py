@@ -201,6 +201,40 @@ def rows(db: Path, prefix: str) -> list[str]:
         return [k for (k,) in con.execute("SELECT key FROM Cache") if k.startswith(prefix)]
 
 
+def test_another_keys_row_is_never_served(tmp_path: Path) -> None:
+    """A damaged SQLite index can answer a lookup with another key's row, whose payload is
+    intact (random damage to cache.db once published one spec's fragment in another's
+    output): each entry's digest covers its key, so the row is damage, rendered again."""
+    item = "{% for s in section.with.steps %}{{ fragment('item', text=s) }}\n{% endfor %}"
+    files = {"templates/fragments/item.md.j2": "- {{ text }}", "templates/sections/l.md.j2": item}
+    for name in ("a", "b"):
+        files[f"specs/{name}.yaml"] = (
+            f"kind: skill\nname: {name}\ndescription: Tests {name}. Use when testing.\n"
+            f"sections:\n  - id: l\n    template: sections/l.md.j2\n"
+            f"    with: {{steps: [only-{name}]}}\n"
+        )
+    build_file_tree(tmp_path, files)
+    assert run(tmp_path, "build", "-q").code == 0
+    db = cache_db(tmp_path)
+    with sqlite3.connect(db) as con:
+        frags = con.execute("SELECT rowid, value FROM Cache WHERE key LIKE 'frag:%'").fetchall()
+        assert len(frags) == 2
+        (first, one), (second, other) = frags
+        con.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (other, first))
+        con.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (one, second))
+    for name in ("a", "b"):  # a new step: the sections render again, and ask for the fragments
+        path = tmp_path / f"specs/{name}.yaml"
+        path.write_text(path.read_text().replace("]}", ", more]}"))
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result
+    assert built(tmp_path) == fresh(tmp_path, tmp_path)
+    assert "- only-a\n- more" in output(tmp_path, "a") and "- only-b" in output(tmp_path, "b")
+    warnings = json.dumps(result.report.get("warnings"))
+    assert warnings.count("cache entry damaged") == 1, warnings
+    assert result.report["fragments"] == {"rendered": 3, "cached": 1}  # "more", once
+
+
 class _Boom:
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (exec, ("open('PWNED', 'w').write('x')",))

@@ -7,6 +7,7 @@ import marshal
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,7 +164,11 @@ def _rewrite_manifest_output(root: Path, old: str, new: str) -> None:
     for key, raw in records["specs"].items():
         records["specs"][key] = (raw[0], tuple(new if p == old else p for p in raw[1]), raw[2])
     data["records"] = marshal.dumps(records)
-    data["hot"] = None  # the no-op's table of the records as they were: none for these
+    data["records_crc"] = zlib.crc32(data["records"])  # a crafted manifest, not a damaged one
+    head = marshal.loads(data["head"])
+    head["hot"] = None  # the no-op's table of the records as they were: none for these
+    data["head"] = marshal.dumps(head)
+    data["head_crc"] = zlib.crc32(data["head"])
     path.write_bytes(marshal.dumps(data))
 
 

@@ -37,8 +37,9 @@ LEAN_CACHE_PAGES = 64
 _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
 CODE_KEYS = CODE_PREFIXES
-# Entry format: magic, kind (data or code), tag (digest or MAC), payload.
-_MAGIC = b"sf1"
+# Entry format: magic, kind (data or code), tag (digest or MAC of key and payload), payload.
+_MAGIC = b"sf2"
+_OLD_MAGIC = (b"sf1",)  # tag of the payload alone: read as a miss
 _DATA, _CODE = b"d", b"c"
 _DIGEST_SIZE, _MAC_SIZE = 16, 32
 KEY_BYTES = 32
@@ -94,34 +95,48 @@ def _read_key(path: Path) -> bytes | None:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def _tag(key: str, payload: bytes, secret: bytes | None = None) -> bytes:
+    """The digest (or, with `secret`, the MAC) of an entry: of its key and its payload.
+
+    The key is in it because SQLite answers a lookup through its index: a damaged index can
+    hand back another key's row, whose own payload is intact. Keys never hold a NUL.
+    """
+    if secret is None:
+        tag = blake2b(key.encode() + b"\0", digest_size=_DIGEST_SIZE)
+    else:
+        tag = blake2b(key.encode() + b"\0", key=secret, digest_size=_MAC_SIZE)
+    tag.update(payload)
+    return tag.digest()
+
+
 def encode(key: str, value: Any, secret: bytes | None) -> bytes | None:
     """Return the stored form of `value`; None when it cannot be stored (code, no key)."""
     if key.startswith(CODE_KEYS) and isinstance(value, bytes):
         if secret is None:
             return None
-        mac = blake2b(value, key=secret, digest_size=_MAC_SIZE).digest()
-        return _MAGIC + _CODE + mac + value
+        return _MAGIC + _CODE + _tag(key, value, secret) + value
     payload = _JSON(to_data(value)).encode()
-    return _MAGIC + _DATA + blake2b(payload, digest_size=_DIGEST_SIZE).digest() + payload
+    return _MAGIC + _DATA + _tag(key, payload) + payload
 
 
 def decode(key: str, raw: Any, secret: bytes | None) -> tuple[Any, bool]:
     """Return (value or None, intact): False when the entry fails its digest check.
 
     Code that fails its MAC is a miss, not damage: it may come from another machine's cache.
+    So is an entry of an older format (`_OLD_MAGIC`).
     """
     if not isinstance(raw, bytes) or raw[:3] != _MAGIC:
-        return None, False
+        return None, isinstance(raw, bytes) and raw[:3] in _OLD_MAGIC
     kind = raw[3:4]
     if kind == _CODE and key.startswith(CODE_KEYS):
         tag, payload = raw[4 : 4 + _MAC_SIZE], raw[4 + _MAC_SIZE :]
-        if secret is None or blake2b(payload, key=secret, digest_size=_MAC_SIZE).digest() != tag:
+        if secret is None or _tag(key, payload, secret) != tag:
             return None, True
         return payload, True
     if kind != _DATA:
         return None, False
     tag, payload = raw[4 : 4 + _DIGEST_SIZE], raw[4 + _DIGEST_SIZE :]
-    if blake2b(payload, digest_size=_DIGEST_SIZE).digest() != tag:
+    if _tag(key, payload) != tag:
         return None, False
     try:
         return from_data(json.loads(payload)), True

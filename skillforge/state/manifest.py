@@ -10,6 +10,7 @@ import marshal
 import os
 import sys
 import time
+import zlib
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 6  # 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
+FORMAT = 7  # 7: the head and the records each carry a checksum (`_unsealed`)
+# 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
 # 5: failed specs keep their errors and what the failed attempt read (`errors`)
 MANIFEST_NAME = "manifest.bin"
 # A file whose mtime is this close to the moment it was read may still change within the same
@@ -126,9 +128,9 @@ class Manifest:
         self.layout: dict[str, Any] = {}
         # the config file the manifest belongs to, relative to the cache folder (Config.owner)
         self.owner = ""
-        # the records' bytes while they are not decoded (`lazy`); the tables (`files`,
-        # `resolved`, `specs`, `outputs`, `errors`) are set when decoded or first read
-        self._cold: bytes | None = None
+        # the records' bytes and checksum while they are not decoded (`lazy`); the tables
+        # (`files`, `resolved`, `specs`, `outputs`, `errors`) are set when decoded or first read
+        self._cold: tuple[bytes, int] | None = None
         # (inode, mtime_ns, size) of the file this was read from: another process replaced
         # the manifest since when `manifest_stamp` differs (every write is a new inode)
         self.stamp: tuple[int, int, int] | None = None
@@ -149,7 +151,7 @@ class Manifest:
             return
         try:
             with NoCycles():
-                self._set_records(marshal.loads(cold))
+                self._set_records(marshal.loads(_unsealed(*cold)))
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -173,8 +175,7 @@ class Manifest:
             "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
             "errors": self.errors,
         }
-        return {
-            "format": FORMAT,
+        head = {
             "tool": self.tool,
             "env": self.env,
             "env_files": self.env_files,
@@ -183,30 +184,34 @@ class Manifest:
             "config_data": self.config_data,
             "layout": self.layout,
             "owner": self.owner,
-            "hot": None if hot is None else marshal.dumps(hot),
-            "records": marshal.dumps(records),
+            "hot": hot,
+        }
+        head_bytes, records_bytes = marshal.dumps(head), marshal.dumps(records)
+        return {
+            "format": FORMAT,
+            "head": head_bytes,
+            "head_crc": zlib.crc32(head_bytes),
+            "records": records_bytes,
+            "records_crc": zlib.crc32(records_bytes),
         }
 
     @classmethod
     def from_raw(cls, data: dict[str, Any], lazy: bool = False) -> Manifest:
         if data.get("format") != FORMAT:
             return cls._foreign(data)
+        head = marshal.loads(_unsealed(data["head"], data["head_crc"]))
         m = cls()
-        m.tool = data["tool"]
-        m.env = data["env"]
-        m.env_files = data["env_files"]
-        m.config = data["config"]
-        m.config_raw = data["config_raw"]
-        m.config_data = data["config_data"]
-        m.layout = data["layout"]
-        m.owner = data["owner"]
-        hot, records = data["hot"], data["records"]
-        if not isinstance(records, bytes) or not isinstance(hot, bytes | None):
-            raise ValueError("not a manifest")
-        if hot is not None:
-            table = marshal.loads(hot)
-            m.hot = table if isinstance(table, dict) else None
-        m._cold = records
+        m.tool = head["tool"]
+        m.env = head["env"]
+        m.env_files = head["env_files"]
+        m.config = head["config"]
+        m.config_raw = head["config_raw"]
+        m.config_data = head["config_data"]
+        m.layout = head["layout"]
+        m.owner = head["owner"]
+        hot = head["hot"]
+        m.hot = hot if isinstance(hot, dict) else None
+        m._cold = (data["records"], data["records_crc"])
         if not lazy:
             m.thaw()
         return m
@@ -236,13 +241,25 @@ class Manifest:
         m = cls()
         m.tool = f"format {data.get('format')}"
         outputs = data.get("outputs")  # formats 1 to 5
-        if outputs is None and isinstance(data.get("records"), bytes):
-            outputs = marshal.loads(data["records"]).get("outputs")
+        if outputs is None and isinstance(data.get("records"), bytes):  # format 6 on
+            records = data["records"]
+            if "records_crc" in data:
+                records = _unsealed(records, data["records_crc"])
+            outputs = marshal.loads(records).get("outputs")
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
                     m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
+
+
+def _unsealed(data: Any, crc: Any) -> bytes:
+    """`data`, when it is the bytes whose CRC-32 is `crc`. Damaged bytes can decode to values
+    that look right (a config key one letter short, a dependency lost): every part of the
+    file is checked before it is decoded, so damage always reads as a corrupt manifest."""
+    if not isinstance(data, bytes) or zlib.crc32(data) != crc:
+        raise ValueError("a part of the file fails its checksum")
+    return data
 
 
 def manifest_path(cache_dir: str) -> str:
