@@ -268,3 +268,40 @@ def test_a_laid_out_documents_key_is_its_output_key() -> None:
             assert at <= 3 + len(head)
             if at == 3 + len(head):
                 assert part_key(text[:at]) + part_key(f"\n---\n\n{body}\n") == output_key(text)
+
+
+def test_dropped_json_is_rewritten_only_when_the_drops_change(tmp_path: Path) -> None:
+    """An edit that changes no drop leaves `dropped.json` alone; a new drop, or a spec gone,
+    rewrites it to what a clean build of the same specs records."""
+    build_file_tree(tmp_path, PROJECT)
+    assert build_json(tmp_path)["ok"]
+    path = tmp_path / ".skillforge" / documents.DROPPED_FILE
+    first = json.loads(path.read_text())
+    assert any("color" in keys for keys in first.values()), first  # the agents' color
+
+    def stamp() -> tuple[int, int]:
+        st = path.stat()
+        return st.st_ino, st.st_mtime_ns
+
+    before = stamp()
+    spec = tmp_path / "specs/plain.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes.", "Other notes."))
+    assert build_json(tmp_path)["written"]
+    assert stamp() == before and json.loads(path.read_text()) == first
+
+    twin = tmp_path / "specs/twin.yaml"
+    twin.write_text(twin.read_text().replace("color: blue", "color: blue\nmemory: user"))
+    assert build_json(tmp_path)["ok"]
+    grown = json.loads(path.read_text())
+    assert grown != first and any("memory" in keys for keys in grown.values()), grown
+    twin.unlink()
+    assert build_json(tmp_path)["ok"]
+    after = json.loads(path.read_text())
+    assert not any("twin" in output for output in after), after
+
+    clean = tmp_path / "clean"
+    build_file_tree(clean, {k: v for k, v in PROJECT.items() if k != "specs/twin.yaml"})
+    spec = clean / "specs/plain.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes.", "Other notes."))
+    assert build_json(clean)["ok"]
+    assert json.loads((clean / ".skillforge" / documents.DROPPED_FILE).read_text()) == after

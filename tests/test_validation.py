@@ -969,3 +969,25 @@ def test_references_to_names_no_spec_builds_are_warnings(tmp_path: Path) -> None
     )
     assert "no agent named 'reviewr'" in warnings[("specs/fork.yaml", 5, "agent")]
     assert "(did you mean 'reviewer'?)" in warnings[("specs/fork.yaml", 5, "agent")]
+
+
+def test_a_reference_to_a_spec_left_alone_is_known_from_its_recorded_outputs(
+    tmp_path: Path,
+) -> None:
+    """An edit renders one spec: the names of the others come from the outputs the manifest
+    records for them (they are asked for only when a rendered spec has references)."""
+    files = {
+        ".skillforge.toml": CONFIG,
+        "specs/review.yaml": agent("skills: [good, reviw-checklist]", name="reviewer"),
+        "specs/good.yaml": GOOD_SPEC,
+    }
+    build_file_tree(tmp_path, files)
+    assert run(tmp_path, "build", "-q").code == 0
+    review = tmp_path / "specs/review.yaml"
+    review.write_text(review.read_text() + "\n")
+    result = run(tmp_path, "build", "--json")
+
+    assert result.code == 0, result.out
+    assert result.report["specs"]["parsed"] == 1
+    messages = [w["message"] for w in result.report["warnings"]]
+    assert len(messages) == 1 and "no skill named 'reviw-checklist'" in messages[0], messages

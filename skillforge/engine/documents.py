@@ -8,7 +8,7 @@ output's target dropped is kept for `stats` (DESIGN §4 "Translation, never sile
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from skillforge.errors import Problem, SpecError
@@ -239,19 +239,28 @@ def _first_difference(a: bytes, b: bytes) -> tuple[int, str, str]:
 DROPPED_FILE = "dropped.json"
 
 
-def save_dropped(config: Config, results: Iterable[Any], outputs: Container[str]) -> None:
+def save_dropped(config: Config, results: Iterable[Any], outputs: Mapping[str, object]) -> None:
     """Keep what each output's target dropped, for `stats` (DESIGN §4: never silent).
 
-    The entries of specs rendered now replace theirs; outputs no longer produced leave.
+    The entries of specs rendered now replace theirs; outputs no longer produced leave. The
+    file is written only when that changes it (an edit of one spec of six targets must not
+    rewrite the drops of 5,000 outputs).
     """
 
     path = os.path.join(config.cache_dir, DROPPED_FILE)
-    known = read_dropped(path)
+    known = _load_dropped(path)
+    before = dict(known)
     for rendered in results:  # RenderedSpec
         for out in rendered.outputs:
             known.pop(out.path, None)
         known.update(rendered.dropped)
-    known = {k: v for k, v in sorted(known.items()) if k in outputs}
+    if known == before and known.keys() <= outputs.keys():
+        return
+    known = {
+        k: [str(x) for x in v]
+        for k, v in sorted(known.items())
+        if k in outputs and isinstance(k, str) and isinstance(v, list)
+    }
     data = dumps_dropped(known).encode()
     tmp = f"{path}{TEMP_MARK}{os.getpid()}.tmp"
     try:
@@ -277,6 +286,15 @@ def dumps_dropped(known: dict[str, list[str]]) -> str:
 
 def read_dropped(path: str) -> dict[str, list[str]]:
     """The saved drops (`save_dropped`); none when the file is missing or damaged."""
+    return {
+        k: [str(x) for x in v]
+        for k, v in _load_dropped(path).items()
+        if isinstance(k, str) and isinstance(v, list)
+    }
+
+
+def _load_dropped(path: str) -> dict[Any, Any]:
+    """The file's table as decoded, its entries unchecked; empty when missing or damaged."""
     import json
 
     try:
@@ -284,8 +302,4 @@ def read_dropped(path: str) -> dict[str, list[str]]:
             raw = json.loads(f.read())
     except (OSError, ValueError):
         return {}
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        k: [str(x) for x in v] for k, v in raw.items() if isinstance(k, str) and isinstance(v, list)
-    }
+    return raw if isinstance(raw, dict) else {}

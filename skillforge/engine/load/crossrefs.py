@@ -33,14 +33,15 @@ def check_across_specs(
     why_one: dict[str, str] = {}  # "agent name 'x'" -> why a target keeps only one
     skills: set[str] = set()
     agents: set[str] = set()
+    recorded: list[list[str]] = []  # the outputs of every recorded spec, for the names
     for spec_id, record in previous.specs.items() if previous else ():
         if spec_id in plan.orphan_specs:
             continue
-        for path in record.outputs:
-            _known_from_path(formats, path, skills, agents)
-            # (a failed spec whose errors are replayed produces nothing, as when parsed)
-            left = spec_id not in plan.dirty and spec_id not in plan.replay
-            if left and spec_id not in batch.results:
+        recorded.append(record.outputs)
+        # (a failed spec whose errors are replayed produces nothing, as when parsed)
+        left = spec_id not in plan.dirty and spec_id not in plan.replay
+        if left and spec_id not in batch.results:
+            for path in record.outputs:
                 users.setdefault(path, []).append(spec_id)
     refs: list[Ref] = []
     for spec_id in sorted(batch.results):
@@ -56,6 +57,10 @@ def check_across_specs(
                 what = f"{rendered.cost.kind} name '{rendered.cost.name}'"
                 users.setdefault(what, []).append(spec_id)
                 why_one[what] = why
+    if refs:  # the names are only asked for by references (a build of six targets: 6x paths)
+        for outputs in recorded:
+            for path in outputs:
+                _known_from_path(formats, path, skills, agents)
     for what, specs in users.items():
         if len(specs) < 2:
             continue
@@ -72,6 +77,8 @@ def check_across_specs(
             )
     for spec_id in batch.failed:
         batch.results.pop(spec_id, None)
+    if not refs:
+        return []
     return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
 
 
