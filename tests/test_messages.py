@@ -399,6 +399,32 @@ def test_stats_tables_fold_names_at_60_columns(tmp_path: Path) -> None:
     assert "potential" in text
 
 
+@pytest.mark.parametrize("width", [60, 100])
+def test_slow_render_times_are_never_cut_from_the_stats_table(tmp_path: Path, width: int) -> None:
+    """A loaded machine once made the render times wide enough that, at 60 columns, the
+    last column and the last digits were cut off."""
+    import io
+
+    from rich.console import Console
+
+    from skillforge.engine.load.config import load_config
+    from skillforge.engine.stats import gather
+    from skillforge.report.stats_terminal import print_stats
+
+    project(tmp_path)
+    assert run(tmp_path, "build").code == 0
+    data = gather(load_config(tmp_path / ".skillforge.toml"))
+    assert data["templates"]
+    for row in data["templates"]:
+        row.update(total_ms=123456.7, mean_ms=12345.67, max_ms=98765.43, cache_potential=1.0)
+    out = io.StringIO()
+    print_stats(data, console=Console(file=out, width=width))
+    text = out.getvalue()
+    assert "sections/steps.md.j2" in text and "potential" in text and "100%" in text
+    assert "123,456.7" in text
+    assert ("12,345.67" in text and "98,765.43" in text) == (width >= 80), text
+
+
 @pytest.mark.parametrize("fmt", ["json", "github"])
 def test_config_errors_reach_json_and_github_output(tmp_path: Path, fmt: str) -> None:
     import json

@@ -51,10 +51,8 @@ def _full_build(
     from skillforge.engine.interrupts import terminate_as_interrupt
     from skillforge.engine.start import begin
     from skillforge.engine.workers import Pool
-    from skillforge.state.heap import one_shot
     from skillforge.state.manifest import manifest_stamp
 
-    one_shot()
     remembered = None
     if outcome is not None and outcome.manifest.config_data is not None:
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)

@@ -24,10 +24,8 @@ def check_command(
 ) -> int:
     """Run `skillforge check`; exit 0 when every output is up to date, 1 otherwise."""
     from skillforge.report.check import print_report
-    from skillforge.state.heap import one_shot
 
     started = time.perf_counter() if started is None else started
-    one_shot()
     try:
         config = project_config(config_file)
         options.paths = relative_paths(config, options.paths)

@@ -11,6 +11,8 @@ from rich.table import Table
 from skillforge.report.stats import ESTIMATE, budget_lines, largest_outputs, remote_lines
 from skillforge.state.buildlog import LAYERS
 
+WIDE = 80  # columns from which the templates table has its mean and max
+
 
 def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = None) -> None:
     """Print the tables of `stats` (hit ratios, cache, templates, tokens, budgets)."""
@@ -42,24 +44,19 @@ def print_stats(data: dict[str, Any], top: int = 10, console: Console | None = N
         + (f" [dim]({escape(layers)})[/]" if layers else "")
     )
     templates = Table(title="slowest templates (all time)", title_justify="left", box=None)
-    for name, justify in (
-        ("template", "left"),
-        ("renders", "right"),
-        ("total\nms", "right"),
-        ("mean\nms", "right"),
-        ("max\nms", "right"),
-        ("cache\npotential", "right"),
-    ):
+    # under 80 columns the mean and max make room for the totals (they are in `--json`):
+    # a number is never cut, whatever the machine's render times
+    wide = console.width >= WIDE
+    columns = [("template", "left"), ("renders", "right"), ("total\nms", "right")]
+    if wide:
+        columns += [("mean\nms", "right"), ("max\nms", "right")]
+    for name, justify in (*columns, ("cache\npotential", "right")):
         templates.add_column(name, **_column(justify))
     for row in data["templates"]:
-        templates.add_row(
-            escape(row["name"]),
-            f"{row['renders']:,}",
-            f"{row['total_ms']:,.1f}",
-            f"{row['mean_ms']:,.2f}",
-            f"{row['max_ms']:,.2f}",
-            f"{row['cache_potential']:.0%}",
-        )
+        cells = [escape(row["name"]), f"{row['renders']:,}", f"{row['total_ms']:,.1f}"]
+        if wide:
+            cells += [f"{row['mean_ms']:,.2f}", f"{row['max_ms']:,.2f}"]
+        templates.add_row(*cells, f"{row['cache_potential']:.0%}")
     console.print(templates)
     tokens = data["tokens"]
     outputs = Table(
