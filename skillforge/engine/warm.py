@@ -9,7 +9,10 @@ reason to look, not proof of an edit (a touch stays a no-op, and an edit within 
 of the last read is still seen).
 
 The warm state is the build's render strategy: the watch loop asks it for the `Start` of each
-rebuild, passes it to `engine.build.run`, and hands it the manifest the build wrote.
+rebuild, passes it to `engine.build.run`, and hands it the manifest the build wrote. A rebuild
+starts at the first change the watcher reports; its `gate` (the watch loop's) runs just before
+it writes anything and may abandon it for a newer burst (`superseded`): nothing is written, and
+what it was to look at is kept for the rebuild that follows.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ class WarmState(Strategy):
         self.store: Store | None = None
         self.worker: Worker | None = None
         self.writing = False  # the build publishes: a stop signal waits for it
+        # called just before a rebuild writes: returns, or raises to abandon the rebuild
+        self.gate: Callable[[], None] | None = None
+        self._fresh = False  # the last start read the project afresh (no `only`)
+        self._carry = False  # a superseded rebuild's changes join the next prepare's
         self._events: set[str] = set()
         self._rescan = False
         self._touched: set[str] = set()  # file ids the last `prepare` found changed
@@ -118,12 +125,15 @@ class WarmState(Strategy):
                 if record is not None and record[0]:
                     files[file_id] = [0, *record[1:]]
         templates = _moved(templates_before, inv.templates, touched)
-        self._touched = touched
-        self._names = {f"T:{n}" for n in templates} | {
+        names = {f"T:{n}" for n in templates} | {
             f"t:{n}" for n in _moved(traits_before, inv.traits, touched)
         }
         if self.worker is not None and touched:
             self.worker.forget(touched, templates)
+        if self._carry:  # a superseded rebuild's changes (its render read them since)
+            self._carry = False
+            touched, names = touched | self._touched, names | self._names
+        self._touched, self._names = touched, names
 
     def affected(self) -> set[str]:
         """The specs that read a file changed since the last build (for `make_plan`)."""
@@ -144,6 +154,21 @@ class WarmState(Strategy):
                 found.add(spec_id)
         return found
 
+    @property
+    def restartable(self) -> bool:
+        """Whether the rebuild under way may still be abandoned by its gate: not a fresh start
+        with a remote cache (that start holds the remote open until it is over)."""
+        return not (self._fresh and self.config.remote)
+
+    def superseded(self) -> None:
+        """The rebuild just started was abandoned before it wrote anything (a newer burst):
+        the next `prepare` looks at what it was to look at as well, and a fresh start is
+        made again."""
+        if self._fresh:
+            self.primed = False
+        else:
+            self._carry = True
+
     def close(self) -> None:
         """Close the cache; the session cannot build after this."""
         if self.store is not None:
@@ -153,8 +178,10 @@ class WarmState(Strategy):
 
     def start(self, dry_run: bool) -> Start:
         """The start of the next rebuild: the warm inventory and manifest, or a fresh read."""
+        self._fresh = not self.primed
         if self.primed:
             return Start(self.inventory, self.manifest, self.scan_ns, only=self.affected())
+        self._carry = False  # a fresh read looks at everything
         start = begin(self.config, dry_run)
         self.worker = None  # it reads through the inventory it was made with
         self.inventory = start.inventory
@@ -199,7 +226,10 @@ class WarmState(Strategy):
         return self.worker.render(spec_ids, advance)
 
     def publishing(self) -> None:
-        """From now on a stop signal waits for the outputs and the manifest."""
+        """Pass the gate (which may abandon the rebuild); from then on a stop signal waits
+        for the outputs and the manifest."""
+        if self.gate is not None:
+            self.gate()
         self.writing = True
 
     def finish(self, store: Store) -> None:
