@@ -149,13 +149,13 @@ def run(
 
         add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
+    writer = Writer(config, previous, options.force)  # reads the config only: before the gate
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
     # manifest must describe exactly the outputs this build published.
     state, written_manifest = previous, None
     with deferred():
         phase = time.perf_counter()
-        writer = Writer(config, previous, options.force)
         written = publish_outputs(plan, batch, writer, store, options.dry_run, report, reporter)
         removed = remove_stale(
             plan, previous, batch, writer, options.dry_run, report, reporter, warn

@@ -78,10 +78,11 @@ class Writer:
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
         # every target's out folder (DESIGN §4): outputs are written and removed only there
-        self.outs = tuple(str(out) for out in config.outs())
+        outs = config.outs()
+        self.outs = tuple(str(out) for out in outs)
         self.previous = previous
         self.force = force
-        self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.out_rels = tuple(config.rel(out) for out in outs)
         self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
         self._inside = tuple(r + "/" for r in self.roots)  # (rel + "/") starts with one
