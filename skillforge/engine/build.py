@@ -142,7 +142,7 @@ def run(
         for problem in batch.results[spec_id].warnings:
             emit(problem)
     apply_output_budgets(config, batch, emit)
-    for problem in check_across_specs(previous, plan, batch):
+    for problem in check_across_specs(previous, plan, batch, owners=strategy.owners):
         emit(problem)
     if plugins_wanted(config.plugins, previous):
         from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)

@@ -27,6 +27,7 @@ from skillforge.engine.start import begin, scan_project
 from skillforge.engine.workers import Batch, Strategy, Worker, default_jobs
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import Manifest, manifest_path
+from skillforge.state.owners import Owners
 from skillforge.state.plan import ALL_TEMPLATES
 from skillforge.state.scan import Start
 
@@ -60,6 +61,7 @@ class WarmState(Strategy):
         self.store: Store | None = None
         self.worker: Worker | None = None
         self.writing = False  # the build publishes: a stop signal waits for it
+        self.owners = Owners()  # the recorded outputs, for the rules between specs
         # called just before a rebuild writes: returns, or raises to abandon the rebuild
         self.gate: Callable[[], None] | None = None
         self._fresh = False  # the last start read the project afresh (no `only`)

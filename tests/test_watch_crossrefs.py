@@ -1,0 +1,101 @@
+"""The rules between specs in `skillforge watch`: the index of recorded outputs the warm state
+keeps (`state/owners.py`) gives the answers of the walk over every record (issue 17).
+
+The same edits run twice against two copies of one project, once with the index and once with
+the walk, each in a real watch loop with real watchfiles; every report must be the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from helpers import project
+from test_watch import Watcher, edit, wait_for
+
+from skillforge.engine.load.config import Config
+from skillforge.engine.warm import WarmState
+
+TOOLS = "tools: [Read, Grep]"
+
+
+class WalkingWatcher(Watcher):
+    """A watch loop whose warm state has no index: every rebuild walks the records."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        make = self.loop._new_session
+
+        def new_session(config: Config) -> WarmState:
+            session = make(config)
+            session.owners = None
+            return session
+
+        self.loop._new_session = new_session  # type: ignore[method-assign]
+
+
+def comparable(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k not in ("duration_ms", "timings")}
+
+
+def run_edits(root: Path, watcher: Watcher) -> list[dict[str, Any]]:
+    """Edits that make two specs share an output or a name, then undo them; the reports."""
+    agent0 = root / "specs/agents/agent-0.yaml"
+    agent1 = root / "specs/agents/agent-1.yaml"
+    steps: list[tuple[str, Any]] = [
+        # skill-1 now writes skill-0's output: both fail, skill-0 judged by its record
+        (
+            "skill-1 takes skill-0's name",
+            lambda: edit(root / "specs/skill-1.yaml", "name: skill-1", "name: skill-0"),
+        ),
+        (
+            "skill-1 gets its name back",
+            lambda: edit(root / "specs/skill-1.yaml", "name: skill-0", "name: skill-1"),
+        ),
+        # Claude Code keeps one agent per name
+        ("agent-1 takes agent-0's name", lambda: edit(agent1, "name: agent-1", "name: agent-0")),
+        ("agent-1 gets its name back", lambda: edit(agent1, "name: agent-0", "name: agent-1")),
+        # references: one known (a recorded skill), one not
+        (
+            "agent-0 names skills",
+            lambda: edit(agent0, TOOLS, f"{TOOLS}\nskills: [skill-2, skill-9]"),
+        ),
+        ("a spec goes", lambda: (root / "specs/skill-2.yaml").unlink()),
+        (
+            "an edit after it",
+            lambda: edit(root / "specs/skill-0.yaml", "Plain notes", "Edited notes"),
+        ),
+    ]
+    reports = []
+    for i, (what, step) in enumerate(steps, start=1):
+        step()
+        reports.append(comparable(watcher.report_after(i, what)))
+    return reports
+
+
+def test_the_index_answers_as_the_walk(tmp_path: Path) -> None:
+    first = project(tmp_path / "indexed", skills=3, agents=2)
+    second = tmp_path / "walked"
+    shutil.copytree(first, second)
+    with Watcher(first) as watcher:
+        indexed = run_edits(first, watcher)
+        session = watcher.loop.session
+        assert session is not None and session.owners is not None
+        assert session.owners.outputs  # the rebuilds used it
+    with WalkingWatcher(second) as watcher:
+        walked = run_edits(second, watcher)
+    assert indexed == walked
+    # what the steps were to show: the rules did find each case
+    assert [r["ok"] for r in indexed] == [False, True, False, True, True, True, True]
+    produced = {e["file"]: e["message"] for e in indexed[0]["errors"]}
+    assert sorted(produced) == ["specs/skill-0.yaml", "specs/skill-1.yaml"]
+    assert "also produced by specs/skill-1.yaml" in produced["specs/skill-0.yaml"]
+    used = [e["message"] for e in indexed[2]["errors"] if e["file"].endswith("agent-0.yaml")]
+    assert used and all("specs/agents/agent-1.yaml" in m for m in used)
+    (warning,) = indexed[4]["warnings"]  # skill-2 is known from its record
+    assert warning["message"].startswith("no skill named 'skill-9'")
+    wait_for(
+        "the edit",
+        lambda: "Edited notes" in (first / ".claude/skills/skill-0/SKILL.md").read_text(),
+    )
