@@ -1,8 +1,11 @@
-"""The rules between specs in `skillforge watch`: the index of recorded outputs the warm state
-keeps (`state/owners.py`) gives the answers of the walk over every record (issue 17).
+"""The indexes `skillforge watch` keeps warm give the answers of the walks over every record
+they replace (issue 17).
 
-The same edits run twice against two copies of one project, once with the index and once with
-the walk, each in a real watch loop with real watchfiles; every report must be the same.
+The rules between specs (`state/owners.py`, the recorded outputs): the same edits run twice
+against two copies of one project, once with the index and once with the walk, each in a real
+watch loop with real watchfiles; every report must be the same. The specs a change affects
+(`WarmState.affected`, the recorded dependencies): after edits that change the records, every
+change is looked up in the index and by the walk.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from test_watch import Watcher, edit, wait_for
 
 from skillforge.engine.load.config import Config
 from skillforge.engine.warm import WarmState
+from skillforge.state.plan import ALL_TEMPLATES
 
 TOOLS = "tools: [Read, Grep]"
 
@@ -99,3 +103,53 @@ def test_the_index_answers_as_the_walk(tmp_path: Path) -> None:
         "the edit",
         lambda: "Edited notes" in (first / ".claude/skills/skill-0/SKILL.md").read_text(),
     )
+
+
+def walked_affected(session: WarmState) -> set[str]:
+    """`WarmState.affected` the way it was before its index: every record looked at."""
+    deps = set(session._names)
+    for file_id in session._touched:
+        deps.update((f"f:{file_id}", f"s:{file_id}"))
+    if any(d.startswith("T:") for d in deps):
+        deps.add(ALL_TEMPLATES)
+    found = set(session._touched)
+    assert session.manifest is not None
+    for spec_id, record in session.manifest.specs.items():
+        if not deps.isdisjoint(record.deps):
+            found.add(spec_id)
+    return found
+
+
+def test_the_readers_index_finds_what_the_walk_finds(tmp_path: Path) -> None:
+    steps_file = "templates/sections/steps.md.j2"
+    root = project(
+        tmp_path,
+        skills=3,
+        agents=2,
+        extra={
+            steps_file: "{% for s in section.with.steps %}- {{ s }}\n{% endfor %}",
+            "traits/careful.yaml": "sections:\n  - id: care\n    body: Be careful.\n",
+        },
+    )
+    with Watcher(root) as watcher:
+        session = watcher.loop.session
+        assert session is not None
+        # records change between rebuilds: a spec takes a trait, another goes, one comes
+        edit(root / "specs/skill-1.yaml", "kind: skill", "kind: skill\ntraits: [careful]")
+        watcher.report_after(1, "the trait taken")
+        (root / "specs/skill-2.yaml").unlink()
+        watcher.report_after(2, "the spec gone")
+        text = (root / "specs/skill-0.yaml").read_text().replace("skill-0", "skill-7")
+        (root / "specs/skill-7.yaml").write_text(text)
+        watcher.report_after(3, "the spec added")
+        assert session.manifest is not None and "specs/skill-7.yaml" in session.manifest.specs
+        names = {d for r in session.manifest.specs.values() for d in r.deps if d[1] == ":"}
+        cases: list[tuple[set[str], set[str]]] = [
+            ({f}, set()) for f in [*session.inventory.files, "specs/gone.yaml"]
+        ]
+        cases += [(set(), {n}) for n in names if n[0] in "tT"]
+        cases += [(set(session.inventory.files), set()), (set(), set())]
+        for touched, moved in cases:
+            session._touched, session._names = touched, moved
+            assert session.affected() == walked_affected(session), (touched, moved)
+        assert session.affected() == set()  # (the last case: nothing changed)

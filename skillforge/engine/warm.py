@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from skillforge.cache.local import Store
 from skillforge.engine.load.config import Config
@@ -49,6 +49,45 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+class _Readers:
+    """Which specs of a manifest read each dependency (`SpecRecord.deps`), kept in line with
+    the manifest of each rebuild: `affected` looks up the few that changed instead of walking
+    every record. A record kept from the last manifest keeps its deps object: one identity
+    check per spec, done once the rebuild has written (`WarmState.recorded`)."""
+
+    def __init__(self) -> None:
+        self.of: Manifest | None = None  # the manifest the index describes
+        self.deps: dict[str, Sequence[str]] = {}  # spec -> its record's deps (the object)
+        self.users: dict[str, set[str]] = {}  # dependency -> the specs that read it
+
+    def update(self, manifest: Manifest) -> None:
+        if manifest is self.of:
+            return
+        known, users = self.deps, self.users
+        specs = manifest.specs
+        for spec_id, record in specs.items():
+            old = known.get(spec_id)
+            if old is record.deps:
+                continue
+            if old is not None:
+                self._forget(spec_id, old)
+            known[spec_id] = record.deps
+            for dep in record.deps:
+                users.setdefault(dep, set()).add(spec_id)
+        if len(known) != len(specs):
+            for spec_id in [s for s in known if s not in specs]:
+                self._forget(spec_id, known.pop(spec_id))
+        self.of = manifest
+
+    def _forget(self, spec_id: str, deps: Sequence[str]) -> None:
+        for dep in deps:
+            readers = self.users.get(dep)
+            if readers is not None:
+                readers.discard(spec_id)
+                if not readers:
+                    del self.users[dep]
+
+
 class WarmState(Strategy):
     """Warm state of one project between the rebuilds of a watch (one per loaded config)."""
 
@@ -62,6 +101,7 @@ class WarmState(Strategy):
         self.worker: Worker | None = None
         self.writing = False  # the build publishes: a stop signal waits for it
         self.owners = Owners()  # the recorded outputs, for the rules between specs
+        self._readers = _Readers()  # the recorded dependencies, for `affected`
         # called just before a rebuild writes: returns, or raises to abandon the rebuild
         self.gate: Callable[[], None] | None = None
         self._fresh = False  # the last start read the project afresh (no `only`)
@@ -147,13 +187,10 @@ class WarmState(Strategy):
         found = set(touched)
         if self.manifest is None:
             return found
-        seen: dict[int, bool] = {}  # specs share their dependency lists
-        for spec_id, record in self.manifest.specs.items():
-            hit = seen.get(id(record.deps))
-            if hit is None:
-                hit = seen[id(record.deps)] = not deps.isdisjoint(record.deps)
-            if hit:
-                found.add(spec_id)
+        self._readers.update(self.manifest)
+        users = self._readers.users
+        for dep in deps:
+            found.update(users.get(dep, ()))
         return found
 
     @property
@@ -198,6 +235,7 @@ class WarmState(Strategy):
         """Keep the manifest this build wrote (and its stat, to notice another writer)."""
         self.manifest = manifest
         self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))
+        self._readers.update(manifest)  # now, rather than when the next save is waiting
 
     # -- the render strategy of engine.build.run ------------------------------------------
 
