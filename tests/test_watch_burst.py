@@ -220,3 +220,34 @@ def test_a_template_deleted_then_a_spec_edited_rebuilds_every_user(tmp_path: Pat
     for name in ("skill-0", "skill-1"):
         assert output(root, name) == output(clean, name)
         assert "* Read the input" not in output(root, name)
+
+
+def test_a_fresh_rebuild_abandoned_for_a_newer_save_reads_the_project_again(
+    tmp_path: Path,
+) -> None:
+    # a rebuild refused by the lock drops the warm state: the next one reads the project
+    # afresh, and when a save abandons it, the one that replaces it reads it afresh again
+    from skillforge.state.lock import project_lock
+
+    root = project(tmp_path, skills=3, agents=0)
+    with watching(root, "--lock-timeout", "0") as cli:
+        with project_lock(root / ".skillforge", TIMEOUT, "skillforge build"):
+            edit(root / "specs/skill-0.yaml", "Plain notes", "Locked notes")
+            refused = cli.report()
+            assert refused["ok"] is False
+            assert "locked by pid" in refused["errors"][0]["message"]
+        edit(root / "specs/skill-1.yaml", "Plain notes", "First notes")
+        settle_start()
+        edit(root / "specs/skill-2.yaml", "Plain notes", "Second notes")
+        report = cli.report()
+        assert report["ok"] is True
+        assert report["changed"] == ["specs/skill-1.yaml", "specs/skill-2.yaml"]
+        # the fresh read finds the edit the refused rebuild never wrote, too
+        assert report["written"] == [
+            ".claude/skills/skill-0/SKILL.md",
+            ".claude/skills/skill-1/SKILL.md",
+            ".claude/skills/skill-2/SKILL.md",
+        ]
+        assert "Locked notes" in output(root, "skill-0")
+        assert "First notes" in output(root, "skill-1")
+        assert "Second notes" in output(root, "skill-2")
