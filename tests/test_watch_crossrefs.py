@@ -11,6 +11,8 @@ change is looked up in the index and by the walk.
 from __future__ import annotations
 
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,15 @@ class WalkingWatcher(Watcher):
             return session
 
         self.loop._new_session = new_session  # type: ignore[method-assign]
+
+
+def wait_until(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +140,9 @@ def test_the_readers_index_finds_what_the_walk_finds(tmp_path: Path) -> None:
         extra={
             steps_file: "{% for s in section.with.steps %}- {{ s }}\n{% endfor %}",
             "traits/careful.yaml": "sections:\n  - id: care\n    body: Be careful.\n",
+            "bases/python.yaml": "kind: skill\nsections:\n  - {id: style, body: Use black.}\n",
+            "specs/py.yaml": "extends: ../bases/python.yaml\nname: py\ndescription: Python.\n",
+            "specs/assets/forms.md": "Form v1\n",
         },
     )
     with Watcher(root) as watcher:
@@ -142,6 +156,9 @@ def test_the_readers_index_finds_what_the_walk_finds(tmp_path: Path) -> None:
         text = (root / "specs/skill-0.yaml").read_text().replace("skill-0", "skill-7")
         (root / "specs/skill-7.yaml").write_text(text)
         watcher.report_after(3, "the spec added")
+        files = "files:\n  - {src: assets/forms.md, dest: references/forms.md}\n"
+        edit(root / "specs/skill-0.yaml", "kind: skill", f"kind: skill\n{files}")
+        watcher.report_after(4, "a supporting file read")
         assert session.manifest is not None and "specs/skill-7.yaml" in session.manifest.specs
         names = {d for r in session.manifest.specs.values() for d in r.deps if d[1] == ":"}
         cases: list[tuple[set[str], set[str]]] = [
@@ -153,3 +170,29 @@ def test_the_readers_index_finds_what_the_walk_finds(tmp_path: Path) -> None:
             session._touched, session._names = touched, moved
             assert session.affected() == walked_affected(session), (touched, moved)
         assert session.affected() == set()  # (the last case: nothing changed)
+        # the files the records read by name, for the watch filter
+        records = session.manifest.specs.values()
+        read = {d[2:] for r in records for d in r.deps if d[:2] in ("s:", "f:")}
+        assert session.files_read() == read
+        assert {"bases/python.yaml", "specs/assets/forms.md"} <= read
+
+
+def test_a_base_a_spec_starts_extending_is_watched(tmp_path: Path) -> None:
+    # the watch filter (and the folders watched) learn it from the recorded dependencies
+    base = "kind: skill\nsections:\n  - {id: style, title: Style, body: Use black.}\n"
+    root = project(tmp_path, skills=1, agents=0, extra={"bases/python.yaml": base})
+    spec = "extends: ../bases/python.yaml\nname: py\ndescription: Python things.\n"
+    with Watcher(root) as watcher:
+        (root / "specs/py.yaml").write_text(spec)
+        report = watcher.report_after(1, "the new spec")
+        assert report["ok"] is True, report["errors"]
+        output = root / ".claude/skills/py/SKILL.md"
+        assert "Use black." in output.read_text()
+        # the new watch of bases/ is in place a moment after the report: save until seen
+        deadline = time.monotonic() + 20
+        for n in range(1000):
+            (root / "bases/python.yaml").write_text(base.replace("black", f"ruff {n}"))
+            if wait_until(lambda n=n: f"Use ruff {n}." in output.read_text(), 1.0):
+                break
+            assert time.monotonic() < deadline, "the edits of the base were not seen"
+        wait_for("its report", lambda: watcher.reports()[-1]["changed"] == ["bases/python.yaml"])

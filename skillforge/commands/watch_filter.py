@@ -33,8 +33,6 @@ FAILED = "\x00failed"  # a watcher thread died; the queue item carries the reaso
 # `time.monotonic()` value), and the admitted changes (or FAILED and the reason).
 Item = tuple[float, "set[tuple[Any, str]] | str"]
 
-_READ = ("s:", "f:")  # the deps naming files a spec reads (supporting files, outside bases)
-
 
 class Targets(NamedTuple):
     """The folders to watch: recursively, and the project root alone."""
@@ -64,7 +62,8 @@ class SaveFilter:
         self.folders = {str(p) for f in folders for p in (Path(f), *Path(f).parents)}
         self.known_dirs: frozenset[str] = frozenset()
         self.supporting: frozenset[str] = frozenset()
-        self._read: dict[int, tuple[object, tuple[str, ...]]] = {}  # deps -> files read
+        self._read: set[str] | None = None  # the files the records read, as last seen
+        self._read_specs: list[str] = []  # and the specs then
         self._dirs: tuple[list[str], set[str]] = ([], set())  # specs -> their folders
 
     def update(self, session: WarmState) -> None:
@@ -72,19 +71,12 @@ class SaveFilter:
         specs = session.inventory.specs
         if specs != self._dirs[0]:  # the same specs (most rebuilds): the same folders
             self._dirs = (list(specs), {os.path.dirname(session.inventory.path(s)) for s in specs})
-        dirs = self._dirs[1]
-        files: set[str] = set()
-        if session.manifest is not None:
-            read: dict[int, tuple[object, tuple[str, ...]]] = {}
-            for record in session.manifest.specs.values():  # a kept record: worked out once
-                known = self._read.get(id(record.deps))
-                if known is None or known[0] is not record.deps:  # supporting files, bases
-                    known = (record.deps, tuple(d[2:] for d in record.deps if d[:2] in _READ))
-                files.update((read.setdefault(id(record.deps), known))[1])
-            self._read = read
-            files.difference_update(session.inventory.specs)
-        self.known_dirs = frozenset(dirs)  # replaced whole: watcher threads read them
-        self.supporting = frozenset(os.path.join(self.root, f) for f in files)
+        read = session.files_read()  # the same set until the recorded dependencies change
+        if read is not self._read or specs != self._read_specs:
+            self._read, self._read_specs = read, list(specs)
+            files = read.difference(specs)
+            self.supporting = frozenset(os.path.join(self.root, f) for f in files)
+        self.known_dirs = frozenset(self._dirs[1])  # replaced whole: watcher threads read them
 
     def is_config(self, path: str) -> bool:
         return path in self.config_names

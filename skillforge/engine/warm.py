@@ -59,25 +59,41 @@ class _Readers:
         self.of: Manifest | None = None  # the manifest the index describes
         self.deps: dict[str, Sequence[str]] = {}  # spec -> its record's deps (the object)
         self.users: dict[str, set[str]] = {}  # dependency -> the specs that read it
+        self.version = 0  # changes when `users` does
+        self._files: tuple[int, set[str]] = (-1, set())
 
     def update(self, manifest: Manifest) -> None:
         if manifest is self.of:
             return
         known, users = self.deps, self.users
         specs = manifest.specs
+        version = self.version
         for spec_id, record in specs.items():
             old = known.get(spec_id)
             if old is record.deps:
                 continue
-            if old is not None:
-                self._forget(spec_id, old)
             known[spec_id] = record.deps
+            if old is not None:
+                if old == record.deps:  # a spec rendered again, reading the same
+                    continue
+                self._forget(spec_id, old)
             for dep in record.deps:
                 users.setdefault(dep, set()).add(spec_id)
+            self.version = version + 1
         if len(known) != len(specs):
             for spec_id in [s for s in known if s not in specs]:
                 self._forget(spec_id, known.pop(spec_id))
+            self.version = version + 1
         self.of = manifest
+
+    def files(self) -> set[str]:
+        """The files the recorded specs read by name (`s:` and `f:` deps: bases, supporting
+        files), worked out again only when the dependencies changed."""
+        version, files = self._files
+        if version != self.version:
+            files = {dep[2:] for dep in self.users if dep[:2] in ("s:", "f:")}
+            self._files = (self.version, files)
+        return files
 
     def _forget(self, spec_id: str, deps: Sequence[str]) -> None:
         for dep in deps:
@@ -176,6 +192,14 @@ class WarmState(Strategy):
             self._carry = False
             touched, names = touched | self._touched, names | self._names
         self._touched, self._names = touched, names
+
+    def files_read(self) -> set[str]:
+        """The files the recorded specs read by name (bases, supporting files; specs too):
+        do not change the set."""
+        if self.manifest is None:
+            return set()
+        self._readers.update(self.manifest)
+        return self._readers.files()
 
     def affected(self) -> set[str]:
         """The specs that read a file changed since the last build (for `make_plan`)."""
