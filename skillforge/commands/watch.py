@@ -8,6 +8,14 @@ the output and cache folders are never watched. The main thread takes a burst fr
 lets the `WarmState` patch itself and runs `engine.build.run` from its `Start`, with it as
 the render strategy: a rebuild does, reports and records exactly what `build` would.
 
+Latency: the folder watch reports a change within a few milliseconds (`FAST_STEP_MS`), and
+the rebuild starts at once. It renders while the burst settles: just before it would write,
+its gate waits until no change has come for the quiet time (half the debounce, plus one
+watcher step). A change that comes meanwhile abandons the rebuild (nothing is written yet, like
+a Ctrl-C while rendering) and the burst, with the new change, is rebuilt: one burst, one
+rebuild, as with a rebuild that waited for the quiet time before it began, but the render no
+longer adds to the wait.
+
 Stopping: SIGINT and SIGTERM set the stop event. While a rebuild is still rendering (nothing
 written yet) the signal also aborts it; once it publishes outputs it finishes first
 (`WarmState.writing`). Either way watch exits 0 with no temp file left.
@@ -20,119 +28,30 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from skillforge.commands.watch_filter import SaveFilter, Targets
+from skillforge.commands.watch_filter import FAILED, MAX_BURST_MS, Item, SaveFilter, Watchers
+from skillforge.engine.load.config import Config
 from skillforge.engine.options import BuildOptions
 from skillforge.engine.warm import WarmState
 from skillforge.errors import Problem, SkillforgeError
 from skillforge.report.watch import WatchReporter
 
-# Longest a continuous stream of changes is held back before it is rebuilt anyway.
-MAX_BURST_MS = 1600
 # How often the main thread looks at the stop event while it waits for changes.
 POLL_SECONDS = 0.05
-# Longest to wait for new watches to be in place before going on without them.
-READY_SECONDS = 5.0
-FAILED = "\x00failed"  # a watcher thread died; the queue item carries the reason
 
 
 class _Stop(BaseException):
     """Raised by the signal handler to abandon a rebuild that has not written anything."""
 
 
-class _Ready:
-    """The stop event handed to watchfiles, which also says when the watches are in place.
-
-    watchfiles asks `is_set()` from its wait loop, which runs only once the folders are
-    watched: the first call means a change made from now on will be seen.
-    """
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self.ready = threading.Event()
-
-    def is_set(self) -> bool:
-        self.ready.set()
-        return self.stop.is_set()
-
-
-class Watchers:
-    """watchfiles threads that put each burst of admitted changes on one queue."""
-
-    def __init__(self, changes: queue.Queue[set[tuple[Any, str]] | str], step_ms: int) -> None:
-        self.changes = changes
-        self.step_ms = step_ms
-        self.targets: Targets | None = None
-        self.filter: SaveFilter | None = None
-        self._stop: threading.Event | None = None
-        self._threads: list[threading.Thread] = []
-
-    def start(self, targets: Targets, save_filter: SaveFilter) -> None:
-        """Watch `targets` (new threads start before the old ones stop: no change is lost)."""
-        if targets == self.targets and save_filter is self.filter:
-            return
-        old_stop, old_threads = self._stop, self._threads
-        self.targets, self.filter = targets, save_filter
-        self._stop = threading.Event()
-        self._threads = []
-        plan: list[tuple[tuple[str, ...], bool]] = [((targets.root,), False)]
-        if targets.deep:
-            plan.append((targets.deep, True))
-        flags = []
-        for paths, recursive in plan:
-            flag = _Ready(self._stop)
-            thread = threading.Thread(
-                target=self._run,
-                args=(paths, recursive, save_filter, flag),
-                name="skillforge-watch",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
-            flags.append(flag)
-        for flag in flags:
-            flag.ready.wait(timeout=READY_SECONDS)
-        self._join(old_stop, old_threads)
-
-    def stop(self) -> None:
-        self._join(self._stop, self._threads)
-        self._stop, self._threads, self.targets, self.filter = None, [], None, None
-
-    def _join(self, stop: threading.Event | None, threads: list[threading.Thread]) -> None:
-        if stop is not None:
-            stop.set()
-        for thread in threads:
-            thread.join(timeout=2)
-
-    def _run(
-        self,
-        paths: tuple[str, ...],
-        recursive: bool,
-        save_filter: SaveFilter,
-        stop: _Ready,
-    ) -> None:
-        import watchfiles
-
-        try:
-            for batch in watchfiles.watch(
-                *paths,
-                watch_filter=save_filter,
-                debounce=MAX_BURST_MS,
-                step=self.step_ms,
-                stop_event=stop,
-                raise_interrupt=False,
-                recursive=recursive,
-            ):
-                self.changes.put(batch)
-        except Exception as exc:  # a watched folder vanished, the watch limit was hit, ...
-            if not stop.stop.is_set():
-                self.changes.put(f"{FAILED}{exc.__class__.__name__}: {exc}")
-        finally:
-            stop.ready.set()
+class _Superseded(Exception):
+    """Raised by the gate to abandon a rebuild that has not written anything: a newer change
+    belongs to its burst."""
 
 
 class Watch:
@@ -152,13 +71,16 @@ class Watch:
         self.options = options
         self.reporter = reporter
         self.stop = stop or threading.Event()
-        self.changes: queue.Queue[set[tuple[Any, str]] | str] = queue.Queue()
-        # watchfiles ends a burst after one quiet step, seen between one and two steps after
-        # the last change: half the debounce keeps that under the debounce
+        self.changes: queue.Queue[Item] = queue.Queue()
+        # a burst is written once no change came for half the debounce and a watcher step:
+        # well under the debounce after its last save
         self.watchers = Watchers(self.changes, max(1, debounce_ms // 2))
         self.session: WarmState | None = None
         self.filter: SaveFilter | None = None
         self.rendering = False
+        self._held: list[Item] = []  # taken from the queue by the gate, not handled yet
+        self._burst_at: float | None = None  # when the burst being rebuilt began
+        self._ready_at = 0.0  # when it may be written
 
     def run(self) -> int:
         """Watch until the stop event is set; return the exit code (0)."""
@@ -172,9 +94,9 @@ class Watch:
             self._warm_tokenizer()
             self._announce()
             while not self.stop.is_set():
-                changed = self._wait()
-                if changed is not None:
-                    self._handle(changed)
+                items = self._wait()
+                if items is not None:
+                    self._handle(items)
         except _Stop:
             pass
         finally:
@@ -193,36 +115,82 @@ class Watch:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _wait(self) -> set[str] | None:
+    def _wait(self) -> list[Item] | None:
         """Block until a burst of changes arrives (None on timeout); merge what is queued."""
-        try:
-            item = self.changes.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            return None
-        items = [item]
+        if self._held:
+            items, self._held = self._held, []
+        else:
+            try:
+                items = [self.changes.get(timeout=POLL_SECONDS)]
+            except queue.Empty:
+                return None
+        return items + self._queued()
+
+    def _queued(self) -> list[Item]:
+        items = []
         while True:
             try:
                 items.append(self.changes.get_nowait())
             except queue.Empty:
-                break
+                return items
+
+    def _take(self, items: list[Item]) -> set[str]:
+        """The paths of `items`; their settle time joins the burst's."""
         paths: set[str] = set()
-        for entry in items:
+        for ready_at, entry in items:
+            self._ready_at = max(self._ready_at, ready_at)
             if isinstance(entry, str):
                 self._watcher_failed(entry.removeprefix(FAILED))
             else:
                 paths.update(path for _, path in entry)
         return paths
 
-    def _handle(self, paths: set[str]) -> None:
+    def _handle(self, items: list[Item]) -> None:
+        assert self.filter is not None
+        self._burst_at, self._ready_at = time.monotonic(), 0.0
+        paths = self._take(items)
+        try:
+            while self._handle_paths(paths):  # superseded: the burst goes on
+                held, self._held = self._held, []
+                paths |= self._take(held + self._queued())
+        finally:
+            self._burst_at = None
+        self.watchers.start(self.filter.targets(), self.filter)
+
+    def _handle_paths(self, paths: set[str]) -> bool:
+        """Rebuild for a burst of changes; True when a newer change abandoned the rebuild."""
         assert self.filter is not None
         changed = sorted(self._label(p) for p in paths) or ["(watch restarted)"]
         if any(self.filter.is_config(p) for p in paths):
             if self._load(raise_errors=False, changed=changed):
-                self._rebuild(changed)
+                return self._rebuild(changed)
         elif self.session is not None:
             self.session.note(paths)
-            self._rebuild(changed)
-        self.watchers.start(self.filter.targets(), self.filter)
+            return self._rebuild(changed)
+        return False
+
+    def _gate(self) -> None:
+        """Called by the warm state just before a rebuild writes: wait until its burst has
+        settled; a change meanwhile abandons the rebuild (`_Superseded`), unless the burst
+        has gone on for MAX_BURST_MS (then it is written, and the change starts the next)."""
+        if self._burst_at is None:  # the initial build: no burst to settle
+            return
+        while True:
+            remaining = self._ready_at - time.monotonic()
+            try:
+                if remaining > 0:
+                    item = self.changes.get(timeout=remaining)
+                else:
+                    item = self.changes.get_nowait()
+            except queue.Empty:
+                return
+            self._held.append(item)
+            self._ready_at = max(self._ready_at, item[0])
+            session = self.session
+            too_long = time.monotonic() - self._burst_at > MAX_BURST_MS / 1000
+            if too_long or session is None or not session.restartable:
+                return
+            raise _Superseded()
 
     def _load(self, *, raise_errors: bool, changed: list[str] | None = None) -> bool:
         """Load the config into a new session; a bad config is reported (or raised)."""
@@ -241,18 +209,26 @@ class Watch:
             return False
         if self.session is not None:
             self.session.close()
-        self.session = WarmState(config)
+        self.session = self._new_session(config)
         self.filter = SaveFilter(config)
         return True
 
-    def _rebuild(self, changed: list[str]) -> None:
-        """Run one incremental build on the warm session; survive anything but a stop."""
+    def _new_session(self, config: Config) -> WarmState:
+        session = WarmState(config)
+        session.gate = self._gate
+        return session
+
+    def _rebuild(self, changed: list[str]) -> bool:
+        """Run one incremental build on the warm session; survive anything but a stop.
+
+        True when the gate abandoned it for a newer change (nothing was written or reported).
+        """
         from skillforge.commands.project import hold_project
         from skillforge.engine.build import run
 
         session = self.session
         if session is None:
-            return
+            return False
         reporter = self.reporter.rebuild(changed)
         try:
             self.rendering = True
@@ -272,6 +248,9 @@ class Watch:
                     session.recorded(done.manifest)
         except _Stop:
             raise
+        except _Superseded:
+            session.superseded()
+            return True
         except KeyboardInterrupt:
             # a signal held while publishing (interrupts.deferred) arrives once it is done
             self.stop.set()
@@ -294,6 +273,7 @@ class Watch:
             self.filter.update(session)
         if self.stop.is_set():
             raise _Stop()
+        return False
 
     def _warm_tokenizer(self) -> None:
         """Load the token vocabulary now rather than at the first save that brings a new word:
@@ -307,7 +287,7 @@ class Watch:
     def _drop_warm_state(self) -> None:
         if self.session is not None:
             self.session.close()
-            self.session = WarmState(self.session.config)
+            self.session = self._new_session(self.session.config)
 
     def _watcher_failed(self, reason: str) -> None:
         """A watcher thread died (its folder was removed?): watch again, re-scan, rebuild."""

@@ -142,20 +142,20 @@ def run(
         for problem in batch.results[spec_id].warnings:
             emit(problem)
     apply_output_budgets(config, batch, emit)
-    for problem in check_across_specs(previous, plan, batch):
+    for problem in check_across_specs(previous, plan, batch, owners=strategy.owners):
         emit(problem)
     if plugins_wanted(config.plugins, previous):
         from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)
 
         add_manifests(config, plan, previous, batch, inventory.specs, emit)
 
+    writer = Writer(config, previous, options.force)  # reads the config only: before the gate
     strategy.publishing()
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
     # manifest must describe exactly the outputs this build published.
     state, written_manifest = previous, None
     with deferred():
         phase = time.perf_counter()
-        writer = Writer(config, previous, options.force)
         written = publish_outputs(plan, batch, writer, store, options.dry_run, report, reporter)
         removed = remove_stale(
             plan, previous, batch, writer, options.dry_run, report, reporter, warn

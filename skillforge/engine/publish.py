@@ -78,16 +78,18 @@ class Writer:
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
         # every target's out folder (DESIGN §4): outputs are written and removed only there
-        self.outs = tuple(str(out) for out in config.outs())
+        outs = config.outs()
+        self.outs = tuple(str(out) for out in outs)
         self.previous = previous
         self.force = force
-        self.out_rels = tuple(config.rel(out) for out in config.outs())
+        self.out_rels = tuple(config.rel(out) for out in outs)
         self.plugin_rels = _plugin_roots(config, previous)  # §4.1
         self.roots = (*self.out_rels, *self.plugin_rels)
         self._inside = tuple(r + "/" for r in self.roots)  # (rel + "/") starts with one
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
         self._made: set[str] = set()  # the folders this build created (and has not removed)
+        self._unswept: list[str] = []  # output folders to sweep once the outputs are out
 
     def _path(self, rel: str) -> str:
         return os.path.join(self.root, rel)
@@ -238,8 +240,15 @@ class Writer:
                 )
             self._safe_folders.add(folder)
             if create and any(folder.startswith(out + os.sep) for out in self.outs):
-                _sweep(folder)
+                self._unswept.append(folder)  # after the renames: not before the output
         return folder
+
+    def sweep(self) -> None:
+        """Remove the temp files a killed build left in the output folders written to (each
+        folder once a build)."""
+        folders, self._unswept = self._unswept, []
+        for folder in folders:
+            _sweep(folder)
 
     def _rel(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
@@ -335,7 +344,6 @@ def publish_outputs(
             batch.failed[spec_id] = conflicts
             del batch.results[spec_id]
             continue
-        reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
         report.dropped.update(rendered.dropped)
         stats: dict[str, os.stat_result] = {}
         if not dry_run:
@@ -351,6 +359,8 @@ def publish_outputs(
                 batch.failed.setdefault(spec_id, []).append(Problem(file, line, None, str(exc)))
                 batch.results.pop(spec_id, None)
                 continue
+        # (after the renames: the cache entry it reads is replaced below, not before)
+        reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
         for out, decision in decisions:
             digest = digest_bytes(out.data)
             stat = stats.get(out.path)
@@ -372,6 +382,7 @@ def publish_outputs(
         if not dry_run and rendered.outputs:
             frontmatter = digest_bytes(rendered.frontmatter.encode())
             store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
+    writer.sweep()
     return written
 
 

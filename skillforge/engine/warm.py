@@ -9,14 +9,17 @@ reason to look, not proof of an edit (a touch stays a no-op, and an edit within 
 of the last read is still seen).
 
 The warm state is the build's render strategy: the watch loop asks it for the `Start` of each
-rebuild, passes it to `engine.build.run`, and hands it the manifest the build wrote.
+rebuild, passes it to `engine.build.run`, and hands it the manifest the build wrote. A rebuild
+starts at the first change the watcher reports; its `gate` (the watch loop's) runs just before
+it writes anything and may abandon it for a newer burst (`superseded`): nothing is written, and
+what it was to look at is kept for the rebuild that follows.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from skillforge.cache.local import Store
 from skillforge.engine.load.config import Config
@@ -24,6 +27,7 @@ from skillforge.engine.start import begin, scan_project
 from skillforge.engine.workers import Batch, Strategy, Worker, default_jobs
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import Manifest, manifest_path
+from skillforge.state.owners import Owners
 from skillforge.state.plan import ALL_TEMPLATES
 from skillforge.state.scan import Start
 
@@ -45,6 +49,61 @@ def _stat_key(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+class _Readers:
+    """Which specs of a manifest read each dependency (`SpecRecord.deps`), kept in line with
+    the manifest of each rebuild: `affected` looks up the few that changed instead of walking
+    every record. A record kept from the last manifest keeps its deps object: one identity
+    check per spec, done once the rebuild has written (`WarmState.recorded`)."""
+
+    def __init__(self) -> None:
+        self.of: Manifest | None = None  # the manifest the index describes
+        self.deps: dict[str, Sequence[str]] = {}  # spec -> its record's deps (the object)
+        self.users: dict[str, set[str]] = {}  # dependency -> the specs that read it
+        self.version = 0  # changes when `users` does
+        self._files: tuple[int, set[str]] = (-1, set())
+
+    def update(self, manifest: Manifest) -> None:
+        if manifest is self.of:
+            return
+        known, users = self.deps, self.users
+        specs = manifest.specs
+        version = self.version
+        for spec_id, record in specs.items():
+            old = known.get(spec_id)
+            if old is record.deps:
+                continue
+            known[spec_id] = record.deps
+            if old is not None:
+                if old == record.deps:  # a spec rendered again, reading the same
+                    continue
+                self._forget(spec_id, old)
+            for dep in record.deps:
+                users.setdefault(dep, set()).add(spec_id)
+            self.version = version + 1
+        if len(known) != len(specs):
+            for spec_id in [s for s in known if s not in specs]:
+                self._forget(spec_id, known.pop(spec_id))
+            self.version = version + 1
+        self.of = manifest
+
+    def files(self) -> set[str]:
+        """The files the recorded specs read by name (`s:` and `f:` deps: bases, supporting
+        files), worked out again only when the dependencies changed."""
+        version, files = self._files
+        if version != self.version:
+            files = {dep[2:] for dep in self.users if dep[:2] in ("s:", "f:")}
+            self._files = (self.version, files)
+        return files
+
+    def _forget(self, spec_id: str, deps: Sequence[str]) -> None:
+        for dep in deps:
+            readers = self.users.get(dep)
+            if readers is not None:
+                readers.discard(spec_id)
+                if not readers:
+                    del self.users[dep]
+
+
 class WarmState(Strategy):
     """Warm state of one project between the rebuilds of a watch (one per loaded config)."""
 
@@ -57,6 +116,12 @@ class WarmState(Strategy):
         self.store: Store | None = None
         self.worker: Worker | None = None
         self.writing = False  # the build publishes: a stop signal waits for it
+        self.owners = Owners()  # the recorded outputs, for the rules between specs
+        self._readers = _Readers()  # the recorded dependencies, for `affected`
+        # called just before a rebuild writes: returns, or raises to abandon the rebuild
+        self.gate: Callable[[], None] | None = None
+        self._fresh = False  # the last start read the project afresh (no `only`)
+        self._carry = False  # a superseded rebuild's changes join the next prepare's
         self._events: set[str] = set()
         self._rescan = False
         self._touched: set[str] = set()  # file ids the last `prepare` found changed
@@ -118,12 +183,23 @@ class WarmState(Strategy):
                 if record is not None and record[0]:
                     files[file_id] = [0, *record[1:]]
         templates = _moved(templates_before, inv.templates, touched)
-        self._touched = touched
-        self._names = {f"T:{n}" for n in templates} | {
+        names = {f"T:{n}" for n in templates} | {
             f"t:{n}" for n in _moved(traits_before, inv.traits, touched)
         }
         if self.worker is not None and touched:
             self.worker.forget(touched, templates)
+        if self._carry:  # a superseded rebuild's changes (its render read them since)
+            self._carry = False
+            touched, names = touched | self._touched, names | self._names
+        self._touched, self._names = touched, names
+
+    def files_read(self) -> set[str]:
+        """The files the recorded specs read by name (bases, supporting files; specs too):
+        do not change the set."""
+        if self.manifest is None:
+            return set()
+        self._readers.update(self.manifest)
+        return self._readers.files()
 
     def affected(self) -> set[str]:
         """The specs that read a file changed since the last build (for `make_plan`)."""
@@ -135,14 +211,26 @@ class WarmState(Strategy):
         found = set(touched)
         if self.manifest is None:
             return found
-        seen: dict[int, bool] = {}  # specs share their dependency lists
-        for spec_id, record in self.manifest.specs.items():
-            hit = seen.get(id(record.deps))
-            if hit is None:
-                hit = seen[id(record.deps)] = not deps.isdisjoint(record.deps)
-            if hit:
-                found.add(spec_id)
+        self._readers.update(self.manifest)
+        users = self._readers.users
+        for dep in deps:
+            found.update(users.get(dep, ()))
         return found
+
+    @property
+    def restartable(self) -> bool:
+        """Whether the rebuild under way may still be abandoned by its gate: not a fresh start
+        with a remote cache (that start holds the remote open until it is over)."""
+        return not (self._fresh and self.config.remote)
+
+    def superseded(self) -> None:
+        """The rebuild just started was abandoned before it wrote anything (a newer burst):
+        the next `prepare` looks at what it was to look at as well, and a fresh start is
+        made again."""
+        if self._fresh:
+            self.primed = False
+        else:
+            self._carry = True
 
     def close(self) -> None:
         """Close the cache; the session cannot build after this."""
@@ -153,8 +241,10 @@ class WarmState(Strategy):
 
     def start(self, dry_run: bool) -> Start:
         """The start of the next rebuild: the warm inventory and manifest, or a fresh read."""
+        self._fresh = not self.primed
         if self.primed:
             return Start(self.inventory, self.manifest, self.scan_ns, only=self.affected())
+        self._carry = False  # a fresh read looks at everything
         start = begin(self.config, dry_run)
         self.worker = None  # it reads through the inventory it was made with
         self.inventory = start.inventory
@@ -169,6 +259,7 @@ class WarmState(Strategy):
         """Keep the manifest this build wrote (and its stat, to notice another writer)."""
         self.manifest = manifest
         self._manifest_stat = _stat_key(manifest_path(str(self.config.cache_dir)))
+        self._readers.update(manifest)  # now, rather than when the next save is waiting
 
     # -- the render strategy of engine.build.run ------------------------------------------
 
@@ -199,7 +290,10 @@ class WarmState(Strategy):
         return self.worker.render(spec_ids, advance)
 
     def publishing(self) -> None:
-        """From now on a stop signal waits for the outputs and the manifest."""
+        """Pass the gate (which may abandon the rebuild); from then on a stop signal waits
+        for the outputs and the manifest."""
+        if self.gate is not None:
+            self.gate()
         self.writing = True
 
     def finish(self, store: Store) -> None:

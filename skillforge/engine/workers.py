@@ -22,6 +22,10 @@ from skillforge.state.inventory import Inventory
 from skillforge.state.plain import Plain
 from skillforge.state.plan import ALL_TEMPLATES
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from skillforge.state.owners import Owners
+
 CHUNK = 32
 # Dirty specs from which rendering is spread over worker processes: below this, starting
 # processes costs more than it saves.
@@ -267,6 +271,8 @@ class Strategy:
     """
 
     read_only = False
+    # the index of recorded outputs a strategy that builds again and again keeps (watch's)
+    owners: Owners | None = None
 
     def open(self, config: Config, read_only: bool, warn: Callable[[str], None]) -> Store:
         """Return the cache the build reads (and, unless `read_only`, writes)."""

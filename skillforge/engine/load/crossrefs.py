@@ -1,12 +1,16 @@
 """Rules between the specs of a build: shared outputs, names a target keeps one of, references.
 
 They run once a batch is rendered, over the new outputs and those the manifest records for
-the specs the plan left alone.
+the specs the plan left alone. A process that builds again and again (`skillforge watch`)
+keeps an `Owners` index of the recorded outputs: a rebuild then tells that no output or name
+has two users from the few it rendered, and walks every record only when one may have (the
+walk then decides, as in a build without the index).
 """
 
 from __future__ import annotations
 
 from skillforge.errors import Problem
+from skillforge.state.owners import Owners
 from skillforge.targets import DEFAULT, get_target
 from skillforge.targets.base import Ref, Target
 
@@ -18,7 +22,11 @@ if TYPE_CHECKING:
 
 
 def check_across_specs(
-    previous: Manifest | None, plan: Plan, batch: Batch, targets: tuple[str, ...] = DEFAULT
+    previous: Manifest | None,
+    plan: Plan,
+    batch: Batch,
+    targets: tuple[str, ...] = DEFAULT,
+    owners: Owners | None = None,
 ) -> list[Problem]:
     """Rules between specs, once a batch is rendered; return the warnings.
 
@@ -26,9 +34,14 @@ def check_across_specs(
     keeps one of (Claude Code's agents), both fail, each naming the other (DESIGN §3):
     neither is written. A spec the plan took as unchanged is judged by the outputs the
     manifest records for it, and fails with the new one. References to names no spec builds
-    are warnings.
+    are warnings. With `owners`, the same answer without a walk of every record when no
+    output or name can have two users.
     """
     formats = [get_target(t) for t in targets]
+    if owners is not None and previous is not None:
+        orphans = set(plan.orphan_specs)
+        if _unshared(previous, plan, batch, owners, orphans, formats):
+            return _references_alone(previous, batch, orphans, formats)
     users: dict[str, list[str]] = {}  # an output path, or "agent name 'x'" -> its specs
     why_one: dict[str, str] = {}  # "agent name 'x'" -> why a target keeps only one
     skills: set[str] = set()
@@ -80,6 +93,76 @@ def check_across_specs(
     if not refs:
         return []
     return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
+
+
+def _references_alone(
+    previous: Manifest, batch: Batch, orphans: set[str], formats: list[Target]
+) -> list[Problem]:
+    """The rest of `check_across_specs` when no output or name has two users: the failed
+    specs leave the batch, and the references are judged (the same steps, in its order)."""
+    refs: list[Ref] = []
+    skills: set[str] = set()
+    agents: set[str] = set()
+    for spec_id in sorted(batch.results):
+        rendered = batch.results[spec_id]
+        refs.extend(rendered.refs)
+        for out in rendered.outputs:
+            _known_from_path(formats, out.path, skills, agents)
+        if rendered.cost is not None:
+            (skills if rendered.cost.kind == "skill" else agents).add(rendered.cost.name)
+    if refs:
+        for spec_id, record in previous.specs.items():
+            if spec_id not in orphans:
+                for path in record.outputs:
+                    _known_from_path(formats, path, skills, agents)
+    for spec_id in batch.failed:
+        batch.results.pop(spec_id, None)
+    if not refs:
+        return []
+    return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
+
+
+def _unshared(
+    previous: Manifest,
+    plan: Plan,
+    batch: Batch,
+    owners: Owners,
+    orphans: set[str],
+    formats: list[Target],
+) -> bool:
+    """True when no output path and no kept-once name has two users in this build (the
+    rule's walk would find nothing), told from the index and the rendered specs alone."""
+    owners.update(previous.specs)
+    results = batch.results
+
+    def left(spec_id: str) -> bool:  # the walk counts the outputs the manifest records for it
+        return not (
+            spec_id in orphans
+            or spec_id in plan.dirty
+            or spec_id in plan.replay
+            or spec_id in results
+        )
+
+    for path in owners.shared:
+        if sum(1 for spec_id in owners.owners[path] if left(spec_id)) > 1:
+            return False
+    seen: set[str] = set()
+
+    def used(key: str) -> bool:  # a second user of an output path or a kept-once name
+        if key in seen:
+            return True
+        seen.add(key)
+        return any(left(spec_id) for spec_id in owners.owners.get(key, ()))
+
+    for rendered in results.values():
+        for out in rendered.outputs:
+            if used(out.path):
+                return False
+        cost = rendered.cost
+        once = cost is not None and any(t.same_name(cost.kind) for t in formats)
+        if once and cost is not None and used(f"{cost.kind} name '{cost.name}'"):
+            return False
+    return True
 
 
 def _known_from_path(formats: list[Target], path: str, skills: set[str], agents: set[str]) -> None:
