@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+from collections import Counter
 from typing import Any
 
 from skillforge.state.files import read_own, write_own
@@ -71,6 +72,16 @@ RUST_FROM = 50_000
 LONG_PIECE = 256
 # A piece table over this many entries starts again empty (it only ever saves time).
 MAX_PIECES = 250_000
+# ASCII texts this long are looked at line by line: a generated rulebook repeats its lines.
+LINES_FROM = 8_192
+# Digits count as "0": the split treats every digit alike, and cl100k_base has a token for
+# every string of one to three digits (a number piece), so a number's count is its shape's.
+_ZEROS = str.maketrans("123456789", "000000000")
+# Where a line begins after a newline with anything but whitespace, a piece begins (no piece
+# holds a newline followed by a non-space, and the pattern never looks behind): the pieces of
+# the text are those of its lines, one after another.
+_LINE_START = r"(?<=\n)(?=[^\t\n\x0b\x0c\r ])"
+_LINE_SPLIT: list[Any] = []
 
 
 # Parsed ranks and built encoders of this process, by data file stamp: a memo of pure,
@@ -185,6 +196,14 @@ class TokenCounter:
             return len(self._encoder.encode_ordinary(text))
         if self._merged_chars > RUST_FROM:
             return len(self._rust().encode_ordinary(text))
+        if len(text) >= LINES_FROM and text.isascii():
+            lines = repeated_lines(text)
+            if lines is not None:  # each distinct line split and counted once
+                return sum(self._pieces_count(line) * times for line, times in lines.items())
+        return self._pieces_count(text)
+
+    def _pieces_count(self, text: str) -> int:
+        """Tokens of `text` from the piece table, merging (and learning) the pieces it lacks."""
         pieces = self._piece_table()
         found = self._splitter(text.isascii())(text)
         try:
@@ -267,6 +286,20 @@ class TokenCounter:
             self._encoder = _LOADED[key]
             self.loaded.append("tiktoken")
         return self._encoder
+
+
+def repeated_lines(text: str) -> dict[str, int] | None:
+    """The lines of an ASCII `text` (digits made "0") and how often each comes, when at most
+    half of them are distinct; None otherwise (counting the whole text at once is cheaper).
+
+    The count of `text` is the sum of the counts of these lines, each times its number."""
+    if not _LINE_SPLIT:
+        import re
+
+        _LINE_SPLIT.append(re.compile(_LINE_START).split)
+    lines = _LINE_SPLIT[0](text.translate(_ZEROS))
+    distinct = Counter(lines)
+    return distinct if len(distinct) * 2 <= len(lines) else None
 
 
 def pieces_path() -> str:
