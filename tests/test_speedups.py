@@ -163,3 +163,47 @@ def test_a_build_imports_no_dataclasses(tmp_path: Path) -> None:
         assert done.stdout.split() == ["False"]
         spec = tmp_path / "specs/skill-0.yaml"
         spec.write_text(spec.read_text().replace("things.", "things again."))
+
+
+def _outcome(call: Any) -> tuple[str, str]:
+    try:
+        return "ok", repr(call())
+    except Exception as exc:  # the refusals and Jinja2's own errors must be the same too
+        return type(exc).__name__, str(exc)
+
+
+def test_the_format_filter_refuses_and_formats_as_the_generic_check_does() -> None:
+    from skillforge.engine.jinja.sandbox import _check_format, _checked_filter
+
+    fast = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    fast.max_size = 5_000
+    assert fast.filters["format"] is not jinja2.filters.do_format
+    slow = _checked_filter(fast, jinja2.filters.do_format, _check_format)
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("%05d", 7), {}),
+        (("%s-%s", "a" * 3_000, "b" * 3_000), {}),
+        (("%0999999d", 1), {}),
+        (("%*d", 9_999, 1), {}),
+        (("%(a)s", ), {"a": "x" * 6_000}),
+        (("%(a)s", ), {"a": "x"}),
+        (("%s", "x"), {"y": 1}),
+        (("plain",), {}),
+        ((), {}),
+        ((12, ), {}),
+        (("%d", "not a number"), {}),
+        (("%" + "s" * 300, *(["ab"] * 300)), {}),
+    ]  # fmt: skip
+    for args, kwargs in cases:
+        want = _outcome(lambda: slow(*args, **kwargs))  # noqa: B023
+        assert _outcome(lambda: fast.filters["format"](*args, **kwargs)) == want, args  # noqa: B023
+    assert _outcome(lambda: slow("%0999999d", 1))[0] == "SecurityError"
+    template = fast.from_string("{% for i in range(3) %}{{ '%03d' | format(i) }} {% endfor %}")
+    assert template.render() == "000 001 002 "
+
+
+def test_a_list_item_by_index_reads_as_jinjas_sandbox_reads_it() -> None:
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    source = "{{ xs[1] }} {{ xs[-1] }} {{ t[0] }} {{ xs[7] is defined }} {{ xs[True] }}"
+    assert env.from_string(source).render(xs=[1, 2, 3], t=(4,)) == "2 3 4 False 2"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ xs[7] }}").render(xs=[1])
