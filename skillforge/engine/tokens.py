@@ -77,10 +77,10 @@ LINES_FROM = 8_192
 # Digits count as "0": the split treats every digit alike, and cl100k_base has a token for
 # every string of one to three digits (a number piece), so a number's count is its shape's.
 _ZEROS = str.maketrans("123456789", "000000000")
-# Where a line begins after a newline with anything but whitespace, a piece begins (no piece
-# holds a newline followed by a non-space, and the pattern never looks behind): the pieces of
-# the text are those of its lines, one after another.
-_LINE_START = r"(?<=\n)(?=[^\t\n\x0b\x0c\r ])"
+# A newline followed by anything but whitespace ends a piece and the next piece begins after
+# it (no piece holds a newline followed by a non-space, and the pattern never looks behind):
+# the pieces of a text are those of its lines (each with its newline), one after another.
+_LINE_END = r"\n(?=[^\t\n\x0b\x0c\r ])"
 _LINE_SPLIT: list[Any] = []
 
 
@@ -296,10 +296,16 @@ def repeated_lines(text: str) -> dict[str, int] | None:
     if not _LINE_SPLIT:
         import re
 
-        _LINE_SPLIT.append(re.compile(_LINE_START).split)
-    lines = _LINE_SPLIT[0](text.translate(_ZEROS))
+        _LINE_SPLIT.append(re.compile(_LINE_END).split)
+    lines = _LINE_SPLIT[0](text.translate(_ZEROS))  # without the newlines that end them
+    last = lines.pop()
     distinct = Counter(lines)
-    return distinct if len(distinct) * 2 <= len(lines) else None
+    if len(distinct) * 2 > len(lines) + 1:
+        return None
+    found = {f"{line}\n": times for line, times in distinct.items()}
+    if last:
+        found[last] = found.get(last, 0) + 1
+    return found
 
 
 def pieces_path() -> str:
