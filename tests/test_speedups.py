@@ -207,3 +207,86 @@ def test_a_list_item_by_index_reads_as_jinjas_sandbox_reads_it() -> None:
     assert env.from_string(source).render(xs=[1, 2, 3], t=(4,)) == "2 3 4 False 2"
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ xs[7] }}").render(xs=[1])
+
+
+_OUTPUT_TEMPLATES = {
+    "loop": "{% for i in range(4) %}{{ p }}-{{ '%03d' | format(i) }}: {{ xs[i % 2] }}\n"
+            "{% endfor %}",
+    "escape": "{% autoescape true %}<{{ t }}>{{ t | safe }}&{% endautoescape %} {{ t }}",
+    "blocks": "{% block a %}[{{ p }}|{{ t }}]{% endblock %}{{ self.a() }}{{ p }}{{ p }}",
+    "macro": "{% macro m(x) %}({{ x }}:{{ x }}){% endmacro %}{{ m(p) }}-{{ m(t) }}",
+    "call": "{% macro w() %}<{{ caller() }}>{% endmacro %}"
+            "{% call w() %}{{ p }}.{{ t }}{% endcall %}",
+    "set": "{% set s %}{{ p }}+{{ t }}{% endset %}{{ s }}/{{ s | length }}",
+    "extends": "{% extends 'base' %}{% block a %}{{ super() }}*{{ t }}*{% endblock %}",
+    "consts": "a{{ 1 }}b{{ 'c' }}{{ p ~ t }}{% raw %}{{ x }}{% endraw %}",
+    "undefined": "ok {{ p }}\n{{ p }} then {{ missing.name }} {{ p }}",
+    "error": "{{ p }}\n{{ p }}-{{ xs[0] ~ 'x' * 99999999 }}",
+}  # fmt: skip
+
+
+def _long_way_env() -> TemplateSandbox:
+    """A sandbox that yields every part of an output node as its own chunk (Jinja's way)."""
+    from jinja2.compiler import CodeGenerator
+
+    from skillforge.engine.jinja.sandbox import _BoundedConcat
+
+    class OneChunkEach(_BoundedConcat):
+        visit_Output = CodeGenerator.visit_Output
+
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    env.code_generator_class = OneChunkEach
+    return env
+
+
+def _render(env: TemplateSandbox, name: str) -> tuple[str, str, list[int]]:
+    import traceback
+
+    env.loader = jinja2.DictLoader(
+        {"base": "{% block a %}<{{ p }}{{ t }}>{% endblock %}!", **_OUTPUT_TEMPLATES}
+    )
+    try:
+        text = env.get_template(name).render(p="P", t="<b>", xs=["x", "y"])
+        return "ok", text, []
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        lines = [f.lineno or 0 for f in frames if f.filename == "<template>"]
+        return type(exc).__name__, str(exc), lines
+
+
+def test_an_output_node_yields_one_chunk_with_the_same_text_and_errors() -> None:
+    fast, slow = (TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS), _long_way_env())
+    for name in _OUTPUT_TEMPLATES:
+        assert _render(fast, name) == _render(slow, name), name
+    assert _render(fast, "undefined")[2] == [2]
+    assert _render(fast, "error")[0] == "SecurityError"
+    loop = _OUTPUT_TEMPLATES["loop"]
+    chunks = list(fast.from_string(loop).generate(p="P", xs=["x", "y"]))
+    assert len(chunks) == 4 < len(list(slow.from_string(loop).generate(p="P", xs=["x", "y"])))
+
+
+def test_a_build_tunes_the_collector_before_it_imports_jinja2(tmp_path: Path) -> None:
+    """The engine's imports make most of a small build's objects: the one-shot thresholds
+    (state/heap.py) are set before them, not after."""
+    import subprocess
+    import sys
+
+    from helpers import project
+
+    project(tmp_path)
+    code = (
+        "import gc, sys\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'jinja2': print('JINJA', gc.get_threshold())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from skillforge.cli.main import main\n"
+        "sys.exit(main(['build', '-q']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    from skillforge.state.heap import ONE_SHOT_THRESHOLDS
+
+    assert done.stdout.split("\n")[0] == f"JINJA {ONE_SHOT_THRESHOLDS}"

@@ -308,3 +308,15 @@ def test_distinct_lines_are_counted_the_long_way() -> None:
     assert repeated_lines(varied) is None
     assert repeated_lines("a\n" * 4) == {"a\n": 4}
     assert repeated_lines("R7 a\n  b\nR8 a\n  b\n") == {"R0 a\n  b\n": 2}
+
+
+def test_ranks_parse_as_the_numbers_the_file_holds() -> None:
+    """`parse_ranks` counts the ranks instead of reading them: the file lists 0, 1, 2, ..."""
+    from binascii import a2b_base64
+
+    with open(data_file(), "rb") as f:
+        raw = f.read()
+    fields = raw.split()
+    read = dict(zip(map(a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    assert parse_ranks(raw) == read
+    assert list(parse_ranks(raw).items()) == list(read.items())

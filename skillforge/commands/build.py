@@ -29,8 +29,10 @@ def build_command(
     outcome = try_noop(options, None if config_file is None else str(config_file), started, stream)
     if isinstance(outcome, int):
         return outcome
+    from skillforge.state.heap import one_shot
     from skillforge.state.regexes import RegexCache, cache_file
 
+    one_shot()  # before the engine's imports, which make most of a small build's objects
     with RegexCache(cache_file()):  # before the engine's imports compile their patterns
         return _full_build(options, config_file, started, stream, outcome)
 
@@ -51,10 +53,8 @@ def _full_build(
     from skillforge.engine.interrupts import terminate_as_interrupt
     from skillforge.engine.start import begin
     from skillforge.engine.workers import Pool
-    from skillforge.state.heap import one_shot
     from skillforge.state.manifest import manifest_stamp
 
-    one_shot()
     remembered = None
     if outcome is not None and outcome.manifest.config_data is not None:
         remembered = (outcome.manifest.config_raw, outcome.manifest.config_data)

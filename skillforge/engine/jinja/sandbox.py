@@ -333,7 +333,45 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
 
 
 class _BoundedConcat(CodeGenerator):
-    """Compiles `~` to `environment.bounded_concat`, which checks the size before joining."""
+    """Compiles `~` to `environment.bounded_concat`, which checks the size before joining;
+    and yields the parts of one output node (`{{ a }}-{{ b }}: {{ c }}`, a line of a loop) as
+    one chunk, joined, not one chunk each: a render is the same text in fewer chunks, each of
+    which the render's size cap (limits.py) and its consumer handle at a cost."""
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 2:
+            super().visit_Output(node, frame)  # buffered (macros, set blocks), or extends
+            return
+        finalize = self._make_finalize()
+        body: list[list[Any] | nodes.Expr] = []
+        for child in node.nodes:  # as CodeGenerator.visit_Output groups them
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except (nodes.Impossible, Exception):
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) < 2:
+            super().visit_Output(node, frame)
+            return
+        self.writeline("yield concat((")
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
@@ -350,4 +388,4 @@ class _BoundedConcat(CodeGenerator):
 _DICT_NAMES = frozenset(dir(dict))
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 # Bump when the sandbox compiles templates differently (compiled code is cached by it).
-SANDBOX_REVISION = 2
+SANDBOX_REVISION = 3
