@@ -320,3 +320,33 @@ def test_ranks_parse_as_the_numbers_the_file_holds() -> None:
     read = dict(zip(map(a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     assert parse_ranks(raw) == read
     assert list(parse_ranks(raw).items()) == list(read.items())
+
+
+def _lines_the_long_way(text: str) -> dict[str, int]:
+    """`repeated_lines` without its shortcuts: one regex split of the text, every line kept."""
+    import re
+    from collections import Counter
+
+    parts = re.split(
+        r"\n(?=[^\t\n\x0b\x0c\r ])", text.translate(str.maketrans("123456789", "0" * 9))
+    )
+    found = Counter(f"{p}\n" for p in parts[:-1])
+    if parts[-1]:
+        found[parts[-1]] += 1
+    return dict(found)
+
+
+def test_repeated_lines_are_the_lines_a_regex_split_finds() -> None:
+    rng = random.Random(5)
+    words = ["R1-00042:", "Keep", "it", "small", "x=7", "!!", "don't", "\r", "\t", " "]
+    for _ in range(400):
+        lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) for _ in range(3)]
+        ends = rng.choice([["\n"], ["\n", "\n\n", "\n  "], ["\r\n"]])
+        text = "".join(rng.choice(lines) + rng.choice(ends) for _ in range(rng.randint(1, 30)))
+        text = text.rstrip("\n") if rng.random() < 0.5 else text
+        text = "\n" + text if rng.random() < 0.1 else text
+        found = repeated_lines(text)
+        if found is not None:
+            assert found == _lines_the_long_way(text), repr(text)
+    assert repeated_lines("a\nb\na\nb\n") == {"a\n": 2, "b\n": 2}
+    assert repeated_lines("a\nb\na\nb") == {"a\n": 2, "b\n": 1, "b": 1}

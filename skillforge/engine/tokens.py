@@ -76,11 +76,13 @@ MAX_PIECES = 250_000
 LINES_FROM = 8_192
 # Digits count as "0": the split treats every digit alike, and cl100k_base has a token for
 # every string of one to three digits (a number piece), so a number's count is its shape's.
-_ZEROS = str.maketrans("123456789", "000000000")
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 # A newline followed by anything but whitespace ends a piece and the next piece begins after
 # it (no piece holds a newline followed by a non-space, and the pattern never looks behind):
 # the pieces of a text are those of its lines (each with its newline), one after another.
-_LINE_END = r"\n(?=[^\t\n\x0b\x0c\r ])"
+_LINE_END = rb"\n(?=[^\t\n\x0b\x0c\r ])"
+# A text without a newline followed by whitespace has a line end at every newline but a last.
+_NOT_LINE_END = rb"\n[\t\n\x0b\x0c\r ]"
 _LINE_SPLIT: list[Any] = []
 
 
@@ -298,15 +300,23 @@ def repeated_lines(text: str) -> dict[str, int] | None:
     if not _LINE_SPLIT:
         import re
 
-        _LINE_SPLIT.append(re.compile(_LINE_END).split)
-    lines = _LINE_SPLIT[0](text.translate(_ZEROS))  # without the newlines that end them
+        _LINE_SPLIT.extend((re.compile(_NOT_LINE_END).search, re.compile(_LINE_END).split))
+    data = text.encode("ascii").translate(_ZEROS)
+    if _LINE_SPLIT[0](data):
+        lines = _LINE_SPLIT[1](data)  # without the newlines that end them
+    else:
+        lines = data.split(b"\n")
+        if len(lines) > 1 and not lines[-1]:  # a last newline ends no line: it stays on it
+            lines.pop()
+            lines[-1] += b"\n"
     last = lines.pop()
     distinct = Counter(lines)
     if len(distinct) * 2 > len(lines) + 1:
         return None
-    found = {f"{line}\n": times for line, times in distinct.items()}
+    found = {f"{line.decode('ascii')}\n": times for line, times in distinct.items()}
     if last:
-        found[last] = found.get(last, 0) + 1
+        key = last.decode("ascii")
+        found[key] = found.get(key, 0) + 1
     return found
 
 
