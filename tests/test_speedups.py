@@ -163,3 +163,148 @@ def test_a_build_imports_no_dataclasses(tmp_path: Path) -> None:
         assert done.stdout.split() == ["False"]
         spec = tmp_path / "specs/skill-0.yaml"
         spec.write_text(spec.read_text().replace("things.", "things again."))
+
+
+def _outcome(call: Any) -> tuple[str, str]:
+    try:
+        return "ok", repr(call())
+    except Exception as exc:  # the refusals and Jinja2's own errors must be the same too
+        return type(exc).__name__, str(exc)
+
+
+def test_the_format_filter_refuses_and_formats_as_the_generic_check_does() -> None:
+    from skillforge.engine.jinja.sandbox import _check_format, _checked_filter
+
+    fast = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    fast.max_size = 5_000
+    assert fast.filters["format"] is not jinja2.filters.do_format
+    slow = _checked_filter(fast, jinja2.filters.do_format, _check_format)
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("%05d", 7), {}),
+        (("%s-%s", "a" * 3_000, "b" * 3_000), {}),
+        (("%0999999d", 1), {}),
+        (("%*d", 9_999, 1), {}),
+        (("%(a)s", ), {"a": "x" * 6_000}),
+        (("%(a)s", ), {"a": "x"}),
+        (("%s", "x"), {"y": 1}),
+        (("plain",), {}),
+        ((), {}),
+        ((12, ), {}),
+        (("%d", "not a number"), {}),
+        (("%" + "s" * 300, *(["ab"] * 300)), {}),
+    ]  # fmt: skip
+    for args, kwargs in cases:
+        want = _outcome(lambda: slow(*args, **kwargs))  # noqa: B023
+        assert _outcome(lambda: fast.filters["format"](*args, **kwargs)) == want, args  # noqa: B023
+    assert _outcome(lambda: slow("%0999999d", 1))[0] == "SecurityError"
+    template = fast.from_string("{% for i in range(3) %}{{ '%03d' | format(i) }} {% endfor %}")
+    assert template.render() == "000 001 002 "
+
+
+def test_a_list_item_by_index_reads_as_jinjas_sandbox_reads_it() -> None:
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    source = "{{ xs[1] }} {{ xs[-1] }} {{ t[0] }} {{ xs[7] is defined }} {{ xs[True] }}"
+    assert env.from_string(source).render(xs=[1, 2, 3], t=(4,)) == "2 3 4 False 2"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ xs[7] }}").render(xs=[1])
+
+
+_OUTPUT_TEMPLATES = {
+    "loop": "{% for i in range(4) %}{{ p }}-{{ '%03d' | format(i) }}: {{ xs[i % 2] }}\n"
+            "{% endfor %}",
+    "escape": "{% autoescape true %}<{{ t }}>{{ t | safe }}&{% endautoescape %} {{ t }}",
+    "blocks": "{% block a %}[{{ p }}|{{ t }}]{% endblock %}{{ self.a() }}{{ p }}{{ p }}",
+    "macro": "{% macro m(x) %}({{ x }}:{{ x }}){% endmacro %}{{ m(p) }}-{{ m(t) }}",
+    "call": "{% macro w() %}<{{ caller() }}>{% endmacro %}"
+            "{% call w() %}{{ p }}.{{ t }}{% endcall %}",
+    "set": "{% set s %}{{ p }}+{{ t }}{% endset %}{{ s }}/{{ s | length }}",
+    "extends": "{% extends 'base' %}{% block a %}{{ super() }}*{{ t }}*{% endblock %}",
+    "consts": "a{{ 1 }}b{{ 'c' }}{{ p ~ t }}{% raw %}{{ x }}{% endraw %}",
+    "undefined": "ok {{ p }}\n{{ p }} then {{ missing.name }} {{ p }}",
+    "error": "{{ p }}\n{{ p }}-{{ xs[0] ~ 'x' * 99999999 }}",
+}  # fmt: skip
+
+
+def _long_way_env() -> TemplateSandbox:
+    """A sandbox that yields every part of an output node as its own chunk (Jinja's way)."""
+    from jinja2.compiler import CodeGenerator
+
+    from skillforge.engine.jinja.sandbox import _BoundedConcat
+
+    class OneChunkEach(_BoundedConcat):
+        visit_Output = CodeGenerator.visit_Output
+
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    env.code_generator_class = OneChunkEach
+    return env
+
+
+def _render(env: TemplateSandbox, name: str) -> tuple[str, str, list[int]]:
+    import traceback
+
+    env.loader = jinja2.DictLoader(
+        {"base": "{% block a %}<{{ p }}{{ t }}>{% endblock %}!", **_OUTPUT_TEMPLATES}
+    )
+    try:
+        text = env.get_template(name).render(p="P", t="<b>", xs=["x", "y"])
+        return "ok", text, []
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        lines = [f.lineno or 0 for f in frames if f.filename == "<template>"]
+        return type(exc).__name__, str(exc), lines
+
+
+def test_an_output_node_yields_one_chunk_with_the_same_text_and_errors() -> None:
+    fast, slow = (TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS), _long_way_env())
+    for name in _OUTPUT_TEMPLATES:
+        assert _render(fast, name) == _render(slow, name), name
+    assert _render(fast, "undefined")[2] == [2]
+    assert _render(fast, "error")[0] == "SecurityError"
+    loop = _OUTPUT_TEMPLATES["loop"]
+    chunks = list(fast.from_string(loop).generate(p="P", xs=["x", "y"]))
+    assert len(chunks) == 4 < len(list(slow.from_string(loop).generate(p="P", xs=["x", "y"])))
+
+
+def test_a_build_tunes_the_collector_before_it_imports_jinja2(tmp_path: Path) -> None:
+    """The engine's imports make most of a small build's objects: the one-shot thresholds
+    (state/heap.py) are set before them, not after. Only for the process's own command:
+    `main(argv)` called by a program that goes on keeps Python's collector."""
+    import subprocess
+    import sys
+
+    from helpers import project
+
+    project(tmp_path)
+    code = (
+        "import gc, sys\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'jinja2': print('JINJA', gc.get_threshold())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from skillforge.cli.main import main\n"
+        "sys.argv = ['skillforge', 'build', '-q']\n"  # the process's own command, as installed
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    from skillforge.state.heap import ONE_SHOT_THRESHOLDS
+
+    assert done.stdout.split("\n")[0] == f"JINJA {ONE_SHOT_THRESHOLDS}"
+
+
+def test_main_called_with_arguments_keeps_pythons_collector(tmp_path: Path) -> None:
+    """A program that calls `main(argv)` goes on after it: the one-shot collector settings
+    (thresholds, and freezing what collector-free blocks make) are the CLI process's only."""
+    import gc
+
+    from helpers import project, run
+
+    from skillforge.state import heap
+
+    project(tmp_path)
+    before = gc.get_threshold()
+    assert run(tmp_path, "build", "-q").code == 0
+    assert run(tmp_path, "check").code == 0
+    assert gc.get_threshold() == before and heap._ONE_SHOT is False

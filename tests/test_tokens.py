@@ -24,6 +24,7 @@ from skillforge.engine.tokens import (
     load_ranks,
     parse_ranks,
     pieces_path,
+    repeated_lines,
 )
 
 KNOWN_TEXTS = [
@@ -250,3 +251,102 @@ def test_ascii_text_is_split_without_the_regex_module_and_counts_the_same(tmp_pa
     assert "regex" not in counter.loaded
     counter.count("naïve café")
     assert "regex" in counter.loaded
+
+
+# -- repeated lines (issue 17): a long ASCII text is counted line by line -------------------
+
+_LINE_PARTS = ["R1-00042: ", "Keep it small", "  indented", "\t", " ", "\n", "\n\n", "\r\n",
+               "x = 7 ** 123;", "don't", "'s", "!!", "9", "1234567", "-->", "  \n", "word",
+               "\x1c", "   ", "\x0b"]  # fmt: skip
+
+
+def _whole(counter: TokenCounter, text: str) -> int:
+    """The count the long way: one split of the whole text, no line memo."""
+    return counter._pieces_count(text)
+
+
+def test_digit_strings_of_one_to_three_are_each_one_token() -> None:
+    """What counting digits as "0" relies on: every number piece is a single token."""
+    ranks = load_ranks()
+    for n in range(1, 4):
+        for i in range(10**n):
+            assert f"{i:0{n}d}".encode() in ranks
+
+
+def test_a_repeated_rulebook_counts_as_tiktoken_counts(tmp_path: Path) -> None:
+    rules = ["Read the files first.", "Never commit secrets", "Run `make test` (twice)!"]
+    text = "## Rules\n\n" + "".join(
+        f"R1-{i + 1:05d}: {rules[i % 3]}\n" + ("  - indented note 12\n\n" if i % 7 == 0 else "")
+        for i in range(3_000)
+    )
+    lines = repeated_lines(text)
+    assert lines is not None and len(lines) < 20  # the memo is taken
+    counter = TokenCounter(tmp_path)
+    expected = len(reference().encode_ordinary(text))  # type: ignore[attr-defined]
+    assert counter.count(text) == expected == _whole(TokenCounter(tmp_path), text)
+
+
+def test_line_by_line_counts_equal_whole_text_counts_on_random_texts(tmp_path: Path) -> None:
+    rng = random.Random(17)
+    counter = TokenCounter(tmp_path)
+    whole = TokenCounter(tmp_path)
+    encoder = reference()
+    for _ in range(300):
+        lines = ["".join(rng.choice(_LINE_PARTS) for _ in range(rng.randint(0, 6)))
+                 for _ in range(rng.randint(1, 8))]  # fmt: skip
+        text = "".join(rng.choice(lines) + rng.choice(["\n", "\n", " \n", "\n\n"])
+                       for _ in range(rng.randint(1, 60)))  # fmt: skip
+        text = text[: rng.randint(0, len(text))] if rng.random() < 0.3 else text
+        split = repeated_lines(text) or {text: 1}
+        by_lines = sum(_whole(counter, line) * n for line, n in split.items())
+        expected = len(encoder.encode_ordinary(text))  # type: ignore[attr-defined]
+        assert by_lines == _whole(whole, text) == expected, repr(text)
+
+
+def test_distinct_lines_are_counted_the_long_way() -> None:
+    varied = "\n".join(f"line {'x' * i}" for i in range(2_000))
+    assert repeated_lines(varied) is None
+    assert repeated_lines("a\n" * 4) == {"a\n": 4}
+    assert repeated_lines("R7 a\n  b\nR8 a\n  b\n") == {"R0 a\n  b\n": 2}
+
+
+def test_ranks_parse_as_the_numbers_the_file_holds() -> None:
+    """`parse_ranks` counts the ranks instead of reading them: the file lists 0, 1, 2, ..."""
+    from binascii import a2b_base64
+
+    with open(data_file(), "rb") as f:
+        raw = f.read()
+    fields = raw.split()
+    read = dict(zip(map(a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    assert parse_ranks(raw) == read
+    assert list(parse_ranks(raw).items()) == list(read.items())
+
+
+def _lines_the_long_way(text: str) -> dict[str, int]:
+    """`repeated_lines` without its shortcuts: one regex split of the text, every line kept."""
+    import re
+    from collections import Counter
+
+    parts = re.split(
+        r"\n(?=[^\t\n\x0b\x0c\r ])", text.translate(str.maketrans("123456789", "0" * 9))
+    )
+    found = Counter(f"{p}\n" for p in parts[:-1])
+    if parts[-1]:
+        found[parts[-1]] += 1
+    return dict(found)
+
+
+def test_repeated_lines_are_the_lines_a_regex_split_finds() -> None:
+    rng = random.Random(5)
+    words = ["R1-00042:", "Keep", "it", "small", "x=7", "!!", "don't", "\r", "\t", " "]
+    for _ in range(400):
+        lines = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) for _ in range(3)]
+        ends = rng.choice([["\n"], ["\n", "\n\n", "\n  "], ["\r\n"]])
+        text = "".join(rng.choice(lines) + rng.choice(ends) for _ in range(rng.randint(1, 30)))
+        text = text.rstrip("\n") if rng.random() < 0.5 else text
+        text = "\n" + text if rng.random() < 0.1 else text
+        found = repeated_lines(text)
+        if found is not None:
+            assert found == _lines_the_long_way(text), repr(text)
+    assert repeated_lines("a\nb\na\nb\n") == {"a\n": 2, "b\n": 2}
+    assert repeated_lines("a\nb\na\nb") == {"a\n": 2, "b\n": 1, "b": 1}

@@ -82,7 +82,10 @@ def _printf_size(fmt: str, values: Any) -> int:
         return fixed
     items = list(values.values()) if isinstance(values, dict) else values
     items = items if isinstance(items, tuple | list) else (items,)
-    longest = max((len(v) for v in items if isinstance(v, str)), default=0)
+    longest = 0  # a loop, not max() over a generator: `"%05d" | format(i)` runs per line
+    for v in items:
+        if isinstance(v, str) and len(v) > longest:
+            longest = len(v)
     widest = max((_number(v) for v in items), default=0) if stars else 0
     return fixed + stars * widest + conversions * longest
 
@@ -128,7 +131,12 @@ class TemplateSandbox(SandboxedEnvironment):
         self.code_generator_class = _BoundedConcat
         self._trees: dict[str, nodes.Template] = {}
         for name, check in _FILTER_CHECKS.items():
-            self.filters[name] = _checked_filter(self, self.filters[name], check)
+            original = self.filters[name]
+            self.filters[name] = (
+                _checked_format(self, original)  # the same check, by a wrapper of its own
+                if check is _check_format
+                else _checked_filter(self, original, check)
+            )
 
     def keep_tree(self, source: str, tree: nodes.Template) -> None:
         """Keep the tree the analysis parsed, for the compile of the same source (once).
@@ -170,6 +178,11 @@ class TemplateSandbox(SandboxedEnvironment):
         return self._bounded(obj, attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(argument) is int and type(obj) is list:
+            try:  # `rules[i]` in a loop: what Jinja's sandbox does first, and all it does
+                return obj[argument]
+            except IndexError:
+                pass
         value = super().getitem(obj, argument)
         return self._bounded(obj, argument, value) if isinstance(argument, str) else value
 
@@ -307,8 +320,58 @@ def _checked_filter(
     return functools.update_wrapper(checked, original)  # keeps Jinja2's pass_* marker
 
 
+def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Callable[..., Any]:
+    """The format filter, checked as `_checked_filter` checks it with `_check_format`, without
+    the generic wrapper's steps (a loop formats a number per line)."""
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        size = _printf_size(str(args[0]), kwargs or args[1:]) if args else 0
+        env.refuse_size(size, "the format filter")
+        return original(*args, **kwargs)
+
+    return functools.update_wrapper(checked, original)
+
+
 class _BoundedConcat(CodeGenerator):
-    """Compiles `~` to `environment.bounded_concat`, which checks the size before joining."""
+    """Compiles `~` to `environment.bounded_concat`, which checks the size before joining;
+    and yields the parts of one output node (`{{ a }}-{{ b }}: {{ c }}`, a line of a loop) as
+    one chunk, joined, not one chunk each: a render is the same text in fewer chunks, each of
+    which the render's size cap (limits.py) and its consumer handle at a cost."""
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 2:
+            super().visit_Output(node, frame)  # buffered (macros, set blocks), or extends
+            return
+        finalize = self._make_finalize()
+        body: list[list[Any] | nodes.Expr] = []
+        for child in node.nodes:  # as CodeGenerator.visit_Output groups them
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except (nodes.Impossible, Exception):
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) < 2:
+            super().visit_Output(node, frame)
+            return
+        self.writeline("yield concat((")
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
@@ -325,4 +388,4 @@ class _BoundedConcat(CodeGenerator):
 _DICT_NAMES = frozenset(dir(dict))
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 # Bump when the sandbox compiles templates differently (compiled code is cached by it).
-SANDBOX_REVISION = 2
+SANDBOX_REVISION = 3
