@@ -16,6 +16,8 @@ from skillforge.targets.base import Ref, Target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from skillforge.engine.workers import Batch
     from skillforge.state.manifest import Manifest
     from skillforge.state.plan import Plan
@@ -70,10 +72,6 @@ def check_across_specs(
                 what = f"{rendered.cost.kind} name '{rendered.cost.name}'"
                 users.setdefault(what, []).append(spec_id)
                 why_one[what] = why
-    if refs:  # the names are only asked for by references (a build of six targets: 6x paths)
-        for outputs in recorded:
-            for path in outputs:
-                _known_from_path(formats, path, skills, agents)
     for what, specs in users.items():
         if len(specs) < 2:
             continue
@@ -88,11 +86,7 @@ def check_across_specs(
             batch.failed.setdefault(spec_id, []).append(
                 Problem(file or spec_id, line, "name", message)
             )
-    for spec_id in batch.failed:
-        batch.results.pop(spec_id, None)
-    if not refs:
-        return []
-    return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
+    return _judged(batch, refs, skills, agents, formats, recorded)
 
 
 def _references_alone(
@@ -110,15 +104,28 @@ def _references_alone(
             _known_from_path(formats, out.path, skills, agents)
         if rendered.cost is not None:
             (skills if rendered.cost.kind == "skill" else agents).add(rendered.cost.name)
-    if refs:
-        for spec_id, record in previous.specs.items():
-            if spec_id not in orphans:
-                for path in record.outputs:
-                    _known_from_path(formats, path, skills, agents)
+    recorded = (r.outputs for spec_id, r in previous.specs.items() if spec_id not in orphans)
+    return _judged(batch, refs, skills, agents, formats, recorded)
+
+
+def _judged(
+    batch: Batch,
+    refs: list[Ref],
+    skills: set[str],
+    agents: set[str],
+    formats: list[Target],
+    recorded: Iterable[list[str]],
+) -> list[Problem]:
+    """The last steps of the rules: the failed specs leave the batch, and references to
+    names no spec builds are warnings. The names of the `recorded` outputs are only asked
+    for by references (a build of six targets has six times the paths)."""
     for spec_id in batch.failed:
         batch.results.pop(spec_id, None)
     if not refs:
         return []
+    for outputs in recorded:
+        for path in outputs:
+            _known_from_path(formats, path, skills, agents)
     return [p for t in formats for p in t.unknown_references(refs, skills, agents)]
 
 
