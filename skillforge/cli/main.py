@@ -35,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
     name = args[0] if args else ""
-    if argv is None and name in ("build", "check"):
+    if argv is None and name in ("build", "check"):  # this process ends with the command
         from skillforge.state.heap import one_shot
 
-        one_shot()  # this process ends with the command
-    if name == "build" and argv is None:
-        _terminate_as_interrupt()
+        one_shot()
+        if name == "build":
+            _terminate_as_interrupt()
     if name == "build":  # it warms the regexes itself, once past the no-op
         parsed = parse(args[1:], COMMANDS[name])
         if parsed is not None:
