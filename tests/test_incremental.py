@@ -399,7 +399,7 @@ def test_one_build_path_takes_its_start_and_strategy_from_the_caller(tmp_path: P
     from skillforge.engine.load.config import Config, load_config
     from skillforge.engine.options import BuildOptions
     from skillforge.engine.start import begin
-    from skillforge.engine.workers import Batch, Serial
+    from skillforge.engine.workers import Batch, Received, Serial
     from skillforge.report.reporter import Reporter
     from skillforge.state.inventory import Inventory
     from skillforge.state.manifest import read_manifest
@@ -417,10 +417,11 @@ def test_one_build_path_takes_its_start_and_strategy_from_the_caller(tmp_path: P
             remember: bool,
             advance: Callable[[str], None],
             warn: Callable[[str], None],
+            received: Received | None = None,
         ) -> Batch:
             self.rendered = list(spec_ids)
             return super().render(
-                config, inventory, store, spec_ids, layers, remember, advance, warn
+                config, inventory, store, spec_ids, layers, remember, advance, warn, received
             )
 
     project(tmp_path, skills=2, agents=1)

@@ -229,7 +229,7 @@ def test_a_missing_outputs_folder_made_first_fails_or_works_as_the_long_way(
     tmp_path: Path, kind: str
 ) -> None:
     """`stage(missing=True)` tries `mkdir` first; what it ends with is the long way's."""
-    from skillforge.engine.publish import OutputError, Writer
+    from skillforge.engine.publish.writer import OutputError, Writer
 
     outcomes = []
     for missing in (True, False):

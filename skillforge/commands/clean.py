@@ -10,7 +10,7 @@ from pathlib import Path
 from skillforge.commands.project import hold_project, project_config
 from skillforge.engine.interrupts import terminate_as_interrupt
 from skillforge.engine.load.config import Config
-from skillforge.engine.publish import Writer
+from skillforge.engine.publish.writer import Writer
 from skillforge.report.plain import PlainReporter
 from skillforge.state.manifest import manifest_path, read_manifest
 

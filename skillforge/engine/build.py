@@ -119,7 +119,8 @@ def run(
     from skillforge.engine.interrupts import deferred
     from skillforge.engine.load.crossrefs import check_across_specs
     from skillforge.engine.orphans import remove_stale
-    from skillforge.engine.publish import Writer, publish_outputs
+    from skillforge.engine.publish.phase import Staging, publish_outputs
+    from skillforge.engine.publish.writer import Writer
     from skillforge.engine.record import next_manifest, record_build, save_manifest
 
     store = strategy.open(config, options.dry_run, warn)
@@ -129,34 +130,50 @@ def run(
     reporter.start(len(dirty))
     phase = time.perf_counter()
     remember = previous is not None  # see SpecLoader.load_through
-    batch = strategy.render(
-        config, inventory, store, dirty, plan.layers, remember, reporter.advance, warn
-    )
-    report.specs_parsed = batch.parsed
-    _add_replayed(plan, inventory.specs, batch)
-    report.specs_replayed = len(plan.replay)
-    report.timings["load_ms"] = batch.load_seconds * 1000
-    report.timings["render_ms"] = batch.render_seconds * 1000
-    report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
-    for spec_id in sorted(batch.results):
-        for problem in batch.results[spec_id].warnings:
-            emit(problem)
-    apply_output_budgets(config, batch, emit)
-    for problem in check_across_specs(previous, plan, batch, owners=strategy.owners):
-        emit(problem)
-    if plugins_wanted(config.plugins, previous):
-        from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)
-
-        add_manifests(config, plan, previous, batch, inventory.specs, emit)
-
     writer = Writer(config, previous, options.force)  # reads the config only: before the gate
-    strategy.publishing()
+    # the specs worker processes hand back are staged while they render (publish/phase.py)
+    staging = None if options.dry_run else Staging(writer)
+    try:
+        batch = strategy.render(
+            config,
+            inventory,
+            store,
+            dirty,
+            plan.layers,
+            remember,
+            reporter.advance,
+            warn,
+            received=None if staging is None else staging.stage,
+        )
+        report.specs_parsed = batch.parsed
+        _add_replayed(plan, inventory.specs, batch)
+        report.specs_replayed = len(plan.replay)
+        report.timings["load_ms"] = batch.load_seconds * 1000
+        report.timings["render_ms"] = batch.render_seconds * 1000
+        report.timings["render_wall_ms"] = (time.perf_counter() - phase) * 1000
+        for spec_id in sorted(batch.results):
+            for problem in batch.results[spec_id].warnings:
+                emit(problem)
+        apply_output_budgets(config, batch, emit)
+        for problem in check_across_specs(previous, plan, batch, owners=strategy.owners):
+            emit(problem)
+        if plugins_wanted(config.plugins, previous):
+            from skillforge.engine.plugins import add_manifests  # only with plugins (DESIGN §4.1)
+
+            add_manifests(config, plan, previous, batch, inventory.specs, emit)
+        strategy.publishing()
+    except BaseException:  # interrupted, or abandoned at the gate: no temp file stays
+        if staging is not None:
+            staging.discard()
+        raise
     # From the first output written to the manifest, a signal waits (see interrupts.py): the
     # manifest must describe exactly the outputs this build published.
     state, written_manifest = previous, None
     with deferred():
         phase = time.perf_counter()
-        written = publish_outputs(plan, batch, writer, store, options.dry_run, report, reporter)
+        written = publish_outputs(
+            plan, batch, writer, store, options.dry_run, report, reporter, staging
+        )
         removed = remove_stale(
             plan, previous, batch, writer, options.dry_run, report, reporter, warn
         )

@@ -1,7 +1,8 @@
 """Signals during a build: SIGTERM acts like Ctrl-C, and publishing is never cut in half.
 
 A build may be stopped at any moment (Ctrl-C, a CI runner's SIGTERM). Until it publishes,
-stopping costs nothing: outputs, manifest and cache are untouched. Publishing (writing the
+stopping costs nothing: outputs, manifest and cache are untouched (the temp files staged
+while workers render are removed, see publish/phase.py). Publishing (writing the
 outputs, removing orphans, flushing the cache and writing the manifest) runs with signals
 deferred, so the manifest always describes the files on disk; a signal received meanwhile
 stops the build right after it (exit 130). A second signal stops it at once: each file is

@@ -27,7 +27,7 @@ from skillforge.targets import TARGETS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from skillforge.engine.publish import Writer
+    from skillforge.engine.publish.writer import Writer
     from skillforge.engine.workers import Batch
     from skillforge.report.model import BuildReport
     from skillforge.report.reporter import Reporter

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from skillforge.cache.local import Store
 from skillforge.engine.load.config import Config
 from skillforge.engine.start import begin, scan_project
-from skillforge.engine.workers import Batch, Strategy, Worker, default_jobs
+from skillforge.engine.workers import Batch, Received, Strategy, Worker, default_jobs
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import Manifest, manifest_path
 from skillforge.state.owners import Owners
@@ -280,6 +280,7 @@ class WarmState(Strategy):
         remember: bool,
         advance: Callable[[str], None],
         warn: Callable[[str], None],
+        received: Received | None = None,
     ) -> Batch:
         """Render the dirty specs in this process, with the warm worker."""
         default_jobs(config, None, warn)  # an oversized `[build] jobs` is named, as by build

@@ -26,6 +26,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from skillforge.state.owners import Owners
 
+# What a build does with rendered specs as worker processes hand them back (their outputs
+# are staged: see engine/publish/phase.py)
+Received = Callable[[dict[str, RenderedSpec]], None]
+
 CHUNK = 32
 # Dirty specs from which rendering is spread over worker processes: below this, starting
 # processes costs more than it saves.
@@ -216,6 +220,7 @@ def render_parallel(
     jobs: int,
     advance: Callable[[str], None],
     read_only: bool = False,
+    received: Received | None = None,
 ) -> Batch:
     """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`.
 
@@ -243,7 +248,10 @@ def render_parallel(
         with deferred():
             futures = {pool.submit(_work, chunk): chunk for chunk in chunks}
         for future in as_completed(futures):
-            batch.merge(future.result())
+            part = future.result()
+            batch.merge(part)
+            if received is not None:
+                received(part.results)
             for spec_id in futures[future]:
                 advance(spec_id)
     except BaseException:
@@ -289,8 +297,13 @@ class Strategy:
         remember: bool,
         advance: Callable[[str], None],
         warn: Callable[[str], None],
+        received: Received | None = None,
     ) -> Batch:
-        """Load and render `spec_ids`; the entries they make end up in `store`."""
+        """Load and render `spec_ids`; the entries they make end up in `store`.
+
+        `received` is handed the rendered specs as worker processes hand them back, while
+        the others render (not when this process renders them: nothing would run meanwhile).
+        """
         raise NotImplementedError
 
     def publishing(self) -> None:
@@ -314,6 +327,7 @@ class Serial(Strategy):
         remember: bool,
         advance: Callable[[str], None],
         warn: Callable[[str], None],
+        received: Received | None = None,
     ) -> Batch:
         """Load and render `spec_ids` here, through `store`."""
         return render_specs(config, inventory, store, spec_ids, layers, remember, advance)
@@ -338,6 +352,7 @@ class Pool(Serial):
         remember: bool,
         advance: Callable[[str], None],
         warn: Callable[[str], None],
+        received: Received | None = None,
     ) -> Batch:
         """Load and render `spec_ids`; entries made in the workers are added to `store`."""
         jobs = default_jobs(config, self.jobs, warn)
@@ -346,7 +361,7 @@ class Pool(Serial):
                 config, inventory, store, spec_ids, layers, remember, advance, warn
             )
         batch = render_parallel(
-            config, inventory, spec_ids, layers, remember, jobs, advance, self.read_only
+            config, inventory, spec_ids, layers, remember, jobs, advance, self.read_only, received
         )
         store.pending.update(batch.entries)
         for message in batch.warnings:

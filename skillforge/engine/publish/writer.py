@@ -1,8 +1,8 @@
-"""Publish outputs: decide, write (atomically, only when bytes change), remove, explain.
+"""Write and remove outputs: decide, stage to a temp file, rename (atomically, only when the
+bytes change).
 
-`Writer` keeps every write and removal inside the output folder and refuses to overwrite a
-file edited by hand; the publish phase of a build (`publish_outputs`) runs it over a
-rendered batch and says why each output was written (`orphans.remove_stale` removes).
+`Writer` keeps every write and removal inside the output folders and refuses to overwrite a
+file edited by hand; `phase.py` runs it over a build's rendered specs.
 """
 
 from __future__ import annotations
@@ -11,32 +11,31 @@ import os
 import re
 import stat as st
 
-from skillforge.cache.keys import DOCUMENT
 from skillforge.engine.load.config import Config
-from skillforge.engine.record import Written
-from skillforge.errors import Problem
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
 from skillforge.state.plain import Plain
-from skillforge.state.plan import Plan, plugins_wanted
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from skillforge.cache.local import Store
-    from skillforge.engine.documents import RenderedOutput, RenderedSpec
-    from skillforge.engine.workers import Batch
-    from skillforge.report.model import BuildReport
-    from skillforge.report.reporter import Reporter
+from skillforge.state.plan import plugins_wanted
 
 
 class Decision(Plain):
-    """What to do with one output: 'unchanged', 'write', or 'conflict' (with why)."""
+    """What to do with one output: 'unchanged', 'write', or 'conflict' (with why).
 
-    def __init__(self, action: str, why: str = "") -> None:
+    `seen`: what `lstat` said of the file when it was decided (None: there was no file), so
+    that a decision taken while other specs render can be checked again before it is carried
+    out (`Writer.still`).
+    """
+
+    def __init__(self, action: str, why: str = "", seen: tuple[int, ...] | None = None) -> None:
         self.action = action
         self.why = why
+        self.seen = seen
+
+
+def _seen(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 # The temp files of atomic writes: `.<name>.skillforge-<pid>.tmp` next to the output.
@@ -57,6 +56,9 @@ class Staged(Plain):
         self.tmp = tmp
         self.stat = stat
         self.fresh = fresh
+
+
+MISSING = Decision("write", "output missing")
 
 
 class OutputError(Exception):
@@ -89,20 +91,25 @@ class Writer:
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
         self._made: set[str] = set()  # the folders this build created (and has not removed)
+        self._staged: set[str] = set()  # the outputs this build staged (published or not)
         self._unswept: list[str] = []  # output folders to sweep once the outputs are out
 
-    def _path(self, rel: str) -> str:
+    def path(self, rel: str) -> str:
+        """The path of output `rel` (not checked here: `stage` and `remove` check it)."""
         return os.path.join(self.root, rel)
 
     def decide(self, rel: str, data: bytes) -> Decision:
         """Compare a rendered output with the disk and with what skillforge last wrote."""
-        path = self._path(rel)
+        path = self.path(rel)
+        if self._surely_missing(path):
+            return MISSING
         try:
             info = os.lstat(path)
         except FileNotFoundError:
-            return Decision("write", "output missing")
+            return MISSING
         except OSError as exc:
             return Decision("conflict", f"cannot be read ({exc.strerror})")
+        seen = _seen(info)
         if st.S_ISLNK(info.st_mode):
             return Decision("conflict", "is a symbolic link; skillforge writes only regular files")
         if st.S_ISDIR(info.st_mode):
@@ -114,7 +121,7 @@ class Writer:
             except OSError as exc:
                 return Decision("conflict", f"cannot be read ({exc.strerror})")
             if existing == data:
-                return Decision("unchanged")
+                return Decision("unchanged", "", seen)
         else:
             existing = None
         record = self.previous.outputs.get(rel) if self.previous else None
@@ -122,11 +129,11 @@ class Writer:
             # no manifest entry (a fresh clone): the file's marker says whose it is
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
-                return Decision("write")
+                return Decision("write", "", seen)
             from skillforge.targets.plugin_manifests import claimed
 
             if marker is None and claimed(path, rel, existing, data):
-                return Decision("write", "output stale")
+                return Decision("write", "output stale", seen)
             why = (
                 "exists and was not written by skillforge"
                 if marker is None
@@ -137,13 +144,31 @@ class Writer:
             # older than the file: an intact marker still says the file is skillforge's
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
             if marker is not None and marker[1]:
-                return Decision("write")
+                return Decision("write", "", seen)
             why = "was edited by hand since skillforge wrote it"
         else:
-            return Decision("write")
+            return Decision("write", "", seen)
         if self.force:
-            return Decision("write", "output edited")
+            return Decision("write", "output edited", seen)
         return Decision("conflict", f"{why}; rerun with --force to overwrite it, or edit the spec")
+
+    def _surely_missing(self, path: str) -> bool:
+        """True when the folder of `path`, or the folder above it, was made by this build: no
+        file can be there but one this build wrote, and each output is written once."""
+        if not self._made or path in self._staged:
+            return False
+        folder = os.path.dirname(path)
+        return folder in self._made or os.path.dirname(folder) in self._made
+
+    def still(self, path: str, decision: Decision) -> bool:
+        """Is the file at `path` still as it was when `decision` was taken?"""
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return decision.seen is None
+        except OSError:
+            return False
+        return decision.seen == _seen(info)
 
     @staticmethod
     def _matches(path: str, existing: bytes | None, digest: str) -> bool:
@@ -167,13 +192,16 @@ class Writer:
             stat = write_temp(tmp, data)
         except OSError as exc:
             raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
+        self._staged.add(path)
         return Staged(rel, path, tmp, stat, folder in self._made and path not in self._made)
 
-    def publish(self, staged: list[Staged]) -> list[os.stat_result]:
-        """Rename staged temp files onto their outputs; on failure remove the temps left."""
+    def publish(self, staged: list[Staged], checked: bool = False) -> list[os.stat_result]:
+        """Rename staged temp files onto their outputs; on failure remove the temps left.
+
+        `checked`: the caller saw that no folder is in an output's place (`still`)."""
         stats: list[os.stat_result] = []
         try:
-            for item in staged:  # every target first: a failure then renames nothing
+            for item in () if checked else staged:  # all first: a failure renames nothing
                 if not item.fresh and os.path.isdir(item.path) and not os.path.islink(item.path):
                     raise OutputError(
                         f"{item.rel}: cannot write (a folder is in its place; remove it)"
@@ -194,6 +222,21 @@ class Writer:
         """Remove the temp files of outputs that will not be published."""
         for item in staged:
             unlink_quietly(item.tmp)
+
+    def unstage(self, staged: list[Staged]) -> None:
+        """Remove the temp files of outputs staged ahead and not published, and the folders
+        made for them that are left empty: the disk is as if they were never staged."""
+        self.discard(staged)
+        for item in staged:  # (still in `_staged`: a file found there since is not missing)
+            folder = os.path.dirname(item.tmp)
+            while folder in self._made:
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+                self._made.discard(folder)
+                self._safe_folders.discard(folder)
+                folder = os.path.dirname(folder)
 
     def _folder(self, rel: str, *, create: bool, missing: bool = False) -> str:
         """Return the folder of output `rel` once it is known to be inside the output root.
@@ -286,7 +329,7 @@ class Writer:
         if out is None:  # in a plugin's folder: the plugin's folder goes too when empty
             rel = self._rel(folder) + "/"
             plugin = next((r for r in self.plugin_rels if rel.startswith(r + "/")), None)
-            out = os.path.dirname(self._path(plugin)) if plugin is not None else None
+            out = os.path.dirname(self.path(plugin)) if plugin is not None else None
         while out is not None and folder != out and folder.startswith(out + os.sep):
             try:
                 os.rmdir(folder)
@@ -319,115 +362,3 @@ def _sweep(folder: str) -> None:
     for name in names:
         if _TEMP.match(name) and not name.endswith(mine):
             unlink_quietly(os.path.join(folder, name))
-
-
-# -- the publish phase of a build: decide, write, remove, explain ---------------------------
-
-
-def publish_outputs(
-    plan: Plan,
-    batch: Batch,
-    writer: Writer,
-    store: Store,
-    dry_run: bool,
-    report: BuildReport,
-    reporter: Reporter,
-) -> dict[str, Written]:
-    """Write each rendered spec's outputs whose bytes changed; refuse hand-edited ones."""
-    written: dict[str, Written] = {}
-    for spec_id, rendered in sorted(batch.results.items()):
-        decisions = [(out, writer.decide(out.path, out.data)) for out in rendered.outputs]
-        conflicts = [
-            Problem(o.path, None, None, d.why) for o, d in decisions if d.action == "conflict"
-        ]
-        if conflicts:
-            batch.failed[spec_id] = conflicts
-            del batch.results[spec_id]
-            continue
-        report.dropped.update(rendered.dropped)
-        stats: dict[str, os.stat_result] = {}
-        if not dry_run:
-            changed = [out for out, d in decisions if d.action != "unchanged"]
-            missing = {o.path for o, d in decisions if d.why == "output missing"}
-            try:
-                stats = _publish_all(writer, changed, missing)
-            except OutputError as exc:
-                # all of a spec's outputs are published or none are; the next build tries again
-                file, line = rendered.name_origin
-                if file != spec_id:
-                    file, line = spec_id, None
-                batch.failed.setdefault(spec_id, []).append(Problem(file, line, None, str(exc)))
-                batch.results.pop(spec_id, None)
-                continue
-        # (after the renames: the cache entry it reads is replaced below, not before)
-        reasons = explain(plan.dirty[spec_id], rendered, store) + rendered.notes
-        for out, decision in decisions:
-            digest = digest_bytes(out.data)
-            stat = stats.get(out.path)
-            if decision.action == "unchanged":
-                report.unchanged += out.document
-            written[out.path] = Written(stat, digest, rendered.document_key, out.document)
-            if decision.action == "unchanged":
-                continue
-            if out.document:
-                new = "new spec" in reasons
-                first = [decision.why] if decision.why and not new else []
-                why = first + [r for r in reasons if r not in first]
-                why += rendered.path_notes.get(out.path, [])
-                report.written.append(out.path)
-                report.reasons[out.path] = why
-                reporter.written(out.path, why)
-            else:
-                report.files_written += 1
-        if not dry_run and rendered.outputs:
-            frontmatter = digest_bytes(rendered.frontmatter.encode())
-            store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
-    writer.sweep()
-    return written
-
-
-def _publish_all(
-    writer: Writer, outputs: list[RenderedOutput], missing: set[str]
-) -> dict[str, os.stat_result]:
-    """Stage every output to a temp file, then rename them all; on failure remove the temps."""
-    paths = {out.path for out in outputs}
-    for second in sorted(paths) if len(paths) > 1 else ():
-        at = second.find("/")
-        while at != -1:  # each folder of the path, the outermost first
-            if second[:at] in paths:
-                raise OutputError(
-                    f"{second}: cannot write ({second[:at]} is another output of this spec); "
-                    "give the supporting files dests that are not inside one another"
-                )
-            at = second.find("/", at + 1)
-    staged = []
-    try:
-        for out in outputs:
-            staged.append(writer.stage(out.path, out.data, out.path in missing))
-    except BaseException:
-        writer.discard(staged)
-        raise
-    return dict(zip([s.rel for s in staged], writer.publish(staged), strict=True))
-
-
-def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[str]:
-    """Turn 'spec changed' into the sections (or the frontmatter) that changed."""
-    if "spec changed" not in reasons or not rendered.outputs:
-        return reasons
-    before = store.get(DOCUMENT + rendered.outputs[0].path)
-    detail: list[str] = []
-    if isinstance(before, list) and len(before) == 2:
-        old = dict(before[0])
-        new = dict(rendered.sections)
-        for sid, key in rendered.sections:
-            if sid not in old:
-                detail.append(f"spec section {sid} added")
-            elif old[sid] != key:
-                detail.append(f"spec section {sid} changed")
-        detail.extend(f"spec section {sid} removed" for sid in old if sid not in new)
-        if before[1] != digest_bytes(rendered.frontmatter.encode()):
-            detail.append("spec frontmatter changed")
-    out: list[str] = []
-    for reason in reasons:
-        out.extend(detail or [reason]) if reason == "spec changed" else out.append(reason)
-    return out

@@ -1,0 +1,167 @@
+"""Outputs staged while worker processes render (engine/publish/phase.py) are published
+exactly as the long way would: nothing is left behind by a spec that fails later or by an
+interrupted build, and a file made or edited by hand meanwhile is never overwritten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import build_file_tree, run
+
+from skillforge.engine.workers import PARALLEL_FROM, Pool
+
+SPECS = PARALLEL_FROM + 6  # rendered in worker processes with --jobs 2
+Act = Callable[[dict[str, Any]], None]
+Install = Callable[[Act], None]
+SIX = 'targets = ["claude", "agents", "codex", "cursor", "copilot", "opencode"]\n'
+
+
+def _project(root: Path, names: list[str] | None = None) -> Path:
+    names = names or [f"s{i:02d}" for i in range(SPECS)]
+    files = {".skillforge.toml": SIX}
+    for i, name in enumerate(names):
+        files[f"specs/s{i:02d}.yaml"] = (
+            f"kind: skill\nname: {name}\ndescription: Does {name}. Use when testing.\n"
+            "sections:\n  - id: notes\n    body: Revision 1.\n"
+        )
+    files["specs/agents/a.yaml"] = (
+        "kind: agent\nname: a\ndescription: An agent. Use when testing.\n"
+        "sections:\n  - id: role\n    body: You help.\n"
+    )
+    build_file_tree(root, files)
+    return root
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file and folder a build wrote outside `.skillforge/` (folders as b"/")."""
+    found: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith((".skillforge", "specs")) or rel == ".skillforge.toml":
+            continue
+        found[rel] = b"/" if path.is_dir() else path.read_bytes()
+    return found
+
+
+def _temps(root: Path) -> list[str]:
+    return [p.name for p in root.rglob("*.tmp")]
+
+
+@pytest.fixture
+def on_receipt(monkeypatch: pytest.MonkeyPatch) -> Install:
+    """Run `act(results)` in the build right after each chunk a worker hands back is
+    staged: the moment a user (or an editor) could touch the disk while others render."""
+
+    def install(act: Act) -> None:
+        render = Pool.render
+
+        def render_then_act(self: Pool, *args: Any, received: Any = None, **kw: Any) -> Any:
+            assert received is not None, "a build stages what the workers hand back"
+
+            def staged_then(results: dict[str, Any]) -> None:
+                received(results)
+                act(results)
+
+            return render(self, *args, received=staged_then, **kw)
+
+        monkeypatch.setattr(Pool, "render", render_then_act)
+
+    return install
+
+
+def test_outputs_staged_in_a_parallel_build_are_the_serial_builds(tmp_path: Path) -> None:
+    parallel, serial = _project(tmp_path / "p"), _project(tmp_path / "s")
+    one = run(parallel, "build", "--json", "--jobs", "2")
+    two = run(serial, "build", "--json", "--jobs", "1")
+    assert one.code == two.code == 0
+    assert _tree(parallel) == _tree(serial)
+    assert sorted(one.report["written"]) == sorted(two.report["written"])
+    assert len(one.report["written"]) > 5 * SPECS  # six targets (some share a path)
+    assert _temps(parallel) == []
+    assert run(parallel, "build", "--json", "--jobs", "2").report["written"] == []
+
+
+def test_specs_failing_after_they_were_staged_leave_no_temp_file_nor_folder(
+    tmp_path: Path,
+) -> None:
+    """Two specs with one name fail on the rules between specs, judged after every spec was
+    rendered (and staged): the disk is as if they had never been rendered."""
+    names = [f"s{i:02d}" for i in range(SPECS)]
+    names[3] = names[40] = "twice"
+    root = _project(tmp_path / "p", names)
+    result = run(root, "build", "--json", "--jobs", "2")
+    assert result.code == 1
+    assert {e["file"] for e in result.report["errors"]} == {"specs/s03.yaml", "specs/s40.yaml"}
+    assert _temps(root) == []
+    assert not any("twice" in rel for rel in _tree(root))
+    assert (root / ".claude/skills/s04/SKILL.md").is_file()
+    assert (root / ".agents/skills/s04/SKILL.md").is_file()
+
+
+def test_an_interrupted_parallel_build_takes_back_what_it_staged(
+    tmp_path: Path, on_receipt: Install
+) -> None:
+    root = _project(tmp_path / "p")
+
+    def interrupt(results: dict[str, Any]) -> None:
+        raise KeyboardInterrupt
+
+    on_receipt(interrupt)
+    result = run(root, "build", "-q", "--jobs", "2")
+    assert result.code == 130
+    assert _tree(root) == {}  # no temp file, and no folder this build made
+    assert not (root / ".claude").exists()
+
+
+def test_a_file_made_by_hand_where_an_output_was_staged_is_never_overwritten(
+    tmp_path: Path, on_receipt: Install
+) -> None:
+    """Cold: the output's folder is the build's own, yet a file appears in it."""
+    root = _project(tmp_path / "p")
+    mine = root / ".claude/skills/s05/SKILL.md"
+
+    def hand_write(results: dict[str, Any]) -> None:
+        if "specs/s05.yaml" in results:
+            mine.write_text("mine\n")
+
+    on_receipt(hand_write)
+    result = run(root, "build", "--json", "--jobs", "2")
+    assert result.code == 1
+    assert mine.read_text() == "mine\n"
+    (error,) = result.report["errors"]
+    assert error["file"] == ".claude/skills/s05/SKILL.md"
+    assert "exists and was not written by skillforge" in error["message"]
+    assert not (root / ".agents/skills/s05").exists()  # a spec's outputs: all or none
+    assert (root / ".agents/skills/s06/SKILL.md").is_file()
+    assert _temps(root) == []
+
+
+def test_an_output_edited_by_hand_after_it_was_staged_is_never_overwritten(
+    tmp_path: Path, on_receipt: Install
+) -> None:
+    """Warm: every spec changed, so each output is decided 'write' and staged; then one of
+    them is edited by hand before the renames."""
+    root = _project(tmp_path / "p")
+    assert run(root, "build", "-q", "--jobs", "2").code == 0
+    for spec in (root / "specs").glob("s*.yaml"):
+        spec.write_text(spec.read_text().replace("Revision 1.", "Revision 2."))
+    edited = root / ".cursor/skills/s07/SKILL.md"
+    assert edited.is_file()
+
+    def hand_edit(results: dict[str, Any]) -> None:
+        if "specs/s07.yaml" in results:
+            edited.write_text(edited.read_text() + "my own line\n")
+
+    on_receipt(hand_edit)
+    result = run(root, "build", "--json", "--jobs", "2")
+    assert result.code == 1
+    assert edited.read_text().endswith("Revision 1.\nmy own line\n")
+    (error,) = result.report["errors"]
+    assert error["file"] == ".cursor/skills/s07/SKILL.md"
+    assert "edited by hand" in error["message"]
+    assert "Revision 1." in (root / ".claude/skills/s07/SKILL.md").read_text()
+    assert "Revision 2." in (root / ".claude/skills/s08/SKILL.md").read_text()
+    assert _temps(root) == []
