@@ -1,6 +1,9 @@
-"""Outputs staged while worker processes render (engine/publish/phase.py) are published
-exactly as the long way would: nothing is left behind by a spec that fails later or by an
-interrupted build, and a file made or edited by hand meanwhile is never overwritten."""
+"""What a parallel build does while its worker processes render (issue 12, issue 17).
+
+Outputs staged meanwhile (engine/publish/phase.py) are published exactly as the long way
+would: nothing is left behind by a spec that fails later or by an interrupted build, and a
+file made or edited by hand meanwhile is never overwritten. Cache entries the workers encode
+are written as the parent would have written them."""
 
 from __future__ import annotations
 
@@ -165,3 +168,14 @@ def test_an_output_edited_by_hand_after_it_was_staged_is_never_overwritten(
     assert "Revision 1." in (root / ".claude/skills/s07/SKILL.md").read_text()
     assert "Revision 2." in (root / ".claude/skills/s08/SKILL.md").read_text()
     assert _temps(root) == []
+
+
+def test_cache_entries_encoded_in_the_workers_serve_the_next_build(tmp_path: Path) -> None:
+    """Worker processes hand their new cache entries back encoded; the parent writes them as
+    they are, and a later build (in this process) reads every one of them back."""
+    root = _project(tmp_path / "p")
+    cold = run(root, "build", "--json", "--jobs", "2").report
+    assert cold["sections"]["rendered"] > 0
+    again = run(root, "build", "--json", "--force", "--jobs", "1").report
+    assert again["sections"] == {"rendered": 0, "cached": SPECS + 1}
+    assert again["written"] == [] and again["ok"]

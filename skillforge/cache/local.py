@@ -172,6 +172,8 @@ class Store:
         self.warn = warn
         self.pending: dict[str, Any] = {}
         self.handed_over: dict[str, Any] = {}
+        # entries in their stored form, encoded by the worker processes that made them
+        self.encoded: dict[str, bytes] = {}
         self._cache: Any = None
         self._opened = False
         self._secret: bytes | None = None
@@ -255,6 +257,9 @@ class Store:
             return self.pending[key]
         if key in self.handed_over:
             return self.handed_over[key]
+        if key in self.encoded:
+            secret = self.secret if key.startswith(CODE_KEYS) else None
+            return decode(key, self.encoded[key], secret)[0]
         cache = self._open()
         if cache is None or self.empty:
             return None
@@ -286,21 +291,29 @@ class Store:
         self.pending = {}
         return entries
 
+    def hand_over_encoded(self) -> dict[str, bytes]:
+        """`hand_over`, the entries in their stored form: a worker process encodes what it
+        made while the others render, and the parent adds them to its `encoded`."""
+        return dict(self._encoded(self.hand_over()))
+
     def flush(self) -> None:
         """Write the buffered entries in one transaction."""
-        if not self.pending or self.read_only:
+        if not (self.pending or self.encoded) or self.read_only:
             self.pending.clear()
+            self.encoded.clear()
             return
         cache = self._open()
         if cache is None:
             self.pending.clear()
+            self.encoded.clear()
             return
         # diskcache culls on every `set` (about four statements each, most of a set's cost);
         # the batch is written with culling off and the cache culled once after it.
         cull_limit = cache.cull_limit
         try:
             cache.cull_limit = 0
-            entries = self._encoded()
+            entries = self._encoded(self.pending)
+            entries += [(k, v) for k, v in self.encoded.items() if k not in self.pending]
             try:
                 with cache.transact():
                     self._write(cache, entries, new=self.empty)
@@ -317,11 +330,12 @@ class Store:
         finally:
             cache.cull_limit = cull_limit
         self.pending.clear()
+        self.encoded.clear()
 
-    def _encoded(self) -> list[tuple[str, bytes]]:
-        """The buffered entries as stored bytes (a value with no data form is not kept)."""
+    def _encoded(self, values: dict[str, Any]) -> list[tuple[str, bytes]]:
+        """`values` as stored bytes (a value with no data form is not kept)."""
         entries = []
-        for key, value in self.pending.items():
+        for key, value in values.items():
             try:
                 stored = encode(key, value, self.secret if key.startswith(CODE_KEYS) else None)
             except Uncacheable:

@@ -48,7 +48,7 @@ class Batch(Plain):
         self.replayable: dict[str, tuple[list[str], int]] = {}
         self.counters = Counters()
         self.digests: dict[str, str] = {}
-        self.entries: dict[str, Any] = {}
+        self.entries: dict[str, Any] = {}  # made by a worker process, stored form
         self.warnings: list[str] = []
         self.parsed = 0
         self.load_seconds = 0.0
@@ -205,7 +205,8 @@ def _work(spec_ids: list[str]) -> Batch:
     worker = _Process.worker
     assert worker is not None, "the pool initializer did not run"
     batch = worker.render(spec_ids, lambda _: None, _Process.stop.is_set)
-    batch.entries = worker.store.hand_over()
+    store = worker.store  # (a read-only store's entries are never written: not encoded)
+    batch.entries = store.hand_over() if store.read_only else store.hand_over_encoded()
     batch.warnings = list(_Process.warnings)
     _Process.warnings.clear()
     return batch
@@ -363,7 +364,8 @@ class Pool(Serial):
         batch = render_parallel(
             config, inventory, spec_ids, layers, remember, jobs, advance, self.read_only, received
         )
-        store.pending.update(batch.entries)
+        # (encoded by the workers, unless the cache is only read: see _work)
+        (store.pending if self.read_only else store.encoded).update(batch.entries)
         for message in batch.warnings:
             warn(message)
         return batch
