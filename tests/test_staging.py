@@ -179,3 +179,28 @@ def test_cache_entries_encoded_in_the_workers_serve_the_next_build(tmp_path: Pat
     again = run(root, "build", "--json", "--force", "--jobs", "1").report
     assert again["sections"] == {"rendered": 0, "cached": SPECS + 1}
     assert again["written"] == [] and again["ok"]
+
+
+def test_a_parallel_check_finds_what_a_serial_check_finds(tmp_path: Path) -> None:
+    """`check` compares the outputs of the specs a worker hands back while the others render;
+    its findings, and their order, are the serial check's. A fresh clone (no `.skillforge/`)
+    with a stale, an edited and a missing output."""
+    import shutil
+
+    root = _project(tmp_path / "p")
+    assert run(root, "build", "-q").code == 0
+    shutil.rmtree(root / ".skillforge")
+    spec = root / "specs/s10.yaml"
+    spec.write_text(spec.read_text().replace("Revision 1.", "Revision 2."))  # stale
+    edited = root / ".agents/skills/s20/SKILL.md"
+    edited.write_text(edited.read_text() + "mine\n")
+    (root / ".cursor/skills/s30/SKILL.md").unlink()
+    reports = [run(root, "check", "--format", "json", "--jobs", j) for j in ("2", "1")]
+    assert reports[0].code == reports[1].code == 1
+    parallel, serial = (r.report for r in reports)
+    for report in (parallel, serial):
+        report.pop("duration_ms")
+    assert parallel == serial
+    assert parallel["outputs"]["stale"] > 0 and parallel["outputs"]["edited"] == 1
+    assert parallel["outputs"]["missing"] == 1
+    assert not (root / ".skillforge").exists()

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.documents import RenderedOutput, RenderedSpec
     from skillforge.engine.plugins import ManifestFile
-    from skillforge.engine.workers import Batch
+    from skillforge.engine.workers import Batch, Received
     from skillforge.state.inventory import Inventory
 
 MAX_DIFF_LINES = 400
@@ -106,7 +106,22 @@ def run_check(
     failed = False
     results: dict[str, RenderedSpec] = {}
     if plan.dirty:
-        batch = _render(config, inventory, plan, previous, options.jobs, warn)
+        # the outputs of the specs worker processes hand back are compared while the others
+        # render; the report keeps the order of the loop below
+        early: dict[str, list[Finding | None]] = {}
+
+        def compared(rendered: RenderedSpec, spec_id: str) -> list[Finding | None]:
+            file, line = rendered.name_origin
+            name_line = line if file == spec_id else None  # where the output's path comes from
+            return [
+                compare(config, out, spec_id, previous, options.diff, name_line)
+                for out in rendered.outputs
+            ]
+
+        def received(results: dict[str, RenderedSpec]) -> None:
+            early.update((spec_id, compared(r, spec_id)) for spec_id, r in results.items())
+
+        batch = _render(config, inventory, plan, previous, options.jobs, warn, received)
         from skillforge.engine.load.crossrefs import check_across_specs
 
         report.warnings.extend(check_across_specs(previous, plan, batch))
@@ -119,12 +134,10 @@ def run_check(
             report.warnings.extend(rendered.warnings)
             if rendered.cost is not None:
                 costs[rendered.cost.path] = rendered.cost
-            file, line = rendered.name_origin
-            name_line = line if file == spec_id else None  # where the output's path comes from
-            for out in rendered.outputs:
+            findings = early.get(spec_id) or compared(rendered, spec_id)
+            for out, finding in zip(rendered.outputs, findings, strict=True):
                 produced[out.path] = spec_id
                 report.outputs_checked += 1
-                finding = compare(config, out, spec_id, previous, options.diff, name_line)
                 if finding is not None:
                     report.findings.append(finding)
         results = batch.results
@@ -257,8 +270,11 @@ def _render(
     previous: Manifest | None,
     jobs: int | None,
     warn: Callable[[str], None],
+    received: Received,
 ) -> Batch:
-    """Load and render the dirty specs in memory, reading (never writing) the cache."""
+    """Load and render the dirty specs in memory, reading (never writing) the cache.
+
+    `received` is handed what worker processes render as they hand it back."""
     from skillforge.cache.local import Store
     from skillforge.engine.workers import (
         PARALLEL_FROM,
@@ -271,7 +287,7 @@ def _render(
     jobs = default_jobs(config, jobs, warn)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
-            config, inventory, dirty, plan.layers, False, jobs, _ignore, read_only=True
+            config, inventory, dirty, plan.layers, False, jobs, _ignore, True, received
         )
         for message in batch.warnings:
             warn(message)
