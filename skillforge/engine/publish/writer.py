@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat as st
+from collections.abc import Callable
 
 from skillforge.engine.load.config import Config
 from skillforge.state.digest import digest_bytes
@@ -228,15 +229,7 @@ class Writer:
         made for them that are left empty: the disk is as if they were never staged."""
         self.discard(staged)
         for item in staged:  # (still in `_staged`: a file found there since is not missing)
-            folder = os.path.dirname(item.tmp)
-            while folder in self._made:
-                try:
-                    os.rmdir(folder)
-                except OSError:
-                    break
-                self._made.discard(folder)
-                self._safe_folders.discard(folder)
-                folder = os.path.dirname(folder)
+            self._remove_empty(os.path.dirname(item.tmp), self._made.__contains__)
 
     def _folder(self, rel: str, *, create: bool, missing: bool = False) -> str:
         """Return the folder of output `rel` once it is known to be inside the output root.
@@ -330,7 +323,13 @@ class Writer:
             rel = self._rel(folder) + "/"
             plugin = next((r for r in self.plugin_rels if rel.startswith(r + "/")), None)
             out = os.path.dirname(self.path(plugin)) if plugin is not None else None
-        while out is not None and folder != out and folder.startswith(out + os.sep):
+        if out is not None:
+            top = out
+            self._remove_empty(folder, lambda f: f != top and f.startswith(top + os.sep))
+
+    def _remove_empty(self, folder: str, within: Callable[[str], bool]) -> None:
+        """Remove `folder`, then the folders above it, while `within` holds and each is empty."""
+        while within(folder):
             try:
                 os.rmdir(folder)
             except OSError:
