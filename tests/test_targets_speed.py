@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import build_file_tree, build_json
+from helpers import build_file_tree, build_json, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -305,3 +305,51 @@ def test_dropped_json_is_rewritten_only_when_the_drops_change(tmp_path: Path) ->
     spec.write_text(spec.read_text().replace("Plain notes.", "Other notes."))
     assert build_json(clean)["ok"]
     assert json.loads((clean / ".skillforge" / documents.DROPPED_FILE).read_text()) == after
+
+
+TWINS = {
+    "specs/twins.yaml": """
+        kind: skill
+        name: twins
+        description: 'Shared by "every" target: caf\u00e9.'
+        allowed-tools: [Read, "Bash(git log:*)"]
+        sections:
+          - id: overview
+            title: Overview
+            body: For {{ spec.name }}.
+        """,
+}
+
+
+@pytest.mark.parametrize("layout", ["built-in", "project"])
+def test_documents_with_one_head_are_laid_out_once_with_the_bytes_of_each_alone(
+    tmp_path: Path, layout: str
+) -> None:
+    """A spec's documents whose heads are equal (Claude Code's, Agent Skills' and Copilot's
+    SKILL.md here) are laid out and marked once (render.py `_twins`): each target built alone
+    writes the same bytes, and the layout's renders are still counted once per document."""
+    files = {
+        **TWINS,
+        ".skillforge.toml": 'targets = ["claude", "agents", "cursor", "copilot", "opencode"]\n',
+    }
+    if layout == "project":  # a layout of the project's: a Jinja render saved per twin
+        files["templates/base/skill.md.j2"] = (
+            "---\n{{ frontmatter }}---\n\n{{ sections | join('\\n\\n') }}\n\n(laid out)\n"
+        )
+    build_file_tree(tmp_path / "all", files)
+    report = build_json(tmp_path / "all")
+    assert report["ok"] and len(report["written"]) == 5
+    together = _outputs(tmp_path / "all")
+    skills = {p: d for p, d in together.items() if p.endswith("SKILL.md")}
+    assert len(set(skills.values())) < len(skills)  # twins: some documents are equal
+    for name in ("claude", "agents", "cursor", "copilot", "opencode"):
+        root = tmp_path / name
+        build_file_tree(root, {**files, ".skillforge.toml": f'targets = ["{name}"]\n'})
+        assert build_json(root)["ok"]
+        alone = {p: d for p, d in _outputs(root).items() if p.endswith("SKILL.md")}
+        assert len(alone) == 1
+        for path, data in alone.items():
+            assert together[path] == data, path
+    stats = run(tmp_path / "all", "stats", "--json").report
+    renders = {t["name"]: t["renders"] for t in stats["templates"]}
+    assert renders["base/skill.md.j2"] == 5  # one per document, twins included

@@ -126,6 +126,7 @@ class Document:
         self.base = ""
         self.head = ""
         self.data = b""
+        self.key = ""  # the output key of its layout's render (report/model.output_key)
         self.shared = False  # another target of the build writes the same file
 
     @property

@@ -33,7 +33,7 @@ from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, s
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
 from skillforge.errors import Problem, SpecError
-from skillforge.report.model import FRONT_END, part_key
+from skillforge.report.model import FRONT_END, output_key, part_key
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
@@ -50,6 +50,7 @@ class Renderer(RenderContext):
         super().__init__(*args, **kwargs)
         self._prefixes: dict[tuple[str, str], str] = {}  # output_paths' out folders
         self._joined: tuple[list[str], str, str] = ([], "", "")  # texts, joined, part_key
+        self._twins: dict[tuple[str, str], Document] = {}
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -83,6 +84,7 @@ class Renderer(RenderContext):
             for t in targets
         ]
         self._laid_out = False  # the first document of a spec is rendered through Jinja
+        self._twins = {}  # (head, layout) -> the first document of this spec laid out so
         warnings = list(spec.warnings)
         if not targets:  # never silent: say why the spec has no output
             names = ", ".join(self.config.targets)
@@ -115,6 +117,7 @@ class Renderer(RenderContext):
         notes: dict[str, list[str]] = {}  # per output: what `--explain` says of its target
         seen: set[str] = set()
         digests: dict[str, str] = {}
+        marked: list[tuple[bytes, Any, bytes]] = []  # (document, mark function, marked)
         primary = None
         for doc in docs:
             # a shared path names the target of each note
@@ -131,8 +134,13 @@ class Renderer(RenderContext):
             out = RenderedOutput(doc.path, doc.data, True)
             if primary is None:  # its costs are counted without the marker
                 primary = (RenderedOutput(doc.path, doc.data, True), doc)
-            if self.config.marker:
-                out.data = doc.target.mark(out.data, spec.file)
+            if self.config.marker:  # (twins share their bytes: marked once, see _lay_out)
+                mark = type(doc.target).mark
+                done = next((m for d, f, m in marked if d is doc.data and f is mark), None)
+                if done is None:
+                    done = doc.target.mark(doc.data, spec.file)
+                    marked.append((doc.data, mark, done))
+                out.data = done
             outputs.append(out)
         for doc in docs:
             for rel, text in doc.sidecars.items():
@@ -228,6 +236,14 @@ class Renderer(RenderContext):
             doc.data = finish(doc.head)
             return
         doc.head = doc.target.head(spec.kind, values)
+        twin = self._twins.get((doc.head, doc.base))
+        if twin is not None and twin.texts is doc.texts:
+            # another target's document of this spec with the same head: the same layout of
+            # the same parts, so the same bytes (the layout's render is counted all the same)
+            self.counters.timed(doc.base, 0.0, "", twin.key)
+            doc.data, doc.key = twin.data, twin.key
+            return
+        self._twins[doc.head, doc.base] = doc
         if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
             # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
             # other targets' documents are laid out the same way without Jinja (and their
@@ -240,7 +256,8 @@ class Renderer(RenderContext):
             seconds = time.perf_counter() - started
             at = text.find(FRONT_END)
             key = part_key(text[:at]) + self._joined[2] if at == 3 + len(doc.head) else None
-            self.counters.timed(doc.base, seconds, text, key)
+            doc.key = output_key(text) if key is None else key
+            self.counters.timed(doc.base, seconds, text, doc.key)
             doc.data = finish(text)
             return
         self._laid_out = True
@@ -252,7 +269,8 @@ class Renderer(RenderContext):
             )
         except Exception as exc:
             raise SpecError([self.problem(exc, spec, "kind", doc.base)]) from None
-        self.counters.timed(doc.base, time.perf_counter() - started, document)
+        doc.key = output_key(document)
+        self.counters.timed(doc.base, time.perf_counter() - started, document, doc.key)
         if document.startswith("\ufeff"):
             # Claude Code before 2.1.239 skipped such files silently (FORMATS.md §2.1), and
             # no tool documents one: a layout template must not write it (every target)
