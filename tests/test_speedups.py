@@ -308,3 +308,35 @@ def test_main_called_with_arguments_keeps_pythons_collector(tmp_path: Path) -> N
     assert run(tmp_path, "build", "-q").code == 0
     assert run(tmp_path, "check").code == 0
     assert gc.get_threshold() == before and heap._ONE_SHOT is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one line", "\n\nleading newlines\n", "R1-00001: rule\n" * 500, 'Ünï 日本 😀 \\ " \t'],
+)
+def test_a_text_entry_reads_back_as_its_json_form_does(text: str) -> None:
+    """`[text, tokens]` (sections, fragments) is stored as the count and the raw text, not
+    JSON: what it reads back as is what the JSON entry gives, and damage is still caught."""
+    from skillforge.cache import local
+
+    key = "sec:" + "ab" * 16
+    value = [text, 42]
+    stored = local.encode(key, value, None)
+    assert stored is not None and stored[3:4] == local._TEXT
+    payload = local._JSON(value).encode()  # the long way: a JSON data entry
+    long_way = local._MAGIC + local._DATA + local._tag(key, payload) + payload
+    assert local.decode(key, stored, None) == local.decode(key, long_way, None) == (value, True)
+    for at in (4, 4 + local._DIGEST_SIZE, len(stored) - 1):  # tag, count, text
+        if at < len(stored):
+            damaged = stored[:at] + bytes([stored[at] ^ 1]) + stored[at + 1 :]
+            assert local.decode(key, damaged, None) == (None, False)
+    assert local.decode("sec:other", stored, None) == (None, False)  # another key's row
+
+
+@pytest.mark.parametrize("value", [["text", True], ["text", 1.5], ["a", 1, 2], ("a", 1), [1, "a"]])
+def test_values_other_than_text_and_count_stay_json(value: Any) -> None:
+    from skillforge.cache import local
+
+    stored = local.encode("sec:x", value, None)
+    assert stored is not None and stored[3:4] == local._DATA
+    assert local.decode("sec:x", stored, None)[1] is True

@@ -350,3 +350,86 @@ def test_repeated_lines_are_the_lines_a_regex_split_finds() -> None:
             assert found == _lines_the_long_way(text), repr(text)
     assert repeated_lines("a\nb\na\nb\n") == {"a\n": 2, "b\n": 2}
     assert repeated_lines("a\nb\na\nb") == {"a\n": 2, "b\n": 1, "b": 1}
+
+
+def _stamp() -> list[object]:
+    from skillforge.engine import tokens
+
+    st = os.stat(data_file())
+    return [tokens.FORMAT, data_file(), st.st_mtime_ns, st.st_size]
+
+
+def test_the_rank_index_answers_what_the_ranks_hold() -> None:
+    """Every token's rank, and None for bytes that are no token, against the parsed dict."""
+    from skillforge.engine.tokens import RankIndex, merge_count
+
+    ranks = load_ranks()
+    index = RankIndex.read(RankIndex.build(ranks, _stamp()), _stamp())
+    assert index is not None
+    assert all(index.get(token) == rank for token, rank in ranks.items())
+    rng = random.Random(11)
+    tokens = list(ranks)
+    near = [t + bytes([rng.randrange(256)]) for t in rng.sample(tokens, 5_000)]
+    near += [bytes([rng.randrange(256)]) + t for t in rng.sample(tokens, 5_000)]
+    near += [rng.randbytes(rng.randint(1, 12)) for _ in range(5_000)]
+    assert [index.get(t) for t in near] == [ranks.get(t) for t in near]
+    assert (b"hello" in index, b"\xff\xfe\xfd\xfc\xfb" in index) == (True, False)
+    words = [
+        "".join(rng.choice("aeiourstlnkqzx") for _ in range(rng.randint(1, 20))) for _ in range(300)
+    ]
+    pieces = [w.encode() for w in words] + [f" {w}".encode() for w in words]
+    assert [merge_count(index, p) for p in pieces] == [merge_count(ranks, p) for p in pieces]
+
+
+def test_new_words_are_merged_over_the_index_made_at_the_first_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillforge.engine import tokens
+
+    text = "Quixotic zymurgy of flibbertigibbets, 42 of them."
+    encoder = reference()  # the parsed ranks, kept in another user's folder
+    expected = [len(encoder.encode_ordinary(t)) for t in (text, f"{text} Grokked.")]  # type: ignore[attr-defined]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    folder = tmp_path / "user" / "skillforge" / "tokens"
+    tokens._LOADED.clear()  # a fresh process of a new user
+    first = TokenCounter(tmp_path / "a")
+    assert first.count(text) == expected[0]
+    (index,) = folder.glob("cl100k_base.index.*")
+    assert index.stat().st_mode & 0o777 == 0o600
+    assert not list(folder.glob("cl100k_base.ranks.*"))  # only the Rust encoder needs those
+    tokens._LOADED.clear()  # the next process: the index, read whole, answers the merges
+    second = TokenCounter(tmp_path / "b", save=False)
+    assert second.count(f"{text} Grokked.") == expected[1]
+    assert isinstance(second._ranks, tokens.RankIndex) and "ranks" in second.loaded
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated", "garbage", "another data file", "others may write it"]
+)
+def test_a_damaged_or_foreign_rank_index_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    from skillforge.engine import tokens
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tokens._LOADED.clear()
+    assert isinstance(tokens.merge_ranks(), dict)  # parsed: the index is written
+    (index,) = (tmp_path / "skillforge" / "tokens").glob("cl100k_base.index.*")
+    good = index.read_bytes()
+    assert tokens.RankIndex.read(good, _stamp()) is not None
+    if damage == "truncated":
+        index.write_bytes(good[:-1])
+    elif damage == "garbage":
+        index.write_bytes(good[:4] + b"\x00" * (len(good) - 4))
+    elif damage == "another data file":
+        index.write_bytes(tokens.RankIndex.build({b"a": 0, b"ab": 1}, [*_stamp()[:2], 0, 0]))
+    else:
+        index.chmod(0o666)
+    assert tokens.RankIndex.read(tokens.read_own(str(index)), _stamp()) is None
+    tokens._LOADED.clear()
+    counter = TokenCounter(tmp_path / "p")
+    assert counter.count("Zyzzyva quokkas") == len(
+        reference().encode_ordinary("Zyzzyva quokkas")  # type: ignore[attr-defined]
+    )
+    assert isinstance(counter._ranks, dict)  # not the damaged file: the ranks, parsed again
+    assert tokens.RankIndex.read(index.read_bytes(), _stamp()) is not None  # and made anew

@@ -6,7 +6,8 @@ be opened or read is moved aside with a warning; the build goes on cold.
 Nothing read from the cache is run or unpickled (a cache folder may be restored from CI, or
 shared): every value is stored as bytes, `SafeDisk` refuses diskcache's pickled and text
 modes, and each entry carries a digest checked before use (a mismatch is a warning and a miss,
-so the section or fragment is rendered again). Data is JSON (`fingerprint.to_data`). Compiled
+so the section or fragment is rendered again). Data is JSON (`fingerprint.to_data`); a
+section's or fragment's `[text, tokens]` is its count and its UTF-8 text. Compiled
 template code (`bc:`, `il:`), which the build runs, is authenticated with a keyed BLAKE2 MAC:
 the key is made once per user, outside every cache folder (`machine_key`), so code written
 anywhere else, or changed, is compiled again instead of run.
@@ -37,10 +38,13 @@ LEAN_CACHE_PAGES = 64
 _BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
 CODE_KEYS = CODE_PREFIXES
-# Entry format: magic, kind (data or code), tag (digest or MAC of key and payload), payload.
+# Entry format: magic, kind (data, text or code), tag (digest or MAC of key and payload),
+# payload. A text entry is a `[text, tokens]` pair (a section's, a fragment's): the count, a
+# newline and the text in UTF-8, not the text escaped into JSON (a 6,000-line section's
+# escapes cost more than writing it).
 _MAGIC = b"sf2"
 _OLD_MAGIC = (b"sf1",)  # tag of the payload alone: read as a miss
-_DATA, _CODE = b"d", b"c"
+_DATA, _CODE, _TEXT = b"d", b"c", b"t"
 _DIGEST_SIZE, _MAC_SIZE = 16, 32
 KEY_BYTES = 32
 
@@ -115,6 +119,9 @@ def encode(key: str, value: Any, secret: bytes | None) -> bytes | None:
         if secret is None:
             return None
         return _MAGIC + _CODE + _tag(key, value, secret) + value
+    if type(value) is list and len(value) == 2 and type(value[0]) is str and type(value[1]) is int:
+        payload = b"%d\n%s" % (value[1], value[0].encode("utf-8"))
+        return _MAGIC + _TEXT + _tag(key, payload) + payload
     payload = _JSON(to_data(value)).encode()
     return _MAGIC + _DATA + _tag(key, payload) + payload
 
@@ -133,12 +140,15 @@ def decode(key: str, raw: Any, secret: bytes | None) -> tuple[Any, bool]:
         if secret is None or _tag(key, payload, secret) != tag:
             return None, True
         return payload, True
-    if kind != _DATA:
+    if kind != _DATA and kind != _TEXT:
         return None, False
     tag, payload = raw[4 : 4 + _DIGEST_SIZE], raw[4 + _DIGEST_SIZE :]
     if _tag(key, payload) != tag:
         return None, False
     try:
+        if kind == _TEXT:  # what JSON would give back: a list of the text and the count
+            count, _, text = payload.partition(b"\n")
+            return [text.decode("utf-8"), int(count)], True
         return from_data(json.loads(payload)), True
     except (ValueError, TypeError, KeyError, IndexError, RecursionError):
         return None, False
