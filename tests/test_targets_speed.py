@@ -353,3 +353,15 @@ def test_documents_with_one_head_are_laid_out_once_with_the_bytes_of_each_alone(
     stats = run(tmp_path / "all", "stats", "--json").report
     renders = {t["name"]: t["renders"] for t in stats["templates"]}
     assert renders["base/skill.md.j2"] == 5  # one per document, twins included
+
+
+def test_outputs_sharing_their_bytes_are_digested_once_with_each_ones_digest() -> None:
+    from skillforge.engine.documents import RenderedOutput
+    from skillforge.engine.publish.phase import digests_of
+
+    one, other = b"---\nname: a\n---\n", bytes(bytearray(b"---\nname: a\n---\n"))
+    outputs = [
+        RenderedOutput(path, data, True)
+        for path, data in [("a", one), ("b", other), ("c", one), ("d", b"x\n"), ("e", one)]
+    ]
+    assert digests_of(outputs) == [digest_bytes(o.data) for o in outputs]

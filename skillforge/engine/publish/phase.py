@@ -69,7 +69,7 @@ class Staging:
                 continue  # the publish phase sees to it the long way
             self._paths |= paths
             decisions = [writer.decide(out.path, out.data) for out in outputs]
-            digests = [digest_bytes(out.data) for out in outputs]
+            digests = digests_of(outputs)
             ready = Ready(outputs, decisions, [], digests)
             self.ready[spec_id] = ready
             if any(d.action == "conflict" for d in decisions):
@@ -121,7 +121,7 @@ def publish_outputs(
                 decisions, digests = ready.decisions, ready.digests
             else:
                 decisions = [writer.decide(out.path, out.data) for out in rendered.outputs]
-                digests = [digest_bytes(out.data) for out in rendered.outputs]
+                digests = digests_of(rendered.outputs)
             conflicts = [
                 Problem(o.path, None, None, d.why)
                 for o, d in zip(rendered.outputs, decisions, strict=True)
@@ -186,6 +186,19 @@ def _write(
         staged = ready.staged
     published = writer.publish(staged, checked=ready is not None)
     return dict(zip([s.rel for s in staged], published, strict=True))
+
+
+def digests_of(outputs: list[RenderedOutput]) -> list[str]:
+    """The digest of each output's bytes; outputs sharing their bytes (the documents of
+    targets with one head: render.py `_twins`) are digested once."""
+    known: dict[int, str] = {}  # id of the bytes (alive in `outputs` meanwhile) -> digest
+    digests = []
+    for out in outputs:
+        digest = known.get(id(out.data))
+        if digest is None:
+            digest = known[id(out.data)] = digest_bytes(out.data)
+        digests.append(digest)
+    return digests
 
 
 def stage_all(
