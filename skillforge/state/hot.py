@@ -4,31 +4,39 @@ A build that changes nothing must still stat every spec and every output (issue 
 of each), but it need not decode the records of 10,000 specs nor walk them one by one. The
 build that writes the manifest also writes, from its records and its scan:
 
-- `stats`: file id -> (mtime_ns, size) of every file the scan found, as the records hold it
-  (0 for a racy mtime) or, for a file no spec read, as the scan saw it;
-- `extra`: the same for the recorded files outside the scan;
+- `ids`, `stats`: every file the scan found, in the scan's order (one string, the ids joined
+  by NUL), and their (mtime_ns, size) pairs as the records hold them (0 for a racy mtime)
+  or, for a file no spec read, as the scan saw it (one array of 64-bit integers, as bytes);
+- `extra`: file id -> (mtime_ns, size) of the recorded files outside the scan;
 - `names`: the trait and template names the scan found, and which file each is;
-- `outputs`, `mtimes`, `sizes`: every output with its recorded stat;
-- `racy`, `racy_outputs`: the recorded digest of each file and output whose mtime is
-  recorded as 0;
+- `outputs`, `output_stats`: every output (joined by NUL) and its recorded stat (bytes);
+- `racy`, `extra_racy`, `racy_outputs`: the recorded digest of each file and output whose
+  mtime is recorded as 0 (with its place in `ids` or `outputs`);
 - `documents`: how many documents `make_plan` lists as unchanged when nothing changed.
 
-`quick_plan` compares the scan with `stats` in one dict comparison (in C) and stats the
-outputs in one loop. When everything matches it returns the plan `make_plan` would make, with
-the count of unchanged documents (`Plan.unchanged_count`) for their list: the no-op reports
-and ends there. Anything else (a changed file, a failed spec, no table) returns None and
-`make_plan` decides from the records what changed and why. Standard library only.
+Strings and bytes decode with one copy each, where a dict of 10,000 tuples of integers
+decodes one object at a time (issue 17). `quick_plan` compares the scan with the table in
+two comparisons (in C) and stats the outputs in one loop. When everything matches it
+returns the plan `make_plan` would make, with the count of unchanged documents
+(`Plan.unchanged_count`) for their list: the no-op reports and ends there. Anything else (a
+changed file, the same files listed in another order, a failed spec, no table) returns None
+and `make_plan` decides from the records what changed and why. Standard library only.
 """
 
 from __future__ import annotations
 
 import os
+from itertools import chain
+from operator import attrgetter
+from struct import error as StructError
+from struct import pack, unpack_from
 
 from skillforge.state.digest import digest_file
 from skillforge.state.plan import ALL_TEMPLATES, PLUGINS, Plan, env_files_changed, tool_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from skillforge.state.inventory import Inventory
@@ -70,15 +78,24 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
                 return None
         else:
             return None
-    stats: dict[str, tuple[int, int]] = {}
     extra: dict[str, tuple[int, int]] = {}
-    racy: dict[str, str] = {}
-    for file_id, row in files.items():
-        (stats if file_id in scanned else extra)[file_id] = (row[0], row[1])
+    extra_racy: dict[str, str] = {}
+    pairs: list[tuple[int, int]] = []
+    racy: list[tuple[int, str, str]] = []
+    for index, (file_id, stat) in enumerate(scanned.items()):
+        row = files.get(file_id)
+        if row is None:  # scanned, read by no spec
+            pairs.append(stat)
+            continue
+        pairs.append((row[0], row[1]))
         if not row[0]:
-            racy[file_id] = row[2]
-    for file_id in scanned.keys() - files.keys():  # scanned, read by no spec
-        stats[file_id] = scanned[file_id]
+            racy.append((index, file_id, row[2]))
+    for file_id, row in files.items():
+        if file_id in scanned:
+            continue
+        extra[file_id] = (row[0], row[1])
+        if not row[0]:
+            extra_racy[file_id] = row[2]
     produced: set[str] = set()
     for record in specs.values():
         produced.update(record.outputs)
@@ -90,16 +107,24 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
     if plugins is not None:
         documents += len(plugins.outputs)
     paths = list(outputs)
-    racy_outputs = {p: record.digest for p, record in outputs.items() if not record.mtime_ns}
+    if any(_SEP in p for p in (*scanned, *paths)):
+        return None  # not a name a file can have; make_plan's
+    racy_outputs = [(i, r.digest) for i, r in enumerate(outputs.values()) if not r.mtime_ns]
+    try:
+        stats = _packed(_flat(pairs))
+        output_stats = _packed(_flat([(r.mtime_ns, r.size) for r in outputs.values()]))
+    except StructError:  # a stat no 64-bit integer holds: make_plan's
+        return None
     return {
         "tool": manifest.tool,
+        "ids": _SEP.join(scanned),
         "stats": stats,
-        "extra": extra,
-        "names": (traits, templates),
-        "outputs": paths,
-        "mtimes": [record.mtime_ns for record in outputs.values()],
-        "sizes": [record.size for record in outputs.values()],
         "racy": racy,
+        "extra": extra,
+        "extra_racy": extra_racy,
+        "names": (traits, templates),
+        "outputs": _SEP.join(paths),
+        "output_stats": output_stats,
         "racy_outputs": racy_outputs,
         "documents": documents,
     }
@@ -115,7 +140,7 @@ def quick_plan(inv: Inventory, manifest: Manifest) -> Plan | None:
         return None
     try:
         return _quick_plan(inv, manifest, hot)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, StructError):
         return None  # a damaged table decodes to anything: make_plan reads the records
 
 
@@ -123,22 +148,23 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
     if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
         return None
     plan = Plan(total=len(inv.specs))
-    racy: dict[str, str] = hot["racy"]
-    racy_outputs: dict[str, str] = hot["racy_outputs"]
-    expected: dict[str, tuple[int, int]] = hot["stats"]
+    # the inputs: the scan is the recorded one when it found the same files in the same order
+    # (a folder lists its files in the same order while none is added or removed), with the
+    # same stats, but for the racy ones (recorded as 0), which must still hold their bytes
     now = inv.files
-    if racy:
-        expected = dict(expected)
-        for file_id, (mtime, size) in hot["stats"].items():
-            if not mtime:
-                stat = now.get(file_id)
-                if stat is None or not _same_bytes(inv.path(file_id), stat, size, racy, file_id):
-                    return None
-                expected[file_id] = stat
-                plan.refreshed[file_id] = [stat[0], stat[1], racy[file_id]]
-    if now != expected:
+    if _SEP.join(now) != hot["ids"]:
+        return None
+    stats, expected = _flat(now.values()), hot["stats"]
+    for index, file_id, digest in hot["racy"]:
+        mtime, size = stats[2 * index], stats[2 * index + 1]
+        if not _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
+            return None
+        stats[2 * index] = 0
+        plan.refreshed[file_id] = [mtime, size, digest]
+    if _packed(stats) != expected:
         return None
     stat_of = os.stat
+    extra_racy: dict[str, str] = hot["extra_racy"]
     for file_id, (mtime, size) in hot["extra"].items():
         path = inv.path(file_id)
         try:
@@ -146,20 +172,33 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
         except OSError:
             return None
         if st.st_mtime_ns != mtime or st.st_size != size:
-            if mtime or not _same_bytes(path, (0, st.st_size), size, racy, file_id):
+            if mtime or not _same_bytes(path, st.st_size, size, extra_racy.get(file_id)):
                 return None
-            plan.refreshed[file_id] = [st.st_mtime_ns, st.st_size, racy[file_id]]
-    # the tight loop: one stat per output
+            plan.refreshed[file_id] = [st.st_mtime_ns, st.st_size, extra_racy[file_id]]
+    # the outputs: one stat each, from the project's folder (`dir_fd`: a shorter lookup)
+    joined: str = hot["outputs"]
+    paths = joined.split(_SEP) if joined else []
+    recorded: bytes = hot["output_stats"]
+    if len(recorded) != 16 * len(paths):
+        return None
     root = inv.path("")
-    for out, mtime, size in zip(hot["outputs"], hot["mtimes"], hot["sizes"], strict=True):
-        try:
-            st = stat_of(root + out)
-        except OSError:
+    try:
+        found = _stats(root, paths)
+    except OSError:
+        return None
+    stats = _flat(map(_STAT_KEY, found))
+    for index, digest in hot["racy_outputs"]:
+        mtime, size = stats[2 * index], stats[2 * index + 1]
+        then_mtime, then_size = _at(recorded, 2 * index), _at(recorded, 2 * index + 1)
+        if mtime == then_mtime and size == then_size:
+            continue
+        out = paths[index]
+        if then_mtime or not _same_bytes(root + out, size, then_size, digest):
             return None
-        if st.st_mtime_ns != mtime or st.st_size != size:
-            if mtime or not _same_bytes(root + out, (0, st.st_size), size, racy_outputs, out):
-                return None
-            plan.refreshed_outputs[out] = [st.st_mtime_ns, st.st_size, racy_outputs[out]]
+        stats[2 * index] = then_mtime
+        plan.refreshed_outputs[out] = [mtime, size, digest]
+    if _packed(stats) != recorded:
+        return None
     count = hot["documents"]
     if type(count) is not int:
         return None
@@ -167,13 +206,46 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
     return plan
 
 
-def _same_bytes(
-    path: str, stat: tuple[int, int], size: int, racy: dict[str, str], key: str
-) -> bool:
-    """Whether a file recorded with a racy mtime (`racy[key]`, its digest) still has its
-    recorded size and bytes."""
-    digest = racy.get(key)
-    if stat[1] != size or digest is None:
+# A separator no file name holds: the hot table keeps a list of paths as one string
+_SEP = "\0"
+# (mtime_ns, size) of a stat result, called from C by `map`
+_STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+
+
+def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """(mtime, size) pairs as one list: mtime, size, mtime, size..."""
+    return list(chain.from_iterable(pairs))
+
+
+def _packed(values: list[int]) -> bytes:
+    """Integers as 64-bit ones, one after the other: a table to compare in one comparison and
+    to store (decoded with one copy, not one object per number); StructError when one does
+    not fit."""
+    return pack(f"{len(values)}q", *values)
+
+
+def _at(data: bytes, index: int) -> int:
+    """The integer at `index` of a `_packed` table."""
+    value: int = unpack_from("q", data, 8 * index)[0]
+    return value
+
+
+def _stats(root: str, paths: list[str]) -> list[os.stat_result]:
+    """The stat of each of `paths` (relative to the folder `root`); OSError for a missing one."""
+    if os.stat not in os.supports_dir_fd:
+        return [os.stat(root + path) for path in paths]
+    folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        stat = os.stat
+        return [stat(path, dir_fd=folder) for path in paths]
+    finally:
+        os.close(folder)
+
+
+def _same_bytes(path: str, size_now: int, size: int, digest: str | None) -> bool:
+    """Whether a file recorded with a racy mtime (and with `digest`) still has its recorded
+    size and bytes."""
+    if size_now != size or digest is None:
         return False
     try:
         return digest_file(path) == digest

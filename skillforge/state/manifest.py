@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 7  # 7: the head and the records each carry a checksum (`_unsealed`)
+FORMAT = 8  # 8: the hot table's stats and paths packed (bytes, joined strings: state/hot.py)
+# 7: the head and the records each carry a checksum (`_unsealed`)
 # 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
 # 5: failed specs keep their errors and what the failed attempt read (`errors`)
 MANIFEST_NAME = "manifest.bin"
