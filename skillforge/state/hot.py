@@ -27,16 +27,24 @@ from __future__ import annotations
 
 import os
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from struct import error as StructError
-from struct import pack, unpack_from
+from struct import pack, unpack, unpack_from
 
 from skillforge.state.digest import digest_file
-from skillforge.state.plan import ALL_TEMPLATES, PLUGINS, Plan, env_files_changed, tool_version
+from skillforge.state.plan import (
+    ALL_TEMPLATES,
+    PLUGINS,
+    Checker,
+    Plan,
+    env_files_changed,
+    judge_spec,
+    tool_version,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
     from skillforge.state.inventory import Inventory
@@ -45,7 +53,10 @@ if TYPE_CHECKING:
 
 def hot_table(manifest: Manifest) -> dict[str, Any] | None:
     """The hot table of `manifest` as its build leaves it (`Manifest.scan` set), or None
-    when a no-op could not be told from it (a failed spec, a record that does not hold)."""
+    when a no-op could not be told from it (a failed spec, a record that does not hold).
+
+    A build after an edit of one spec makes it again for 10,000 (issue 17): one pass over
+    the records, the rest in C (`map`, set operations)."""
     scanned, scanned_specs, traits, templates = manifest.scan
     files, specs, outputs, resolved = (
         manifest.files,
@@ -53,98 +64,153 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
         manifest.outputs,
         manifest.resolved,
     )
-    if any(record.failed for record in specs.values()):
-        return None  # replayed or parsed again: make_plan's
     in_scan = set(scanned_specs)
     if specs.keys() - in_scan - {PLUGINS}:
         return None  # a spec in a folder the scan could not read: make_plan's
     if not in_scan <= specs.keys() or not in_scan <= files.keys():
         return None  # a spec no build has recorded (not selected): new to make_plan
-    # every file a spec depends on must be recorded: make_plan takes a missing one as changed
-    deps: set[str] = set()
-    for depset in {id(record.deps): record.deps for record in specs.values()}.values():
-        deps.update(depset)
-    for dep in deps:
-        kind, _, name = dep.partition(":")
-        if dep == ALL_TEMPLATES:
-            if any(k.startswith("T:") and v not in files for k, v in resolved.items()):
-                return None
-        elif kind in ("f", "s"):
-            if name not in files:
-                return None
-        elif kind in ("t", "T"):
-            found = resolved.get(dep)  # None: missing then; the same names mean missing now
-            if found is not None and found not in files:
-                return None
-        else:
-            return None
-    extra: dict[str, tuple[int, int]] = {}
-    extra_racy: dict[str, str] = {}
-    pairs: list[tuple[int, int]] = []
-    racy: list[tuple[int, str, str]] = []
-    for index, (file_id, stat) in enumerate(scanned.items()):
-        row = files.get(file_id)
-        if row is None:  # scanned, read by no spec
-            pairs.append(stat)
-            continue
-        pairs.append((row[0], row[1]))
-        if not row[0]:
-            racy.append((index, file_id, row[2]))
-    for file_id, row in files.items():
-        if file_id in scanned:
-            continue
-        extra[file_id] = (row[0], row[1])
-        if not row[0]:
-            extra_racy[file_id] = row[2]
+    depsets: dict[int, Sequence[str]] = {}
     produced: set[str] = set()
     for record in specs.values():
+        if record.failed:
+            return None  # replayed or parsed again: make_plan's
+        depsets[id(record.deps)] = record.deps
         produced.update(record.outputs)
     if not produced <= outputs.keys():
         return None  # make_plan takes an unrecorded output as missing
+    read = _read(set(chain.from_iterable(depsets.values())), files, resolved)
+    if read is None:
+        return None
     # make_plan lists as unchanged each spec's documents and every plugin manifest
-    documents = sum([outputs[o].document for spec in scanned_specs for o in specs[spec].outputs])
+    listed = (specs[spec].outputs for spec in scanned_specs)
+    documents = sum([outputs[o].document for o in chain.from_iterable(listed)])
     plugins = specs.get(PLUGINS)
     if plugins is not None:
         documents += len(plugins.outputs)
-    paths = list(outputs)
-    if any(_SEP in p for p in (*scanned, *paths)):
-        return None  # not a name a file can have; make_plan's
-    racy_outputs = [(i, r.digest) for i, r in enumerate(outputs.values()) if not r.mtime_ns]
+    # the scanned files with their recorded stat (as scanned: a file no spec read)
+    ids = list(scanned)
+    rows: list[Any] = list(map(files.get, ids))
+    if None in rows:
+        rows = [
+            row if row is not None else stat
+            for row, stat in zip(rows, scanned.values(), strict=True)
+        ]
+    stats = _flat(map(_FIRST_TWO, rows))
+    racy = []
+    if 0 in stats[::2]:
+        racy = [
+            (index, ids[index], rows[index][2])
+            for index, mtime in enumerate(stats[::2])
+            if not mtime and ids[index] in files
+        ]
+    extra: dict[str, tuple[int, int]] = {}
+    extra_racy: dict[str, str] = {}
+    for file_id in sorted(files.keys() - scanned.keys()):
+        row = files[file_id]
+        extra[file_id] = (row[0], row[1])
+        if not row[0]:
+            extra_racy[file_id] = row[2]
+    records = list(outputs.values())
+    output_stats = _flat(map(_OUTPUT_KEY, records))
+    racy_outputs = []
+    if 0 in output_stats[::2]:
+        racy_outputs = [
+            (index, records[index].digest)
+            for index, mtime in enumerate(output_stats[::2])
+            if not mtime
+        ]
+    joined_ids, joined_outputs = _SEP.join(ids), _SEP.join(outputs)
+    if joined_ids.count(_SEP) != max(len(ids) - 1, 0) or joined_outputs.count(_SEP) != max(
+        len(outputs) - 1, 0
+    ):
+        return None  # a NUL in a name: not a name a file can have; make_plan's
     try:
-        stats = _packed(_flat(pairs))
-        output_stats = _packed(_flat([(r.mtime_ns, r.size) for r in outputs.values()]))
+        packed, packed_outputs = _packed(stats), _packed(output_stats)
     except StructError:  # a stat no 64-bit integer holds: make_plan's
         return None
     return {
         "tool": manifest.tool,
-        "ids": _SEP.join(scanned),
-        "stats": stats,
+        "ids": joined_ids,
+        "read": _SEP.join(sorted(read)),
+        "stats": packed,
         "racy": racy,
         "extra": extra,
         "extra_racy": extra_racy,
         "names": (traits, templates),
-        "outputs": _SEP.join(paths),
-        "output_stats": output_stats,
+        "outputs": joined_outputs,
+        "output_stats": packed_outputs,
         "racy_outputs": racy_outputs,
         "documents": documents,
     }
 
 
+def _read(deps: set[str], files: dict[str, Any], resolved: dict[str, str]) -> set[str] | None:
+    """The files the dependencies `deps` name (besides the specs' own), None when one is not
+    recorded (make_plan takes a missing one as changed) or a dependency is not one a table
+    can answer for."""
+    read: set[str] = set()
+    for dep in deps:
+        kind, _, name = dep.partition(":")
+        if dep == ALL_TEMPLATES:
+            for key, value in resolved.items():
+                if key.startswith("T:"):
+                    if value not in files:
+                        return None
+                    read.add(value)
+        elif kind in ("f", "s"):
+            if name not in files:
+                return None
+            read.add(name)
+        elif kind in ("t", "T"):
+            found = resolved.get(dep)  # None: missing then; the same names mean missing now
+            if found is not None:
+                if found not in files:
+                    return None
+                read.add(found)
+        else:
+            return None
+    return read
+
+
 def quick_plan(inv: Inventory, manifest: Manifest) -> Plan | None:
-    """`make_plan(inv, manifest, config_changed=False, replay=True)` when it finds nothing to
-    do, from the hot table alone, with `unchanged_count` for `unchanged` (a plan to report a
-    no-op, not to build from); None when something may have changed (or no table)."""
+    """`make_plan(inv, manifest, config_changed=False, replay=True)`, from the hot table,
+    when it finds nothing to do (with `unchanged_count` for `unchanged`: a plan to report a
+    no-op, not to build from) or when only a few spec files changed (the records are then
+    decoded: ValueError when they are damaged); None when anything else may have changed (or
+    no table): `make_plan` is the judge."""
     hot = manifest.hot
     version = tool_version()
     if hot is None or hot.get("tool") != version or manifest.tool != version:
         return None
     try:
-        return _quick_plan(inv, manifest, hot)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, StructError):
+        found = _quick_plan(inv, manifest, hot)
+    except _DAMAGED:
         return None  # a damaged table decodes to anything: make_plan reads the records
+    if found is None:
+        return None
+    plan, changed = found
+    if not changed:
+        count = hot["documents"]
+        if type(count) is not int:
+            return None
+        plan.unchanged_count = count
+        return plan
+    manifest.thaw()
+    try:
+        return _edit_plan(inv, manifest, plan, changed, hot["read"])
+    except _DAMAGED:
+        return None
 
 
-def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan | None:
+# What a damaged table can raise (its CRC-32 makes damage unlikely, not impossible)
+_DAMAGED = (TypeError, ValueError, KeyError, IndexError, AttributeError, StructError)
+
+
+def _quick_plan(
+    inv: Inventory, manifest: Manifest, hot: dict[str, Any]
+) -> tuple[Plan, list[str]] | None:
+    """The plan of the racy files and outputs, and the files whose stat changed; None when
+    the files or the outputs are not the recorded ones."""
     if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
         return None
     plan = Plan(total=len(inv.specs))
@@ -157,11 +223,11 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
     stats, expected = _flat(now.values()), hot["stats"]
     for index, file_id, digest in hot["racy"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
-        if not _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
-            return None
-        stats[2 * index] = 0
-        plan.refreshed[file_id] = [mtime, size, digest]
-    if _packed(stats) != expected:
+        if _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
+            stats[2 * index] = 0
+            plan.refreshed[file_id] = [mtime, size, digest]
+    changed = [] if _packed(stats) == expected else _changed(list(now), stats, expected)
+    if changed is None:
         return None
     stat_of = os.stat
     extra_racy: dict[str, str] = hot["extra_racy"]
@@ -199,17 +265,65 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
         plan.refreshed_outputs[out] = [mtime, size, digest]
     if _packed(stats) != recorded:
         return None
-    count = hot["documents"]
-    if type(count) is not int:
-        return None
-    plan.unchanged_count = count
+    return plan, changed
+
+
+def _changed(ids: list[str], stats: list[int], expected: bytes) -> list[str] | None:
+    """The files whose stat is not the recorded one; None when more than a few are (many
+    changes: `make_plan`'s)."""
+    then = unpack(f"{len(stats)}q", expected)
+    changed = [
+        file_id
+        for file_id, mtime, size, then_mtime, then_size in zip(
+            ids, stats[::2], stats[1::2], then[::2], then[1::2], strict=True
+        )
+        if mtime != then_mtime or size != then_size
+    ]
+    return changed if len(changed) <= EDITED else None
+
+
+# The most changed files `quick_plan` plans a build for (past it, `make_plan` reads them all)
+EDITED = 64
+
+
+def _edit_plan(
+    inv: Inventory, manifest: Manifest, plan: Plan, changed: list[str], read: str
+) -> Plan | None:
+    """The plan `make_plan` makes when only the files `changed` did (every output and other
+    file is as recorded): the changed specs judged as `make_plan` judges them, each other
+    spec unchanged. None when a changed file is one a spec depends on (a base, a trait, a
+    template) or not a file the last build recorded."""
+    specs, files = manifest.specs, manifest.files
+    depended = set(read.split(_SEP)) if read else set()
+    edited = set()
+    for file_id in changed:
+        if file_id in depended:
+            return None
+        if file_id in specs:
+            edited.add(file_id)
+        elif file_id in files:
+            return None
+        # else a file no spec reads (an unused template or partial): make_plan ignores it
+    checker = Checker(inv, manifest, plan.refreshed)
+    outputs, unchanged = manifest.outputs, plan.unchanged
+    for spec in inv.specs:  # in make_plan's order
+        record = specs[spec]
+        if spec in edited:
+            judge_spec(checker, plan, spec, record)
+        else:
+            unchanged.extend([o for o in record.outputs if outputs[o].document])
+    plugins = specs.get(PLUGINS)
+    if plugins is not None:
+        unchanged.extend(plugins.outputs)
     return plan
 
 
 # A separator no file name holds: the hot table keeps a list of paths as one string
 _SEP = "\0"
-# (mtime_ns, size) of a stat result, called from C by `map`
+# (mtime_ns, size) of a stat result, of an output's record, of a file's record; called from C
 _STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+_OUTPUT_KEY = attrgetter("mtime_ns", "size")
+_FIRST_TWO = itemgetter(0, 1)
 
 
 def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import zlib
+from operator import attrgetter
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
@@ -160,20 +161,29 @@ class Manifest:
 
     def to_raw(self, hot: dict[str, Any] | None = None) -> dict[str, Any]:
         """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
+        # 10,000 specs after an edit of one (issue 17): one pass over the records, the rest
+        # in C (`map`, `zip`); the keys are sorted already but for new ones (a cheap sort)
         depsets: dict[tuple[str, ...], int] = {}
         by_id: dict[int, int] = {}  # records read from the file share their deps' object
-        specs: dict[str, tuple[Any, ...]] = {}
-        for rel, rec in sorted(self.specs.items()):
+        names = sorted(self.specs)
+        recs = list(map(self.specs.__getitem__, names))
+        indexes = []
+        for rec in recs:
             index = by_id.get(id(rec.deps))
             if index is None:
                 index = by_id[id(rec.deps)] = depsets.setdefault(tuple(rec.deps), len(depsets))
-            specs[rel] = (index, tuple(rec.outputs), rec.failed)
+            indexes.append(index)
+        raw_specs = zip(indexes, map(tuple, map(_OUTPUTS, recs)), map(_FAILED, recs), strict=True)
+        specs = dict(zip(names, raw_specs, strict=True))
+        paths = sorted(self.outputs)
         records = {
             "files": self.files,
             "resolved": self.resolved,
-            "depsets": [tuple(sys.intern(d) for d in deps) for deps in depsets],
+            "depsets": [tuple(map(sys.intern, deps)) for deps in depsets],
             "specs": specs,
-            "outputs": {k: v.to_raw() for k, v in sorted(self.outputs.items())},
+            "outputs": dict(
+                zip(paths, map(_OUTPUT_RAW, map(self.outputs.__getitem__, paths)), strict=True)
+            ),
             "errors": self.errors,
         }
         head = {
@@ -252,6 +262,12 @@ class Manifest:
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
                     m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
+
+
+# Parts of the records, read in C (`map`): an output record as `OutputRecord.to_raw` has it
+_OUTPUT_RAW = attrgetter("mtime_ns", "size", "digest", "document", "key")
+_OUTPUTS = attrgetter("outputs")
+_FAILED = attrgetter("failed")
 
 
 def _unsealed(data: Any, crc: Any) -> bytes:
