@@ -306,12 +306,15 @@ def _edit_plan(
         # else a file no spec reads (an unused template or partial): make_plan ignores it
     checker = Checker(inv, manifest, plan.refreshed)
     outputs, unchanged = manifest.outputs, plan.unchanged
-    for spec in inv.specs:  # in make_plan's order
-        record = specs[spec]
-        if spec in edited:
-            judge_spec(checker, plan, spec, record)
-        else:
-            unchanged.extend([o for o in record.outputs if outputs[o].document])
+    order = inv.specs  # make_plan's: the edited specs judged in their place in the list
+    places = [index for index, spec in enumerate(order) if spec in edited]
+    start = 0
+    for place in [*places, len(order)]:
+        listed = (specs[spec].outputs for spec in order[start:place])
+        unchanged.extend([o for o in chain.from_iterable(listed) if outputs[o].document])
+        if place < len(order):
+            judge_spec(checker, plan, order[place], specs[order[place]])
+        start = place + 1
     plugins = specs.get(PLUGINS)
     if plugins is not None:
         unchanged.extend(plugins.outputs)
