@@ -8,7 +8,10 @@ templates.
 from __future__ import annotations
 
 import os
+from itertools import compress
 from operator import attrgetter
+
+from skillforge.state.fdwalk import SUPPORTED, walk_fd
 
 BUILTIN = "builtin:"
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -57,6 +60,9 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
         # one folder at a time, in C where it can be (`map`, `zip`): 10,000 specs are 10,000
         # files, and a no-op must stat each (issue 17)
         base = _base(folder, root)
+        if base is not None and SUPPORTED:
+            _scan_specs(inv, walker, folder, base)
+            continue
         for prefix, entries in walker.walk_folders(folder):
             chosen = [e for e in entries if e.name.endswith(SPEC_SUFFIXES)]
             if not chosen:
@@ -94,6 +100,22 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
             inv.templates[name] = file_id
     inv.specs.sort()
     return inv
+
+
+def _scan_specs(inv: Inventory, walker: _Walker, folder: str, base: str) -> None:
+    """The spec folder `folder` (file ids `base` + its path in it) by its descriptor."""
+    files = inv.files
+    for prefix, names, stats in walk_fd(folder, walker._problem, walker._linked_ok):
+        chosen = [n.endswith(SPEC_SUFFIXES) for n in names]
+        if not all(chosen):
+            names, stats = list(compress(names, chosen)), list(compress(stats, chosen))
+        if not names:
+            continue
+        ids = list(map((base + prefix).__add__, names))
+        files.update(zip(ids, map(_STAT_KEY, stats), strict=True))
+        # a file or folder whose name starts with "_" is a partial, not a spec
+        if prefix[:1] != "_" and "/_" not in prefix:
+            inv.specs.extend([i for i, n in zip(ids, names, strict=True) if n[0] != "_"])
 
 
 # (mtime_ns, size) of a stat result, and the stat of a scanned entry: called from C by `map`
