@@ -44,7 +44,7 @@ from skillforge.state.plan import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
     from typing import Any
 
     from skillforge.state.inventory import Inventory
@@ -69,22 +69,27 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
         return None  # a spec in a folder the scan could not read: make_plan's
     if not in_scan <= specs.keys() or not in_scan <= files.keys():
         return None  # a spec no build has recorded (not selected): new to make_plan
-    depsets: dict[int, Sequence[str]] = {}
-    produced: set[str] = set()
-    for record in specs.values():
-        if record.failed:
-            return None  # replayed or parsed again: make_plan's
-        depsets[id(record.deps)] = record.deps
-        produced.update(record.outputs)
+    records = list(specs.values())
+    if any(map(_FAILED, records)):
+        return None  # replayed or parsed again: make_plan's
+    produced = set(chain.from_iterable(map(_OUTPUTS, records)))
     if not produced <= outputs.keys():
         return None  # make_plan takes an unrecorded output as missing
-    read = _read(set(chain.from_iterable(depsets.values())), files, resolved)
+    depsets = list({id(deps): deps for deps in map(_DEPS, records)}.values())
+    read = _read(set(chain.from_iterable(depsets)), files, resolved)
     if read is None:
         return None
-    # make_plan lists as unchanged each spec's documents and every plugin manifest
-    listed = (specs[spec].outputs for spec in scanned_specs)
-    documents = sum([outputs[o].document for o in chain.from_iterable(listed)])
+    # make_plan lists as unchanged each spec's documents and every plugin manifest; the
+    # scanned specs are the records but the plugins' (each once, or counted the slow way)
     plugins = specs.get(PLUGINS)
+    if len(in_scan) == len(scanned_specs):
+        listed = chain.from_iterable(map(_OUTPUTS, records))
+        documents = sum(map(_DOCUMENT, map(outputs.__getitem__, listed)))
+        if plugins is not None:
+            documents -= sum(map(_DOCUMENT, map(outputs.__getitem__, plugins.outputs)))
+    else:
+        by_spec = (specs[spec].outputs for spec in scanned_specs)
+        documents = sum([outputs[o].document for o in chain.from_iterable(by_spec)])
     if plugins is not None:
         documents += len(plugins.outputs)
     # the scanned files with their recorded stat (as scanned: a file no spec read)
@@ -110,12 +115,12 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
         extra[file_id] = (row[0], row[1])
         if not row[0]:
             extra_racy[file_id] = row[2]
-    records = list(outputs.values())
-    output_stats = _flat(map(_OUTPUT_KEY, records))
+    written = list(outputs.values())
+    output_stats = _flat(map(_OUTPUT_KEY, written))
     racy_outputs = []
     if 0 in output_stats[::2]:
         racy_outputs = [
-            (index, records[index].digest)
+            (index, written[index].digest)
             for index, mtime in enumerate(output_stats[::2])
             if not mtime
         ]
@@ -327,6 +332,11 @@ _SEP = "\0"
 _STAT_KEY = attrgetter("st_mtime_ns", "st_size")
 _OUTPUT_KEY = attrgetter("mtime_ns", "size")
 _FIRST_TWO = itemgetter(0, 1)
+# parts of a spec's and an output's record, read in C by `map`
+_FAILED = attrgetter("failed")
+_OUTPUTS = attrgetter("outputs")
+_DEPS = attrgetter("deps")
+_DOCUMENT = attrgetter("document")
 
 
 def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
