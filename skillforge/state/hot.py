@@ -358,7 +358,16 @@ def _at(data: bytes, index: int) -> int:
 
 
 def _stats(root: str, paths: list[str]) -> list[os.stat_result]:
-    """The stat of each of `paths` (relative to the folder `root`); OSError for a missing one."""
+    """The stat of each of `paths` (relative to the folder `root`); OSError for a missing one.
+
+    From the working folder when it is `root` (a build run in its project: a short lookup
+    for the kernel, and `map` in C), else relative to a descriptor of `root`."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        here = ""
+    if here and here.rstrip(os.sep) + os.sep == root:
+        return list(map(os.stat, paths))
     if os.stat not in os.supports_dir_fd:
         return [os.stat(root + path) for path in paths]
     folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
