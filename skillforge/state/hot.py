@@ -246,7 +246,7 @@ def _quick_plan(
             if mtime or not _same_bytes(path, st.st_size, size, extra_racy.get(file_id)):
                 return None
             plan.refreshed[file_id] = [st.st_mtime_ns, st.st_size, extra_racy[file_id]]
-    # the outputs: one stat each, from the project's folder (`dir_fd`: a shorter lookup)
+    # the outputs: one stat each, from the project folder (a shorter lookup than the path)
     joined: str = hot["outputs"]
     paths = joined.split(_SEP) if joined else []
     recorded: bytes = hot["output_stats"]
