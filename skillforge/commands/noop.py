@@ -103,7 +103,10 @@ def _try_noop(
     inventory = scan(root, specs, traits, templates)
     failing = bool(inventory.problems) or listing_failed(os.path.join(root, cache_dir))
     # nothing changed: the hot table says so without the records; else they say what did
-    quick = None if failing else quick_plan(inventory, manifest)
+    try:  # or a plan for a few edited specs, from the table and the records
+        quick = None if failing else quick_plan(inventory, manifest)
+    except ValueError:
+        return None  # damaged records: the full build says the manifest is corrupt
     if quick is None:
         try:
             manifest.thaw()  # a damaged record is a corrupt manifest: the full build says so

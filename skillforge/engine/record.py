@@ -91,11 +91,15 @@ def next_manifest(
     manifest.config_data = _storable(config.data)
     manifest.layout = config.layout()
     manifest.owner = config.owner()
-    present = set(inventory.specs) | {s for s in old.specs if inventory.hides(s)}
-    for spec_id, record in old.specs.items():
-        if spec_id in present and spec_id not in plan.dirty:
-            manifest.specs[spec_id] = record
-            if spec_id in old.errors:  # replayed, or not selected by this build
+    present = set(inventory.specs)
+    if inventory.problems:
+        present.update(s for s in old.specs if inventory.hides(s))
+    dirty = plan.dirty
+    # the records of the specs this build did not touch, as they were (10,000 after an edit)
+    manifest.specs = {s: r for s, r in old.specs.items() if s in present and s not in dirty}
+    if old.errors:  # replayed, or not selected by this build
+        for spec_id in manifest.specs:
+            if spec_id in old.errors:
                 manifest.errors[spec_id] = old.errors[spec_id]
     for spec_id in plan.dirty:
         if spec_id in results:

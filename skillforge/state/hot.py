@@ -4,31 +4,47 @@ A build that changes nothing must still stat every spec and every output (issue 
 of each), but it need not decode the records of 10,000 specs nor walk them one by one. The
 build that writes the manifest also writes, from its records and its scan:
 
-- `stats`: file id -> (mtime_ns, size) of every file the scan found, as the records hold it
-  (0 for a racy mtime) or, for a file no spec read, as the scan saw it;
-- `extra`: the same for the recorded files outside the scan;
+- `ids`, `stats`: every file the scan found, in the scan's order (one string, the ids joined
+  by NUL), and their (mtime_ns, size) pairs as the records hold them (0 for a racy mtime)
+  or, for a file no spec read, as the scan saw it (one array of 64-bit integers, as bytes);
+- `extra`: file id -> (mtime_ns, size) of the recorded files outside the scan;
 - `names`: the trait and template names the scan found, and which file each is;
-- `outputs`, `mtimes`, `sizes`: every output with its recorded stat;
-- `racy`, `racy_outputs`: the recorded digest of each file and output whose mtime is
-  recorded as 0;
+- `outputs`, `output_stats`: every output (joined by NUL) and its recorded stat (bytes);
+- `racy`, `extra_racy`, `racy_outputs`: the recorded digest of each file and output whose
+  mtime is recorded as 0 (with its place in `ids` or `outputs`);
 - `documents`: how many documents `make_plan` lists as unchanged when nothing changed.
 
-`quick_plan` compares the scan with `stats` in one dict comparison (in C) and stats the
-outputs in one loop. When everything matches it returns the plan `make_plan` would make, with
-the count of unchanged documents (`Plan.unchanged_count`) for their list: the no-op reports
-and ends there. Anything else (a changed file, a failed spec, no table) returns None and
-`make_plan` decides from the records what changed and why. Standard library only.
+Strings and bytes decode with one copy each, where a dict of 10,000 tuples of integers
+decodes one object at a time (issue 17). `quick_plan` compares the scan with the table in
+two comparisons (in C) and stats the outputs in one loop. When everything matches it
+returns the plan `make_plan` would make, with the count of unchanged documents
+(`Plan.unchanged_count`) for their list: the no-op reports and ends there. Anything else (a
+changed file, the same files listed in another order, a failed spec, no table) returns None
+and `make_plan` decides from the records what changed and why. Standard library only.
 """
 
 from __future__ import annotations
 
 import os
+from itertools import chain
+from operator import attrgetter, itemgetter
+from struct import error as StructError
+from struct import pack, unpack, unpack_from
 
 from skillforge.state.digest import digest_file
-from skillforge.state.plan import ALL_TEMPLATES, PLUGINS, Plan, env_files_changed, tool_version
+from skillforge.state.plan import (
+    ALL_TEMPLATES,
+    PLUGINS,
+    Checker,
+    Plan,
+    env_files_changed,
+    judge_spec,
+    tool_version,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from skillforge.state.inventory import Inventory
@@ -37,7 +53,10 @@ if TYPE_CHECKING:
 
 def hot_table(manifest: Manifest) -> dict[str, Any] | None:
     """The hot table of `manifest` as its build leaves it (`Manifest.scan` set), or None
-    when a no-op could not be told from it (a failed spec, a record that does not hold)."""
+    when a no-op could not be told from it (a failed spec, a record that does not hold).
+
+    A build after an edit of one spec makes it again for 10,000 (issue 17): one pass over
+    the records, the rest in C (`map`, set operations)."""
     scanned, scanned_specs, traits, templates = manifest.scan
     files, specs, outputs, resolved = (
         manifest.files,
@@ -45,100 +64,178 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
         manifest.outputs,
         manifest.resolved,
     )
-    if any(record.failed for record in specs.values()):
-        return None  # replayed or parsed again: make_plan's
     in_scan = set(scanned_specs)
     if specs.keys() - in_scan - {PLUGINS}:
         return None  # a spec in a folder the scan could not read: make_plan's
     if not in_scan <= specs.keys() or not in_scan <= files.keys():
         return None  # a spec no build has recorded (not selected): new to make_plan
-    # every file a spec depends on must be recorded: make_plan takes a missing one as changed
-    deps: set[str] = set()
-    for depset in {id(record.deps): record.deps for record in specs.values()}.values():
-        deps.update(depset)
-    for dep in deps:
-        kind, _, name = dep.partition(":")
-        if dep == ALL_TEMPLATES:
-            if any(k.startswith("T:") and v not in files for k, v in resolved.items()):
-                return None
-        elif kind in ("f", "s"):
-            if name not in files:
-                return None
-        elif kind in ("t", "T"):
-            found = resolved.get(dep)  # None: missing then; the same names mean missing now
-            if found is not None and found not in files:
-                return None
-        else:
-            return None
-    stats: dict[str, tuple[int, int]] = {}
-    extra: dict[str, tuple[int, int]] = {}
-    racy: dict[str, str] = {}
-    for file_id, row in files.items():
-        (stats if file_id in scanned else extra)[file_id] = (row[0], row[1])
-        if not row[0]:
-            racy[file_id] = row[2]
-    for file_id in scanned.keys() - files.keys():  # scanned, read by no spec
-        stats[file_id] = scanned[file_id]
-    produced: set[str] = set()
-    for record in specs.values():
-        produced.update(record.outputs)
+    records = list(specs.values())
+    if any(map(_FAILED, records)):
+        return None  # replayed or parsed again: make_plan's
+    produced = set(chain.from_iterable(map(_OUTPUTS, records)))
     if not produced <= outputs.keys():
         return None  # make_plan takes an unrecorded output as missing
-    # make_plan lists as unchanged each spec's documents and every plugin manifest
-    documents = sum([outputs[o].document for spec in scanned_specs for o in specs[spec].outputs])
+    depsets = list({id(deps): deps for deps in map(_DEPS, records)}.values())
+    read = _read(set(chain.from_iterable(depsets)), files, resolved)
+    if read is None:
+        return None
+    # make_plan lists as unchanged each spec's documents and every plugin manifest; the
+    # scanned specs are the records but the plugins' (each once, or counted the slow way)
     plugins = specs.get(PLUGINS)
+    if len(in_scan) == len(scanned_specs):
+        listed = chain.from_iterable(map(_OUTPUTS, records))
+        documents = sum(map(_DOCUMENT, map(outputs.__getitem__, listed)))
+        if plugins is not None:
+            documents -= sum(map(_DOCUMENT, map(outputs.__getitem__, plugins.outputs)))
+    else:
+        by_spec = (specs[spec].outputs for spec in scanned_specs)
+        documents = sum([outputs[o].document for o in chain.from_iterable(by_spec)])
     if plugins is not None:
         documents += len(plugins.outputs)
-    paths = list(outputs)
-    racy_outputs = {p: record.digest for p, record in outputs.items() if not record.mtime_ns}
+    # the scanned files with their recorded stat (as scanned: a file no spec read)
+    ids = list(scanned)
+    rows: list[Any] = list(map(files.get, ids))
+    if None in rows:
+        rows = [
+            row if row is not None else stat
+            for row, stat in zip(rows, scanned.values(), strict=True)
+        ]
+    stats = _flat(map(_FIRST_TWO, rows))
+    racy = []
+    if 0 in stats[::2]:
+        racy = [
+            (index, ids[index], rows[index][2])
+            for index, mtime in enumerate(stats[::2])
+            if not mtime and ids[index] in files
+        ]
+    extra: dict[str, tuple[int, int]] = {}
+    extra_racy: dict[str, str] = {}
+    for file_id in sorted(files.keys() - scanned.keys()):
+        row = files[file_id]
+        extra[file_id] = (row[0], row[1])
+        if not row[0]:
+            extra_racy[file_id] = row[2]
+    written = list(outputs.values())
+    output_stats = _flat(map(_OUTPUT_KEY, written))
+    racy_outputs = []
+    if 0 in output_stats[::2]:
+        racy_outputs = [
+            (index, written[index].digest)
+            for index, mtime in enumerate(output_stats[::2])
+            if not mtime
+        ]
+    joined_ids, joined_outputs = _SEP.join(ids), _SEP.join(outputs)
+    if joined_ids.count(_SEP) != max(len(ids) - 1, 0) or joined_outputs.count(_SEP) != max(
+        len(outputs) - 1, 0
+    ):
+        return None  # a NUL in a name: not a name a file can have; make_plan's
+    try:
+        packed, packed_outputs = _packed(stats), _packed(output_stats)
+    except StructError:  # a stat no 64-bit integer holds: make_plan's
+        return None
     return {
         "tool": manifest.tool,
-        "stats": stats,
-        "extra": extra,
-        "names": (traits, templates),
-        "outputs": paths,
-        "mtimes": [record.mtime_ns for record in outputs.values()],
-        "sizes": [record.size for record in outputs.values()],
+        "ids": joined_ids,
+        "read": _SEP.join(sorted(read)),
+        "stats": packed,
         "racy": racy,
+        "extra": extra,
+        "extra_racy": extra_racy,
+        "names": (traits, templates),
+        "outputs": joined_outputs,
+        "output_stats": packed_outputs,
         "racy_outputs": racy_outputs,
         "documents": documents,
     }
 
 
+def _read(deps: set[str], files: dict[str, Any], resolved: dict[str, str]) -> set[str] | None:
+    """The files the dependencies `deps` name (besides the specs' own), None when one is not
+    recorded (make_plan takes a missing one as changed) or a dependency is not one a table
+    can answer for."""
+    read: set[str] = set()
+    for dep in deps:
+        kind, _, name = dep.partition(":")
+        if dep == ALL_TEMPLATES:
+            for key, value in resolved.items():
+                if key.startswith("T:"):
+                    if value not in files:
+                        return None
+                    read.add(value)
+        elif kind in ("f", "s"):
+            if name not in files:
+                return None
+            read.add(name)
+        elif kind in ("t", "T"):
+            found = resolved.get(dep)  # None: missing then; the same names mean missing now
+            if found is not None:
+                if found not in files:
+                    return None
+                read.add(found)
+        else:
+            return None
+    return read
+
+
 def quick_plan(inv: Inventory, manifest: Manifest) -> Plan | None:
-    """`make_plan(inv, manifest, config_changed=False, replay=True)` when it finds nothing to
-    do, from the hot table alone, with `unchanged_count` for `unchanged` (a plan to report a
-    no-op, not to build from); None when something may have changed (or no table)."""
+    """`make_plan(inv, manifest, config_changed=False, replay=True)`, from the hot table,
+    when it finds nothing to do (with `unchanged_count` for `unchanged`: a plan to report a
+    no-op, not to build from) or when only a few spec files changed (the records are then
+    decoded: ValueError when they are damaged); None when anything else may have changed (or
+    no table): `make_plan` is the judge."""
     hot = manifest.hot
     version = tool_version()
     if hot is None or hot.get("tool") != version or manifest.tool != version:
         return None
     try:
-        return _quick_plan(inv, manifest, hot)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        found = _quick_plan(inv, manifest, hot)
+    except _DAMAGED:
         return None  # a damaged table decodes to anything: make_plan reads the records
+    if found is None:
+        return None
+    plan, changed = found
+    if not changed:
+        count = hot["documents"]
+        if type(count) is not int:
+            return None
+        plan.unchanged_count = count
+        return plan
+    manifest.thaw()
+    try:
+        return _edit_plan(inv, manifest, plan, changed, hot["read"])
+    except _DAMAGED:
+        return None
 
 
-def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan | None:
+# What a damaged table can raise (its CRC-32 makes damage unlikely, not impossible)
+_DAMAGED = (TypeError, ValueError, KeyError, IndexError, AttributeError, StructError)
+
+
+def _quick_plan(
+    inv: Inventory, manifest: Manifest, hot: dict[str, Any]
+) -> tuple[Plan, list[str]] | None:
+    """The plan of the racy files and outputs, and the files whose stat changed; None when
+    the files or the outputs are not the recorded ones."""
     if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
         return None
     plan = Plan(total=len(inv.specs))
-    racy: dict[str, str] = hot["racy"]
-    racy_outputs: dict[str, str] = hot["racy_outputs"]
-    expected: dict[str, tuple[int, int]] = hot["stats"]
+    # the inputs: the scan is the recorded one when it found the same files in the same order
+    # (a folder lists its files in the same order while none is added or removed), with the
+    # same stats, but for the racy ones (recorded as 0), which must still hold their bytes
     now = inv.files
-    if racy:
-        expected = dict(expected)
-        for file_id, (mtime, size) in hot["stats"].items():
-            if not mtime:
-                stat = now.get(file_id)
-                if stat is None or not _same_bytes(inv.path(file_id), stat, size, racy, file_id):
-                    return None
-                expected[file_id] = stat
-                plan.refreshed[file_id] = [stat[0], stat[1], racy[file_id]]
-    if now != expected:
+    if _SEP.join(now) != hot["ids"]:
+        return None
+    stats, expected = _flat(now.values()), hot["stats"]
+    for index, file_id, digest in hot["racy"]:
+        mtime, size = stats[2 * index], stats[2 * index + 1]
+        if _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
+            stats[2 * index] = 0
+            plan.refreshed[file_id] = [mtime, size, digest]
+    changed = [] if _packed(stats) == expected else _changed(list(now), stats, expected)
+    if changed is None:
         return None
     stat_of = os.stat
+    extra_racy: dict[str, str] = hot["extra_racy"]
     for file_id, (mtime, size) in hot["extra"].items():
         path = inv.path(file_id)
         try:
@@ -146,34 +243,145 @@ def _quick_plan(inv: Inventory, manifest: Manifest, hot: dict[str, Any]) -> Plan
         except OSError:
             return None
         if st.st_mtime_ns != mtime or st.st_size != size:
-            if mtime or not _same_bytes(path, (0, st.st_size), size, racy, file_id):
+            if mtime or not _same_bytes(path, st.st_size, size, extra_racy.get(file_id)):
                 return None
-            plan.refreshed[file_id] = [st.st_mtime_ns, st.st_size, racy[file_id]]
-    # the tight loop: one stat per output
-    root = inv.path("")
-    for out, mtime, size in zip(hot["outputs"], hot["mtimes"], hot["sizes"], strict=True):
-        try:
-            st = stat_of(root + out)
-        except OSError:
-            return None
-        if st.st_mtime_ns != mtime or st.st_size != size:
-            if mtime or not _same_bytes(root + out, (0, st.st_size), size, racy_outputs, out):
-                return None
-            plan.refreshed_outputs[out] = [st.st_mtime_ns, st.st_size, racy_outputs[out]]
-    count = hot["documents"]
-    if type(count) is not int:
+            plan.refreshed[file_id] = [st.st_mtime_ns, st.st_size, extra_racy[file_id]]
+    # the outputs: one stat each, from the project folder (a shorter lookup than the path)
+    joined: str = hot["outputs"]
+    paths = joined.split(_SEP) if joined else []
+    recorded: bytes = hot["output_stats"]
+    if len(recorded) != 16 * len(paths):
         return None
-    plan.unchanged_count = count
+    root = inv.path("")
+    try:
+        found = _stats(root, paths)
+    except OSError:
+        return None
+    stats = _flat(map(_STAT_KEY, found))
+    for index, digest in hot["racy_outputs"]:
+        mtime, size = stats[2 * index], stats[2 * index + 1]
+        then_mtime, then_size = _at(recorded, 2 * index), _at(recorded, 2 * index + 1)
+        if mtime == then_mtime and size == then_size:
+            continue
+        out = paths[index]
+        if then_mtime or not _same_bytes(root + out, size, then_size, digest):
+            return None
+        stats[2 * index] = then_mtime
+        plan.refreshed_outputs[out] = [mtime, size, digest]
+    if _packed(stats) != recorded:
+        return None
+    return plan, changed
+
+
+def _changed(ids: list[str], stats: list[int], expected: bytes) -> list[str] | None:
+    """The files whose stat is not the recorded one; None when more than a few are (many
+    changes: `make_plan`'s)."""
+    then = unpack(f"{len(stats)}q", expected)
+    changed = [
+        file_id
+        for file_id, mtime, size, then_mtime, then_size in zip(
+            ids, stats[::2], stats[1::2], then[::2], then[1::2], strict=True
+        )
+        if mtime != then_mtime or size != then_size
+    ]
+    return changed if len(changed) <= EDITED else None
+
+
+# The most changed files `quick_plan` plans a build for (past it, `make_plan` reads them all)
+EDITED = 64
+
+
+def _edit_plan(
+    inv: Inventory, manifest: Manifest, plan: Plan, changed: list[str], read: str
+) -> Plan | None:
+    """The plan `make_plan` makes when only the files `changed` did (every output and other
+    file is as recorded): the changed specs judged as `make_plan` judges them, each other
+    spec unchanged. None when a changed file is one a spec depends on (a base, a trait, a
+    template) or not a file the last build recorded."""
+    specs, files = manifest.specs, manifest.files
+    depended = set(read.split(_SEP)) if read else set()
+    edited = set()
+    for file_id in changed:
+        if file_id in depended:
+            return None
+        if file_id in specs:
+            edited.add(file_id)
+        elif file_id in files:
+            return None
+        # else a file no spec reads (an unused template or partial): make_plan ignores it
+    checker = Checker(inv, manifest, plan.refreshed)
+    outputs, unchanged = manifest.outputs, plan.unchanged
+    order = inv.specs  # make_plan's: the edited specs judged in their place in the list
+    places = [index for index, spec in enumerate(order) if spec in edited]
+    start = 0
+    for place in [*places, len(order)]:
+        listed = (specs[spec].outputs for spec in order[start:place])
+        unchanged.extend([o for o in chain.from_iterable(listed) if outputs[o].document])
+        if place < len(order):
+            judge_spec(checker, plan, order[place], specs[order[place]])
+        start = place + 1
+    plugins = specs.get(PLUGINS)
+    if plugins is not None:
+        unchanged.extend(plugins.outputs)
     return plan
 
 
-def _same_bytes(
-    path: str, stat: tuple[int, int], size: int, racy: dict[str, str], key: str
-) -> bool:
-    """Whether a file recorded with a racy mtime (`racy[key]`, its digest) still has its
-    recorded size and bytes."""
-    digest = racy.get(key)
-    if stat[1] != size or digest is None:
+# A separator no file name holds: the hot table keeps a list of paths as one string
+_SEP = "\0"
+# (mtime_ns, size) of a stat result, of an output's record, of a file's record; called from C
+_STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+_OUTPUT_KEY = attrgetter("mtime_ns", "size")
+_FIRST_TWO = itemgetter(0, 1)
+# parts of a spec's and an output's record, read in C by `map`
+_FAILED = attrgetter("failed")
+_OUTPUTS = attrgetter("outputs")
+_DEPS = attrgetter("deps")
+_DOCUMENT = attrgetter("document")
+
+
+def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """(mtime, size) pairs as one list: mtime, size, mtime, size..."""
+    return list(chain.from_iterable(pairs))
+
+
+def _packed(values: list[int]) -> bytes:
+    """Integers as 64-bit ones, one after the other: a table to compare in one comparison and
+    to store (decoded with one copy, not one object per number); StructError when one does
+    not fit."""
+    return pack(f"{len(values)}q", *values)
+
+
+def _at(data: bytes, index: int) -> int:
+    """The integer at `index` of a `_packed` table."""
+    value: int = unpack_from("q", data, 8 * index)[0]
+    return value
+
+
+def _stats(root: str, paths: list[str]) -> list[os.stat_result]:
+    """The stat of each of `paths` (relative to the folder `root`); OSError for a missing one.
+
+    From the working folder when it is `root` (a build run in its project: a short lookup
+    for the kernel, and `map` in C), else relative to a descriptor of `root`."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        here = ""
+    if here and here.rstrip(os.sep) + os.sep == root:
+        return list(map(os.stat, paths))
+    if os.stat not in os.supports_dir_fd:
+        return [os.stat(root + path) for path in paths]
+    folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        stat = os.stat
+        return [stat(path, dir_fd=folder) for path in paths]
+    finally:
+        os.close(folder)
+
+
+def _same_bytes(path: str, size_now: int, size: int, digest: str | None) -> bool:
+    """Whether a file recorded with a racy mtime (and with `digest`) still has its recorded
+    size and bytes."""
+    if size_now != size or digest is None:
         return False
     try:
         return digest_file(path) == digest

@@ -8,6 +8,10 @@ templates.
 from __future__ import annotations
 
 import os
+from itertools import compress
+from operator import attrgetter
+
+from skillforge.state.fdwalk import SUPPORTED, walk_fd
 
 BUILTIN = "builtin:"
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -53,16 +57,25 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
     walker = _Walker(root, inv.problems)
     files = inv.files
     for folder in specs:
+        # one folder at a time, in C where it can be (`map`, `zip`): 10,000 specs are 10,000
+        # files, and a no-op must stat each (issue 17)
         base = _base(folder, root)
-        for rel, entry in walker.walk(folder):
-            if not entry.name.endswith(SPEC_SUFFIXES):
+        if base is not None and SUPPORTED:
+            _scan_specs(inv, walker, folder, base)
+            continue
+        for prefix, entries in walker.walk_folders(folder):
+            chosen = [e for e in entries if e.name.endswith(SPEC_SUFFIXES)]
+            if not chosen:
                 continue
-            file_id = base + rel if base is not None else _rel(entry.path, root)
-            st = entry.stat()
-            files[file_id] = (st.st_mtime_ns, st.st_size)
+            if base is not None:
+                start = base + prefix
+                ids = [start + e.name for e in chosen]
+            else:
+                ids = [_rel(e.path, root) for e in chosen]
+            files.update(zip(ids, map(_STAT_KEY, map(_ENTRY_STAT, chosen)), strict=True))
             # a file or folder whose name starts with "_" is a partial, not a spec
-            if rel[0] != "_" and "/_" not in rel:
-                inv.specs.append(file_id)
+            if prefix[:1] != "_" and "/_" not in prefix:
+                inv.specs.extend([i for i, e in zip(ids, chosen, strict=True) if e.name[0] != "_"])
     for folder in traits:
         base = _base(folder, root)
         for rel, entry in walker.walk(folder):
@@ -89,6 +102,27 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
     return inv
 
 
+def _scan_specs(inv: Inventory, walker: _Walker, folder: str, base: str) -> None:
+    """The spec folder `folder` (file ids `base` + its path in it) by its descriptor."""
+    files = inv.files
+    for prefix, names, stats in walk_fd(folder, walker._problem, walker._linked_ok):
+        chosen = [n.endswith(SPEC_SUFFIXES) for n in names]
+        if not all(chosen):
+            names, stats = list(compress(names, chosen)), list(compress(stats, chosen))
+        if not names:
+            continue
+        ids = list(map((base + prefix).__add__, names))
+        files.update(zip(ids, map(_STAT_KEY, stats), strict=True))
+        # a file or folder whose name starts with "_" is a partial, not a spec
+        if prefix[:1] != "_" and "/_" not in prefix:
+            inv.specs.extend([i for i, n in zip(ids, names, strict=True) if n[0] != "_"])
+
+
+# (mtime_ns, size) of a stat result, and the stat of a scanned entry: called from C by `map`
+_STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+_ENTRY_STAT = os.DirEntry.stat
+
+
 class _Walker:
     """Walk input folders; what cannot be walked becomes a problem, not an exception."""
 
@@ -100,7 +134,13 @@ class _Walker:
 
     def walk(self, top: str) -> list[tuple[str, os.DirEntry[str]]]:
         """Return (path relative to `top`, "/"-separated; entry) of every file under `top`."""
-        found: list[tuple[str, os.DirEntry[str]]] = []
+        return [(prefix + e.name, e) for prefix, files in self.walk_folders(top) for e in files]
+
+    def walk_folders(self, top: str) -> list[tuple[str, list[os.DirEntry[str]]]]:
+        """Return (path of a folder relative to `top`, "/"-separated and ending in "/", or "";
+        files of it) for every folder under `top`: `walk`, in the same order, a folder at a
+        time (a folder's files after a subfolder are a part of their own)."""
+        found: list[tuple[str, list[os.DirEntry[str]]]] = []
         self._walk(top, "", (), found)
         return found
 
@@ -109,7 +149,7 @@ class _Walker:
         top: str,
         prefix: str,
         seen: tuple[str, ...],
-        found: list[tuple[str, os.DirEntry[str]]],
+        found: list[tuple[str, list[os.DirEntry[str]]]],
     ) -> None:
         try:
             entries = list(os.scandir(top))
@@ -122,12 +162,17 @@ class _Walker:
                 "permissions or remove it",
             )
             return
-        add = found.append
+        files: list[os.DirEntry[str]] = []
+        found.append((prefix, files))
+        add = files.append
         for entry in entries:
             name = entry.name
             if name[0] == "." or name == "__pycache__":
                 continue
             try:
+                if entry.is_file(follow_symlinks=False):  # most entries: a plain file
+                    add(entry)
+                    continue
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
                 linked = (is_dir or is_file) and entry.is_symlink()
@@ -137,10 +182,13 @@ class _Walker:
             if linked and not self._linked_ok(entry.path, is_dir, seen):
                 continue
             if is_file:
-                add((prefix + name, entry))
+                add(entry)
             elif is_dir:
                 chain = (*seen, os.path.realpath(top)) if linked else seen
                 self._walk(entry.path, prefix + name + "/", chain, found)
+                files = []  # this folder's next files come after the subfolder's
+                found.append((prefix, files))
+                add = files.append
 
     def _linked_ok(self, path: str, is_dir: bool, seen: tuple[str, ...]) -> bool:
         """A symlink is followed only to a place inside the project, and never in a loop."""

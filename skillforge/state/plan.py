@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from skillforge.state.inventory import Inventory
-    from skillforge.state.manifest import Manifest, RawProblem
+    from skillforge.state.manifest import Manifest, RawProblem, SpecRecord
 
 ALL_TEMPLATES = "T:*"
 # The set of trait names (a failed spec's "unknown trait" message suggests one of them)
@@ -77,7 +77,7 @@ def selected(spec: str, paths: list[str] | None) -> bool:
     return any(p in (".", "") or spec == p or spec.startswith(p.rstrip("/") + "/") for p in paths)
 
 
-class _Checker:
+class Checker:
     """Answers "did this dependency change since the last build?", once per dependency."""
 
     def __init__(self, inv: Inventory, manifest: Manifest, refreshed: dict[str, list[Any]]) -> None:
@@ -191,7 +191,7 @@ def make_plan(
     elif env is None:
         plan.env_changed = env_files_changed(manifest)
 
-    checker = _Checker(inv, manifest, plan.refreshed)
+    checker = Checker(inv, manifest, plan.refreshed)
     present = set(inv.specs)
     root, records = inv.path(""), manifest.outputs
     # The tight loop of the no-op (issues 11, 17): a spec whose own stat matches, whose set of
@@ -230,21 +230,7 @@ def make_plan(
                 if documents is not None:
                     unchanged.extend(documents)
                     continue
-        reasons = ["spec changed"] if checker.file_changed(spec) else []
-        for dep in record.deps:
-            why = checker.reason(dep)
-            if why and why not in reasons:
-                reasons.append(why)
-        if not reasons:
-            reasons = _output_reasons(root, records, record.outputs, plan)
-        if reasons:
-            plan.dirty[spec] = reasons
-            if not any(r == "spec changed" or r.startswith(("base ", "trait ")) for r in reasons):
-                layers = _layers(manifest, spec, record.deps)
-                if layers is not None:
-                    plan.layers[spec] = layers
-        else:
-            plan.unchanged.extend([o for o in record.outputs if records[o].document])
+        judge_spec(checker, plan, spec, record)
     plugins = manifest.specs.get(PLUGINS)
     if plugins is not None:
         plan.plugins = (
@@ -266,7 +252,28 @@ def make_plan(
     return plan
 
 
-def _inputs_same(checker: _Checker, spec: str, deps: Sequence[str]) -> bool:
+def judge_spec(checker: Checker, plan: Plan, spec: str, record: SpecRecord) -> None:
+    """The careful way for one spec built fine last time: dirty (with why) or unchanged."""
+    manifest = checker.manifest
+    reasons = ["spec changed"] if checker.file_changed(spec) else []
+    for dep in record.deps:
+        why = checker.reason(dep)
+        if why and why not in reasons:
+            reasons.append(why)
+    records = manifest.outputs
+    if not reasons:
+        reasons = _output_reasons(checker.inv.path(""), records, record.outputs, plan)
+    if reasons:
+        plan.dirty[spec] = reasons
+        if not any(r == "spec changed" or r.startswith(("base ", "trait ")) for r in reasons):
+            layers = _layers(manifest, spec, record.deps)
+            if layers is not None:
+                plan.layers[spec] = layers
+    else:
+        plan.unchanged.extend([o for o in record.outputs if records[o].document])
+
+
+def _inputs_same(checker: Checker, spec: str, deps: Sequence[str]) -> bool:
     """True when neither a failed spec's file nor any input its failed attempt read changed."""
     return not checker.file_changed(spec) and not any([checker.reason(dep) for dep in deps])
 

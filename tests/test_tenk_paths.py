@@ -1,0 +1,157 @@
+"""The fast paths of issue 17 against the slow ones they stand for: the spec scan by folder
+descriptor (state/fdwalk.py) finds what the scandir walk finds, and a build after an edit
+planned from the hot table reports what a build planned from every record reports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import build_json, run
+
+from skillforge.state import inventory
+from skillforge.state.hot import quick_plan
+from skillforge.state.inventory import Inventory, scan
+from skillforge.state.manifest import read_manifest
+from skillforge.state.plan import Plan
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+import corpus
+
+
+def _tricky(root: Path) -> None:
+    """Spec folders with every kind of entry the walk must sort out."""
+    specs, outside = root / "specs", root.parent / "outside"
+    for rel in (
+        "a.yaml",
+        "_partial.yaml",
+        "README.md",
+        ".hidden.yaml",
+        "__pycache__/cached.yaml",
+        "sub/b.yml",
+        "sub/_private/c.yaml",
+        "_bases/base.yaml",
+        "folder.yaml/inner.yaml",
+        "z-last.yaml",
+    ):
+        (specs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (specs / rel).write_text(f"name: {rel.replace('/', '-')}\n", encoding="utf-8")
+    (root / "shared").mkdir()
+    (root / "shared" / "linked.yaml").write_text("name: linked\n", encoding="utf-8")
+    outside.mkdir()
+    (outside / "far.yaml").write_text("name: far\n", encoding="utf-8")
+    (specs / "inside-link.yaml").symlink_to(root / "shared" / "linked.yaml")
+    (specs / "outside-link.yaml").symlink_to(outside / "far.yaml")
+    (specs / "linked-folder").symlink_to(root / "shared")
+    (specs / "sub" / "loop").symlink_to(specs)
+    (specs / "dangling.yaml").symlink_to(root / "nowhere.yaml")
+    os.mkfifo(specs / "pipe.yaml")
+
+
+def _scan(root: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Inventory:
+    monkeypatch.setattr(inventory, "SUPPORTED", fast)
+    folders = [str(root / "specs"), str(root / "missing")]
+    return scan(str(root), folders, [str(root / "traits")], [str(root / "templates")])
+
+
+def _shape(inv: Inventory) -> tuple[Any, ...]:
+    return (list(inv.files.items()), inv.specs, inv.problems, inv.traits, inv.templates)
+
+
+def test_the_descriptor_walk_finds_what_the_scandir_walk_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    _tricky(root)
+    fast, slow = _scan(root, True, monkeypatch), _scan(root, False, monkeypatch)
+    assert _shape(fast) == _shape(slow)
+    # and it is the walk the scan is meant to make
+    assert fast.specs == [
+        "specs/a.yaml",
+        "specs/folder.yaml/inner.yaml",
+        "specs/inside-link.yaml",
+        "specs/linked-folder/linked.yaml",
+        "specs/sub/b.yml",
+        "specs/z-last.yaml",
+    ]
+    assert "specs/_partial.yaml" in fast.files and "specs/_bases/base.yaml" in fast.files
+    assert fast.files["specs/inside-link.yaml"] == fast.files["specs/linked-folder/linked.yaml"]
+    problems = dict(fast.problems)
+    assert "outside the project" in problems["specs/outside-link.yaml"]
+    assert "symbolic link loop" in problems["specs/sub/loop"]
+    assert len(fast.problems) == 2
+
+
+def test_the_descriptor_walk_of_a_corpus_is_the_scandir_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus.write_corpus(tmp_path, 40, 0)
+    assert _shape(_scan(tmp_path, True, monkeypatch)) == _shape(_scan(tmp_path, False, monkeypatch))
+
+
+def _quick(root: Path) -> Plan | None:
+    manifest = read_manifest(str(root / ".skillforge"), lazy=True)
+    assert manifest is not None
+    specs, traits, templates = ([str(root / p) for p in manifest.layout[k]] for k in LAYOUT)
+    return quick_plan(scan(str(root), specs, traits, templates), manifest)
+
+
+LAYOUT = ("specs", "traits", "templates")
+
+
+def _report(root: Path, *args: str) -> dict[str, Any]:
+    report = build_json(root, *args)
+    for volatile in ("duration_ms", "timings"):
+        report.pop(volatile)
+    return report
+
+
+@pytest.mark.parametrize("edit", ["one spec", "two specs", "touched spec", "spec and output"])
+def test_a_build_after_an_edit_reports_what_the_careful_plan_reports(
+    tmp_path: Path, edit: str
+) -> None:
+    """The same edits on two copies: one build plans from the hot table (the edited specs
+    only), the other (`build specs`: the full path) from every record."""
+    quick, careful = tmp_path / "quick", tmp_path / "careful"
+    corpus.write_corpus(quick, 24, 0)
+    assert run(quick, "build", "-q").code == 0
+    assert run(quick, "build", "-q").code == 0
+    shutil.copytree(quick, careful, symlinks=True)
+    info = corpus.read_info(quick)
+    specs = sorted(p.relative_to(quick) for p in (quick / "specs" / "skills").rglob("*.yaml"))
+    for root in (quick, careful):
+        if edit in ("one spec", "spec and output"):
+            corpus.bump_marker(root / info["edit_spec"])
+        if edit == "two specs":
+            for rel in specs[:2]:
+                path = root / rel
+                path.write_text(path.read_text(encoding="utf-8") + "\n# more\n", encoding="utf-8")
+        if edit == "touched spec":
+            path = root / specs[3]
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        if edit == "spec and output":  # a hand edit elsewhere: the careful way, both sides
+            out = sorted((root / ".claude" / "skills").rglob("SKILL.md"))[-1]
+            out.write_text(out.read_text(encoding="utf-8") + "\nhand edit\n", encoding="utf-8")
+    planned = _quick(quick)
+    if edit == "spec and output":
+        assert planned is None  # an edited output: make_plan says why
+    else:  # the table planned it
+        assert planned is not None and planned.unchanged_count is None
+        assert len(planned.dirty) == (
+            0 if edit == "touched spec" else 1 if edit == "one spec" else 2
+        )
+    fast, full = _report(quick), _report(careful, "specs")
+    assert fast == full
+    if edit == "touched spec":  # the same bytes: nothing to parse
+        assert fast["specs"]["parsed"] == 0 and fast["outputs"]["written"] == 0
+    else:
+        # the hand-edited output's spec is dirty too (make_plan's "output edited")
+        assert fast["specs"]["parsed"] == (1 if edit == "one spec" else 2)
+    # and the next no-op of each agrees too
+    assert _report(quick) == _report(careful)
