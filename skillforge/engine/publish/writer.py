@@ -13,7 +13,7 @@ import stat as st
 from collections.abc import Callable
 
 from skillforge.engine.load.config import Config
-from skillforge.state.digest import digest_bytes
+from skillforge.state.digest import digest_bytes, digest_file
 from skillforge.state.files import safe_rel, unlink_quietly, write_temp
 from skillforge.state.manifest import Manifest
 from skillforge.state.marker import read_marker, read_marker_of
@@ -173,13 +173,10 @@ class Writer:
 
     @staticmethod
     def _matches(path: str, existing: bytes | None, digest: str) -> bool:
-        if existing is None:
-            try:
-                with open(path, "rb") as f:
-                    existing = f.read()
-            except OSError:
-                return False
-        return digest_bytes(existing) == digest
+        """Whether the file (its bytes `existing` when already read) has `digest`; False
+        when it cannot be read."""
+        found = digest_file(path) if existing is None else digest_bytes(existing)
+        return found == digest
 
     def stage(self, rel: str, data: bytes, missing: bool = False) -> Staged:
         """Write `data` to a temp file next to `rel` (folders checked, then created).
