@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class Ready(Plain):
-    """A spec's outputs, decided (and staged unless one is in conflict) ahead of publishing.
+    """A spec's outputs, decided and staged ahead of publishing (none is in conflict).
 
     `outputs` is the list decided (a spec whose outputs change after is decided again);
     `error`: staging failed, the spec fails when it would be published.
@@ -69,11 +69,10 @@ class Staging:
                 continue  # the publish phase sees to it the long way
             self._paths |= paths
             decisions = [writer.decide(out.path, out.data) for out in outputs]
-            digests = digests_of(outputs)
-            ready = Ready(outputs, decisions, [], digests)
-            self.ready[spec_id] = ready
             if any(d.action == "conflict" for d in decisions):
-                continue
+                continue  # refused in the publish phase, where it is decided again
+            ready = Ready(outputs, decisions, [], digests_of(outputs))
+            self.ready[spec_id] = ready
             try:
                 ready.staged = stage_all(writer, outputs, decisions)
             except OutputError as exc:
