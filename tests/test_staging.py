@@ -204,3 +204,50 @@ def test_a_parallel_check_finds_what_a_serial_check_finds(tmp_path: Path) -> Non
     assert parallel["outputs"]["stale"] > 0 and parallel["outputs"]["edited"] == 1
     assert parallel["outputs"]["missing"] == 1
     assert not (root / ".skillforge").exists()
+
+
+def test_the_writers_checked_folders_never_let_a_path_out(tmp_path: Path) -> None:
+    """`_folder` reuses a checked output folder, or checks only the last folder under one;
+    a path with `..`, `.`, an empty part or outside every out folder is still refused, and
+    one that is fine lands where the long way puts it."""
+    from skillforge.engine.load.config import load_config
+    from skillforge.engine.publish.writer import OutputError, Writer
+
+    build_file_tree(
+        tmp_path,
+        {".skillforge.toml": '[targets.claude]\n\n[targets.copilot]\nout = "tools/gh"\n'},
+    )
+    writer = Writer(load_config(tmp_path / ".skillforge.toml"), None, False)
+    fine = [
+        ".claude/skills/x/SKILL.md",
+        ".claude/skills/x/notes.md",  # the same folder: reused
+        ".claude/skills/y/SKILL.md",  # a new folder in a checked one
+        "tools/gh/readme.md",  # in the out folder itself: its parent "tools" is outside
+        "tools/gh/agents/a.agent.md",
+        "tools/gh/agents/b.agent.md",
+    ]
+    refused = [
+        ".claude/skills/x/..",
+        ".claude/skills/x/.",
+        ".claude/skills/x/",
+        ".claude/skills/../SKILL.md",
+        ".claude/skills/./SKILL.md",
+        ".claude/skills//SKILL.md",
+        ".claude/skills/y/../../../escape.md",
+        "tools/other/c.md",  # beside the out folder "tools/gh", not in it
+        "tools/c.md",
+    ]
+    staged = [writer.stage(rel, rel.encode(), missing=True) for rel in fine]
+    for rel in refused:
+        with pytest.raises(OutputError, match="outside the output folder"):
+            writer.stage(rel, b"x", missing=True)
+    writer.publish(staged)
+    for rel in fine:
+        assert (tmp_path / rel).read_bytes() == rel.encode()
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted([".skillforge.toml", *fine])
+    # an output at the out folder's own path: its folder ("tools") is not one to reuse
+    writer = Writer(load_config(tmp_path / ".skillforge.toml"), None, False)
+    writer.discard([writer.stage("tools/gh", b"x", missing=True)])
+    with pytest.raises(OutputError, match="outside the output folder"):
+        writer.stage("tools/other.md", b"x", missing=True)

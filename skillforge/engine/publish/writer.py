@@ -80,6 +80,8 @@ class Writer:
 
     def __init__(self, config: Config, previous: Manifest | None, force: bool) -> None:
         self.root = str(config.root)
+        # `path(rel)` is `_prefix + rel`: os.path.join's result for a relative `rel`
+        self._prefix = self.root if self.root.endswith("/") else self.root + "/"
         # every target's out folder (DESIGN §4): outputs are written and removed only there
         outs = config.outs()
         self.outs = tuple(str(out) for out in outs)
@@ -91,13 +93,16 @@ class Writer:
         self._inside = tuple(r + "/" for r in self.roots)  # (rel + "/") starts with one
         self.spared = config.spared()
         self._safe_folders: set[str] = set()
+        # an output's folder (its rel up to the last "/") -> its path, once `_folder` has
+        # checked it; used while that path is in `_safe_folders`
+        self._checked: dict[str, str] = {}
         self._made: set[str] = set()  # the folders this build created (and has not removed)
         self._staged: set[str] = set()  # the outputs this build staged (published or not)
         self._unswept: list[str] = []  # output folders to sweep once the outputs are out
 
     def path(self, rel: str) -> str:
         """The path of output `rel` (not checked here: `stage` and `remove` check it)."""
-        return os.path.join(self.root, rel)
+        return self._prefix + rel
 
     def decide(self, rel: str, data: bytes) -> Decision:
         """Compare a rendered output with the disk and with what skillforge last wrote."""
@@ -158,8 +163,8 @@ class Writer:
         file can be there but one this build wrote, and each output is written once."""
         if not self._made or path in self._staged:
             return False
-        folder = os.path.dirname(path)
-        return folder in self._made or os.path.dirname(folder) in self._made
+        folder = path.rpartition("/")[0]  # (os.path.dirname of a path with no "//" in it)
+        return folder in self._made or folder.rpartition("/")[0] in self._made
 
     def still(self, path: str, decision: Decision) -> bool:
         """Is the file at `path` still as it was when `decision` was taken?"""
@@ -184,8 +189,9 @@ class Writer:
         `missing`: `decide` found no file at `rel`, so its folder is likely missing too.
         """
         folder = self._folder(rel, create=True, missing=missing)
-        path = os.path.join(folder, os.path.basename(rel))
-        tmp = os.path.join(folder, f".{os.path.basename(path)}{TEMP_MARK}{os.getpid()}.tmp")
+        name = rel.rpartition("/")[2]
+        path = f"{folder}/{name}"
+        tmp = f"{folder}/.{name}{TEMP_MARK}{os.getpid()}.tmp"
         try:
             stat = write_temp(tmp, data)
         except OSError as exc:
@@ -236,44 +242,63 @@ class Writer:
         are kept: each folder costs one `lstat` per build. For a `missing` output, a folder
         is first made (`mkdir` fails on anything there, symlinks too): one call, not two.
         """
-        if not safe_rel(rel) or not (rel + "/").startswith(self._inside):
-            raise OutputError(f"{rel}: outside the output folder")
-        parts = rel.split("/")[:-1]
-        folder = self.root
-        for part in parts:
-            folder = os.path.join(folder, part)
-            if folder in self._safe_folders:
-                continue
-            if missing and create and _made(folder):
-                self._safe_folders.add(folder)
-                self._made.add(folder)
-                continue
-            try:
-                info = os.lstat(folder)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    os.mkdir(folder)
-                except OSError as exc:
-                    raise OutputError(
-                        f"{rel}: cannot create the folder {self._rel(folder)} "
-                        f"({exc.strerror or exc})"
-                    ) from None
-                self._safe_folders.add(folder)
-                self._made.add(folder)
-                continue
-            except OSError as exc:
-                raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
-            if st.S_ISLNK(info.st_mode):
-                raise OutputError(f"{rel}: resolves outside the output folder (through a symlink?)")
-            if not st.S_ISDIR(info.st_mode):
-                raise OutputError(
-                    f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)"
-                )
+        head, _, name = rel.rpartition("/")
+        known = self._checked.get(head)
+        if known is not None and known in self._safe_folders and _plain_name(name):
+            return known  # (the long way below would find each folder in `_safe_folders`)
+        up, _, last = head.rpartition("/")
+        above = self._checked.get(up)
+        if (
+            above is not None
+            and above in self._safe_folders
+            and _plain_name(last)
+            and _plain_name(name)
+        ):
+            # a new folder in a checked one (a skill's folder): only it is left to check
+            folder = self._step(rel, f"{above}/{last}", create, missing)
+        else:
+            if not safe_rel(rel) or not (rel + "/").startswith(self._inside):
+                raise OutputError(f"{rel}: outside the output folder")
+            folder = self.root
+            for part in rel.split("/")[:-1]:
+                folder = self._step(rel, os.path.join(folder, part), create, missing)
+            if up and (up + "/").startswith(self._inside):
+                self._checked[up] = folder.rpartition("/")[0]
+        if (head + "/").startswith(self._inside):  # (a folder inside an output root)
+            self._checked[head] = folder
+        return folder
+
+    def _step(self, rel: str, folder: str, create: bool, missing: bool) -> str:
+        """Check (or make) `folder`, whose parent is checked: a step of `_folder`."""
+        if folder in self._safe_folders:
+            return folder
+        if missing and create and _made(folder):
             self._safe_folders.add(folder)
-            if create and any(folder.startswith(out + os.sep) for out in self.outs):
-                self._unswept.append(folder)  # after the renames: not before the output
+            self._made.add(folder)
+            return folder
+        try:
+            info = os.lstat(folder)
+        except FileNotFoundError:
+            if not create:
+                raise
+            try:
+                os.mkdir(folder)
+            except OSError as exc:
+                raise OutputError(
+                    f"{rel}: cannot create the folder {self._rel(folder)} ({exc.strerror or exc})"
+                ) from None
+            self._safe_folders.add(folder)
+            self._made.add(folder)
+            return folder
+        except OSError as exc:
+            raise OutputError(f"{rel}: cannot write ({exc.strerror or exc})") from None
+        if st.S_ISLNK(info.st_mode):
+            raise OutputError(f"{rel}: resolves outside the output folder (through a symlink?)")
+        if not st.S_ISDIR(info.st_mode):
+            raise OutputError(f"{rel}: cannot write ({self._rel(folder)} is a file, not a folder)")
+        self._safe_folders.add(folder)
+        if create and any(folder.startswith(out + os.sep) for out in self.outs):
+            self._unswept.append(folder)  # after the renames: not before the output
         return folder
 
     def sweep(self) -> None:
@@ -334,6 +359,11 @@ class Writer:
             self._safe_folders.discard(folder)
             self._made.discard(folder)
             folder = os.path.dirname(folder)
+
+
+def _plain_name(name: str) -> bool:
+    """Whether `name` is a file name `safe_rel` accepts as the last part of a path."""
+    return name not in ("", ".", "..") and "\\" not in name and "\0" not in name
 
 
 def _made(folder: str) -> bool:
