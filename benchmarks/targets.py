@@ -31,8 +31,8 @@ import os
 import shutil
 import statistics
 import sys
-from pathlib import Path
 import time
+from pathlib import Path
 from typing import Any
 
 import corpus
