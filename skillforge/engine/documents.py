@@ -48,7 +48,7 @@ class RenderedSpec(Plain):
         outputs: list[RenderedOutput],
         document_key: str,
         sections: list[tuple[str, str]],
-        frontmatter: str,
+        heads_digest: str,
         deps: list[str],
         digests: dict[str, str] | None = None,
         name_origin: tuple[str, int | None] = ("", None),
@@ -63,7 +63,7 @@ class RenderedSpec(Plain):
         self.outputs = outputs
         self.document_key = document_key
         self.sections = sections
-        self.frontmatter = frontmatter
+        self.heads_digest = heads_digest  # of its documents' heads, joined (`explain`)
         self.deps = deps
         self.digests: dict[str, str] = {} if digests is None else digests
         self.name_origin = name_origin

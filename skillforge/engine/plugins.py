@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
-from skillforge.state.digest import digest_value
+from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.manifest import Manifest
 from skillforge.state.plain import Plain
 from skillforge.state.plan import PLUGINS, Plan
@@ -87,7 +87,7 @@ def add_manifests(
 
     key = digest_value([(o.path, o.data) for o in outputs])
     files = [RenderedOutput(o.path, o.data, True) for o in outputs]
-    batch.results[PLUGINS] = RenderedSpec(PLUGINS, files, key, [], "", [])
+    batch.results[PLUGINS] = RenderedSpec(PLUGINS, files, key, [], digest_bytes(b""), [])
 
 
 def _spare_members(config: Config, previous: Manifest, batch: Batch) -> None:

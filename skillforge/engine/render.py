@@ -169,7 +169,7 @@ class Renderer(RenderContext):
             outputs,
             document_key,
             section_keys,
-            heads,
+            digest_bytes(heads.encode()),
             deps,
             digests,
             spec.origin(OUTPUT_KEY[spec.kind] if OUTPUT_KEY[spec.kind] in data else "name"),

@@ -163,8 +163,8 @@ def publish_outputs(
                 else:
                     report.files_written += 1
             if not dry_run and rendered.outputs:
-                frontmatter = digest_bytes(rendered.frontmatter.encode())
-                store.set(DOCUMENT + rendered.outputs[0].path, [rendered.sections, frontmatter])
+                entry = [rendered.sections, rendered.heads_digest]
+                store.set(DOCUMENT + rendered.outputs[0].path, entry)
     finally:
         if staging is not None:
             staging.discard()  # the specs staged that failed since (or all, on an error)
@@ -241,7 +241,7 @@ def explain(reasons: list[str], rendered: RenderedSpec, store: Store) -> list[st
             elif old[sid] != key:
                 detail.append(f"spec section {sid} changed")
         detail.extend(f"spec section {sid} removed" for sid in old if sid not in new)
-        if before[1] != digest_bytes(rendered.frontmatter.encode()):
+        if before[1] != rendered.heads_digest:
             detail.append("spec frontmatter changed")
     out: list[str] = []
     for reason in reasons:
