@@ -81,10 +81,15 @@ def test_a_failed_build_keeps_its_exit_code_and_its_messages(tmp_path: Path) -> 
 
 def test_a_thread_still_running_gets_the_usual_end(tmp_path: Path) -> None:
     project(tmp_path)
+    # the thread runs until the main thread is done (however long the build takes): the
+    # process must end the usual way, which waits for it
     before = (
         "import threading, time\n"
-        "threading.Thread(target=lambda: (time.sleep(0.5), print('JOINED', file=sys.stderr)))"
-        ".start()"
+        "def _wait():\n"
+        "    while threading.main_thread().is_alive():\n"
+        "        time.sleep(0.01)\n"
+        "    print('JOINED', file=sys.stderr)\n"
+        "threading.Thread(target=_wait).start()"
     )
     done = _run(tmp_path, "build", "-q", before=before)
     assert done.returncode == 0
