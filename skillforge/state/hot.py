@@ -323,6 +323,7 @@ def _edit_plan(
     plugins = specs.get(PLUGINS)
     if plugins is not None:
         unchanged.extend(plugins.outputs)
+    plan.edited = True
     return plan
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 import time
 import zlib
-from operator import attrgetter
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
+from skillforge.state.parts import decode_records, encode_records, patched_records
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 8  # 8: the hot table's stats and paths packed (bytes, joined strings: state/hot.py)
+FORMAT = 9  # 9: the records in parts, written again only where they changed (state/parts.py)
+# 8: the hot table's stats and paths packed (bytes, joined strings: state/hot.py)
 # 7: the head and the records each carry a checksum (`_unsealed`)
 # 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
 # 5: failed specs keep their errors and what the failed attempt read (`errors`)
@@ -143,6 +143,13 @@ class Manifest:
         self.scanned = False
         # the hot table read from the file (None: none there, or not for this build's tool)
         self.hot: dict[str, Any] | None = None
+        # the records' parts as read from the file (state/parts.py), once decoded
+        self.parts: tuple[bytes, tuple[bytes, ...]] | None = None
+        # set by `state/patch.py` when these records are those of another manifest's `parts`
+        # but for a few keys: (parts, spec ids, output paths, file ids), written in parts
+        self.patch: tuple[tuple[bytes, tuple[bytes, ...]], Any, Any, Any] | None = None
+        # and its hot table, updated from the last one's (None: made from the records)
+        self.hot_patch: dict[str, Any] | None = None
 
     # -- the records, decoded when first used ----------------------------------------------
 
@@ -153,7 +160,8 @@ class Manifest:
             return
         try:
             with NoCycles():
-                self._set_records(marshal.loads(_unsealed(*cold)))
+                tables, self.parts = decode_records(_unsealed(*cold))
+                self._set_records(tables)
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -161,31 +169,13 @@ class Manifest:
 
     def to_raw(self, hot: dict[str, Any] | None = None) -> dict[str, Any]:
         """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
-        # 10,000 specs after an edit of one (issue 17): one pass over the records, the rest
-        # in C (`map`, `zip`); the keys are sorted already but for new ones (a cheap sort)
-        depsets: dict[tuple[str, ...], int] = {}
-        by_id: dict[int, int] = {}  # records read from the file share their deps' object
-        names = sorted(self.specs)
-        recs = list(map(self.specs.__getitem__, names))
-        indexes = []
-        for rec in recs:
-            index = by_id.get(id(rec.deps))
-            if index is None:
-                index = by_id[id(rec.deps)] = depsets.setdefault(tuple(rec.deps), len(depsets))
-            indexes.append(index)
-        raw_specs = zip(indexes, map(tuple, map(_OUTPUTS, recs)), map(_FAILED, recs), strict=True)
-        specs = dict(zip(names, raw_specs, strict=True))
-        paths = sorted(self.outputs)
-        records = {
-            "files": self.files,
-            "resolved": self.resolved,
-            "depsets": [tuple(map(sys.intern, deps)) for deps in depsets],
-            "specs": specs,
-            "outputs": dict(
-                zip(paths, map(_OUTPUT_RAW, map(self.outputs.__getitem__, paths)), strict=True)
-            ),
-            "errors": self.errors,
-        }
+        # 10,000 specs after an edit of one (issue 17): the parts of the records that did not
+        # change are written as they were read (state/parts.py)
+        records_bytes = None
+        if self.patch is not None:
+            records_bytes = patched_records(self, *self.patch)
+        if records_bytes is None:
+            records_bytes = encode_records(self)
         head = {
             "tool": self.tool,
             "env": self.env,
@@ -197,7 +187,7 @@ class Manifest:
             "owner": self.owner,
             "hot": hot,
         }
-        head_bytes, records_bytes = marshal.dumps(head), marshal.dumps(records)
+        head_bytes = marshal.dumps(head)
         return {
             "format": FORMAT,
             "head": head_bytes,
@@ -259,18 +249,14 @@ class Manifest:
             records = data["records"]
             if "records_crc" in data:
                 records = _unsealed(records, data["records_crc"])
-            outputs = marshal.loads(records).get("outputs")
+            value = marshal.loads(records)  # format 9 on: in parts (state/parts.py)
+            table = decode_records(records)[0] if isinstance(value, tuple) else value
+            outputs = table.get("outputs")
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
                     m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
-
-
-# Parts of the records, read in C (`map`): an output record as `OutputRecord.to_raw` has it
-_OUTPUT_RAW = attrgetter("mtime_ns", "size", "digest", "document", "key")
-_OUTPUTS = attrgetter("outputs")
-_FAILED = attrgetter("failed")
 
 
 def _unsealed(data: Any, crc: Any) -> bytes:
