@@ -361,7 +361,8 @@ def record_build(
     damaged: list[str] = []
     # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
     # and the listing is judged again only when one of their entries changed
-    old = read_cost_rows(cache_dir, damaged)
+    earlier: list[str] = []  # a table in format 1's layout: written again in format 2's
+    old = read_cost_rows(cache_dir, damaged, earlier)
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
@@ -377,7 +378,7 @@ def record_build(
     for record in read_noops(folding) if folding else []:
         history.add(record)
     history.add(build_record(report, counters))
-    if table != old:
+    if table != old or earlier:
         write_cost_rows(cache_dir, table)
     history.save(cache_dir)
     if folding:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from skillforge.state.parts import Parts
+
     # One recorded problem of a failed spec: (file, line, field, message, severity, column,
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
@@ -144,10 +146,10 @@ class Manifest:
         # the hot table read from the file (None: none there, or not for this build's tool)
         self.hot: dict[str, Any] | None = None
         # the records' parts as read from the file (state/parts.py), once decoded
-        self.parts: tuple[bytes, tuple[bytes, ...]] | None = None
+        self.parts: Parts | None = None
         # set by `state/patch.py` when these records are those of another manifest's `parts`
         # but for a few keys: (parts, spec ids, output paths, file ids), written in parts
-        self.patch: tuple[tuple[bytes, tuple[bytes, ...]], Any, Any, Any] | None = None
+        self.patch: tuple[Parts, Any, Any, Any] | None = None
         # and its hot table, updated from the last one's (None: made from the records)
         self.hot_patch: dict[str, Any] | None = None
 
