@@ -13,7 +13,12 @@ import zlib
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
-from skillforge.state.parts import decode_records, encode_records, patched_records
+from skillforge.state.parts import (
+    decode_columns,
+    decode_records,
+    encode_records,
+    patched_records,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -162,7 +167,7 @@ class Manifest:
             return
         try:
             with NoCycles():
-                tables, self.parts = decode_records(_unsealed(*cold))
+                tables, self.parts = decode_columns(_unsealed(*cold))
                 self._set_records(tables)
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
@@ -225,16 +230,17 @@ class Manifest:
         mine.setdefault("files", data["files"])
         mine.setdefault("resolved", data["resolved"])
         # 10,000 records of each kind: made by `map` (in C) from the columns of the raw rows
+        # (`parts.decode_columns`: the keys, and the rows in their order)
         if "specs" not in mine:
-            table = data["specs"]
-            specs = list(zip(*table.values(), strict=True)) or [(), (), ()]
+            keys, rows = data["specs"]
+            specs = list(zip(*rows, strict=True)) or [(), (), ()]
             deps = map(data["depsets"].__getitem__, specs[0])
             made = map(SpecRecord, deps, map(list, specs[1]), map(bool, specs[2]))
-            mine["specs"] = dict(zip(table, made, strict=True))
+            mine["specs"] = dict(zip(keys, made, strict=True))
         if "outputs" not in mine:
-            table = data["outputs"]
-            columns = list(zip(*table.values(), strict=True)) or [(), (), (), (), ()]
-            mine["outputs"] = dict(zip(table, map(OutputRecord, *columns), strict=True))
+            keys, rows = data["outputs"]
+            columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+            mine["outputs"] = dict(zip(keys, map(OutputRecord, *columns), strict=True))
         mine.setdefault("errors", data["errors"])
 
     @classmethod

@@ -23,7 +23,8 @@ from __future__ import annotations
 import marshal
 import sys
 from bisect import bisect_right
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -124,19 +125,32 @@ def decode_records(data: bytes) -> tuple[dict[str, Any], Parts]:
     `files`, `resolved`, `depsets`, `specs` (id -> (depset index, outputs, failed)) and
     `outputs` (path -> raw record), in sorted order, and `errors`; and the parts as read,
     for `patched_records`. Damaged bytes raise (anything: the caller says "corrupt")."""
+    tables, parts = decode_columns(data)
+    for name in ("specs", "outputs"):
+        keys, rows = tables[name]
+        tables[name] = dict(zip(keys, rows, strict=True))
+    return tables, parts
+
+
+def decode_columns(data: bytes) -> tuple[dict[str, Any], Parts]:
+    """`decode_records`, but for `specs` and `outputs` each as its list of keys and list of
+    rows (the manifest makes its records from them: no table of rows in between)."""
     common, bounds, parts = marshal.loads(data)
     if not isinstance(parts, tuple) or len(parts) != BUCKETS:
         raise ValueError("not the manifest's parts")
     tables = marshal.loads(common)
-    specs: dict[str, Any] = {}
-    outputs: dict[str, Any] = {}
-    files: dict[str, Any] = {}
+    decoded = list(map(marshal.loads, parts))
     # the parts hold ranges of keys, in order: joined, each table is in sorted order
-    for spec_rows, output_rows, file_rows in map(marshal.loads, parts):
-        specs.update(spec_rows)
-        outputs.update(output_rows)
-        files.update(file_rows)
-    tables["specs"], tables["outputs"], tables["files"] = specs, outputs, files
+    for index, name in ((0, "specs"), (1, "outputs")):
+        rows = list(map(itemgetter(index), decoded))
+        tables[name] = (
+            list(chain.from_iterable(rows)),
+            list(chain.from_iterable(map(dict.values, rows))),
+        )
+    files: dict[str, Any] = {}
+    for part in decoded:
+        files.update(part[2])
+    tables["files"] = files
     return tables, (common, bounds, parts)
 
 

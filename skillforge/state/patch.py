@@ -123,10 +123,15 @@ def _patched_hot(
         stats = bytearray(hot["stats"])
         racy = {entry[1]: entry for entry in hot["racy"]}
         extra, extra_racy = dict(hot["extra"]), dict(hot["extra_racy"])
-        places = _Places(hot["ids"])
+        scanned = inventory.files
+        places = None
         for file_id in touched_files:
             row = files[file_id]
-            if file_id in inventory.files:
+            if file_id in scanned:
+                if row == old.files[file_id]:
+                    continue  # read again, recorded as it was: its place in the table holds
+                if places is None:  # the scan is the recorded one: the table's order
+                    places = list(scanned)
                 index = places.index(file_id)
                 pack_into("2q", stats, 16 * index, row[0], row[1])
                 racy.pop(file_id, None)
@@ -139,9 +144,9 @@ def _patched_hot(
                     extra_racy[file_id] = row[2]
         output_stats = bytearray(hot["output_stats"])
         racy_outputs = dict(hot["racy_outputs"])
-        places = _Places(hot["outputs"])
+        paths = _Places(hot["outputs"])
         for rel in touched_outputs:
-            index, record = places.index(rel), outputs[rel]
+            index, record = paths.index(rel), outputs[rel]
             pack_into("2q", output_stats, 16 * index, record.mtime_ns, record.size)
             racy_outputs.pop(index, None)
             if not record.mtime_ns:
