@@ -13,12 +13,6 @@ import zlib
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
-from skillforge.state.parts import (
-    decode_columns,
-    decode_records,
-    encode_records,
-    patched_records,
-)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -165,6 +159,8 @@ class Manifest:
         cold, self._cold = self._cold, None
         if cold is None:
             return
+        from skillforge.state.parts import decode_columns  # not on the no-op's path
+
         try:
             with NoCycles():
                 tables, self.parts = decode_columns(_unsealed(*cold))
@@ -178,6 +174,8 @@ class Manifest:
         """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
         # 10,000 specs after an edit of one (issue 17): the parts of the records that did not
         # change are written as they were read (state/parts.py)
+        from skillforge.state.parts import encode_records, patched_records
+
         records_bytes = None
         if self.patch is not None:
             records_bytes = patched_records(self, *self.patch)
@@ -257,6 +255,8 @@ class Manifest:
             records = data["records"]
             if "records_crc" in data:
                 records = _unsealed(records, data["records_crc"])
+            from skillforge.state.parts import decode_records
+
             value = marshal.loads(records)  # format 9 on: in parts (state/parts.py)
             table = decode_records(records)[0] if isinstance(value, tuple) else value
             outputs = table.get("outputs")
