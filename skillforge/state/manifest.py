@@ -92,6 +92,32 @@ class _Records:
         return manifest.__dict__.setdefault(self.name, {})
 
 
+class _Files(_Records):
+    """The file records, decoded when first read, after the other tables (an edit of a few
+    specs reads a few of 10,000: `Manifest.file_row`). A manifest made in parts
+    (state/patch.py) reads them from the last one's, with the records it changed."""
+
+    def __get__(self, manifest: Manifest | None, owner: type | None = None) -> Any:
+        if manifest is None:
+            return self
+        manifest.thaw()
+        mine = manifest.__dict__
+        if "files" not in mine:
+            source, manifest.files_from = manifest.files_from, None
+            files: dict[str, Any] = {}
+            if source is not None:
+                from skillforge.state.parts import decode_files
+
+                try:
+                    with NoCycles():
+                        files = decode_files(source[0][3])
+                except Exception as exc:  # checked by their CRC-32 with the rest: not seen
+                    raise ValueError(f"corrupt manifest ({exc.__class__.__name__})") from None
+                files.update(source[1])
+            mine.setdefault("files", files)
+        return mine["files"]
+
+
 if TYPE_CHECKING:
     from typing import Generic, TypeVar
 
@@ -101,8 +127,11 @@ if TYPE_CHECKING:
         def __get__(self, manifest: Manifest, owner: type | None = None) -> T: ...
         def __set__(self, manifest: Manifest, value: T) -> None: ...
 
+    Files = Records
+
 else:
     Records = _Records
+    Files = _Files
 
 
 class Manifest:
@@ -113,7 +142,7 @@ class Manifest:
     `outputs`, `errors`), decoded when first used when read with `lazy`.
     """
 
-    files: Records[dict[str, list[Any]]] = Records()
+    files: Records[dict[str, list[Any]]] = Files()
     resolved: Records[dict[str, str]] = Records()
     specs: Records[dict[str, SpecRecord]] = Records()
     outputs: Records[dict[str, OutputRecord]] = Records()
@@ -151,6 +180,31 @@ class Manifest:
         self.patch: tuple[Parts, Any, Any, Any] | None = None
         # and its hot table, updated from the last one's (None: made from the records)
         self.hot_patch: dict[str, Any] | None = None
+        # where `files` comes from while it is not decoded: the parts it was read from (this
+        # manifest's, or the last one's), and the records changed since
+        self.files_from: tuple[Parts, dict[str, Any]] | None = None
+        self._file_parts: dict[int, dict[str, Any]] = {}  # file parts decoded by `file_row`
+
+    def file_row(self, file_id: str) -> list[Any] | None:
+        """`self.files.get(file_id)`, decoding only the part of `file_id` when the file
+        records are not decoded yet."""
+        mine = self.__dict__
+        files = mine.get("files")
+        if files is not None:
+            row: list[Any] | None = files.get(file_id)
+            return row
+        self.thaw()
+        if "files" in mine or self.files_from is None:
+            row = self.files.get(file_id)
+            return row
+        parts, changed = self.files_from
+        if file_id in changed:
+            found: list[Any] | None = changed[file_id]
+            return found
+        from skillforge.state.parts import file_row
+
+        found = file_row(parts, file_id, self._file_parts)
+        return found
 
     # -- the records, decoded when first used ----------------------------------------------
 
@@ -225,7 +279,8 @@ class Manifest:
     def _set_records(self, data: dict[str, Any]) -> None:
         """Set the tables from the decoded records, but those assigned meanwhile."""
         mine = self.__dict__
-        mine.setdefault("files", data["files"])
+        if "files" not in mine and self.parts is not None:
+            self.files_from = (self.parts, {})
         mine.setdefault("resolved", data["resolved"])
         # 10,000 records of each kind: made by `map` (in C) from the columns of the raw rows
         # (`parts.decode_columns`: the keys, and the rows in their order)

@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 BUCKETS = 64
 
 if TYPE_CHECKING:
-    # the first key of each part of each table (specs, outputs, files), then the parts
+    # the first key of each part of each table (specs, outputs, files), then the parts:
+    # (common, bounds, parts of spec and output records, parts of file records)
     Bounds = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-    Parts = tuple[bytes, Bounds, tuple[bytes, ...]]
+    Parts = tuple[bytes, Bounds, tuple[bytes, ...], tuple[bytes, ...]]
 
 
 def encode_records(manifest: Manifest) -> bytes:
@@ -57,7 +58,7 @@ def encode_records(manifest: Manifest) -> bytes:
 
 def _encoded(common: bytes, tables: tuple[dict[str, Any], ...]) -> bytes:
     """The records: each table in sorted order, cut in `BUCKETS` ranges of keys; part k
-    holds range k of each table."""
+    holds range k of the spec and output records, file part k range k of the file records."""
     parts: list[list[dict[str, Any]]] = [[{}, {}, {}] for _ in range(BUCKETS)]
     bounds = []
     for index, table in enumerate(tables):
@@ -69,7 +70,14 @@ def _encoded(common: bytes, tables: tuple[dict[str, Any], ...]) -> bytes:
             firsts.append(chunk[0])
             parts[number][index] = dict(zip(chunk, map(table.__getitem__, chunk), strict=True))
         bounds.append(tuple(firsts))
-    return marshal.dumps((common, tuple(bounds), tuple(map(marshal.dumps, map(tuple, parts)))))
+    return marshal.dumps(
+        (
+            common,
+            tuple(bounds),
+            tuple(marshal.dumps((specs, outputs)) for specs, outputs, _ in parts),
+            tuple(marshal.dumps(files) for _, _, files in parts),
+        )
+    )
 
 
 def patched_records(
@@ -85,39 +93,42 @@ def patched_records(
     changed and encoded again, the others' bytes kept. A changed spec record keeps the
     dependencies (and their place in `depsets`) of its record in `base`. None when a key is
     not in both (`encode_records` then)."""
-    common, bounds, parts = base
-    if len(parts) != BUCKETS:
+    common, bounds, parts, file_parts = base
+    if len(parts) != BUCKETS or len(file_parts) != BUCKETS:
         return None
-    touched: dict[int, tuple[list[str], list[str], list[str]]] = {}
+    touched: list[dict[int, list[str]]] = [{}, {}, {}]
     for index, keys in enumerate((specs, outputs, files)):
         firsts = bounds[index]
         for key in keys:
             number = bisect_right(firsts, key) - 1
             if number < 0:
                 return None
-            touched.setdefault(number, ([], [], []))[index].append(key)
-    new_parts = list(parts)
-    spec_table, output_table, file_table = manifest.specs, manifest.outputs, manifest.files
-    for number, (spec_ids, paths, file_ids) in touched.items():
-        spec_rows, output_rows, file_rows = marshal.loads(parts[number])
-        for spec_id in spec_ids:
+            touched[index].setdefault(number, []).append(key)
+    new_parts, new_file_parts = list(parts), list(file_parts)
+    spec_table, output_table = manifest.specs, manifest.outputs
+    for number in touched[0].keys() | touched[1].keys():
+        spec_rows, output_rows = marshal.loads(parts[number])
+        for spec_id in touched[0].get(number, ()):
             before = spec_rows.get(spec_id)
             record = spec_table.get(spec_id)
             if before is None or record is None:
                 return None
             spec_rows[spec_id] = (before[0], tuple(record.outputs), record.failed)
-        for path in paths:
+        for path in touched[1].get(number, ()):
             output = output_table.get(path)
             if output is None or path not in output_rows:
                 return None
             output_rows[path] = _OUTPUT_RAW(output)
+        new_parts[number] = marshal.dumps((spec_rows, output_rows))
+    for number, file_ids in touched[2].items():
+        file_rows = marshal.loads(file_parts[number])
         for file_id in file_ids:
-            row = file_table.get(file_id)
+            row = manifest.file_row(file_id)
             if row is None or file_id not in file_rows:
                 return None
             file_rows[file_id] = row
-        new_parts[number] = marshal.dumps((spec_rows, output_rows, file_rows))
-    return marshal.dumps((common, bounds, tuple(new_parts)))
+        new_file_parts[number] = marshal.dumps(file_rows)
+    return marshal.dumps((common, bounds, tuple(new_parts), tuple(new_file_parts)))
 
 
 def decode_records(data: bytes) -> tuple[dict[str, Any], Parts]:
@@ -129,14 +140,16 @@ def decode_records(data: bytes) -> tuple[dict[str, Any], Parts]:
     for name in ("specs", "outputs"):
         keys, rows = tables[name]
         tables[name] = dict(zip(keys, rows, strict=True))
+    tables["files"] = decode_files(parts[3])
     return tables, parts
 
 
 def decode_columns(data: bytes) -> tuple[dict[str, Any], Parts]:
     """`decode_records`, but for `specs` and `outputs` each as its list of keys and list of
-    rows (the manifest makes its records from them: no table of rows in between)."""
-    common, bounds, parts = marshal.loads(data)
-    if not isinstance(parts, tuple) or len(parts) != BUCKETS:
+    rows (the manifest makes its records from them: no table of rows in between), and
+    without `files` (`decode_files`, `file_row`: an edit reads a few)."""
+    common, bounds, parts, file_parts = marshal.loads(data)
+    if not isinstance(parts, tuple) or len(parts) != BUCKETS or len(file_parts) != BUCKETS:
         raise ValueError("not the manifest's parts")
     tables = marshal.loads(common)
     decoded = list(map(marshal.loads, parts))
@@ -147,11 +160,27 @@ def decode_columns(data: bytes) -> tuple[dict[str, Any], Parts]:
             list(chain.from_iterable(rows)),
             list(chain.from_iterable(map(dict.values, rows))),
         )
+    return tables, (common, bounds, parts, file_parts)
+
+
+def decode_files(file_parts: Iterable[bytes]) -> dict[str, Any]:
+    """The file records of every file part."""
     files: dict[str, Any] = {}
-    for part in decoded:
-        files.update(part[2])
-    tables["files"] = files
-    return tables, (common, bounds, parts)
+    for rows in map(marshal.loads, file_parts):
+        files.update(rows)
+    return files
+
+
+def file_row(base: Parts, file_id: str, decoded: dict[int, dict[str, Any]]) -> Any:
+    """The file record of `file_id` in the parts `base` (None: none), decoding only its part
+    (kept in `decoded` for the next)."""
+    number = bisect_right(base[1][2], file_id) - 1
+    if number < 0:
+        return None
+    rows = decoded.get(number)
+    if rows is None:
+        rows = decoded[number] = marshal.loads(base[3][number])
+    return rows.get(file_id)
 
 
 def encode_tables(tables: dict[str, Any]) -> bytes:

@@ -52,7 +52,7 @@ def patch_tables(
     read). False, `manifest` left as it was, when the build did more than a patch holds."""
     if not plan.edited or old.parts is None or old.hot is None or inventory.problems:
         return False
-    specs, outputs, files = old.specs, old.outputs, old.files
+    specs, outputs = old.specs, old.outputs
     if old.errors or PLUGINS in specs or fresh.keys() != plan.dirty.keys() or removed:
         return False
     if len(inventory.specs) != len(specs):
@@ -81,20 +81,26 @@ def patch_tables(
         mtime, size, digest = stat_record(stat[0], stat[1], digest, now_ns)
         new_outputs[rel] = OutputRecord(mtime, size, digest, document, key)
     # the files: with the same dependencies, the same ones; those read again, stat anew
-    new_files = dict(files)
-    touched_files = [f for f in {*plan.refreshed, *known} if f in files]
-    for file_id in touched_files:
+    changed: dict[str, Any] = {}
+    for file_id in {*plan.refreshed, *known}:
+        if old.file_row(file_id) is None:
+            continue  # not a file a spec depends on
         if file_id in plan.refreshed:
-            new_files[file_id] = plan.refreshed[file_id]
+            changed[file_id] = plan.refreshed[file_id]
             continue
         stat = inventory.files.get(file_id) or _stat(inventory.path(file_id))
         if stat is None:
             return False  # not recorded then
-        new_files[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
+        changed[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
+    touched_files = list(changed)
     new_specs = dict(specs)
     for spec_id, (deps, listed) in fresh.items():
         new_specs[spec_id] = SpecRecord(deps, listed)
-    manifest.specs, manifest.outputs, manifest.files = new_specs, new_outputs, new_files
+    manifest.specs, manifest.outputs = new_specs, new_outputs
+    if "files" in old.__dict__ or old.files_from is None:  # decoded already: as it is now
+        manifest.files = {**old.files, **changed}
+    else:  # read from the last one's parts when used (`Manifest.files`, `file_row`)
+        manifest.files_from = (old.files_from[0], {**old.files_from[1], **changed})
     manifest.resolved, manifest.errors = dict(old.resolved), {}
     manifest.patch = (old.parts, list(fresh), touched_outputs, touched_files)
     manifest.hot_patch = _patched_hot(
@@ -119,16 +125,17 @@ def _patched_hot(
         return None
     try:
         table = dict(hot)
-        files, outputs = manifest.files, manifest.outputs
+        outputs = manifest.outputs
         stats = bytearray(hot["stats"])
         racy = {entry[1]: entry for entry in hot["racy"]}
         extra, extra_racy = dict(hot["extra"]), dict(hot["extra_racy"])
         scanned = inventory.files
         places = None
         for file_id in touched_files:
-            row = files[file_id]
+            row = manifest.file_row(file_id)
+            assert row is not None
             if file_id in scanned:
-                if row == old.files[file_id]:
+                if row == old.file_row(file_id):
                     continue  # read again, recorded as it was: its place in the table holds
                 if places is None:  # the scan is the recorded one: the table's order
                     places = list(scanned)

@@ -91,7 +91,7 @@ class Checker:
         self.memo: dict[str, str | None] = {}
 
     def file_changed(self, file_id: str) -> bool:
-        recorded = self.manifest.files.get(file_id)
+        recorded = self.manifest.file_row(file_id)
         if recorded is None:
             return True
         stat = self.inv.files.get(file_id)
