@@ -25,7 +25,7 @@ import skillforge.engine.record as record_module
 from skillforge.state.hot import hot_table
 from skillforge.state.inventory import scan
 from skillforge.state.manifest import Manifest, read_manifest
-from skillforge.state.parts import BUCKETS, decode_records, encode_records
+from skillforge.state.parts import BUCKETS, assemble, decode_records, encode_records
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 import corpus
@@ -91,9 +91,9 @@ def _recomputed_hot(root: Path, manifest: Manifest) -> dict[str, Any] | None:
     return hot_table(manifest)
 
 
-def _decoded(data: bytes) -> dict[str, Any]:
+def _decoded(data: bytes, crc: int) -> dict[str, Any]:
     """Records as `decode_records` reads them, each spec with its dependencies."""
-    tables = decode_records(data)[0]
+    tables = decode_records(data, crc)[0]
     depsets = tables.pop("depsets")
     tables["specs"] = {s: (depsets[row[0]], *row[1:]) for s, row in tables["specs"].items()}
     return tables
@@ -158,7 +158,7 @@ def test_a_manifest_made_in_parts_is_the_one_made_the_whole_way(
         again = Manifest.from_raw(
             {**marshal.loads((fast / ".skillforge/manifest.bin").read_bytes())}
         )
-        assert _decoded(marshal.dumps(mine.parts)) == _decoded(encode_records(again))
+        assert _decoded(*assemble(mine.parts)) == _decoded(*encode_records(again))
         # the hot table written from the last one's is the one made from the records
         assert _hot_view(mine.hot) == _hot_view(_recomputed_hot(fast, mine))
         if patched_now and before is not None and before.parts is not None:
@@ -201,3 +201,30 @@ def test_a_manifest_made_in_parts_is_the_one_made_the_whole_way(
     both(lambda root: _bump_text(root / "specs/_bases/common.yaml", "vars:", "# base\nvars:"))
     both(lambda root: corpus.bump_marker(root / edit), expect_patch=True)
     both(lambda root: corpus.bump_marker(root / added), expect_patch=True)
+
+
+@pytest.mark.parametrize("where", ["part", "file part", "index"])
+def test_a_damaged_part_of_the_records_reads_as_a_corrupt_manifest(
+    tmp_path: Path, where: str
+) -> None:
+    """Each part of the records carries its CRC-32 in the index, and the index its own: a
+    byte changed in any of them is a corrupt manifest (moved aside, the build cold), never
+    records that read as others."""
+    corpus.write_corpus(tmp_path, 6, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    path = tmp_path / ".skillforge/manifest.bin"
+    data = marshal.loads(path.read_bytes())
+    index, parts, file_parts = marshal.loads(data["records"])
+    chosen = {"part": parts[0], "file part": file_parts[0], "index": index}[where]
+    damaged = bytearray(chosen)
+    damaged[len(damaged) // 2] ^= 0x01
+    records = data["records"]
+    assert records.count(chosen) == 1
+    data["records"] = records.replace(chosen, bytes(damaged))
+    path.write_bytes(marshal.dumps(data))
+    corpus.bump_marker(tmp_path / corpus.read_info(tmp_path)["edit_spec"])
+    result = run(tmp_path, "build", "--json")
+    assert "Traceback" not in result.err
+    warnings = " ".join(w["message"] for w in result.report["warnings"])
+    assert "corrupt manifest" in warnings, warnings
+    assert result.report["specs"]["parsed"] == 6

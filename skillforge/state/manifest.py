@@ -217,7 +217,7 @@ class Manifest:
 
         try:
             with NoCycles():
-                tables, self.parts = decode_columns(_unsealed(*cold))
+                tables, self.parts = decode_columns(*cold)
                 self._set_records(tables)
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
@@ -230,11 +230,12 @@ class Manifest:
         # change are written as they were read (state/parts.py)
         from skillforge.state.parts import encode_records, patched_records
 
-        records_bytes = None
+        records = None
         if self.patch is not None:
-            records_bytes = patched_records(self, *self.patch)
-        if records_bytes is None:
-            records_bytes = encode_records(self)
+            records = patched_records(self, *self.patch)
+        if records is None:
+            records = encode_records(self)
+        records_bytes, records_crc = records
         head = {
             "tool": self.tool,
             "env": self.env,
@@ -252,7 +253,7 @@ class Manifest:
             "head": head_bytes,
             "head_crc": zlib.crc32(head_bytes),
             "records": records_bytes,
-            "records_crc": zlib.crc32(records_bytes),
+            "records_crc": records_crc,
         }
 
     @classmethod
@@ -307,13 +308,16 @@ class Manifest:
         m.tool = f"format {data.get('format')}"
         outputs = data.get("outputs")  # formats 1 to 5
         if outputs is None and isinstance(data.get("records"), bytes):  # format 6 on
-            records = data["records"]
-            if "records_crc" in data:
-                records = _unsealed(records, data["records_crc"])
             from skillforge.state.parts import decode_records
 
-            value = marshal.loads(records)  # format 9 on: in parts (state/parts.py)
-            table = decode_records(records)[0] if isinstance(value, tuple) else value
+            records = data["records"]
+            value = marshal.loads(records)
+            if isinstance(value, tuple):  # format 9 on: in parts, each with its checksum
+                table = decode_records(records, data.get("records_crc", -1))[0]
+            else:
+                if "records_crc" in data:
+                    _unsealed(records, data["records_crc"])
+                table = value
             outputs = table.get("outputs")
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
