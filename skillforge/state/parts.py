@@ -5,8 +5,8 @@ The records are one table (`resolved`, `depsets`, `errors`: a few entries each) 
 parts, each encoded on its own: each of the tables of spec records, output records and file
 records is cut, in the order of its keys (spec id, output path, file id), in `BUCKETS`
 ranges; part k holds range k of the spec and output records, file part k range k of the file
-records (decoded when first used: `decode_files`, `file_row`). Reading decodes the parts and joins them in
-order (the tables then read as those of format 8, in sorted order, without a sort); writing
+records (decoded when first used: `decode_files`, `file_row`). Reading decodes the parts and
+joins them in order (the tables then read as those of format 8, in sorted order, without a sort); writing
 after a few records changed (`patched_records`) finds the part of each changed key by the
 first key of each range (`bisect`), decodes and encodes again those parts, and keeps the
 bytes of every other part. The ranges are cut again at every write made the whole way.
