@@ -4,12 +4,13 @@ the records of the others as it read them (issue 17: one edit among 10,000 specs
 The records are one table (`resolved`, `depsets`, `errors`: a few entries each) and `BUCKETS`
 parts, each encoded on its own: each of the tables of spec records, output records and file
 records is cut, in the order of its keys (spec id, output path, file id), in `BUCKETS`
-ranges; part k holds range k of the spec and output records, file part k range k of the file
-records (decoded when first used: `decode_files`, `file_row`). Reading decodes the parts and
-joins them in order (the tables then read as those of format 8, in sorted order, without a sort); writing
-after a few records changed (`patched_records`) finds the part of each changed key by the
-first key of each range (`bisect`), decodes and encodes again those parts, and keeps the
-bytes of every other part. The ranges are cut again at every write made the whole way.
+ranges; part k holds range k of the spec and output records, file part k range k of the
+file records (decoded when first used: `decode_files`, `file_row`). Reading decodes the parts
+and joins them in order (the tables then read as those of format 8, in sorted order, without
+a sort); writing after a few records changed (`patched_records`) finds the part of each
+changed key by the first key of each range (`bisect`), decodes and encodes again those parts,
+and keeps the bytes of every other part. The ranges are cut again at every write made the
+whole way.
 
 The layout, as `marshal` stores it: `(index, parts, file_parts)`; `index` the bytes of
 `(common, bounds, crcs, file_crcs)`: `common` those of `{"resolved", "depsets", "errors"}`,
