@@ -103,7 +103,7 @@ class _Files(_Records):
         manifest.thaw()
         mine = manifest.__dict__
         if "files" not in mine:
-            source, manifest.files_from = manifest.files_from, None
+            source = manifest.files_from
             files: dict[str, Any] = {}
             if source is not None:
                 from skillforge.state.parts import decode_files
@@ -115,6 +115,7 @@ class _Files(_Records):
                     raise ValueError(f"corrupt manifest ({exc.__class__.__name__})") from None
                 files.update(source[1])
             mine.setdefault("files", files)
+            manifest.files_from = None
         return mine["files"]
 
 
@@ -380,6 +381,8 @@ def write_manifest(cache_dir: str, manifest: Manifest, hot: dict[str, Any] | Non
     with NoCycles():
         data = marshal.dumps(manifest.to_raw(hot))
     write_atomic(manifest_path(cache_dir), data)
+    # written: a table changed from now on is not one of the last build's parts (`patch`)
+    manifest.patch = manifest.hot_patch = None
 
 
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:
