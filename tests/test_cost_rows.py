@@ -152,3 +152,64 @@ def test_row_check_in_c_is_the_field_by_field_check() -> None:
         if rng.random() < 0.05:
             raw = {"format": layout.FORMAT, "outputs": list(rows.values())}
         assert layout.valid_costs(raw) == _old_valid_costs(raw), raw
+
+
+def test_cost_rows_written_with_their_checksum_read_back_and_damage_is_seen(
+    tmp_path: Path,
+) -> None:
+    """`outputs.bin` keeps its rows' bytes and their CRC-32 (format 2): read back they are the
+    rows written; a byte changed in them, a checksum that does not match or a layout of its
+    own is a damaged file (an empty table, its path in `damaged`), as a bad row of format 1."""
+    import marshal
+    import zlib
+
+    from skillforge.state import buildlog
+
+    rng = random.Random(7)
+    rows = {f"out/{i}.md": _cost(rng, i).to_raw() for i in range(50)}
+    buildlog.write_cost_rows(str(tmp_path), rows)
+    assert buildlog.read_cost_rows(str(tmp_path)) == rows
+    path = tmp_path / buildlog.STATS_FOLDER / buildlog.OUTPUTS_NAME
+    sealed = marshal.loads(path.read_bytes())
+    assert sealed["format"] == buildlog.COSTS_FORMAT and set(sealed) == {"format", "rows", "crc"}
+    flipped = bytearray(sealed["rows"])
+    flipped[len(flipped) // 2] ^= 0x20
+    for damaged_value in (
+        {**sealed, "rows": bytes(flipped)},
+        {**sealed, "crc": sealed["crc"] ^ 1},
+        {**sealed, "rows": "not bytes"},
+        {**sealed, "extra": 1},
+        {**sealed, "rows": marshal.dumps([1, 2]), "crc": zlib.crc32(marshal.dumps([1, 2]))},
+    ):
+        path.write_bytes(marshal.dumps(damaged_value))
+        damaged: list[str] = []
+        assert buildlog.read_cost_rows(str(tmp_path), damaged) == {}
+        assert damaged == [str(path)]
+
+
+def test_a_build_writes_cost_rows_of_format_1_again_with_their_checksum(tmp_path: Path) -> None:
+    import marshal
+
+    from helpers import run
+
+    from skillforge.state import buildlog
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs/a.yaml").write_text(
+        "kind: skill\nname: a-skill\ndescription: Does a things. Use when asked for a.\n"
+        "sections:\n  - id: notes\n    title: Notes\n    body: Plain notes.\n",
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "build", "-q").code == 0
+    cache = str(tmp_path / ".skillforge")
+    rows = buildlog.read_cost_rows(cache)
+    assert rows
+    path = Path(cache) / buildlog.STATS_FOLDER / buildlog.OUTPUTS_NAME
+    path.write_bytes(marshal.dumps({"format": 1, "outputs": rows}))  # an earlier version's
+    earlier: list[str] = []
+    assert buildlog.read_cost_rows(cache, None, earlier) == rows and earlier == [str(path)]
+    spec = tmp_path / "specs/a.yaml"
+    spec.write_text(spec.read_text().replace("Plain notes.", "Other notes."), encoding="utf-8")
+    assert run(tmp_path, "build", "-q").code == 0
+    assert marshal.loads(path.read_bytes())["format"] == buildlog.COSTS_FORMAT
+    assert buildlog.read_cost_rows(cache).keys() == rows.keys()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import build_file_tree, run
 
+from skillforge.state.parts import decode_records, encode_tables
+
 ALPHA = "kind: skill\nname: alpha\ndescription: Does a thing. Use when testing.\n"
 
 
@@ -159,12 +161,12 @@ def test_orphan_removal_does_not_follow_a_symlinked_skill_folder(tmp_path: Path)
 def _rewrite_manifest_output(root: Path, old: str, new: str) -> None:
     path = root / ".skillforge" / "manifest.bin"
     data = marshal.loads(path.read_bytes())
-    records = marshal.loads(data["records"])
+    records = decode_records(data["records"], data["records_crc"])[0]
     records["outputs"][new] = records["outputs"].pop(old)
     for key, raw in records["specs"].items():
         records["specs"][key] = (raw[0], tuple(new if p == old else p for p in raw[1]), raw[2])
-    data["records"] = marshal.dumps(records)
-    data["records_crc"] = zlib.crc32(data["records"])  # a crafted manifest, not a damaged one
+    # a crafted manifest, not a damaged one: its parts with their checksums
+    data["records"], data["records_crc"] = encode_tables(records)
     head = marshal.loads(data["head"])
     head["hot"] = None  # the no-op's table of the records as they were: none for these
     data["head"] = marshal.dumps(head)

@@ -39,6 +39,7 @@ from skillforge.state.manifest import (
     stat_record,
     write_manifest,
 )
+from skillforge.state.patch import patch_tables
 from skillforge.state.plan import ALL_TEMPLATES, ALL_TRAITS, Plan
 
 TYPE_CHECKING = False
@@ -91,6 +92,30 @@ def next_manifest(
     manifest.config_data = _storable(config.data)
     manifest.layout = config.layout()
     manifest.owner = config.owner()
+    if not failed and all(spec_id in results for spec_id in plan.dirty):
+        # an edit of a few specs among many: the last records but those (state/patch.py)
+        fresh = {
+            spec_id: (
+                sorted(set(results[spec_id].deps)),
+                [o.path for o in results[spec_id].outputs],
+            )
+            for spec_id in plan.dirty
+        }
+        rows = {
+            rel: (_stat_of(config, rel, item), item.digest, item.document, item.key)
+            for rel, item in written.items()
+        }
+        if previous is not None and patch_tables(
+            manifest, previous, plan, inventory, fresh, rows, removed, known, scan_ns
+        ):
+            manifest.scan = (
+                inventory.files,
+                inventory.specs,
+                inventory.traits,
+                inventory.templates,
+            )
+            manifest.scanned = True
+            return manifest
     present = set(inventory.specs)
     if inventory.problems:
         present.update(s for s in old.specs if inventory.hides(s))
@@ -164,7 +189,9 @@ def save_manifest(config: Config, manifest: Manifest) -> None:
     """Write the manifest; failing that, say that the outputs are written all the same."""
     try:
         with NoCycles():
-            hot = hot_table(manifest) if manifest.scanned else None
+            hot = manifest.hot_patch
+            if hot is None and manifest.scanned:
+                hot = hot_table(manifest)
         write_manifest(str(config.cache_dir), manifest, hot)
     except OSError as exc:
         where = config.rel(manifest_path(str(config.cache_dir)))
@@ -192,13 +219,10 @@ def _record_outputs(
             mtime, size, _ = stat_record(mtime, size, rec.digest, now_ns)
             manifest.outputs[rel] = OutputRecord(mtime, size, rec.digest, rec.document, rec.key)
     for rel, item in written.items():
-        stat = item.stat
+        stat = _stat_of(config, rel, item)
         if stat is None:
-            try:
-                stat = os.stat(config.root / rel)
-            except OSError:
-                continue
-        mtime, size, digest = stat_record(stat.st_mtime_ns, stat.st_size, item.digest, now_ns)
+            continue
+        mtime, size, digest = stat_record(stat[0], stat[1], item.digest, now_ns)
         manifest.outputs[rel] = OutputRecord(mtime, size, digest, item.document, item.key)
     # outputs a record lists but the manifest does not (removed, not written, gone before
     # their stat) are dropped from the records that list them, and only from those: a record
@@ -212,6 +236,17 @@ def _record_outputs(
         for spec_record in specs.values():
             if not gone.isdisjoint(spec_record.outputs):
                 spec_record.outputs = [o for o in spec_record.outputs if o in outputs]
+
+
+def _stat_of(config: Config, rel: str, item: Written) -> tuple[int, int] | None:
+    """(mtime_ns, size) of an output this build wrote; None when it is gone."""
+    stat = item.stat
+    if stat is None:
+        try:
+            stat = os.stat(config.root / rel)
+        except OSError:
+            return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _record_files(
@@ -326,7 +361,8 @@ def record_build(
     damaged: list[str] = []
     # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
     # and the listing is judged again only when one of their entries changed
-    old = read_cost_rows(cache_dir, damaged)
+    earlier: list[str] = []  # a table in format 1's layout: written again in format 2's
+    old = read_cost_rows(cache_dir, damaged, earlier)
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
@@ -342,11 +378,15 @@ def record_build(
     for record in read_noops(folding) if folding else []:
         history.add(record)
     history.add(build_record(report, counters))
-    if table != old:
+    # `next_cost_rows` changes only the rows it says it touched: 10,000 rows not compared
+    if earlier or any(table.get(p, _NONE) != old.get(p, _NONE) for p in touched):
         write_cost_rows(cache_dir, table)
     history.save(cache_dir)
     if folding:
         unlink_quietly(folding)
+
+
+_NONE = object()  # no row (a row is a list)
 
 
 def build_record(report: BuildReport, counters: Counters, kind: str = "build") -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import marshal
 import os
 import time
+import zlib
 
 from skillforge.state.files import unlink_quietly, write_atomic
 from skillforge.state.heap import NoCycles
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 STATS_FOLDER = "stats"
 RECORDS_NAME = "records.bin"
 OUTPUTS_NAME = "outputs.bin"
+# `outputs.bin`'s layout: 2, its rows as bytes with their CRC-32 (10,000 rows are checked in one
+# pass over their bytes, not field by field: issue 17); 1 (`FORMAT`), the rows themselves
+COSTS_FORMAT = 2
 NOOPS_NAME = "noops.log"
 # Present while the skill listing fails a strict budget: the no-op path then hands over to a
 # full build, which judges the listing again (and fails again until it is fixed).
@@ -211,20 +215,44 @@ def read_noops(path: str) -> list[dict[str, Any]]:
 # -- output costs -------------------------------------------------------------------------
 
 
-def read_cost_rows(cache_dir: str, damaged: list[str] | None = None) -> dict[str, Any]:
+def read_cost_rows(
+    cache_dir: str, damaged: list[str] | None = None, earlier: list[str] | None = None
+) -> dict[str, Any]:
     """The rows of `outputs.bin` by output path ({} when missing, damaged or foreign).
 
     A file in another layout is an empty table (rebuilt as specs render again); its path is
-    added to `damaged`.
+    added to `damaged`. A file in the layout of format 1 is read (checked field by field) and
+    its path added to `earlier`: written again, it is read the short way.
     """
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
-    raw, valid = _read_checked(path, valid_costs)
-    if not valid:
-        if damaged is not None and (raw is not None or os.path.lexists(path)):
-            damaged.append(path)
-        return {}
-    rows: dict[str, Any] = raw["outputs"]
-    return rows
+    raw, valid = _read_checked(path, _valid_sealed_costs)
+    if valid and raw.get("format") == COSTS_FORMAT:
+        try:
+            with NoCycles():
+                rows: dict[str, Any] = marshal.loads(raw["rows"])
+            valid = isinstance(rows, dict)
+        except (EOFError, ValueError, TypeError):
+            valid = False
+        if valid:
+            return rows
+    elif valid:  # written by an earlier version: checked field by field
+        found: dict[str, Any] = raw["outputs"]
+        if earlier is not None:
+            earlier.append(path)
+        return found
+    if damaged is not None and (raw is not None or os.path.lexists(path)):
+        damaged.append(path)
+    return {}
+
+
+def _valid_sealed_costs(raw: object) -> bool:
+    """`outputs.bin` as `write_cost_rows` writes it (its rows' bytes and their CRC-32: the
+    rows skillforge wrote, every one made in the layout `valid_cost` checks), or in the
+    layout of format 1, checked field by field (`valid_costs`)."""
+    if isinstance(raw, dict) and raw.get("format") == COSTS_FORMAT:
+        rows = raw.get("rows")
+        return isinstance(rows, bytes) and zlib.crc32(rows) == raw.get("crc") and len(raw) == 3
+    return valid_costs(raw)
 
 
 def damaged_message(read_only: bool) -> str:
@@ -236,7 +264,12 @@ def damaged_message(read_only: bool) -> str:
 def write_cost_rows(cache_dir: str, rows: dict[str, Any]) -> None:
     """Replace `outputs.bin` with `rows` (by output path)."""
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
-    _write(path, {"format": FORMAT, "outputs": dict(sorted(rows.items()))})
+    try:
+        with NoCycles():
+            data = marshal.dumps(dict(sorted(rows.items())))
+    except ValueError:
+        return
+    _write(path, {"format": COSTS_FORMAT, "rows": data, "crc": zlib.crc32(data)})
 
 
 # -- the files a full build updates --------------------------------------------------------

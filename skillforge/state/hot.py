@@ -298,7 +298,7 @@ def _edit_plan(
     file is as recorded): the changed specs judged as `make_plan` judges them, each other
     spec unchanged. None when a changed file is one a spec depends on (a base, a trait, a
     template) or not a file the last build recorded."""
-    specs, files = manifest.specs, manifest.files
+    specs = manifest.specs
     depended = set(read.split(_SEP)) if read else set()
     edited = set()
     for file_id in changed:
@@ -306,7 +306,7 @@ def _edit_plan(
             return None
         if file_id in specs:
             edited.add(file_id)
-        elif file_id in files:
+        elif manifest.file_row(file_id) is not None:
             return None
         # else a file no spec reads (an unused template or partial): make_plan ignores it
     checker = Checker(inv, manifest, plan.refreshed)
@@ -323,6 +323,7 @@ def _edit_plan(
     plugins = specs.get(PLUGINS)
     if plugins is not None:
         unchanged.extend(plugins.outputs)
+    plan.edited = True
     return plan
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 import time
 import zlib
-from operator import attrgetter
 
 from skillforge.state.files import write_atomic
 from skillforge.state.heap import NoCycles
@@ -21,11 +19,14 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from skillforge.state.parts import Parts
+
     # One recorded problem of a failed spec: (file, line, field, message, severity, column,
     # hint), as `errors.Problem` holds it
     RawProblem = tuple[str, int | None, str | None, str, str, int | None, str | None]
 
-FORMAT = 8  # 8: the hot table's stats and paths packed (bytes, joined strings: state/hot.py)
+FORMAT = 9  # 9: the records in parts, written again only where they changed (state/parts.py)
+# 8: the hot table's stats and paths packed (bytes, joined strings: state/hot.py)
 # 7: the head and the records each carry a checksum (`_unsealed`)
 # 6: a hot table for the no-op (state/hot.py), then the records, decoded when used
 # 5: failed specs keep their errors and what the failed attempt read (`errors`)
@@ -91,6 +92,33 @@ class _Records:
         return manifest.__dict__.setdefault(self.name, {})
 
 
+class _Files(_Records):
+    """The file records, decoded when first read, after the other tables (an edit of a few
+    specs reads a few of 10,000: `Manifest.file_row`). A manifest made in parts
+    (state/patch.py) reads them from the last one's, with the records it changed."""
+
+    def __get__(self, manifest: Manifest | None, owner: type | None = None) -> Any:
+        if manifest is None:
+            return self
+        manifest.thaw()
+        mine = manifest.__dict__
+        if "files" not in mine:
+            source = manifest.files_from
+            files: dict[str, Any] = {}
+            if source is not None:
+                from skillforge.state.parts import decode_files
+
+                try:
+                    with NoCycles():
+                        files = decode_files(source[0][3])
+                except Exception as exc:  # checked by their CRC-32 with the rest: not seen
+                    raise ValueError(f"corrupt manifest ({exc.__class__.__name__})") from None
+                files.update(source[1])
+            mine.setdefault("files", files)
+            manifest.files_from = None
+        return mine["files"]
+
+
 if TYPE_CHECKING:
     from typing import Generic, TypeVar
 
@@ -100,8 +128,11 @@ if TYPE_CHECKING:
         def __get__(self, manifest: Manifest, owner: type | None = None) -> T: ...
         def __set__(self, manifest: Manifest, value: T) -> None: ...
 
+    Files = Records
+
 else:
     Records = _Records
+    Files = _Files
 
 
 class Manifest:
@@ -112,7 +143,7 @@ class Manifest:
     `outputs`, `errors`), decoded when first used when read with `lazy`.
     """
 
-    files: Records[dict[str, list[Any]]] = Records()
+    files: Records[dict[str, list[Any]]] = Files()
     resolved: Records[dict[str, str]] = Records()
     specs: Records[dict[str, SpecRecord]] = Records()
     outputs: Records[dict[str, OutputRecord]] = Records()
@@ -143,6 +174,38 @@ class Manifest:
         self.scanned = False
         # the hot table read from the file (None: none there, or not for this build's tool)
         self.hot: dict[str, Any] | None = None
+        # the records' parts as read from the file (state/parts.py), once decoded
+        self.parts: Parts | None = None
+        # set by `state/patch.py` when these records are those of another manifest's `parts`
+        # but for a few keys: (parts, spec ids, output paths, file ids), written in parts
+        self.patch: tuple[Parts, Any, Any, Any] | None = None
+        # and its hot table, updated from the last one's (None: made from the records)
+        self.hot_patch: dict[str, Any] | None = None
+        # where `files` comes from while it is not decoded: the parts it was read from (this
+        # manifest's, or the last one's), and the records changed since
+        self.files_from: tuple[Parts, dict[str, Any]] | None = None
+        self._file_parts: dict[int, dict[str, Any]] = {}  # file parts decoded by `file_row`
+
+    def file_row(self, file_id: str) -> list[Any] | None:
+        """`self.files.get(file_id)`, decoding only the part of `file_id` when the file
+        records are not decoded yet."""
+        mine = self.__dict__
+        files = mine.get("files")
+        if files is not None:
+            row: list[Any] | None = files.get(file_id)
+            return row
+        self.thaw()
+        if "files" in mine or self.files_from is None:
+            row = self.files.get(file_id)
+            return row
+        parts, changed = self.files_from
+        if file_id in changed:
+            found: list[Any] | None = changed[file_id]
+            return found
+        from skillforge.state.parts import file_row
+
+        found = file_row(parts, file_id, self._file_parts)
+        return found
 
     # -- the records, decoded when first used ----------------------------------------------
 
@@ -151,9 +214,12 @@ class Manifest:
         cold, self._cold = self._cold, None
         if cold is None:
             return
+        from skillforge.state.parts import decode_columns  # not on the no-op's path
+
         try:
             with NoCycles():
-                self._set_records(marshal.loads(_unsealed(*cold)))
+                tables, self.parts = decode_columns(*cold)
+                self._set_records(tables)
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -161,31 +227,16 @@ class Manifest:
 
     def to_raw(self, hot: dict[str, Any] | None = None) -> dict[str, Any]:
         """The file's value; `hot` is the hot table to keep with it (`hot.hot_table`)."""
-        # 10,000 specs after an edit of one (issue 17): one pass over the records, the rest
-        # in C (`map`, `zip`); the keys are sorted already but for new ones (a cheap sort)
-        depsets: dict[tuple[str, ...], int] = {}
-        by_id: dict[int, int] = {}  # records read from the file share their deps' object
-        names = sorted(self.specs)
-        recs = list(map(self.specs.__getitem__, names))
-        indexes = []
-        for rec in recs:
-            index = by_id.get(id(rec.deps))
-            if index is None:
-                index = by_id[id(rec.deps)] = depsets.setdefault(tuple(rec.deps), len(depsets))
-            indexes.append(index)
-        raw_specs = zip(indexes, map(tuple, map(_OUTPUTS, recs)), map(_FAILED, recs), strict=True)
-        specs = dict(zip(names, raw_specs, strict=True))
-        paths = sorted(self.outputs)
-        records = {
-            "files": self.files,
-            "resolved": self.resolved,
-            "depsets": [tuple(map(sys.intern, deps)) for deps in depsets],
-            "specs": specs,
-            "outputs": dict(
-                zip(paths, map(_OUTPUT_RAW, map(self.outputs.__getitem__, paths)), strict=True)
-            ),
-            "errors": self.errors,
-        }
+        # 10,000 specs after an edit of one (issue 17): the parts of the records that did not
+        # change are written as they were read (state/parts.py)
+        from skillforge.state.parts import encode_records, patched_records
+
+        records = None
+        if self.patch is not None:
+            records = patched_records(self, *self.patch)
+        if records is None:
+            records = encode_records(self)
+        records_bytes, records_crc = records
         head = {
             "tool": self.tool,
             "env": self.env,
@@ -197,13 +248,13 @@ class Manifest:
             "owner": self.owner,
             "hot": hot,
         }
-        head_bytes, records_bytes = marshal.dumps(head), marshal.dumps(records)
+        head_bytes = marshal.dumps(head)
         return {
             "format": FORMAT,
             "head": head_bytes,
             "head_crc": zlib.crc32(head_bytes),
             "records": records_bytes,
-            "records_crc": zlib.crc32(records_bytes),
+            "records_crc": records_crc,
         }
 
     @classmethod
@@ -230,19 +281,21 @@ class Manifest:
     def _set_records(self, data: dict[str, Any]) -> None:
         """Set the tables from the decoded records, but those assigned meanwhile."""
         mine = self.__dict__
-        mine.setdefault("files", data["files"])
+        if "files" not in mine and self.parts is not None:
+            self.files_from = (self.parts, {})
         mine.setdefault("resolved", data["resolved"])
         # 10,000 records of each kind: made by `map` (in C) from the columns of the raw rows
+        # (`parts.decode_columns`: the keys, and the rows in their order)
         if "specs" not in mine:
-            table = data["specs"]
-            specs = list(zip(*table.values(), strict=True)) or [(), (), ()]
+            keys, rows = data["specs"]
+            specs = list(zip(*rows, strict=True)) or [(), (), ()]
             deps = map(data["depsets"].__getitem__, specs[0])
             made = map(SpecRecord, deps, map(list, specs[1]), map(bool, specs[2]))
-            mine["specs"] = dict(zip(table, made, strict=True))
+            mine["specs"] = dict(zip(keys, made, strict=True))
         if "outputs" not in mine:
-            table = data["outputs"]
-            columns = list(zip(*table.values(), strict=True)) or [(), (), (), (), ()]
-            mine["outputs"] = dict(zip(table, map(OutputRecord, *columns), strict=True))
+            keys, rows = data["outputs"]
+            columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+            mine["outputs"] = dict(zip(keys, map(OutputRecord, *columns), strict=True))
         mine.setdefault("errors", data["errors"])
 
     @classmethod
@@ -256,21 +309,22 @@ class Manifest:
         m.tool = f"format {data.get('format')}"
         outputs = data.get("outputs")  # formats 1 to 5
         if outputs is None and isinstance(data.get("records"), bytes):  # format 6 on
+            from skillforge.state.parts import decode_records
+
             records = data["records"]
-            if "records_crc" in data:
-                records = _unsealed(records, data["records_crc"])
-            outputs = marshal.loads(records).get("outputs")
+            value = marshal.loads(records)
+            if isinstance(value, tuple):  # format 9 on: in parts, each with its checksum
+                table = decode_records(records, data.get("records_crc", -1))[0]
+            else:
+                if "records_crc" in data:
+                    _unsealed(records, data["records_crc"])
+                table = value
+            outputs = table.get("outputs")
         if isinstance(outputs, dict):
             for rel, raw in outputs.items():
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
                     m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
-
-
-# Parts of the records, read in C (`map`): an output record as `OutputRecord.to_raw` has it
-_OUTPUT_RAW = attrgetter("mtime_ns", "size", "digest", "document", "key")
-_OUTPUTS = attrgetter("outputs")
-_FAILED = attrgetter("failed")
 
 
 def _unsealed(data: Any, crc: Any) -> bytes:
@@ -327,6 +381,8 @@ def write_manifest(cache_dir: str, manifest: Manifest, hot: dict[str, Any] | Non
     with NoCycles():
         data = marshal.dumps(manifest.to_raw(hot))
     write_atomic(manifest_path(cache_dir), data)
+    # written: a table changed from now on is not one of the last build's parts (`patch`)
+    manifest.patch = manifest.hot_patch = None
 
 
 def stat_record(mtime_ns: int, size: int, digest: str, now_ns: int | None = None) -> list[Any]:

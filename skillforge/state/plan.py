@@ -53,6 +53,10 @@ class Plan:
         # set instead of `unchanged` by the hot table's plan of a no-op (state/hot.py): how
         # many documents `unchanged` would list
         self.unchanged_count: int | None = None
+        # set by the hot table's plan of an edit (state/hot.py): the scan found the recorded
+        # files in their order, and the last build's hot table holds for its records (the
+        # next manifest may then be made from the last one in parts: state/patch.py)
+        self.edited = False
         self.refreshed: dict[str, list[Any]] = {}
         self.refreshed_outputs: dict[str, list[Any]] = {}
         # dirty specs whose own YAML files did not change: (file id, digest) of each layer
@@ -87,7 +91,7 @@ class Checker:
         self.memo: dict[str, str | None] = {}
 
     def file_changed(self, file_id: str) -> bool:
-        recorded = self.manifest.files.get(file_id)
+        recorded = self.manifest.file_row(file_id)
         if recorded is None:
             return True
         stat = self.inv.files.get(file_id)
