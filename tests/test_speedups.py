@@ -265,6 +265,80 @@ def test_an_output_node_yields_one_chunk_with_the_same_text_and_errors() -> None
     assert len(chunks) == 4 < len(list(slow.from_string(loop).generate(p="P", xs=["x", "y"])))
 
 
+def _every_binop_called_env() -> TemplateSandbox:
+    """A sandbox that sends every `+`, `*` and `%` through `call_binop` (Jinja's way)."""
+    from jinja2.compiler import CodeGenerator
+
+    from skillforge.engine.jinja.sandbox import _BoundedConcat
+
+    class EveryCall(_BoundedConcat):
+        visit_Add = CodeGenerator.visit_Add
+        visit_Mul = CodeGenerator.visit_Mul
+        visit_Mod = CodeGenerator.visit_Mod
+
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    env.code_generator_class = EveryCall
+    return env
+
+
+_BINOP_TEMPLATES = [
+    "{% for i in range(5) if i % 2 %}{{ i * 2 + 1 }},{{ '%03d' | format(i + 1) }};{% endfor %}",
+    "{% macro m(x) %}{{ x + 1 }}{{ x * x }}{% endmacro %}{{ m(2) }}{{ m(a) }}",
+    "{% set s %}{{ 3 % 2 }}{{ a % b }}{% endset %}{{ s }}{% set t = a + b * a %}{{ t }}",
+    "{{ (1 + 2) * (3 + 4) % 5 }} {{ (a + 1) * (b + 1) % 7 }} {{ xs[a % 2] + a }}",
+    "{% for x in xs %}{{ loop.index + a }}{{ loop.index0 * x }}{% endfor %}",
+    "{{ 'x' * 10**8 }}",
+    "{{ '%0999999999d' % a }}",
+    "{{ missing + 1 }}",
+    "line one\n{{ a % 0 }}",
+]
+
+
+def test_two_ints_computed_in_place_give_what_call_binop_gives() -> None:
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    fast.max_size = slow.max_size = 5_000
+    values: list[Any] = [
+        0, 1, -3, 7, 2**70, True, False, 1.5, "ab", "%d", "%s-%s", "x" * 3_000, [1], (2, 3), None,
+        {"a": 1}, 10_000_001,
+    ]  # fmt: skip
+    for op in ("+", "*", "%"):
+        source = f"{{{{ a {op} b }}}}"
+        compiled = fast.compile(source, raw=True)
+        assert "call_binop" in compiled and " is int" in compiled
+        for a in values:
+            for b in values:
+                want = _outcome(lambda: slow.from_string(source).render(a=a, b=b))  # noqa: B023
+                got = _outcome(lambda: fast.from_string(source).render(a=a, b=b))  # noqa: B023
+                assert got == want, (op, a, b)
+    for source in _BINOP_TEMPLATES:
+        for a, b in ((3, 4), (2, 0), ("%s", "q"), (1.5, 2)):
+            context = {"a": a, "b": b, "xs": [5, 6, 7]}
+            want = _outcome(lambda: slow.from_string(source).render(**context))  # noqa: B023
+            assert _outcome(lambda: fast.from_string(source).render(**context)) == want, source  # noqa: B023
+    assert _outcome(lambda: fast.from_string(_BINOP_TEMPLATES[5]).render())[0] == "SecurityError"
+    assert fast.from_string(_BINOP_TEMPLATES[0]).render() == "3,002;7,004;"
+
+
+def test_an_error_in_an_int_operation_is_reported_on_its_template_line() -> None:
+    import traceback
+
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    lines = []
+    for env in (fast, slow):
+        try:
+            env.from_string("a\nb\n{{ 1 + (a % b) }}\n").render(a=1, b=0)
+        except ZeroDivisionError as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            lines.append([f.lineno for f in frames if f.filename == "<template>"])
+    assert lines == [[3], [3]]
+
+
 def test_a_build_tunes_the_collector_before_it_imports_jinja2(tmp_path: Path) -> None:
     """The engine's imports make most of a small build's objects: the one-shot thresholds
     (state/heap.py) are set before them, not after. Only for the process's own command:

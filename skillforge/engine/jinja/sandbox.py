@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
@@ -40,6 +40,7 @@ _GROWING = frozenset(
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
 _DIGITS = re.compile(r"\d+")
 _MAX_JSON_INDENT = 64
+_SEQUENCES = (tuple, list)  # not `tuple | list`, which makes a union at every call
 _KEPT_TREES = 64
 
 
@@ -81,7 +82,7 @@ def _printf_size(fmt: str, values: Any) -> int:
     if not conversions:
         return fixed
     items = list(values.values()) if isinstance(values, dict) else values
-    items = items if isinstance(items, tuple | list) else (items,)
+    items = items if isinstance(items, _SEQUENCES) else (items,)
     longest = 0  # a loop, not max() over a generator: `"%05d" | format(i)` runs per line
     for v in items:
         if isinstance(v, str) and len(v) > longest:
@@ -326,7 +327,8 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
 
     def checked(*args: Any, **kwargs: Any) -> Any:
         size = _printf_size(str(args[0]), kwargs or args[1:]) if args else 0
-        env.refuse_size(size, "the format filter")
+        if size > env.max_size:  # refuse_size's test, without its call when it passes
+            env.refuse_size(size, "the format filter")
         return original(*args, **kwargs)
 
     return functools.update_wrapper(checked, original)
@@ -373,6 +375,29 @@ class _BoundedConcat(CodeGenerator):
         self.outdent()
         self.writeline("))")
 
+    def _int_binop(self, node: nodes.BinExpr, frame: Frame, op: str) -> None:
+        """`a + b`, `a * b`, `a % b` with two ints computed in place, anything else through
+        `environment.call_binop` as before: what call_binop does with two ints, without the
+        call (`i + 1`, `i % n` in a loop). Each operand is evaluated once, left first."""
+        left, right = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({left} {op} {right} if (type({left} := (")
+        self.visit(node.left, frame)
+        self.write(f")) is int) & (type({right} := (")
+        self.visit(node.right, frame)
+        self.write(f")) is int) else environment.call_binop(context, {op!r}, {left}, {right}))")
+
+    @optimizeconst
+    def visit_Add(self, node: nodes.BinExpr, frame: Frame) -> None:
+        self._int_binop(node, frame, "+")
+
+    @optimizeconst
+    def visit_Mul(self, node: nodes.BinExpr, frame: Frame) -> None:
+        self._int_binop(node, frame, "*")
+
+    @optimizeconst
+    def visit_Mod(self, node: nodes.BinExpr, frame: Frame) -> None:
+        self._int_binop(node, frame, "%")
+
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
             markup = "context.eval_ctx.volatile"
@@ -388,4 +413,4 @@ class _BoundedConcat(CodeGenerator):
 _DICT_NAMES = frozenset(dir(dict))
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 # Bump when the sandbox compiles templates differently (compiled code is cached by it).
-SANDBOX_REVISION = 3
+SANDBOX_REVISION = 4
