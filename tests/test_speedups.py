@@ -266,7 +266,8 @@ def test_an_output_node_yields_one_chunk_with_the_same_text_and_errors() -> None
 
 
 def _every_binop_called_env() -> TemplateSandbox:
-    """A sandbox that sends every `+`, `*` and `%` through `call_binop` (Jinja's way)."""
+    """A sandbox that sends every `+`, `*`, `%`, `a.b` and `a[b]` through the environment's
+    `call_binop`, `getattr` and `getitem` (Jinja's way)."""
     from jinja2.compiler import CodeGenerator
 
     from skillforge.engine.jinja.sandbox import _BoundedConcat
@@ -275,6 +276,8 @@ def _every_binop_called_env() -> TemplateSandbox:
         visit_Add = CodeGenerator.visit_Add
         visit_Mul = CodeGenerator.visit_Mul
         visit_Mod = CodeGenerator.visit_Mod
+        visit_Getattr = CodeGenerator.visit_Getattr
+        visit_Getitem = CodeGenerator.visit_Getitem
 
     env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
     env.code_generator_class = EveryCall
@@ -320,6 +323,42 @@ def test_two_ints_computed_in_place_give_what_call_binop_gives() -> None:
             assert _outcome(lambda: fast.from_string(source).render(**context)) == want, source  # noqa: B023
     assert _outcome(lambda: fast.from_string(_BINOP_TEMPLATES[5]).render())[0] == "SecurityError"
     assert fast.from_string(_BINOP_TEMPLATES[0]).render() == "3,002;7,004;"
+
+
+_READ_TEMPLATES = [
+    "{{ d.name }}|{{ d.items }}|{{ d.keys() | list }}|{{ d.nested.deep }}|{{ d['name'] }}",
+    "{{ xs[0] }}{{ xs[-1] }}{{ xs[-3] }}{{ xs[True] }}{{ xs[1:] }}{{ t[1] }}{{ s[1] }}",
+    "{{ d.nested['deep'] }}{{ d[k] }}{{ xs[i] }}{{ d.name.upper() }}{{ d.name.center(9) }}",
+    "{{ xs[3] is defined }} {{ d.gone is defined }} {{ xs[-4] is defined }}",
+    "{{ xs[3] }}",
+    "{{ xs[-4] }}",
+    "{{ d.gone }}",
+    "{{ d.name.center(10**9) }}",
+    "{{ d.xs.append(1) }}",
+    "{{ d.__class__ }}",
+    "{{ s.__class__.__mro__ }}",
+    "{% for x in d.xs %}{{ d.xs[loop.index0] + x }}{{ loop.index }}{% endfor %}",
+]
+
+
+def test_a_value_read_in_place_is_what_the_sandbox_reads() -> None:
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    fast.max_size = slow.max_size = 5_000
+    context: dict[str, Any] = {
+        "d": {"name": "ab", "items": "own", "nested": {"deep": 1}, "xs": [1, 2], "k": 0, 0: "z"},
+        "xs": [4, 5, 6], "t": (7, 8), "s": "str", "k": 0, "i": 2,
+    }  # fmt: skip
+    for source in _READ_TEMPLATES:
+        want = _outcome(lambda: slow.from_string(source).render(**context))  # noqa: B023
+        assert _outcome(lambda: fast.from_string(source).render(**context)) == want, source  # noqa: B023
+    assert "environment.getattr" in fast.compile("{{ d.name }}", raw=True)
+    assert _outcome(lambda: fast.from_string("{{ d.xs.append(1) }}").render(**context))[0] == (
+        "SecurityError"
+    )
+    assert context["d"]["xs"] == [1, 2]
 
 
 def test_an_error_in_an_int_operation_is_reported_on_its_template_line() -> None:

@@ -375,6 +375,35 @@ class _BoundedConcat(CodeGenerator):
         self.outdent()
         self.writeline("))")
 
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """`spec.name`: a dict's item read in place when the dict has it, as
+        `TemplateSandbox.getattr` reads it; anything else through `environment.getattr`."""
+        if self.environment.is_async or node.attr in _DICT_NAMES:
+            CodeGenerator.visit_Getattr(self, node, frame)
+            return
+        obj, attr = self.temporary_identifier(), repr(node.attr)
+        self.write(f"({obj}[{attr}] if type({obj} := (")
+        self.visit(node.node, frame)
+        self.write(f")) is dict and {attr} in {obj} else environment.getattr({obj}, {attr}))")
+
+    @optimizeconst
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        """`rules[i]`: a list's item by an int index in its range read in place, as
+        `TemplateSandbox.getitem` reads it; anything else through `environment.getitem`."""
+        if self.environment.is_async or isinstance(node.arg, nodes.Slice):
+            CodeGenerator.visit_Getitem(self, node, frame)
+            return
+        obj, key = self.temporary_identifier(), self.temporary_identifier()
+        self.write(f"({obj}[{key}] if (type({obj} := (")
+        self.visit(node.node, frame)
+        self.write(f")) is list) & (type({key} := (")
+        self.visit(node.arg, frame)
+        self.write(
+            f")) is int) and -len({obj}) <= {key} < len({obj})"
+            f" else environment.getitem({obj}, {key}))"
+        )
+
     def _int_binop(self, node: nodes.BinExpr, frame: Frame, op: str) -> None:
         """`a + b`, `a * b`, `a % b` with two ints computed in place, anything else through
         `environment.call_binop` as before: what call_binop does with two ints, without the
