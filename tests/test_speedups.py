@@ -192,6 +192,17 @@ def test_the_format_filter_refuses_and_formats_as_the_generic_check_does() -> No
         ((12, ), {}),
         (("%d", "not a number"), {}),
         (("%" + "s" * 300, *(["ab"] * 300)), {}),
+        (("%05d", -12), {}),
+        (("%s|%x", 255), {}),
+        (("%*d", 5), {}),
+        (("%d", 10**40), {}),
+        (("%05d", True), {}),
+        (("%d", 3), {"x": 1}),
+        ((jinja2.filters.Markup("<%s>"), 1), {}),
+        (("<%s>", jinja2.filters.Markup("&")), {}),
+        (("%" + "0" * 201 + "d", 1), {}),
+        (("%04999d", 1), {}),
+        (("%05001d", 1), {}),
     ]  # fmt: skip
     for args, kwargs in cases:
         want = _outcome(lambda: slow(*args, **kwargs))  # noqa: B023

@@ -17,6 +17,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_format
 from jinja2.runtime import markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
@@ -325,7 +326,19 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
     """The format filter, checked as `_checked_filter` checks it with `_check_format`, without
     the generic wrapper's steps (a loop formats a number per line)."""
 
+    plain = original is do_format
+
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 2 and type(args[0]) is str and type(args[1]) is int and not kwargs:
+            # `"%05d" | format(i)`: no text among the values, so `_printf_size` is the
+            # format's own length and widths (with no `*` width to take from the number)
+            fmt = args[0]
+            fixed, conversions, stars = _printf_shape(fmt) if len(fmt) <= _SHAPED else _shape(fmt)
+            size = _printf_size(fmt, args[1:]) if stars else fixed
+            if size > env.max_size:
+                env.refuse_size(size, "the format filter")
+            # what do_format returns for a str and positional values
+            return fmt % args[1:] if plain else original(*args, **kwargs)
         size = _printf_size(str(args[0]), kwargs or args[1:]) if args else 0
         if size > env.max_size:  # refuse_size's test, without its call when it passes
             env.refuse_size(size, "the format filter")
