@@ -333,7 +333,7 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
             # `"%05d" | format(i)`: no text among the values, so `_printf_size` is the
             # format's own length and widths (with no `*` width to take from the number)
             fmt = args[0]
-            fixed, conversions, stars = _printf_shape(fmt) if len(fmt) <= _SHAPED else _shape(fmt)
+            fixed, _, stars = _printf_shape(fmt) if len(fmt) <= _SHAPED else _shape(fmt)
             size = _printf_size(fmt, args[1:]) if stars else fixed
             if size > env.max_size:
                 env.refuse_size(size, "the format filter")
