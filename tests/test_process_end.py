@@ -81,9 +81,11 @@ def test_a_failed_build_keeps_its_exit_code_and_its_messages(tmp_path: Path) -> 
 
 def test_a_thread_still_running_gets_the_usual_end(tmp_path: Path) -> None:
     project(tmp_path)
+    # the thread outlives the build: 2 s, not less (a loaded machine took a cold build of this
+    # project past 0.5 s, and the thread had ended when the build looked)
     before = (
         "import threading, time\n"
-        "threading.Thread(target=lambda: (time.sleep(0.5), print('JOINED', file=sys.stderr)))"
+        "threading.Thread(target=lambda: (time.sleep(2), print('JOINED', file=sys.stderr)))"
         ".start()"
     )
     done = _run(tmp_path, "build", "-q", before=before)
