@@ -192,6 +192,17 @@ def test_the_format_filter_refuses_and_formats_as_the_generic_check_does() -> No
         ((12, ), {}),
         (("%d", "not a number"), {}),
         (("%" + "s" * 300, *(["ab"] * 300)), {}),
+        (("%05d", -12), {}),
+        (("%s|%x", 255), {}),
+        (("%*d", 5), {}),
+        (("%d", 10**40), {}),
+        (("%05d", True), {}),
+        (("%d", 3), {"x": 1}),
+        ((jinja2.filters.Markup("<%s>"), 1), {}),
+        (("<%s>", jinja2.filters.Markup("&")), {}),
+        (("%" + "0" * 201 + "d", 1), {}),
+        (("%04999d", 1), {}),
+        (("%05001d", 1), {}),
     ]  # fmt: skip
     for args, kwargs in cases:
         want = _outcome(lambda: slow(*args, **kwargs))  # noqa: B023
@@ -263,6 +274,119 @@ def test_an_output_node_yields_one_chunk_with_the_same_text_and_errors() -> None
     loop = _OUTPUT_TEMPLATES["loop"]
     chunks = list(fast.from_string(loop).generate(p="P", xs=["x", "y"]))
     assert len(chunks) == 4 < len(list(slow.from_string(loop).generate(p="P", xs=["x", "y"])))
+
+
+def _every_binop_called_env() -> TemplateSandbox:
+    """A sandbox that sends every `+`, `*`, `%`, `a.b` and `a[b]` through the environment's
+    `call_binop`, `getattr` and `getitem` (Jinja's way)."""
+    from jinja2.compiler import CodeGenerator
+
+    from skillforge.engine.jinja.sandbox import _BoundedConcat
+
+    class EveryCall(_BoundedConcat):
+        visit_Add = CodeGenerator.visit_Add
+        visit_Mul = CodeGenerator.visit_Mul
+        visit_Mod = CodeGenerator.visit_Mod
+        visit_Getattr = CodeGenerator.visit_Getattr
+        visit_Getitem = CodeGenerator.visit_Getitem
+
+    env = TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS)
+    env.code_generator_class = EveryCall
+    return env
+
+
+_BINOP_TEMPLATES = [
+    "{% for i in range(5) if i % 2 %}{{ i * 2 + 1 }},{{ '%03d' | format(i + 1) }};{% endfor %}",
+    "{% macro m(x) %}{{ x + 1 }}{{ x * x }}{% endmacro %}{{ m(2) }}{{ m(a) }}",
+    "{% set s %}{{ 3 % 2 }}{{ a % b }}{% endset %}{{ s }}{% set t = a + b * a %}{{ t }}",
+    "{{ (1 + 2) * (3 + 4) % 5 }} {{ (a + 1) * (b + 1) % 7 }} {{ xs[a % 2] + a }}",
+    "{% for x in xs %}{{ loop.index + a }}{{ loop.index0 * x }}{% endfor %}",
+    "{{ 'x' * 10**8 }}",
+    "{{ '%0999999999d' % a }}",
+    "{{ missing + 1 }}",
+    "line one\n{{ a % 0 }}",
+]
+
+
+def test_two_ints_computed_in_place_give_what_call_binop_gives() -> None:
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    fast.max_size = slow.max_size = 5_000
+    values: list[Any] = [
+        0, 1, -3, 7, 2**70, True, False, 1.5, "ab", "%d", "%s-%s", "x" * 3_000, [1], (2, 3), None,
+        {"a": 1}, 10_000_001,
+    ]  # fmt: skip
+    for op in ("+", "*", "%"):
+        source = f"{{{{ a {op} b }}}}"
+        compiled = fast.compile(source, raw=True)
+        assert "call_binop" in compiled and " is int" in compiled
+        for a in values:
+            for b in values:
+                want = _outcome(lambda: slow.from_string(source).render(a=a, b=b))  # noqa: B023
+                got = _outcome(lambda: fast.from_string(source).render(a=a, b=b))  # noqa: B023
+                assert got == want, (op, a, b)
+    for source in _BINOP_TEMPLATES:
+        for a, b in ((3, 4), (2, 0), ("%s", "q"), (1.5, 2)):
+            context = {"a": a, "b": b, "xs": [5, 6, 7]}
+            want = _outcome(lambda: slow.from_string(source).render(**context))  # noqa: B023
+            assert _outcome(lambda: fast.from_string(source).render(**context)) == want, source  # noqa: B023
+    assert _outcome(lambda: fast.from_string(_BINOP_TEMPLATES[5]).render())[0] == "SecurityError"
+    assert fast.from_string(_BINOP_TEMPLATES[0]).render() == "3,002;7,004;"
+
+
+_READ_TEMPLATES = [
+    "{{ d.name }}|{{ d.items }}|{{ d.keys() | list }}|{{ d.nested.deep }}|{{ d['name'] }}",
+    "{{ xs[0] }}{{ xs[-1] }}{{ xs[-3] }}{{ xs[True] }}{{ xs[1:] }}{{ t[1] }}{{ s[1] }}",
+    "{{ d.nested['deep'] }}{{ d[k] }}{{ xs[i] }}{{ d.name.upper() }}{{ d.name.center(9) }}",
+    "{{ xs[3] is defined }} {{ d.gone is defined }} {{ xs[-4] is defined }}",
+    "{{ xs[3] }}",
+    "{{ xs[-4] }}",
+    "{{ d.gone }}",
+    "{{ d.name.center(10**9) }}",
+    "{{ d.xs.append(1) }}",
+    "{{ d.__class__ }}",
+    "{{ s.__class__.__mro__ }}",
+    "{% for x in d.xs %}{{ d.xs[loop.index0] + x }}{{ loop.index }}{% endfor %}",
+]
+
+
+def test_a_value_read_in_place_is_what_the_sandbox_reads() -> None:
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    fast.max_size = slow.max_size = 5_000
+    context: dict[str, Any] = {
+        "d": {"name": "ab", "items": "own", "nested": {"deep": 1}, "xs": [1, 2], "k": 0, 0: "z"},
+        "xs": [4, 5, 6], "t": (7, 8), "s": "str", "k": 0, "i": 2,
+    }  # fmt: skip
+    for source in _READ_TEMPLATES:
+        want = _outcome(lambda: slow.from_string(source).render(**context))  # noqa: B023
+        assert _outcome(lambda: fast.from_string(source).render(**context)) == want, source  # noqa: B023
+    assert "environment.getattr" in fast.compile("{{ d.name }}", raw=True)
+    assert _outcome(lambda: fast.from_string("{{ d.xs.append(1) }}").render(**context))[0] == (
+        "SecurityError"
+    )
+    assert context["d"]["xs"] == [1, 2]
+
+
+def test_an_error_in_an_int_operation_is_reported_on_its_template_line() -> None:
+    import traceback
+
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    lines = []
+    for env in (fast, slow):
+        try:
+            env.from_string("a\nb\n{{ 1 + (a % b) }}\n").render(a=1, b=0)
+        except ZeroDivisionError as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            lines.append([f.lineno for f in frames if f.filename == "<template>"])
+    assert lines == [[3], [3]]
 
 
 def test_a_build_tunes_the_collector_before_it_imports_jinja2(tmp_path: Path) -> None:

@@ -25,9 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import diskcache
-
-from skillforge.cache.disk import SafeDisk
+from skillforge.cache.fresh import DATABASE, write_new
 from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.files import move_aside
@@ -163,6 +161,19 @@ def _writable(directory: Path) -> bool:
     )
 
 
+def _no_database(directory: Path) -> bool:
+    """Whether the cache folder holds no database (or does not exist): not when anything,
+    even a dangling link, has the database's name, or the folder is not one (diskcache
+    opens those, and they are moved aside when they cannot be read)."""
+    try:
+        os.lstat(directory / DATABASE)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 class Store:
     """Cache entries by key, with a write buffer; never raises on a damaged cache."""
 
@@ -192,6 +203,9 @@ class Store:
         # the database held no entry when opened (a cold build): every read is a miss, so
         # none is asked of SQLite; false again once this store has written entries
         self.empty = False
+        # there was no database at all: none is opened (nor diskcache imported) to read, and
+        # `flush` writes it whole (fresh.py), unless another process made one meanwhile
+        self.fresh = False
 
     @property
     def secret(self) -> bytes | None:
@@ -201,7 +215,7 @@ class Store:
             self._secret = machine_key()
         return self._secret
 
-    def _open(self) -> Any:
+    def _open(self, fresh: bool = True) -> Any:
         if self._opened:
             return self._cache
         self._opened = True
@@ -214,6 +228,9 @@ class Store:
             )
         if self.read_only and not self.directory.is_dir():
             return None  # nothing to read, and a read-only store creates nothing
+        if fresh and not self.read_only and _no_database(self.directory):
+            self.empty = self.fresh = True
+            return None
         try:
             self._cache = self._connect()
         except _BROKEN as exc:
@@ -225,6 +242,10 @@ class Store:
             from skillforge.cache.readonly import CacheReader
 
             return CacheReader(self.directory)
+        import diskcache
+
+        from skillforge.cache.disk import SafeDisk
+
         cache = diskcache.Cache(
             str(self.directory),
             size_limit=self.size_limit,
@@ -313,6 +334,13 @@ class Store:
             self.encoded.clear()
             return
         cache = self._open()
+        if self.fresh and self._write_new():
+            self.pending.clear()
+            self.encoded.clear()
+            return
+        if self.fresh:  # another process made the database meanwhile: write through it
+            self.fresh = self._opened = False
+            cache = self._open(fresh=False)
         if cache is None:
             self.pending.clear()
             self.encoded.clear()
@@ -322,8 +350,7 @@ class Store:
         cull_limit = cache.cull_limit
         try:
             cache.cull_limit = 0
-            entries = self._encoded(self.pending)
-            entries += [(k, v) for k, v in self.encoded.items() if k not in self.pending]
+            entries = self._entries()
             try:
                 with cache.transact():
                     self._write(cache, entries, new=self.empty)
@@ -341,6 +368,32 @@ class Store:
             cache.cull_limit = cull_limit
         self.pending.clear()
         self.encoded.clear()
+
+    def _entries(self) -> list[tuple[str, bytes]]:
+        """Every buffered entry in its stored form, in the order they are written."""
+        entries = self._encoded(self.pending)
+        entries += [(k, v) for k, v in self.encoded.items() if k not in self.pending]
+        return entries
+
+    def _write_new(self) -> bool:
+        """Write the buffered entries as a new database (fresh.py); False when it cannot be
+        (a database appeared since this store looked, or writing failed: `flush` then writes
+        through diskcache, which reports what fails)."""
+        try:
+            volume = write_new(str(self.directory), self._entries(), self.size_limit)
+        except (OSError, sqlite3.Error):
+            return False
+        if volume is None:
+            return False
+        self.fresh = self.empty = self._opened = False  # a later read opens the database
+        if volume > self.size_limit:
+            cache = self._open()
+            try:
+                if cache is not None:
+                    cache.cull()
+            except _BROKEN as exc:
+                self.warn(f"could not write the cache ({exc}); the next build will be slower")
+        return True
 
     def _encoded(self, values: dict[str, Any]) -> list[tuple[str, bytes]]:
         """`values` as stored bytes (a value with no data form is not kept)."""

@@ -15,11 +15,13 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_format
 from jinja2.runtime import markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
+from skillforge.engine.jinja.codegen import DICT_NAMES as _DICT_NAMES
+from skillforge.engine.jinja.codegen import BoundedConcat as _BoundedConcat
 from skillforge.engine.jinja.limits import DEFAULT_MAX_SIZE
 
 ENV_OPTIONS: dict[str, Any] = {
@@ -40,6 +42,7 @@ _GROWING = frozenset(
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[a-zA-Z%]")
 _DIGITS = re.compile(r"\d+")
 _MAX_JSON_INDENT = 64
+_SEQUENCES = (tuple, list)  # not `tuple | list`, which makes a union at every call
 _KEPT_TREES = 64
 
 
@@ -81,7 +84,7 @@ def _printf_size(fmt: str, values: Any) -> int:
     if not conversions:
         return fixed
     items = list(values.values()) if isinstance(values, dict) else values
-    items = items if isinstance(items, tuple | list) else (items,)
+    items = items if isinstance(items, _SEQUENCES) else (items,)
     longest = 0  # a loop, not max() over a generator: `"%05d" | format(i)` runs per line
     for v in items:
         if isinstance(v, str) and len(v) > longest:
@@ -324,68 +327,27 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
     """The format filter, checked as `_checked_filter` checks it with `_check_format`, without
     the generic wrapper's steps (a loop formats a number per line)."""
 
+    plain = original is do_format
+
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 2 and type(args[0]) is str and type(args[1]) is int and not kwargs:
+            # `"%05d" | format(i)`: no text among the values, so `_printf_size` is the
+            # format's own length and widths (with no `*` width to take from the number)
+            fmt = args[0]
+            fixed, _, stars = _printf_shape(fmt) if len(fmt) <= _SHAPED else _shape(fmt)
+            size = _printf_size(fmt, args[1:]) if stars else fixed
+            if size > env.max_size:
+                env.refuse_size(size, "the format filter")
+            # what do_format returns for a str and positional values
+            return fmt % args[1:] if plain else original(*args, **kwargs)
         size = _printf_size(str(args[0]), kwargs or args[1:]) if args else 0
-        env.refuse_size(size, "the format filter")
+        if size > env.max_size:  # refuse_size's test, without its call when it passes
+            env.refuse_size(size, "the format filter")
         return original(*args, **kwargs)
 
     return functools.update_wrapper(checked, original)
 
 
-class _BoundedConcat(CodeGenerator):
-    """Compiles `~` to `environment.bounded_concat`, which checks the size before joining;
-    and yields the parts of one output node (`{{ a }}-{{ b }}: {{ c }}`, a line of a loop) as
-    one chunk, joined, not one chunk each: a render is the same text in fewer chunks, each of
-    which the render's size cap (limits.py) and its consumer handle at a cost."""
-
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 2:
-            super().visit_Output(node, frame)  # buffered (macros, set blocks), or extends
-            return
-        finalize = self._make_finalize()
-        body: list[list[Any] | nodes.Expr] = []
-        for child in node.nodes:  # as CodeGenerator.visit_Output groups them
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) < 2:
-            super().visit_Output(node, frame)
-            return
-        self.writeline("yield concat((")
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-            else:
-                self.newline(item)
-                self._output_child_pre(item, frame, finalize)
-                self.visit(item, frame)
-                self._output_child_post(item, frame, finalize)
-                self.write(",")
-        self.outdent()
-        self.writeline("))")
-
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
-        if frame.eval_ctx.volatile:
-            markup = "context.eval_ctx.volatile"
-        else:
-            markup = "True" if frame.eval_ctx.autoescape else "False"
-        self.write(f"environment.bounded_concat({markup}, (")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-_DICT_NAMES = frozenset(dir(dict))
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
 # Bump when the sandbox compiles templates differently (compiled code is cached by it).
-SANDBOX_REVISION = 3
+SANDBOX_REVISION = 4
