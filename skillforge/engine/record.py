@@ -39,7 +39,7 @@ from skillforge.state.manifest import (
     stat_record,
     write_manifest,
 )
-from skillforge.state.patch import patch_tables
+from skillforge.state.patch import file_stat, patch_tables
 from skillforge.state.plan import ALL_TEMPLATES, ALL_TRAITS, Plan
 
 TYPE_CHECKING = False
@@ -286,7 +286,7 @@ def _record_files(
         if file_id in plan.refreshed:
             manifest.files[file_id] = plan.refreshed[file_id]
         elif file_id in known:
-            stat = inventory.files.get(file_id) or _stat(inventory.path(file_id))
+            stat = inventory.files.get(file_id) or file_stat(inventory.path(file_id))
             if stat is not None:
                 manifest.files[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
         elif file_id in old.files:
@@ -296,9 +296,9 @@ def _record_files(
             # reached, had it got that far): hashed now, recorded only when its stat did not
             # move (from the scan's, for a scanned file) while it was read
             path = inventory.path(file_id)
-            before = inventory.files.get(file_id) or _stat(path)
+            before = inventory.files.get(file_id) or file_stat(path)
             digest = _digest_regular(path) if before is not None else None
-            if digest is not None and before is not None and _stat(path) == before:
+            if digest is not None and before is not None and file_stat(path) == before:
                 manifest.files[file_id] = stat_record(before[0], before[1], digest, scan_ns)
 
 
@@ -327,14 +327,6 @@ def _digest_regular(path: str) -> str | None:
         return None
     finally:
         os.close(fd)
-
-
-def _stat(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 # -- the build record (stats) ---------------------------------------------------------------

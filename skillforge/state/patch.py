@@ -88,7 +88,7 @@ def patch_tables(
         if file_id in plan.refreshed:
             changed[file_id] = plan.refreshed[file_id]
             continue
-        stat = inventory.files.get(file_id) or _stat(inventory.path(file_id))
+        stat = inventory.files.get(file_id) or file_stat(inventory.path(file_id))
         if stat is None:
             return False  # not recorded then
         changed[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
@@ -187,7 +187,8 @@ class _Places:
         return self.framed.count("\0", 0, at)
 
 
-def _stat(path: str) -> tuple[int, int] | None:
+def file_stat(path: str) -> tuple[int, int] | None:
+    """(mtime in ns, size) of the file at `path`, or None when it cannot be stat-ed."""
     try:
         st = os.stat(path)
     except OSError:
