@@ -244,16 +244,11 @@ class Writer:
         """
         head, _, name = rel.rpartition("/")
         known = self._checked.get(head)
-        if known is not None and known in self._safe_folders and _plain_name(name):
+        if known is not None and known in self._safe_folders and safe_rel(name):
             return known  # (the long way below would find each folder in `_safe_folders`)
         up, _, last = head.rpartition("/")
         above = self._checked.get(up)
-        if (
-            above is not None
-            and above in self._safe_folders
-            and _plain_name(last)
-            and _plain_name(name)
-        ):
+        if above is not None and above in self._safe_folders and safe_rel(f"{last}/{name}"):
             # a new folder in a checked one (a skill's folder): only it is left to check
             folder = self._step(rel, f"{above}/{last}", create, missing)
         else:
@@ -359,11 +354,6 @@ class Writer:
             self._safe_folders.discard(folder)
             self._made.discard(folder)
             folder = os.path.dirname(folder)
-
-
-def _plain_name(name: str) -> bool:
-    """Whether `name` is a file name `safe_rel` accepts as the last part of a path."""
-    return name not in ("", ".", "..") and "\\" not in name and "\0" not in name
 
 
 def _made(folder: str) -> bool:
