@@ -258,3 +258,18 @@ def test_the_direct_emitter_writes_the_common_heads_itself() -> None:
     for unsure_quoted in ("\u2028", "\x85", "\U0001f600", "\ufeff", "\r\n", "\x00"):
         assert not _direct({"k": Quoted(unsure_quoted)}, "", [])
         assert dump({"k": Quoted(unsure_quoted)}) == _dump({"k": Quoted(unsure_quoted)})
+
+
+def test_the_direct_emitters_memory_tells_a_quoted_string_from_a_plain_one() -> None:
+    """`_scalar` remembers its answers by the exact string (the targets of a spec write the
+    same ones): a plain and a `Quoted` string of the same text, a key seen before given as
+    a `Quoted` one, and answers of "unsure" are each what PyYAML writes, every time."""
+    for _ in range(2):
+        for values in (
+            {"name": "plain-words", "description": Quoted("plain-words")},
+            {"name": Quoted("1.2"), "description": "1.2"},
+            {"name": "yes", "description": Quoted("yes")},
+            {Quoted("name"): "first", "name": "second"},
+            {"k": "a: b", "j": Quoted("a: b")},
+        ):
+            assert dump(values) == _dump(values), values
