@@ -60,17 +60,25 @@ def prune(values: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _empty(value: Any) -> bool:
-    return isinstance(value, (list, dict)) and not value
-
-
-def _prune(value: Any) -> Any:
+def _prune(value: list[Any] | dict[Any, Any]) -> list[Any] | dict[Any, Any]:
+    """A list or map without its empty lists and maps, at every depth (scalars as they are)."""
     if isinstance(value, dict):
-        kept = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if not _empty(v)}
-    if isinstance(value, list):
-        return [v for v in (_prune(v) for v in value) if not _empty(v)]
-    return value
+        kept: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, (list, dict)):
+                item = _prune(item)
+                if not item:
+                    continue
+            kept[key] = item
+        return kept
+    items: list[Any] = []
+    for item in value:
+        if isinstance(item, (list, dict)):
+            item = _prune(item)
+            if not item:
+                continue
+        items.append(item)
+    return items
 
 
 # dump's answers by the exact value (types included), so that targets writing the same
