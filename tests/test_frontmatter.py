@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillforge.targets.claude import emit, frontmatter_values
-from skillforge.targets.frontmatter import Quoted, _direct, _dump, dump
+from skillforge.targets.frontmatter import Quoted, _direct, _dump, dump, prune
 
 
 def test_key_order_and_quoting() -> None:
@@ -258,3 +258,45 @@ def test_the_direct_emitter_writes_the_common_heads_itself() -> None:
     for unsure_quoted in ("\u2028", "\x85", "\U0001f600", "\ufeff", "\r\n", "\x00"):
         assert not _direct({"k": Quoted(unsure_quoted)}, "", [])
         assert dump({"k": Quoted(unsure_quoted)}) == _dump({"k": Quoted(unsure_quoted)})
+
+
+def test_the_direct_emitters_memory_tells_a_quoted_string_from_a_plain_one() -> None:
+    """`_scalar` remembers its answers by the exact string (the targets of a spec write the
+    same ones): a plain and a `Quoted` string of the same text, a key seen before given as
+    a `Quoted` one, and answers of "unsure" are each what PyYAML writes, every time."""
+    for _ in range(2):
+        for values in (
+            {"name": "plain-words", "description": Quoted("plain-words")},
+            {"name": Quoted("1.2"), "description": "1.2"},
+            {"name": "yes", "description": Quoted("yes")},
+            {Quoted("name"): "first", "name": "second"},
+            {"k": "a: b", "j": Quoted("a: b")},
+        ):
+            assert dump(values) == _dump(values), values
+
+
+def _pruned(value: Any) -> Any:
+    """What `prune` is: the value with its empty lists and maps dropped, at every depth."""
+    empty = lambda v: isinstance(v, (list, dict)) and not v  # noqa: E731
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if not empty(v)}
+    if isinstance(value, list):
+        return [v for v in (_pruned(v) for v in value) if not empty(v)]
+    return value
+
+
+nested = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=3), nested, max_size=4))
+def test_prune_drops_every_empty_list_and_map_and_nothing_else(values: dict[str, Any]) -> None:
+    pruned = prune(values)
+    assert pruned == _pruned(values)
+    assert list(pruned) == list(_pruned(values))  # in order

@@ -7,6 +7,8 @@ are written as the parent would have written them."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 import pytest
 from helpers import build_file_tree, run
 
+from skillforge.cache.fresh import DATABASE
+from skillforge.cache.local import CACHE_FOLDER
 from skillforge.engine.workers import PARALLEL_FROM, Pool
 
 SPECS = PARALLEL_FROM + 6  # rendered in worker processes with --jobs 2
@@ -251,3 +255,31 @@ def test_the_writers_checked_folders_never_let_a_path_out(tmp_path: Path) -> Non
     writer.discard([writer.stage("tools/gh", b"x", missing=True)])
     with pytest.raises(OutputError, match="outside the output folder"):
         writer.stage("tools/other.md", b"x", missing=True)
+
+
+def _document_entries(root: Path) -> dict[str, bytes]:
+    """The document entries (`doc:` keys) of a project's cache database, in stored form."""
+    with contextlib.closing(sqlite3.connect(root / ".skillforge" / CACHE_FOLDER / DATABASE)) as con:
+        rows = con.execute("SELECT key, value FROM Cache WHERE key LIKE 'doc:%'").fetchall()
+    return {key: bytes(value) for key, value in rows}
+
+
+def test_document_entries_encoded_while_others_render_are_the_serial_builds(
+    tmp_path: Path,
+) -> None:
+    """A parallel build encodes each staged spec's document entry while the workers render
+    (`Ready.entry`); the cache holds what a serial build writes, and `--explain` after an
+    edit reads it back as the serial build's does."""
+    parallel, serial = _project(tmp_path / "p"), _project(tmp_path / "s")
+    assert run(parallel, "build", "--json", "--jobs", "2").code == 0
+    assert run(serial, "build", "--json", "--jobs", "1").code == 0
+    entries = _document_entries(parallel)
+    assert len(entries) == SPECS + 1
+    assert entries == _document_entries(serial)
+    for root in (parallel, serial):
+        spec = root / "specs" / "s03.yaml"
+        spec.write_text(spec.read_text().replace("Revision 1.", "Revision 2."))
+    one = run(parallel, "build", "--json", "--explain", "--jobs", "2").report
+    two = run(serial, "build", "--json", "--explain", "--jobs", "1").report
+    assert one["reasons"] == two["reasons"] and one["reasons"]
+    assert any("notes" in " ".join(why) for why in one["reasons"].values())

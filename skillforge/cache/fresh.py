@@ -129,18 +129,31 @@ def _rows(directory: str, entries: list[tuple[str, bytes]], files: list[str]) ->
 
 def _fill(con: sqlite3.Connection, rows: list[Row], size_limit: int) -> int:
     # the pragmas a `diskcache.Cache` sets before its tables (auto_vacuum only takes effect
-    # then; journal_mode is kept in the file; the others are the connection's own)
+    # then; journal_mode, kept in the file, is set below; the others are the connection's)
     con.execute("PRAGMA auto_vacuum = 1")
-    con.execute("PRAGMA journal_mode = wal").fetchall()
+    con.execute("PRAGMA journal_mode = off").fetchall()
     con.execute("PRAGMA synchronous = 1")
     con.execute(SCHEMA[0])
     settings = [(k, size_limit if k == "size_limit" else v) for k, v in SETTINGS]
     con.executemany("INSERT INTO Settings VALUES (?, ?)", settings)
-    for statement in SCHEMA[1:]:
-        con.execute(statement)
     con.execute("BEGIN IMMEDIATE")
+    # The rows go in before the indexes and triggers that diskcache's schema makes next: an
+    # index built over rows already there is sorted once instead of updated per row, and the
+    # triggers (two UPDATEs of Settings per row) are replaced by one UPDATE of their sums.
+    # The database holds the same schema, rows and settings as when each row is inserted
+    # after them (tests/test_fresh_cache.py compares it with diskcache's own). The file is
+    # nobody's until it is linked, so it is filled with no journal (a build that dies leaves
+    # a temp file that is never linked) and set to diskcache's WAL mode once complete.
+    con.execute(SCHEMA[1])
     con.executemany(_INSERT, rows)
+    for statement in SCHEMA[2:]:
+        con.execute(statement)
+    con.execute("UPDATE Settings SET value = (SELECT COUNT(*) FROM Cache) WHERE key = 'count'")
+    con.execute(
+        "UPDATE Settings SET value = (SELECT COALESCE(SUM(size), 0) FROM Cache) WHERE key = 'size'"
+    )
     con.execute("COMMIT")
+    con.execute("PRAGMA journal_mode = wal").fetchall()
     ((pages,),) = con.execute("PRAGMA page_count").fetchall()
     ((page_size,),) = con.execute("PRAGMA page_size").fetchall()
     ((size,),) = con.execute("SELECT value FROM Settings WHERE key = 'size'").fetchall()

@@ -315,6 +315,12 @@ class Store:
         """Buffer a new entry; `flush` writes it."""
         self.pending[key] = value
 
+    def set_stored(self, key: str, stored: bytes) -> None:
+        """Buffer a new entry already in its stored form (`encode(key, value, None)`; not a
+        code entry): encoded ahead, while worker processes render, `flush` has less to do."""
+        self.pending.pop(key, None)
+        self.encoded[key] = stored
+
     def hand_over(self) -> dict[str, Any]:
         """Return the new entries for another process to write; keep serving them here."""
         entries = self.pending

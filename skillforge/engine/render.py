@@ -98,7 +98,8 @@ class Renderer(RenderContext):
         for doc in docs:
             if not doc.data:
                 self._lay_out(spec, doc)
-        heads = "".join(d.head for d in docs)
+        # (by their digest: a Codex agent's head is its whole TOML document, body included)
+        heads_digest = digest_bytes("".join(d.head for d in docs).encode())
         section_keys = [
             (s["id"], per[None][0] if None in per else section_key(per)) for s, per in rendered
         ]
@@ -106,7 +107,7 @@ class Renderer(RenderContext):
             __version__,
             self.fingerprint,
             closure.digest,
-            heads,
+            heads_digest,
             section_keys,
             self.reach(closure, data, variables),
             [d.path for d in docs],
@@ -169,7 +170,7 @@ class Renderer(RenderContext):
             outputs,
             document_key,
             section_keys,
-            digest_bytes(heads.encode()),
+            heads_digest,
             deps,
             digests,
             spec.origin(OUTPUT_KEY[spec.kind] if OUTPUT_KEY[spec.kind] in data else "name"),

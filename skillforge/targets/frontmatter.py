@@ -60,17 +60,25 @@ def prune(values: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _empty(value: Any) -> bool:
-    return isinstance(value, (list, dict)) and not value
-
-
-def _prune(value: Any) -> Any:
+def _prune(value: list[Any] | dict[Any, Any]) -> list[Any] | dict[Any, Any]:
+    """A list or map without its empty lists and maps, at every depth (scalars as they are)."""
     if isinstance(value, dict):
-        kept = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if not _empty(v)}
-    if isinstance(value, list):
-        return [v for v in (_prune(v) for v in value) if not _empty(v)]
-    return value
+        kept: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, (list, dict)):
+                item = _prune(item)
+                if not item:
+                    continue
+            kept[key] = item
+        return kept
+    items: list[Any] = []
+    for item in value:
+        if isinstance(item, (list, dict)):
+            item = _prune(item)
+            if not item:
+                continue
+        items.append(item)
+    return items
 
 
 # dump's answers by the exact value (types included), so that targets writing the same
@@ -141,17 +149,16 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 def _scalar(value: Any) -> str | None:
     """The text of a scalar as PyYAML writes it here, or None when unsure."""
     kind = type(value)
-    if kind is Quoted or (kind is str and "\n" not in value and _VERSION_LIKE.match(value)):
-        if not (value.isascii() and value.isprintable()) and _QUOTABLE.fullmatch(value) is None:
-            return None  # (printable ASCII is 0x20-0x7e: no regex needed)
-        text = value.replace("\\", "\\\\").replace('"', '\\"')
-        if "\n" in text or "\t" in text:
-            text = text.replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{text}"'
-    if kind is str:
-        if _PLAIN.fullmatch(value) is None or value.lower() in _RESERVED:
-            return None
-        return value  # type: ignore[no-any-return]
+    if kind is str or kind is Quoted:
+        # the targets of a spec write the same strings (its name, its description, its tools)
+        memo = _STR_TEXTS if kind is str else _QUOTED_TEXTS
+        found = memo.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            found = _string(value, kind is Quoted)
+            if len(memo) >= _TEXTS_MAX:
+                memo.clear()
+            memo[value] = found
+        return found  # type: ignore[return-value]
     if kind is bool:
         return "true" if value else "false"
     if kind is int:
@@ -161,11 +168,41 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+# `_string`'s answers by the exact string, a plain one and a `Quoted` one apart (equal strings
+# of the two kinds are written differently); each is cleared when full
+_STR_TEXTS: dict[str, str | None] = {}
+_QUOTED_TEXTS: dict[str, str | None] = {}
+_TEXTS_MAX = 8192
+_UNSEEN = object()
+
+
+def _string(value: str, quoted: bool) -> str | None:
+    """`_scalar` of a string (`quoted`: a `Quoted` one)."""
+    if quoted or ("\n" not in value and _VERSION_LIKE.match(value)):
+        if not (value.isascii() and value.isprintable()) and _QUOTABLE.fullmatch(value) is None:
+            return None  # (printable ASCII is 0x20-0x7e: no regex needed)
+        text = value.replace("\\", "\\\\").replace('"', '\\"')
+        if "\n" in text or "\t" in text:
+            text = text.replace("\n", "\\n").replace("\t", "\\t")
+        return f'"{text}"'
+    if _PLAIN.fullmatch(value) is None or value.lower() in _RESERVED:
+        return None
+    return value
+
+
+_KEYS_SEEN: set[str] = set()  # keys `_direct` found it writes plain (exact `str` only)
+
+
 def _direct(values: dict[str, Any], indent: str, lines: list[str]) -> bool:
     """Append the block mapping `values` to `lines`; False when PyYAML must write it."""
     for key, value in values.items():
-        if type(key) is not str or _KEY.fullmatch(key) is None or key.lower() in _RESERVED:
+        if type(key) is not str:
             return False
+        if key not in _KEYS_SEEN:
+            if _KEY.fullmatch(key) is None or key.lower() in _RESERVED:
+                return False
+            if len(_KEYS_SEEN) < _TEXTS_MAX:
+                _KEYS_SEEN.add(key)  # a key written plain: no need to look at it again
         kind = type(value)
         if kind is dict:
             if not value:

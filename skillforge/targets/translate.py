@@ -135,7 +135,8 @@ class Head:
     def finish(self, passthrough: bool) -> Translation:
         """Return the translation; every spec field not used is reported as dropped."""
         dropped = self.translation.dropped
-        dropped.extend(f for f in SPEC_FIELDS[self.kind] if f in self.data and f not in self.used)
+        data, used = self.data, self.used
+        dropped += [f for f in SPEC_FIELDS[self.kind] if f in data and f not in used]
         extra = self.data.get("frontmatter") or {}
         if passthrough:
             for key, value in extra.items():

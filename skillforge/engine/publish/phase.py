@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 
 from skillforge.cache.keys import DOCUMENT
+from skillforge.cache.local import encode
 from skillforge.engine.publish.writer import Decision, OutputError, Staged, Writer
 from skillforge.engine.record import Written
 from skillforge.errors import Problem
-from skillforge.state.digest import digest_bytes
+from skillforge.state.digest import Uncacheable, digest_bytes
 from skillforge.state.plain import Plain
 from skillforge.state.plan import Plan
 
@@ -33,7 +34,9 @@ class Ready(Plain):
     """A spec's outputs, decided and staged ahead of publishing (none is in conflict).
 
     `outputs` is the list decided (a spec whose outputs change after is decided again);
-    `error`: staging failed, the spec fails when it would be published.
+    `error`: staging failed, the spec fails when it would be published; `entry`: the spec's
+    document entry of the cache in its stored form, encoded while the others render (it is
+    set when the spec is published: `explain` reads the entry it replaces).
     """
 
     def __init__(
@@ -43,12 +46,14 @@ class Ready(Plain):
         staged: list[Staged],
         digests: list[str],
         error: str = "",
+        entry: bytes | None = None,
     ) -> None:
         self.outputs = outputs
         self.decisions = decisions
         self.staged = staged
         self.digests = digests
         self.error = error
+        self.entry = entry
 
 
 class Staging:
@@ -71,7 +76,11 @@ class Staging:
             decisions = [writer.decide(out.path, out.data) for out in outputs]
             if any(d.action == "conflict" for d in decisions):
                 continue  # refused in the publish phase, where it is decided again
-            ready = Ready(outputs, decisions, [], digests_of(outputs))
+            try:
+                entry = encode(DOCUMENT + outputs[0].path, document_entry(rendered), None)
+            except Uncacheable:
+                entry = None  # (set when published, and left out by `flush` as ever)
+            ready = Ready(outputs, decisions, [], digests_of(outputs), entry=entry)
             self.ready[spec_id] = ready
             try:
                 ready.staged = stage_all(writer, outputs, decisions)
@@ -99,6 +108,12 @@ class Staging:
         for ready in self.ready.values():
             self.writer.unstage(ready.staged)
         self.ready.clear()
+
+
+def document_entry(rendered: RenderedSpec) -> list[object]:
+    """The cache's document entry of a rendered spec: its sections' keys and its heads'
+    digest (what `explain` compares with the next build's)."""
+    return [rendered.sections, rendered.heads_digest]
 
 
 def publish_outputs(
@@ -163,8 +178,11 @@ def publish_outputs(
                 else:
                     report.files_written += 1
             if not dry_run and rendered.outputs:
-                entry = [rendered.sections, rendered.heads_digest]
-                store.set(DOCUMENT + rendered.outputs[0].path, entry)
+                key = DOCUMENT + rendered.outputs[0].path
+                if ready is not None and ready.entry is not None:
+                    store.set_stored(key, ready.entry)  # encoded while the others rendered
+                else:
+                    store.set(key, document_entry(rendered))
     finally:
         if staging is not None:
             staging.discard()  # the specs staged that failed since (or all, on an error)
