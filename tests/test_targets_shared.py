@@ -31,6 +31,15 @@ def test_shared_path_is_written_once_with_the_common_keys(tmp_path: Path) -> Non
     text = (tmp_path / ".agents/skills/shared/SKILL.md").read_text()
     assert "license: MIT" in text and "compatibility" not in text  # Codex refuses the key
     assert report["dropped"][".agents/skills/shared/SKILL.md"] == ["compatibility"]
+    # each target of the path says what it lost: agents keeps `compatibility` on its own, and
+    # drops it here because Codex, which writes the same file, does not accept it
+    shutil.rmtree(tmp_path / ".agents")
+    again = build_json(tmp_path, "--explain")
+    assert again["reasons"][".agents/skills/shared/SKILL.md"] == [
+        "output missing",
+        "agents: dropped compatibility",
+        "codex: dropped compatibility",
+    ]
 
 
 def test_shared_path_conflict_names_both_targets_and_the_line(tmp_path: Path) -> None:

@@ -193,17 +193,23 @@ def merge_shared(
         if len(group) < 2:
             continue
         kind = spec.kind
-        accepted = [d.target.head_keys(kind) for d in group]
+        sets = [a for a in (d.target.head_keys(kind) for d in group) if a is not None]
+        allowed = frozenset.intersection(*sets) if sets else None  # None: every key
         order = next((d.target.shared_order for d in group if d.target.shared_order), ())
+        rank: dict[str, int] = {}
+        for i, key in enumerate(order):
+            rank.setdefault(key, i)  # (`order.index`: the first place of a key)
+        last = len(order)
         for doc in group:
             values = doc.translation.values
-            keep = [k for k in values if all(a is None or k in a for a in accepted)]
-            lost = [k for k in values if k not in keep]
-            keep.sort(key=lambda k: order.index(k) if k in order else len(order))
+            keep = [k for k in values if allowed is None or k in allowed]
+            if allowed is not None and len(keep) < len(values):
+                dropped = doc.dropped
+                dropped.extend(k for k in values if k not in allowed and k not in dropped)
+            keep.sort(key=lambda k: rank.get(k, last))  # stable: the others keep their order
             merged = {k: values[k] for k in keep}
             values.clear()
             values.update(merged)
-            doc.translation.dropped.extend(k for k in lost if k not in doc.dropped)
         first = group[0]
         lay_out(spec, first)
         for doc in group[1:]:
