@@ -32,6 +32,7 @@ from struct import error as StructError
 from struct import pack, unpack, unpack_from
 
 from skillforge.state.digest import digest_file
+from skillforge.state.heap import keep
 from skillforge.state.plan import (
     ALL_TEMPLATES,
     PLUGINS,
@@ -226,6 +227,7 @@ def _quick_plan(
     if _SEP.join(now) != hot["ids"]:
         return None
     stats, expected = _flat(now.values()), hot["stats"]
+    keep(stats)
     for index, file_id, digest in hot["racy"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
         if _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
@@ -258,6 +260,7 @@ def _quick_plan(
     except OSError:
         return None
     stats = _flat(map(_STAT_KEY, found))
+    keep(found, paths, stats)  # not freed one by one in a process about to end
     for index, digest in hot["racy_outputs"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
         then_mtime, then_size = _at(recorded, 2 * index), _at(recorded, 2 * index + 1)
