@@ -116,7 +116,7 @@ def _try_noop(
     if not plan.is_noop or failing:
         return Scanned(root, inventory, manifest, plan, scan_ns)
     keep(inventory, manifest, plan)  # 10,000 records of each: not freed one by one at the end
-    unchanged = len(plan.unchanged) if plan.unchanged_count is None else plan.unchanged_count
+    unchanged = plan.unchanged_total
     report = BuildReport(specs_total=plan.total, unchanged=unchanged)
     report.counters["documents_cached"] = unchanged
     # failed specs none of whose inputs changed: their recorded errors again, unparsed

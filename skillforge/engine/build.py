@@ -185,7 +185,7 @@ def run(
         report.ok = not report.errors
         _count_documents(plan, previous, batch)
         report.counters = batch.counters.as_dict()
-        report.unchanged += len(plan.unchanged)
+        report.unchanged += plan.unchanged_total
 
         phase = time.perf_counter()
         if not options.dry_run and (
@@ -305,7 +305,7 @@ def _add_replayed(plan: Plan, specs: list[str], batch: Batch) -> None:
 def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> None:
     """A document is a cache hit when its key (all section keys + frontmatter) is unchanged."""
     counters = batch.counters
-    counters.documents_cached += len(plan.unchanged)
+    counters.documents_cached += plan.unchanged_total
     for rendered in batch.results.values():
         if not rendered.outputs:
             continue

@@ -76,6 +76,8 @@ def hot_table(manifest: Manifest) -> dict[str, Any] | None:
     produced = set(chain.from_iterable(map(_OUTPUTS, records)))
     if not produced <= outputs.keys():
         return None  # make_plan takes an unrecorded output as missing
+    if len(produced) != sum(map(len, map(_OUTPUTS, records))):
+        return None  # an output two records list (the rules between specs rely on none)
     depsets = list({id(deps): deps for deps in map(_DEPS, records)}.values())
     read = _read(set(chain.from_iterable(depsets)), files, resolved)
     if read is None:
@@ -203,7 +205,7 @@ def quick_plan(inv: Inventory, manifest: Manifest) -> Plan | None:
         return plan
     manifest.thaw()
     try:
-        return _edit_plan(inv, manifest, plan, changed, hot["read"])
+        return _edit_plan(inv, manifest, plan, changed, hot["read"], hot["documents"])
     except _DAMAGED:
         return None
 
@@ -295,11 +297,12 @@ EDITED = 64
 
 
 def _edit_plan(
-    inv: Inventory, manifest: Manifest, plan: Plan, changed: list[str], read: str
+    inv: Inventory, manifest: Manifest, plan: Plan, changed: list[str], read: str, count: int
 ) -> Plan | None:
     """The plan `make_plan` makes when only the files `changed` did (every output and other
     file is as recorded): the changed specs judged as `make_plan` judges them, each other
-    spec unchanged. None when a changed file is one a spec depends on (a base, a trait, a
+    spec unchanged (its documents counted in `Plan.unlisted`, from `count`, the table's
+    count of all). None when a changed file is one a spec depends on (a base, a trait, a
     template) or not a file the last build recorded."""
     specs = manifest.specs
     depended = set(read.split(_SEP)) if read else set()
@@ -312,20 +315,21 @@ def _edit_plan(
         elif manifest.file_row(file_id) is not None:
             return None
         # else a file no spec reads (an unused template or partial): make_plan ignores it
+    if type(count) is not int:
+        return None
+    # the documents of the others are unchanged: counted (the table's count of all, less
+    # the edited specs'), not listed (10,000 records read for a list only counted)
     checker = Checker(inv, manifest, plan.refreshed)
-    outputs, unchanged = manifest.outputs, plan.unchanged
+    outputs = manifest.outputs
     order = inv.specs  # make_plan's: the edited specs judged in their place in the list
-    places = [index for index, spec in enumerate(order) if spec in edited]
-    start = 0
-    for place in [*places, len(order)]:
-        listed = (specs[spec].outputs for spec in order[start:place])
-        unchanged.extend([o for o in chain.from_iterable(listed) if outputs[o].document])
-        if place < len(order):
-            judge_spec(checker, plan, order[place], specs[order[place]])
-        start = place + 1
+    for spec in filter(edited.__contains__, order):
+        count -= sum([outputs[o].document for o in specs[spec].outputs])
+        judge_spec(checker, plan, spec, specs[spec])
     plugins = specs.get(PLUGINS)
     if plugins is not None:
-        unchanged.extend(plugins.outputs)
+        count -= len(plugins.outputs)
+        plan.unchanged.extend(plugins.outputs)
+    plan.unlisted = count
     plan.edited = True
     return plan
 

@@ -61,8 +61,8 @@ def patch_tables(
         before = specs.get(spec_id)
         if before is None or before.failed or list(before.deps) != deps:
             return False  # a new spec, or other dependencies: other files to record
-        if not outputs.keys() >= set(listed):
-            return False  # a new output
+        if not set(before.outputs) >= set(listed):
+            return False  # a new output, or one of another record's: the table lists each once
     for rel, (stat, _, document, _) in written.items():
         record = outputs.get(rel)
         if stat is None or record is None or record.document != document:

@@ -53,6 +53,9 @@ class Plan:
         # set instead of `unchanged` by the hot table's plan of a no-op (state/hot.py): how
         # many documents `unchanged` would list
         self.unchanged_count: int | None = None
+        # set by the hot table's plan of an edit: how many documents of the specs it did not
+        # look at are unchanged, besides those `unchanged` lists (those of the specs it judged)
+        self.unlisted = 0
         # set by the hot table's plan of an edit (state/hot.py): the scan found the recorded
         # files in their order, and the last build's hot table holds for its records (the
         # next manifest may then be made from the last one in parts: state/patch.py)
@@ -67,6 +70,13 @@ class Plan:
         # failed specs none of whose inputs changed: their recorded errors, reported again
         # without parsing them (DESIGN §5)
         self.replay: dict[str, tuple[RawProblem, ...]] = {}
+
+    @property
+    def unchanged_total(self) -> int:
+        """How many documents are unchanged: those `unchanged` lists, or counts of them."""
+        if self.unchanged_count is not None:
+            return self.unchanged_count
+        return len(self.unchanged) + self.unlisted
 
     @property
     def is_noop(self) -> bool:
