@@ -18,6 +18,7 @@ from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
 from skillforge.report.model import plural
 from skillforge.state.buildlog import read_cost_rows, write_cost_rows
+from skillforge.state.patch import output_paths
 from skillforge.state.plain import Plain
 from skillforge.targets import listing
 
@@ -246,7 +247,7 @@ def next_cost_rows(
         table[cost.path] = cost.to_raw()
         touched.append(cost.path)
     if state is not None:
-        gone = sorted(table.keys() - state.outputs.keys())
+        gone = sorted(table.keys() - output_paths(state).keys())
         for path in gone:
             del table[path]
         touched.extend(gone)

@@ -16,6 +16,7 @@ from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
 from skillforge.state.manifest import Manifest
+from skillforge.state.patch import output_paths
 from skillforge.state.plain import Plain
 from skillforge.state.plan import Plan, make_plan, plugins_wanted
 
@@ -210,7 +211,7 @@ def run(
             manifest.env = env
             manifest.env_files = environment_files()
             save_manifest(config, manifest)
-            save_dropped(config, batch.results.values(), manifest.outputs)
+            save_dropped(config, batch.results.values(), output_paths(manifest))
             state = written_manifest = manifest
 
     if remote is not None:
@@ -309,7 +310,7 @@ def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> Non
     for rendered in batch.results.values():
         if not rendered.outputs:
             continue
-        old = previous.outputs.get(rendered.outputs[0].path) if previous else None
+        old = previous.output_record(rendered.outputs[0].path) if previous else None
         if old is not None and old.key == rendered.document_key:
             counters.documents_cached += 1
         else:

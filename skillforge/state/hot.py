@@ -304,13 +304,12 @@ def _edit_plan(
     spec unchanged (its documents counted in `Plan.unlisted`, from `count`, the table's
     count of all). None when a changed file is one a spec depends on (a base, a trait, a
     template) or not a file the last build recorded."""
-    specs = manifest.specs
     depended = set(read.split(_SEP)) if read else set()
     edited = set()
     for file_id in changed:
         if file_id in depended:
             return None
-        if file_id in specs:
+        if manifest.spec_record(file_id) is not None:  # read a record at a time: a few
             edited.add(file_id)
         elif manifest.file_row(file_id) is not None:
             return None
@@ -320,18 +319,26 @@ def _edit_plan(
     # the documents of the others are unchanged: counted (the table's count of all, less
     # the edited specs'), not listed (10,000 records read for a list only counted)
     checker = Checker(inv, manifest, plan.refreshed)
-    outputs = manifest.outputs
     order = inv.specs  # make_plan's: the edited specs judged in their place in the list
     for spec in filter(edited.__contains__, order):
-        count -= sum([outputs[o].document for o in specs[spec].outputs])
-        judge_spec(checker, plan, spec, specs[spec])
-    plugins = specs.get(PLUGINS)
+        record = manifest.spec_record(spec)
+        assert record is not None
+        count -= sum([_recorded(manifest, o).document for o in record.outputs])
+        judge_spec(checker, plan, spec, record)
+    plugins = manifest.spec_record(PLUGINS)
     if plugins is not None:
         count -= len(plugins.outputs)
         plan.unchanged.extend(plugins.outputs)
     plan.unlisted = count
     plan.edited = True
     return plan
+
+
+def _recorded(manifest: Manifest, path: str) -> Any:
+    record = manifest.output_record(path)
+    if record is None:
+        raise KeyError(path)  # a damaged table: make_plan's
+    return record
 
 
 # A separator no file name holds: the hot table keeps a list of paths as one string

@@ -38,7 +38,9 @@ def tool_version() -> str:
 def plugins_wanted(plugins: object, manifest: Manifest | None) -> bool:
     """Whether a build has plugin manifests to make (`plugins`: the config's) or, made by the
     last build (`manifest`), to remove. Without either, no plugin module needs loading."""
-    return plugins is not None or (manifest is not None and PLUGINS in manifest.specs)
+    return plugins is not None or (
+        manifest is not None and manifest.spec_record(PLUGINS) is not None
+    )
 
 
 class Plan:
@@ -274,7 +276,8 @@ def judge_spec(checker: Checker, plan: Plan, spec: str, record: SpecRecord) -> N
         why = checker.reason(dep)
         if why and why not in reasons:
             reasons.append(why)
-    records = manifest.outputs
+    # its outputs' records only (after an edit of one spec among 10,000, read a few)
+    records: dict[str, Any] = {o: manifest.output_record(o) for o in record.outputs}
     if not reasons:
         reasons = _output_reasons(checker.inv.path(""), records, record.outputs, plan)
     if reasons:
@@ -305,7 +308,7 @@ def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[st
             files.append(resolved)
     parts = []
     for file_id in sorted(set(files)):
-        record = manifest.files.get(file_id)
+        record = manifest.file_row(file_id)
         if record is None:
             return None
         parts.append((file_id, record[2]))

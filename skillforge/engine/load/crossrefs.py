@@ -107,8 +107,15 @@ def _references_alone(
             _known_from_path(formats, out.path, skills, agents)
         if rendered.cost is not None:
             (skills if rendered.cost.kind == "skill" else agents).add(rendered.cost.name)
-    recorded = (r.outputs for spec_id, r in previous.specs.items() if spec_id not in orphans)
-    return _judged(batch, refs, skills, agents, formats, recorded)
+    return _judged(batch, refs, skills, agents, formats, _recorded(previous, orphans))
+
+
+def _recorded(previous: Manifest, orphans: set[str]) -> Iterable[list[str]]:
+    """The outputs of each recorded spec but the `orphans`, read when iterated (only a
+    reference asks for them: the records of 10,000 specs are then decoded)."""
+    for spec_id, record in previous.specs.items():
+        if spec_id not in orphans:
+            yield record.outputs
 
 
 def _judged(
@@ -182,7 +189,7 @@ def _kept_to_own(previous: Manifest, batch: Batch, formats: list[Target]) -> boo
     outputs its own record lists shares none; names are the rendered specs' only."""
     names: set[str] = set()
     for spec_id, rendered in batch.results.items():
-        record = previous.specs.get(spec_id)
+        record = previous.spec_record(spec_id)
         if record is None or not set(record.outputs).issuperset(o.path for o in rendered.outputs):
             return False
         cost = rendered.cost

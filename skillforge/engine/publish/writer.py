@@ -130,7 +130,7 @@ class Writer:
                 return Decision("unchanged", "", seen)
         else:
             existing = None
-        record = self.previous.outputs.get(rel) if self.previous else None
+        record = self.previous.output_record(rel) if self.previous else None
         if record is None:
             # no manifest entry (a fresh clone): the file's marker says whose it is
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
@@ -319,7 +319,7 @@ class Writer:
         except OutputError:
             return "unsafe"
         path = os.path.join(folder, os.path.basename(rel))
-        record = self.previous.outputs.get(rel) if self.previous else None
+        record = self.previous.output_record(rel) if self.previous else None
         try:
             info = os.lstat(path)
         except FileNotFoundError:
