@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
+from skillforge.state.heap import keep
 from skillforge.state.manifest import Manifest
 from skillforge.state.patch import output_paths
 from skillforge.state.plain import Plain
@@ -249,6 +250,7 @@ def run(
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings["total_ms"] = report.duration_ms
     reporter.finish(report)
+    keep(start, previous, plan, batch)  # 10,000 records and stats: not freed one by one
     return Outcome(report, written_manifest)
 
 

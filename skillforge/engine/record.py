@@ -28,7 +28,7 @@ from skillforge.state.buildlog import (
 )
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
-from skillforge.state.heap import NoCycles, without_cycles
+from skillforge.state.heap import NoCycles, keep, without_cycles
 from skillforge.state.hot import hot_table
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
@@ -359,6 +359,7 @@ def record_build(
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
     table, touched = next_cost_rows(old, rendered, state)
+    keep(old, table)  # 10,000 rows: not freed one by one in a process about to end
     failing = False
     for problem in listing_problems_rows(config, old, table, touched, rejudge):
         failing = failing or problem.severity == "error"

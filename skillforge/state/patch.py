@@ -203,7 +203,12 @@ def output_paths(manifest: Manifest) -> dict[str, Any]:
     source.thaw()
     hot, table = source.hot, source.__dict__.get("outputs")
     if table is None and hot is not None and isinstance(hot.get("outputs"), str):
-        table = dict.fromkeys(hot["outputs"].split("\0") if hot["outputs"] else ())
+        table = source.__dict__.get("_output_paths")  # made once: two steps ask
+        if table is None:
+            joined = hot["outputs"]
+            table = source.__dict__["_output_paths"] = dict.fromkeys(
+                joined.split("\0") if joined else ()
+            )
     return table if table is not None else manifest.outputs
 
 

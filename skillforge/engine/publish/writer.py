@@ -375,6 +375,8 @@ def _sweep(folder: str) -> None:
         names = os.listdir(folder)
     except OSError:
         return
-    for name in names:
-        if _TEMP.match(name) and not name.endswith(mine):
+    # a skill's folder is one of 10,000 in the skills folder: the names that can be temp
+    # files first, in C (`filter`), then the pattern
+    for name in filter(_TEMP.match, [n for n in names if TEMP_MARK in n]):
+        if not name.endswith(mine):
             unlink_quietly(os.path.join(folder, name))
