@@ -21,7 +21,7 @@ from skillforge.state.buildlog import (
     History,
     damaged_message,
     mark_listing,
-    read_cost_rows,
+    read_cost_table,
     read_noops,
     take_noops,
     write_cost_rows,
@@ -354,7 +354,7 @@ def record_build(
     # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
     # and the listing is judged again only when one of their entries changed
     earlier: list[str] = []  # a table in format 1's layout: written again in format 2's
-    old = read_cost_rows(cache_dir, damaged, earlier)
+    old = read_cost_table(cache_dir, damaged, earlier)  # rows decoded when read: a few
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
