@@ -29,7 +29,7 @@ import os
 from itertools import chain
 from operator import attrgetter, itemgetter
 from struct import error as StructError
-from struct import pack, unpack, unpack_from
+from struct import pack, unpack_from
 
 from skillforge.state.digest import digest_file
 from skillforge.state.heap import keep
@@ -235,7 +235,8 @@ def _quick_plan(
         if _same_bytes(inv.path(file_id), size, _at(expected, 2 * index + 1), digest):
             stats[2 * index] = 0
             plan.refreshed[file_id] = [mtime, size, digest]
-    changed = [] if _packed(stats) == expected else _changed(list(now), stats, expected)
+    packed = _packed(stats)
+    changed = [] if packed == expected else _changed(list(now), packed, expected)
     if changed is None:
         return None
     stat_of = os.stat
@@ -278,18 +279,26 @@ def _quick_plan(
     return plan, changed
 
 
-def _changed(ids: list[str], stats: list[int], expected: bytes) -> list[str] | None:
-    """The files whose stat is not the recorded one; None when more than a few are (many
-    changes: `make_plan`'s)."""
-    then = unpack(f"{len(stats)}q", expected)
-    changed = [
-        file_id
-        for file_id, mtime, size, then_mtime, then_size in zip(
-            ids, stats[::2], stats[1::2], then[::2], then[1::2], strict=True
-        )
-        if mtime != then_mtime or size != then_size
-    ]
-    return changed if len(changed) <= EDITED else None
+def _changed(ids: list[str], packed: bytes, expected: bytes) -> list[str] | None:
+    """The files whose stat (in `packed`) is not the recorded one (in `expected`); None when
+    more than a few are (many changes: `make_plan`'s). Compared 64 files at a time (in C),
+    then one by one where a block differs: an edit of one spec among 10,000 looks at 64."""
+    if len(packed) != len(expected) or len(packed) != 16 * len(ids):
+        return None
+    changed = []
+    for start in range(0, len(packed), _BLOCK):
+        end = start + _BLOCK
+        if packed[start:end] == expected[start:end]:
+            continue
+        for at in range(start, min(end, len(packed)), 16):
+            if packed[at : at + 16] != expected[at : at + 16]:
+                changed.append(ids[at // 16])
+        if len(changed) > EDITED:
+            return None
+    return changed
+
+
+_BLOCK = 16 * 64  # the bytes of 64 files' (mtime, size) in a packed table
 
 
 # The most changed files `quick_plan` plans a build for (past it, `make_plan` reads them all)
