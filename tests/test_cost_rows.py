@@ -213,3 +213,43 @@ def test_a_build_writes_cost_rows_of_format_1_again_with_their_checksum(tmp_path
     assert run(tmp_path, "build", "-q").code == 0
     assert marshal.loads(path.read_bytes())["format"] == buildlog.COSTS_FORMAT
     assert buildlog.read_cost_rows(cache).keys() == rows.keys()
+
+
+def test_cost_rows_are_decoded_when_read_and_written_back_as_they_were(tmp_path: Path) -> None:
+    """`outputs.bin` keeps each row's bytes on their own (format 3): a build decodes the
+    rows it reads (`CostRows.get`), and the table it writes back keeps the others' bytes as
+    read; the rows are those of the whole read, and a table of format 2 reads as ever (then
+    written again in format 3)."""
+    import marshal
+    import zlib
+
+    from skillforge.state import buildlog
+
+    rng = random.Random(11)
+    rows = {f"out/{i}.md": _cost(rng, i).to_raw() for i in range(40)}
+    buildlog.write_cost_rows(str(tmp_path), rows)
+    path = tmp_path / buildlog.STATS_FOLDER / buildlog.OUTPUTS_NAME
+    before = marshal.loads(marshal.loads(path.read_bytes())["rows"])
+    table = buildlog.read_cost_table(str(tmp_path))
+    assert table.get("out/3.md") == rows["out/3.md"] and table.get("none.md", 7) == 7
+    assert len(table._rows) == 1  # one row decoded
+    assert dict(table.items()) == rows == buildlog.read_cost_rows(str(tmp_path))
+    changed = table.copy()
+    changed["out/5.md"] = _cost(rng, 99).to_raw()
+    del changed["out/6.md"]
+    assert table.get("out/5.md") == rows["out/5.md"] and len(table) == 40  # not the copy's
+    buildlog.write_cost_rows(str(tmp_path), changed)
+    after = marshal.loads(marshal.loads(path.read_bytes())["rows"])
+    assert after.keys() == before.keys() - {"out/6.md"}
+    assert {p: b for p, b in after.items() if p != "out/5.md"} == {
+        p: b for p, b in before.items() if p not in ("out/5.md", "out/6.md")
+    }
+    expected = {**rows, "out/5.md": changed.get("out/5.md")}
+    del expected["out/6.md"]
+    assert buildlog.read_cost_rows(str(tmp_path)) == expected
+    # format 2: the rows themselves under one checksum
+    data = marshal.dumps(rows)
+    path.write_bytes(marshal.dumps({"format": 2, "rows": data, "crc": zlib.crc32(data)}))
+    earlier: list[str] = []
+    assert buildlog.read_cost_rows(str(tmp_path), None, earlier) == rows
+    assert earlier == [str(path)]

@@ -22,10 +22,13 @@ import pytest
 from helpers import run
 
 import skillforge.engine.record as record_module
+from skillforge.engine.documents import DROPPED_FILE
+from skillforge.state.buildlog import read_cost_rows
 from skillforge.state.hot import hot_table
 from skillforge.state.inventory import scan
 from skillforge.state.manifest import Manifest, read_manifest
 from skillforge.state.parts import BUCKETS, assemble, decode_records, encode_records
+from skillforge.state.patch import output_paths
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 import corpus
@@ -60,6 +63,11 @@ def _tables(manifest: Manifest) -> dict[str, Any]:
         "resolved": dict(manifest.resolved),
         "errors": dict(manifest.errors),
     }
+
+
+def _dropped(root: Path) -> bytes | None:
+    path = root / ".skillforge" / DROPPED_FILE
+    return path.read_bytes() if path.exists() else None
 
 
 def _hot_view(hot: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -153,6 +161,11 @@ def test_a_manifest_made_in_parts_is_the_one_made_the_whole_way(
         assert _tree(fast) == _tree(slow)
         mine, theirs = _manifest(fast), _manifest(slow)
         assert _tables(mine) == _tables(theirs)
+        # what the build keeps beside the manifest, from the paths of its outputs
+        assert read_cost_rows(str(fast / ".skillforge")) == read_cost_rows(
+            str(slow / ".skillforge")
+        )
+        assert _dropped(fast) == _dropped(slow)
         # read back, the records in parts are those encoded afresh from the same tables
         assert mine.parts is not None
         again = Manifest.from_raw(
@@ -228,3 +241,38 @@ def test_a_damaged_part_of_the_records_reads_as_a_corrupt_manifest(
     warnings = " ".join(w["message"] for w in result.report["warnings"])
     assert "corrupt manifest" in warnings, warnings
     assert result.report["specs"]["parsed"] == 6
+
+
+def test_records_read_one_at_a_time_are_those_of_the_whole_table(tmp_path: Path) -> None:
+    """`Manifest.spec_record` and `output_record` read the part of one key (an edit of one
+    spec among 10,000 reads a few): what they give is what the whole tables hold, the same
+    objects once the whole table is decoded, and None for a key no part holds; the paths
+    of the outputs (from the hot table) are the table's keys."""
+    corpus.write_corpus(tmp_path, 30, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    corpus.bump_marker(tmp_path / corpus.read_info(tmp_path)["edit_spec"])
+    assert run(tmp_path, "build", "-q").code == 0  # written in parts, from the last one
+    full = _manifest(tmp_path)
+    lazy = read_manifest(str(tmp_path / ".skillforge"), lazy=True)
+    assert lazy is not None and lazy.hot is not None
+    assert output_paths(lazy).keys() == full.outputs.keys()
+    missing = ["", "[plugins]", "specs/none.yaml", "zzz", "specs/"]
+    read: dict[str, Any] = {}
+    for spec_id in [*full.specs, *missing]:
+        record, expected = lazy.spec_record(spec_id), full.specs.get(spec_id)
+        if expected is None:
+            assert record is None
+            continue
+        assert record is not None
+        assert (list(record.deps), record.outputs, record.failed) == (
+            list(expected.deps),
+            expected.outputs,
+            expected.failed,
+        )
+        read[spec_id] = record
+    for path in [*full.outputs, *missing]:
+        output, wanted = lazy.output_record(path), full.outputs.get(path)
+        assert (output and output.to_raw()) == (wanted and wanted.to_raw())
+    assert "specs" not in lazy.__dict__ and "outputs" not in lazy.__dict__  # not decoded
+    assert all(lazy.specs[spec_id] is record for spec_id, record in read.items())
+    assert _tables(lazy) == _tables(full)

@@ -432,6 +432,21 @@ def test_main_called_with_arguments_keeps_pythons_collector(tmp_path: Path) -> N
     assert run(tmp_path, "build", "-q").code == 0
     assert run(tmp_path, "check").code == 0
     assert gc.get_threshold() == before and heap._ONE_SHOT is False
+    assert heap._KEPT == []  # what a one-shot process holds to its end: nothing here
+
+
+def test_keep_holds_objects_only_in_a_one_shot_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`keep` holds what a one-shot process would free just before it ends, and only there."""
+    from skillforge.state import heap
+
+    kept: list[tuple[object, ...]] = []
+    monkeypatch.setattr(heap, "_KEPT", kept)
+    heap.keep([1], "x")
+    assert kept == []
+    monkeypatch.setattr(heap, "_ONE_SHOT", True)
+    item = [2]
+    heap.keep(item)
+    assert kept == [(item,)] and kept[0][0] is item
 
 
 @pytest.mark.parametrize(

@@ -162,3 +162,65 @@ def test_a_build_after_an_edit_reports_what_the_careful_plan_reports(
         assert fast["specs"]["parsed"] == (1 if edit == "one spec" else 2)
     # and the next no-op of each agrees too
     assert _report(quick) == _report(careful)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _rule_steps(root: Path) -> list[dict[str, Any]]:
+    """Edits that make two specs share an output or a name, then undo them: the reports."""
+    agent0, agent1 = root / "specs/agents/agent-0.yaml", root / "specs/agents/agent-1.yaml"
+    tools = "tools: [Read, Grep]"
+    steps = [
+        lambda: _edit(root / "specs/skill-1.yaml", "name: skill-1", "name: skill-0"),
+        lambda: _edit(root / "specs/skill-1.yaml", "name: skill-0", "name: skill-1"),
+        lambda: _edit(agent1, "name: agent-1", "name: agent-0"),
+        lambda: _edit(agent1, "name: agent-0", "name: agent-1"),
+        lambda: _edit(agent0, tools, f"{tools}\nskills: [skill-2, skill-9]"),
+        lambda: _edit(root / "specs/skill-0.yaml", "Plain notes", "Edited notes"),
+        lambda: (
+            _edit(root / "specs/skill-0.yaml", "Edited notes", "Notes again"),
+            _edit(root / "specs/skill-2.yaml", "Plain notes", "Edited notes"),
+        ),
+    ]
+    reports = []
+    for step in steps:
+        step()
+        reports.append(_report(root))
+    return reports
+
+
+def test_the_rules_between_specs_after_an_edit_judge_as_the_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit planned from the hot table, the rules between specs tell from the
+    rendered specs' own records that no output or name has two users: every report is the
+    one of the walk over every record."""
+    from helpers import project
+
+    from skillforge.engine.load import crossrefs
+
+    quick = project(tmp_path / "quick", skills=3, agents=2)
+    careful = tmp_path / "careful"
+    shutil.copytree(quick, careful)
+    answers: list[bool] = []
+    kept_to_own = crossrefs._kept_to_own
+
+    def spy(*args: Any) -> bool:
+        answers.append(kept_to_own(*args))
+        return answers[-1]
+
+    for root in (quick, careful):
+        assert run(root, "build", "-q").code == 0
+    monkeypatch.setattr(crossrefs, "_kept_to_own", spy)
+    fast = _rule_steps(quick)
+    monkeypatch.setattr(crossrefs, "_kept_to_own", lambda *args: False)
+    walked = _rule_steps(careful)
+    assert fast == walked
+    assert [r["ok"] for r in fast] == [False, True, False, True, True, True, True]
+    assert True in answers  # the rendered specs' records told it
+    (warning,) = fast[4]["warnings"]
+    assert warning["message"].startswith("no skill named 'skill-9'")

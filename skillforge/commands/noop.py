@@ -20,7 +20,7 @@ from skillforge.report.model import BuildReport
 from skillforge.report.plain import PlainReporter, encode_json
 from skillforge.state.buildlog import listing_failed, note_noop
 from skillforge.state.digest import digest_bytes
-from skillforge.state.heap import NoCycles
+from skillforge.state.heap import NoCycles, keep
 from skillforge.state.hot import quick_plan
 from skillforge.state.inventory import scan
 from skillforge.state.locate import DEFAULT_CACHE, find_config_file
@@ -115,7 +115,8 @@ def _try_noop(
     plan = quick or make_plan(inventory, manifest, config_changed=False, replay=True)
     if not plan.is_noop or failing:
         return Scanned(root, inventory, manifest, plan, scan_ns)
-    unchanged = len(plan.unchanged) if plan.unchanged_count is None else plan.unchanged_count
+    keep(inventory, manifest, plan)  # 10,000 records of each: not freed one by one at the end
+    unchanged = plan.unchanged_total
     report = BuildReport(specs_total=plan.total, unchanged=unchanged)
     report.counters["documents_cached"] = unchanged
     # failed specs none of whose inputs changed: their recorded errors again, unparsed

@@ -18,16 +18,22 @@ from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
 from skillforge.report.model import plural
 from skillforge.state.buildlog import read_cost_rows, write_cost_rows
+from skillforge.state.patch import output_paths
 from skillforge.state.plain import Plain
 from skillforge.targets import listing
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import TypeVar
 
     from skillforge.engine.load.config import Config
     from skillforge.engine.workers import Batch
+    from skillforge.state.buildlog import CostRows
     from skillforge.state.manifest import Manifest
+
+    # the cost rows as a table, or as read from `outputs.bin` (each decoded when first read)
+    Rows = TypeVar("Rows", dict[str, list[Any]], CostRows)
 
 LISTING_ENTRY_CHARS = listing().entry_chars
 # Listing overhead per skill: the "- " bullet and the line break.
@@ -213,8 +219,8 @@ def listing_problems(
 
 def listing_problems_rows(
     config: Config,
-    before: dict[str, list[Any]],
-    after: dict[str, list[Any]],
+    before: dict[str, list[Any]] | CostRows,
+    after: dict[str, list[Any]] | CostRows,
     touched: Iterable[str],
     rejudge: bool = False,
 ) -> list[Problem]:
@@ -236,17 +242,17 @@ def listing_problems_rows(
 
 
 def next_cost_rows(
-    old: dict[str, list[Any]], rendered: list[OutputCost], state: Manifest | None
-) -> tuple[dict[str, list[Any]], list[str]]:
+    old: Rows, rendered: list[OutputCost], state: Manifest | None
+) -> tuple[Rows, list[str]]:
     """`next_costs` on rows: the table after a build, and the paths whose rows it touched
     (rendered, or gone from the manifest); every other row is the old one, unchanged."""
-    table = dict(old)
+    table = old.copy()
     touched = []
     for cost in rendered:
         table[cost.path] = cost.to_raw()
         touched.append(cost.path)
     if state is not None:
-        gone = sorted(table.keys() - state.outputs.keys())
+        gone = sorted(table.keys() - output_paths(state).keys())
         for path in gone:
             del table[path]
         touched.extend(gone)
@@ -261,7 +267,7 @@ def _row_entry(row: list[Any] | None) -> tuple[str, int, int] | None:
     return (row[2], row[12] if len(row) > 12 else 0, row[11] if len(row) > 11 else 0)
 
 
-def _costs_of(rows: dict[str, list[Any]]) -> dict[str, OutputCost]:
+def _costs_of(rows: dict[str, list[Any]] | CostRows) -> dict[str, OutputCost]:
     return {path: OutputCost.from_raw(path, values) for path, values in rows.items()}
 
 

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from skillforge.engine.load.config import Config
 from skillforge.errors import Problem
 from skillforge.report.model import BuildReport
+from skillforge.state.heap import keep
 from skillforge.state.manifest import Manifest
+from skillforge.state.patch import output_paths
 from skillforge.state.plain import Plain
 from skillforge.state.plan import Plan, make_plan, plugins_wanted
 
@@ -185,7 +187,7 @@ def run(
         report.ok = not report.errors
         _count_documents(plan, previous, batch)
         report.counters = batch.counters.as_dict()
-        report.unchanged += len(plan.unchanged)
+        report.unchanged += plan.unchanged_total
 
         phase = time.perf_counter()
         if not options.dry_run and (
@@ -210,7 +212,7 @@ def run(
             manifest.env = env
             manifest.env_files = environment_files()
             save_manifest(config, manifest)
-            save_dropped(config, batch.results.values(), manifest.outputs)
+            save_dropped(config, batch.results.values(), output_paths(manifest))
             state = written_manifest = manifest
 
     if remote is not None:
@@ -248,6 +250,7 @@ def run(
     report.duration_ms = (time.perf_counter() - started) * 1000
     report.timings["total_ms"] = report.duration_ms
     reporter.finish(report)
+    keep(start, previous, plan, batch)  # 10,000 records and stats: not freed one by one
     return Outcome(report, written_manifest)
 
 
@@ -305,11 +308,11 @@ def _add_replayed(plan: Plan, specs: list[str], batch: Batch) -> None:
 def _count_documents(plan: Plan, previous: Manifest | None, batch: Batch) -> None:
     """A document is a cache hit when its key (all section keys + frontmatter) is unchanged."""
     counters = batch.counters
-    counters.documents_cached += len(plan.unchanged)
+    counters.documents_cached += plan.unchanged_total
     for rendered in batch.results.values():
         if not rendered.outputs:
             continue
-        old = previous.outputs.get(rendered.outputs[0].path) if previous else None
+        old = previous.output_record(rendered.outputs[0].path) if previous else None
         if old is not None and old.key == rendered.document_key:
             counters.documents_cached += 1
         else:

@@ -148,11 +148,12 @@ def remove_stale(
     produced = {o.path for r in batch.results.values() for o in r.outputs}
     stale = list(plan.orphans)
     orphans = set(stale)
-    manifests = set(previous.specs[PLUGINS].outputs) if PLUGINS in previous.specs else set()
+    plugins = previous.spec_record(PLUGINS)  # records read a few at a time: an edit of one
+    manifests = set(plugins.outputs) if plugins is not None else set()
     # supporting files of a spec whose document stays where it was: dropped from its files
     dropped: set[str] = set()
     for spec_id in batch.results:
-        old = previous.specs.get(spec_id)
+        old = previous.spec_record(spec_id)
         left = [p for p in (old.outputs if old else []) if p not in produced]
         stale.extend(left)
         if old and old.outputs and old.outputs[0] in produced:
@@ -172,7 +173,7 @@ def remove_stale(
         elif outcome == "kept":
             gone = GONE if rel in orphans else NOT_PRODUCED
             warn(f"{rel}: {gone} but it was edited by hand; left in place", rel)
-        elif rel in previous.outputs and previous.outputs[rel].document:
+        elif (record := previous.output_record(rel)) is not None and record.document:
             report.removed.append(rel)
             why = NO_PLUGIN if rel in manifests else GONE if rel in orphans else NOT_PRODUCED
             reporter.removed(rel, why)

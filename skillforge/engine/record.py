@@ -21,14 +21,14 @@ from skillforge.state.buildlog import (
     History,
     damaged_message,
     mark_listing,
-    read_cost_rows,
+    read_cost_table,
     read_noops,
     take_noops,
     write_cost_rows,
 )
 from skillforge.state.digest import digest_bytes
 from skillforge.state.files import unlink_quietly
-from skillforge.state.heap import NoCycles, without_cycles
+from skillforge.state.heap import NoCycles, keep, without_cycles
 from skillforge.state.hot import hot_table
 from skillforge.state.inventory import Inventory
 from skillforge.state.manifest import (
@@ -354,11 +354,12 @@ def record_build(
     # the cost table as rows: a build touches the rows of the outputs it rendered or removed,
     # and the listing is judged again only when one of their entries changed
     earlier: list[str] = []  # a table in format 1's layout: written again in format 2's
-    old = read_cost_rows(cache_dir, damaged, earlier)
+    old = read_cost_table(cache_dir, damaged, earlier)  # rows decoded when read: a few
     history = History.load(cache_dir, keep=config.records_kept, fold=False, damaged=damaged)
     for path in damaged:  # before the record is made, so that it holds them
         emit(Problem(config.rel(path), None, None, damaged_message(not save), "warning"))
     table, touched = next_cost_rows(old, rendered, state)
+    keep(old, table)  # 10,000 rows: not freed one by one in a process about to end
     failing = False
     for problem in listing_problems_rows(config, old, table, touched, rejudge):
         failing = failing or problem.severity == "error"

@@ -36,9 +36,12 @@ if TYPE_CHECKING:
 STATS_FOLDER = "stats"
 RECORDS_NAME = "records.bin"
 OUTPUTS_NAME = "outputs.bin"
-# `outputs.bin`'s layout: 2, its rows as bytes with their CRC-32 (10,000 rows are checked in one
-# pass over their bytes, not field by field: issue 17); 1 (`FORMAT`), the rows themselves
-COSTS_FORMAT = 2
+# `outputs.bin`'s layout: 3, the bytes of each row on their own, all with their CRC-32 (an edit
+# of one spec among 10,000 decodes the rows it touches: issue 17); 2, the rows as bytes with
+# their CRC-32 (checked in one pass over their bytes, not field by field); 1 (`FORMAT`), the
+# rows themselves
+COSTS_FORMAT = 3
+_SEALED = (2, 3)  # the layouts sealed with their CRC-32 (2 is read, and written again as 3)
 NOOPS_NAME = "noops.log"
 # Present while the skill listing fails a strict budget: the no-op path then hands over to a
 # full build, which judges the listing again (and fails again until it is fixed).
@@ -215,41 +218,100 @@ def read_noops(path: str) -> list[dict[str, Any]]:
 # -- output costs -------------------------------------------------------------------------
 
 
+class CostRows:
+    """The rows of `outputs.bin` by output path, each decoded when first read (`get`): a
+    build reads the rows of the outputs it rendered, not 10,000. A table as a build changes
+    it: rows set and removed by path, written back with the bytes of the others as read."""
+
+    __slots__ = ("_packed", "_rows")
+
+    def __init__(self, packed: dict[str, Any]) -> None:
+        self._packed = packed  # path -> the row's bytes (as read), or the row
+        self._rows: dict[str, Any] = {}  # the rows decoded
+
+    def get(self, path: str, default: Any = None) -> Any:
+        row = self._rows.get(path)
+        if row is None:
+            raw = self._packed.get(path)
+            if raw is None:
+                return default
+            row = self._rows[path] = marshal.loads(raw) if type(raw) is bytes else raw
+        return row
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    def keys(self) -> Any:
+        return self._packed.keys()
+
+    def items(self) -> Any:
+        return {path: self.get(path) for path in self._packed}.items()
+
+    def copy(self) -> CostRows:
+        copied = CostRows(dict(self._packed))
+        copied._rows = dict(self._rows)
+        return copied
+
+    def __setitem__(self, path: str, row: Any) -> None:
+        self._packed[path] = self._rows[path] = row
+
+    def __delitem__(self, path: str) -> None:
+        del self._packed[path]
+        self._rows.pop(path, None)
+
+    def packed(self) -> dict[str, bytes]:
+        """Each row's bytes, by path, in sorted order (those read kept as they were)."""
+        return {
+            p: v if type(v) is bytes else marshal.dumps(v) for p, v in sorted(self._packed.items())
+        }
+
+
 def read_cost_rows(
     cache_dir: str, damaged: list[str] | None = None, earlier: list[str] | None = None
 ) -> dict[str, Any]:
     """The rows of `outputs.bin` by output path ({} when missing, damaged or foreign).
 
     A file in another layout is an empty table (rebuilt as specs render again); its path is
-    added to `damaged`. A file in the layout of format 1 is read (checked field by field) and
-    its path added to `earlier`: written again, it is read the short way.
+    added to `damaged`. A file in the layout of format 1 or 2 is read (format 1's checked
+    field by field) and its path added to `earlier`: written again, it is read the short way.
     """
+    return dict(read_cost_table(cache_dir, damaged, earlier).items())
+
+
+def read_cost_table(
+    cache_dir: str, damaged: list[str] | None = None, earlier: list[str] | None = None
+) -> CostRows:
+    """`read_cost_rows`, each row decoded when first read."""
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
     raw, valid = _read_checked(path, _valid_sealed_costs)
-    if valid and raw.get("format") == COSTS_FORMAT:
+    if valid and raw.get("format") in _SEALED:
         try:
             with NoCycles():
                 rows: dict[str, Any] = marshal.loads(raw["rows"])
-            valid = isinstance(rows, dict)
+            valid = isinstance(rows, dict) and (
+                raw["format"] != COSTS_FORMAT or set(map(type, rows.values())) <= {bytes}
+            )
         except (EOFError, ValueError, TypeError):
             valid = False
         if valid:
-            return rows
+            if raw["format"] != COSTS_FORMAT and earlier is not None:
+                earlier.append(path)
+            return CostRows(rows)
     elif valid:  # written by an earlier version: checked field by field
         found: dict[str, Any] = raw["outputs"]
         if earlier is not None:
             earlier.append(path)
-        return found
+        return CostRows(found)
     if damaged is not None and (raw is not None or os.path.lexists(path)):
         damaged.append(path)
-    return {}
+    return CostRows({})
 
 
 def _valid_sealed_costs(raw: object) -> bool:
     """`outputs.bin` as `write_cost_rows` writes it (its rows' bytes and their CRC-32: the
     rows skillforge wrote, every one made in the layout `valid_cost` checks), or in the
     layout of format 1, checked field by field (`valid_costs`)."""
-    if isinstance(raw, dict) and raw.get("format") == COSTS_FORMAT:
+    if isinstance(raw, dict) and raw.get("format") in _SEALED:
         rows = raw.get("rows")
         return isinstance(rows, bytes) and zlib.crc32(rows) == raw.get("crc") and len(raw) == 3
     return valid_costs(raw)
@@ -261,12 +323,13 @@ def damaged_message(read_only: bool) -> str:
     return f"build records damaged (not the layout skillforge writes); ignored, {then}"
 
 
-def write_cost_rows(cache_dir: str, rows: dict[str, Any]) -> None:
+def write_cost_rows(cache_dir: str, rows: dict[str, Any] | CostRows) -> None:
     """Replace `outputs.bin` with `rows` (by output path)."""
     path = os.path.join(stats_folder(cache_dir), OUTPUTS_NAME)
+    table = rows if isinstance(rows, CostRows) else CostRows(dict(rows))
     try:
         with NoCycles():
-            data = marshal.dumps(dict(sorted(rows.items())))
+            data = marshal.dumps(table.packed())
     except ValueError:
         return
     _write(path, {"format": COSTS_FORMAT, "rows": data, "crc": zlib.crc32(data)})

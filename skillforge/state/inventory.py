@@ -12,6 +12,7 @@ from itertools import compress
 from operator import attrgetter
 
 from skillforge.state.fdwalk import SUPPORTED, walk_fd
+from skillforge.state.heap import keep
 
 BUILTIN = "builtin:"
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -105,7 +106,9 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
 def _scan_specs(inv: Inventory, walker: _Walker, folder: str, base: str) -> None:
     """The spec folder `folder` (file ids `base` + its path in it) by its descriptor."""
     files = inv.files
-    for prefix, names, stats in walk_fd(folder, walker._problem, walker._linked_ok):
+    found = walk_fd(folder, walker._problem, walker._linked_ok)
+    keep(found)  # 10,000 stat results: not freed one by one in a process about to end
+    for prefix, names, stats in found:
         chosen = [n.endswith(SPEC_SUFFIXES) for n in names]
         if not all(chosen):
             names, stats = list(compress(names, chosen)), list(compress(stats, chosen))

@@ -16,7 +16,7 @@ from skillforge.state.heap import NoCycles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     from skillforge.state.parts import Parts
@@ -89,6 +89,8 @@ class _Records:
         if manifest is None:
             return self
         manifest.thaw()
+        if self.name not in manifest.__dict__:
+            manifest._whole(self.name)
         return manifest.__dict__.setdefault(self.name, {})
 
 
@@ -108,11 +110,7 @@ class _Files(_Records):
             if source is not None:
                 from skillforge.state.parts import decode_files
 
-                try:
-                    with NoCycles():
-                        files = decode_files(source[0][3])
-                except Exception as exc:  # checked by their CRC-32 with the rest: not seen
-                    raise ValueError(f"corrupt manifest ({exc.__class__.__name__})") from None
+                files = _decoded(decode_files, source[0][3])
                 files.update(source[1])
             mine.setdefault("files", files)
             manifest.files_from = None
@@ -185,6 +183,13 @@ class Manifest:
         # manifest's, or the last one's), and the records changed since
         self.files_from: tuple[Parts, dict[str, Any]] | None = None
         self._file_parts: dict[int, dict[str, Any]] = {}  # file parts decoded by `file_row`
+        # the same for the spec and output records (`spec_record`, `output_record`): those
+        # of another manifest but for the changed ones (state/patch.py), or read from
+        # `parts` a part at a time until a whole table is asked for
+        self.records_from: tuple[Manifest, dict[str, Any], dict[str, Any]] | None = None
+        self.depsets: list[tuple[str, ...]] = []
+        self._point: dict[str, dict[str, Any]] = {"specs": {}, "outputs": {}}
+        self._parts_read: dict[int, Any] = {}
 
     def file_row(self, file_id: str) -> list[Any] | None:
         """`self.files.get(file_id)`, decoding only the part of `file_id` when the file
@@ -207,21 +212,75 @@ class Manifest:
         found = file_row(parts, file_id, self._file_parts)
         return found
 
+    def spec_record(self, spec_id: str) -> SpecRecord | None:
+        """`self.specs.get(spec_id)`, reading only the part of `spec_id` while the spec
+        records are not decoded (an edit of one spec among 10,000 reads a few)."""
+        record: SpecRecord | None = self._record("specs", spec_id)
+        return record
+
+    def output_record(self, path: str) -> OutputRecord | None:
+        """`self.outputs.get(path)`, as `spec_record` reads it."""
+        record: OutputRecord | None = self._record("outputs", path)
+        return record
+
+    def _record(self, name: str, key: str) -> Any:
+        mine = self.__dict__
+        if name not in mine:
+            self.thaw()
+        table = mine.get(name)
+        if table is not None:
+            return table.get(key)
+        if self.records_from is not None:
+            old, specs, outputs = self.records_from
+            changed = specs if name == "specs" else outputs
+            return changed[key] if key in changed else old._record(name, key)
+        if self.parts is None:  # made here, not read: its tables as they are
+            return getattr(self, name).get(key)
+        found = self._point[name]
+        if key not in found:
+            from skillforge.state.parts import record_row
+
+            row = _decoded(record_row, self.parts, name == "outputs", key, self._parts_read)
+            found[key] = None if row is None else _decoded(_made, name, self.depsets, [row])[0]
+        return found[key]
+
     # -- the records, decoded when first used ----------------------------------------------
 
     def thaw(self) -> None:
-        """Decode the records now; ValueError when their bytes are damaged."""
+        """Check the records now (each part against its CRC-32) and decode the table they
+        share; ValueError when their bytes are damaged. The spec and output records are
+        decoded when used (`spec_record`, `output_record`, or a whole table)."""
         cold, self._cold = self._cold, None
         if cold is None:
             return
-        from skillforge.state.parts import decode_columns  # not on the no-op's path
+        from skillforge.state.parts import checked_records  # not on the no-op's path
 
         try:
             with NoCycles():
-                tables, self.parts = decode_columns(*cold)
-                self._set_records(tables)
+                tables, self.parts = checked_records(*cold)
+                mine = self.__dict__
+                if "files" not in mine:
+                    self.files_from = (self.parts, {})
+                mine.setdefault("resolved", tables["resolved"])
+                mine.setdefault("errors", tables["errors"])
+                self.depsets = tables["depsets"]
         except Exception as exc:  # damaged bytes can decode to anything: every failure is "corrupt"
             raise ValueError(f"corrupt manifest ({exc.__class__.__name__}: {exc})") from None
+
+    def _whole(self, name: str) -> None:
+        """Decode the whole table `name` ("specs" or "outputs") when it has parts to read."""
+        mine = self.__dict__
+        if self.records_from is not None:
+            old, specs, outputs = self.records_from
+            mine.setdefault(name, {**getattr(old, name), **(specs if name == "specs" else outputs)})
+        elif self.parts is not None and name in self._point:
+            from skillforge.state.parts import table_columns
+
+            keys, rows = _decoded(table_columns, self.parts, name == "outputs", self._parts_read)
+            table = dict(zip(keys, _decoded(_made, name, self.depsets, rows), strict=True))
+            # the records read one at a time are the table's (the same objects)
+            table.update((k, v) for k, v in self._point[name].items() if v is not None)
+            mine.setdefault(name, table)
 
     # -- the file's layout -------------------------------------------------------------------
 
@@ -263,40 +322,14 @@ class Manifest:
             return cls._foreign(data)
         head = marshal.loads(_unsealed(data["head"], data["head_crc"]))
         m = cls()
-        m.tool = head["tool"]
-        m.env = head["env"]
-        m.env_files = head["env_files"]
-        m.config = head["config"]
-        m.config_raw = head["config_raw"]
-        m.config_data = head["config_data"]
-        m.layout = head["layout"]
-        m.owner = head["owner"]
-        hot = head["hot"]
+        for name in ("tool", "env", "env_files", "config", "config_raw", "config_data"):
+            setattr(m, name, head[name])
+        m.layout, m.owner, hot = head["layout"], head["owner"], head["hot"]
         m.hot = hot if isinstance(hot, dict) else None
         m._cold = (data["records"], data["records_crc"])
         if not lazy:
             m.thaw()
         return m
-
-    def _set_records(self, data: dict[str, Any]) -> None:
-        """Set the tables from the decoded records, but those assigned meanwhile."""
-        mine = self.__dict__
-        if "files" not in mine and self.parts is not None:
-            self.files_from = (self.parts, {})
-        mine.setdefault("resolved", data["resolved"])
-        # 10,000 records of each kind: made by `map` (in C) from the columns of the raw rows
-        # (`parts.decode_columns`: the keys, and the rows in their order)
-        if "specs" not in mine:
-            keys, rows = data["specs"]
-            specs = list(zip(*rows, strict=True)) or [(), (), ()]
-            deps = map(data["depsets"].__getitem__, specs[0])
-            made = map(SpecRecord, deps, map(list, specs[1]), map(bool, specs[2]))
-            mine["specs"] = dict(zip(keys, made, strict=True))
-        if "outputs" not in mine:
-            keys, rows = data["outputs"]
-            columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
-            mine["outputs"] = dict(zip(keys, map(OutputRecord, *columns), strict=True))
-        mine.setdefault("errors", data["errors"])
 
     @classmethod
     def _foreign(cls, data: dict[str, Any]) -> Manifest:
@@ -325,6 +358,25 @@ class Manifest:
                 if isinstance(rel, str) and isinstance(raw, tuple | list) and len(raw) > 2:
                     m.outputs[rel] = OutputRecord(0, -1, str(raw[2]), True, "")
         return m
+
+
+def _decoded(make: Callable[..., Any], *args: Any) -> Any:
+    """`make(*args)` on records checked with the rest (their CRC-32): anything it raises
+    (not expected) reads as a corrupt manifest all the same."""
+    try:
+        with NoCycles():
+            return make(*args)
+    except Exception as exc:
+        raise ValueError(f"corrupt manifest ({exc.__class__.__name__})") from None
+
+
+def _made(name: str, depsets: list[Any], rows: list[Any]) -> list[Any]:
+    """The records of the raw `rows` of the table `name`, made by `map` (in C)."""
+    if name == "specs":
+        specs = list(zip(*rows, strict=True)) or [(), (), ()]
+        deps = map(depsets.__getitem__, specs[0])
+        return list(map(SpecRecord, deps, map(list, specs[1]), map(bool, specs[2])))
+    return list(map(OutputRecord, *(list(zip(*rows, strict=True)) or [(), (), (), (), ()])))
 
 
 def _unsealed(data: Any, crc: Any) -> bytes:

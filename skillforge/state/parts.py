@@ -29,7 +29,7 @@ import sys
 import zlib
 from bisect import bisect_right
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,17 +118,16 @@ def patched_records(
             touched[index].setdefault(number, []).append(key)
     new_parts, new_file_parts = list(parts), list(file_parts)
     new_crcs, new_file_crcs = list(crcs), list(file_crcs)
-    spec_table, output_table = manifest.specs, manifest.outputs
     for number in touched[0].keys() | touched[1].keys():
         spec_rows, output_rows = marshal.loads(parts[number])
         for spec_id in touched[0].get(number, ()):
             before = spec_rows.get(spec_id)
-            record = spec_table.get(spec_id)
+            record = manifest.spec_record(spec_id)
             if before is None or record is None:
                 return None
             spec_rows[spec_id] = (before[0], tuple(record.outputs), record.failed)
         for path in touched[1].get(number, ()):
-            output = output_table.get(path)
+            output = manifest.output_record(path)
             if output is None or path not in output_rows:
                 return None
             output_rows[path] = _OUTPUT_RAW(output)
@@ -174,6 +173,17 @@ def decode_columns(data: bytes, crc: int) -> tuple[dict[str, Any], Parts]:
     without `files` (`decode_files`, `file_row`: an edit reads a few). Every part is
     checked against its CRC-32 first (and the index against `crc`): damaged bytes raise
     ValueError."""
+    tables, parts = checked_records(data, crc)
+    decoded: dict[int, Any] = {}
+    for index, name in ((0, "specs"), (1, "outputs")):
+        tables[name] = table_columns(parts, index, decoded)
+    return tables, parts
+
+
+def checked_records(data: bytes, crc: int) -> tuple[dict[str, Any], Parts]:
+    """The common table of the records `data` (`resolved`, `depsets`, `errors`) and their
+    parts, each part checked against its CRC-32 (and the index against `crc`), none decoded:
+    damaged bytes raise ValueError (or anything: the caller says "corrupt")."""
     index, parts, file_parts = marshal.loads(data)
     if not isinstance(index, bytes) or zlib.crc32(index) != crc:
         raise ValueError("the records' index fails its checksum")
@@ -188,15 +198,32 @@ def decode_columns(data: bytes, crc: int) -> tuple[dict[str, Any], Parts]:
     ):
         raise ValueError("a part of the records fails its checksum")
     tables = marshal.loads(common)
-    decoded = list(map(marshal.loads, parts))
-    # the parts hold ranges of keys, in order: joined, each table is in sorted order
-    for index, name in ((0, "specs"), (1, "outputs")):
-        rows = list(map(itemgetter(index), decoded))
-        tables[name] = (
-            list(chain.from_iterable(rows)),
-            list(chain.from_iterable(map(dict.values, rows))),
-        )
+    if not isinstance(tables, dict):
+        raise ValueError("the records' common table is not a table")
     return tables, (common, bounds, parts, file_parts, crcs, file_crcs)
+
+
+def table_columns(base: Parts, index: int, decoded: dict[int, Any]) -> tuple[list[str], list[Any]]:
+    """The keys and the rows of the spec (`index` 0) or output (1) records of every part of
+    `base`, in sorted order (the parts hold ranges of keys, in order), the parts decoded
+    once (kept in `decoded`: both tables are in each)."""
+    rows = [_part(base, number, decoded)[index] for number in range(len(base[2]))]
+    return list(chain.from_iterable(rows)), list(chain.from_iterable(map(dict.values, rows)))
+
+
+def record_row(base: Parts, index: int, key: str, decoded: dict[int, Any]) -> Any:
+    """The raw spec (`index` 0) or output (1) record of `key` in the parts `base` (None:
+    none), decoding only its part (kept in `decoded` for the next): an edit of one spec
+    among 10,000 reads the records it touches."""
+    number = bisect_right(base[1][index], key) - 1
+    return _part(base, number, decoded)[index].get(key) if number >= 0 else None
+
+
+def _part(base: Parts, number: int, decoded: dict[int, Any]) -> Any:
+    rows = decoded.get(number)
+    if rows is None:
+        rows = decoded[number] = marshal.loads(base[2][number])
+    return rows
 
 
 def decode_files(file_parts: Iterable[bytes]) -> dict[str, Any]:

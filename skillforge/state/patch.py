@@ -52,26 +52,27 @@ def patch_tables(
     read). False, `manifest` left as it was, when the build did more than a patch holds."""
     if not plan.edited or old.parts is None or old.hot is None or inventory.problems:
         return False
-    specs, outputs = old.specs, old.outputs
-    if old.errors or PLUGINS in specs or fresh.keys() != plan.dirty.keys() or removed:
+    # read a record at a time (`Manifest.spec_record`): an edit of one spec among 10,000
+    if old.errors or old.spec_record(PLUGINS) or fresh.keys() != plan.dirty.keys() or removed:
         return False
-    if len(inventory.specs) != len(specs):
+    # the records are those of the scanned specs (the hot table's plan): each listed once?
+    if len(set(inventory.specs)) != len(inventory.specs):
         return False  # a spec listed twice (folders that overlap): the table counts it twice
     for spec_id, (deps, listed) in fresh.items():
-        before = specs.get(spec_id)
+        before = old.spec_record(spec_id)
         if before is None or before.failed or list(before.deps) != deps:
             return False  # a new spec, or other dependencies: other files to record
-        if not outputs.keys() >= set(listed):
-            return False  # a new output
+        if not set(before.outputs) >= set(listed):
+            return False  # a new output, or one of another record's: the table lists each once
     for rel, (stat, _, document, _) in written.items():
-        record = outputs.get(rel)
+        record = old.output_record(rel)
         if stat is None or record is None or record.document != document:
             return False  # gone, new, or of another kind: the records of others change
     now_ns = time.time_ns()
-    new_outputs = dict(outputs)
+    new_outputs: dict[str, OutputRecord] = {}  # the records changed
     touched_outputs = set(written)
     for rel, (mtime, size, _) in plan.refreshed_outputs.items():
-        record = new_outputs.get(rel)
+        record = old.output_record(rel)
         if record is not None:
             mtime, size, _ = stat_record(mtime, size, record.digest, now_ns)
             new_outputs[rel] = OutputRecord(mtime, size, record.digest, record.document, record.key)
@@ -93,10 +94,8 @@ def patch_tables(
             return False  # not recorded then
         changed[file_id] = stat_record(stat[0], stat[1], known[file_id], scan_ns)
     touched_files = list(changed)
-    new_specs = dict(specs)
-    for spec_id, (deps, listed) in fresh.items():
-        new_specs[spec_id] = SpecRecord(deps, listed)
-    manifest.specs, manifest.outputs = new_specs, new_outputs
+    new_specs = {spec_id: SpecRecord(deps, listed) for spec_id, (deps, listed) in fresh.items()}
+    manifest.records_from = (old, new_specs, new_outputs)  # the others: read from `old`
     if "files" in old.__dict__ or old.files_from is None:  # decoded already: as it is now
         manifest.files = {**old.files, **changed}
     else:  # read from the last one's parts when used (`Manifest.files`, `file_row`)
@@ -125,7 +124,6 @@ def _patched_hot(
         return None
     try:
         table = dict(hot)
-        outputs = manifest.outputs
         stats = bytearray(hot["stats"])
         racy = {entry[1]: entry for entry in hot["racy"]}
         extra, extra_racy = dict(hot["extra"]), dict(hot["extra_racy"])
@@ -153,16 +151,17 @@ def _patched_hot(
         racy_outputs = dict(hot["racy_outputs"])
         paths = _Places(hot["outputs"])
         for rel in touched_outputs:
-            index, record = paths.index(rel), outputs[rel]
+            index, record = paths.index(rel), _output(manifest, rel)
             pack_into("2q", output_stats, 16 * index, record.mtime_ns, record.size)
             racy_outputs.pop(index, None)
             if not record.mtime_ns:
                 racy_outputs[index] = record.digest
         documents = hot["documents"]
-        before = old.outputs
         for spec_id, (_, listed) in fresh.items():
-            documents -= sum([before[o].document for o in old.specs[spec_id].outputs])
-            documents += sum([outputs[o].document for o in listed])
+            before = old.spec_record(spec_id)
+            assert before is not None
+            documents -= sum([_output(old, o).document for o in before.outputs])
+            documents += sum([_output(manifest, o).document for o in listed])
     except (KeyError, ValueError, TypeError, IndexError, StructError):
         return None
     table["stats"] = bytes(stats)
@@ -172,6 +171,13 @@ def _patched_hot(
     table["racy_outputs"] = sorted(racy_outputs.items())
     table["documents"] = documents
     return table
+
+
+def _output(manifest: Manifest, path: str) -> OutputRecord:
+    record = manifest.output_record(path)
+    if record is None:
+        raise KeyError(path)
+    return record
 
 
 class _Places:
@@ -185,6 +191,25 @@ class _Places:
         if at < 0:
             raise KeyError(name)
         return self.framed.count("\0", 0, at)
+
+
+def output_paths(manifest: Manifest) -> dict[str, Any]:
+    """A table whose keys are the paths of the outputs `manifest` records: its `outputs` or,
+    while they are not decoded, made from the hot table written with them (which lists them
+    all), or from the manifest it was patched from (the same paths: `patch_tables`)."""
+    source = manifest
+    while "outputs" not in source.__dict__ and source.records_from is not None:
+        source = source.records_from[0]
+    source.thaw()
+    hot, table = source.hot, source.__dict__.get("outputs")
+    if table is None and hot is not None and isinstance(hot.get("outputs"), str):
+        table = source.__dict__.get("_output_paths")  # made once: two steps ask
+        if table is None:
+            joined = hot["outputs"]
+            table = source.__dict__["_output_paths"] = dict.fromkeys(
+                joined.split("\0") if joined else ()
+            )
+    return table if table is not None else manifest.outputs
 
 
 def file_stat(path: str) -> tuple[int, int] | None:

@@ -38,7 +38,9 @@ def tool_version() -> str:
 def plugins_wanted(plugins: object, manifest: Manifest | None) -> bool:
     """Whether a build has plugin manifests to make (`plugins`: the config's) or, made by the
     last build (`manifest`), to remove. Without either, no plugin module needs loading."""
-    return plugins is not None or (manifest is not None and PLUGINS in manifest.specs)
+    return plugins is not None or (
+        manifest is not None and manifest.spec_record(PLUGINS) is not None
+    )
 
 
 class Plan:
@@ -53,6 +55,9 @@ class Plan:
         # set instead of `unchanged` by the hot table's plan of a no-op (state/hot.py): how
         # many documents `unchanged` would list
         self.unchanged_count: int | None = None
+        # set by the hot table's plan of an edit: how many documents of the specs it did not
+        # look at are unchanged, besides those `unchanged` lists (those of the specs it judged)
+        self.unlisted = 0
         # set by the hot table's plan of an edit (state/hot.py): the scan found the recorded
         # files in their order, and the last build's hot table holds for its records (the
         # next manifest may then be made from the last one in parts: state/patch.py)
@@ -67,6 +72,13 @@ class Plan:
         # failed specs none of whose inputs changed: their recorded errors, reported again
         # without parsing them (DESIGN §5)
         self.replay: dict[str, tuple[RawProblem, ...]] = {}
+
+    @property
+    def unchanged_total(self) -> int:
+        """How many documents are unchanged: those `unchanged` lists, or counts of them."""
+        if self.unchanged_count is not None:
+            return self.unchanged_count
+        return len(self.unchanged) + self.unlisted
 
     @property
     def is_noop(self) -> bool:
@@ -264,7 +276,8 @@ def judge_spec(checker: Checker, plan: Plan, spec: str, record: SpecRecord) -> N
         why = checker.reason(dep)
         if why and why not in reasons:
             reasons.append(why)
-    records = manifest.outputs
+    # its outputs' records only (after an edit of one spec among 10,000, read a few)
+    records: dict[str, Any] = {o: manifest.output_record(o) for o in record.outputs}
     if not reasons:
         reasons = _output_reasons(checker.inv.path(""), records, record.outputs, plan)
     if reasons:
@@ -295,7 +308,7 @@ def _layers(manifest: Manifest, spec: str, deps: Sequence[str]) -> list[tuple[st
             files.append(resolved)
     parts = []
     for file_id in sorted(set(files)):
-        record = manifest.files.get(file_id)
+        record = manifest.file_row(file_id)
         if record is None:
             return None
         parts.append((file_id, record[2]))

@@ -4,7 +4,8 @@ They run once a batch is rendered, over the new outputs and those the manifest r
 the specs the plan left alone. A process that builds again and again (`skillforge watch`)
 keeps an `Owners` index of the recorded outputs: a rebuild then tells that no output or name
 has two users from the few it rendered, and walks every record only when one may have (the
-walk then decides, as in a build without the index).
+walk then decides, as in a build without the index). A build after an edit of a few specs
+(issue 17: one among 10,000) tells it from the rendered specs' own records.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def check_across_specs(
         orphans = set(plan.orphan_specs)
         if _unshared(previous, plan, batch, owners, orphans, formats):
             return _references_alone(previous, batch, orphans, formats)
+    elif previous is not None and plan.edited and _kept_to_own(previous, batch, formats):
+        return _references_alone(previous, batch, set(plan.orphan_specs), formats)
     users: dict[str, list[str]] = {}  # an output path, or "agent name 'x'" -> its specs
     why_one: dict[str, str] = {}  # "agent name 'x'" -> why a target keeps only one
     skills: set[str] = set()
@@ -104,8 +107,15 @@ def _references_alone(
             _known_from_path(formats, out.path, skills, agents)
         if rendered.cost is not None:
             (skills if rendered.cost.kind == "skill" else agents).add(rendered.cost.name)
-    recorded = (r.outputs for spec_id, r in previous.specs.items() if spec_id not in orphans)
-    return _judged(batch, refs, skills, agents, formats, recorded)
+    return _judged(batch, refs, skills, agents, formats, _recorded(previous, orphans))
+
+
+def _recorded(previous: Manifest, orphans: set[str]) -> Iterable[list[str]]:
+    """The outputs of each recorded spec but the `orphans`, read when iterated (only a
+    reference asks for them: the records of 10,000 specs are then decoded)."""
+    for spec_id, record in previous.specs.items():
+        if spec_id not in orphans:
+            yield record.outputs
 
 
 def _judged(
@@ -169,6 +179,25 @@ def _unshared(
         once = cost is not None and any(t.same_name(cost.kind) for t in formats)
         if once and cost is not None and used(f"{cost.kind} name '{cost.name}'"):
             return False
+    return True
+
+
+def _kept_to_own(previous: Manifest, batch: Batch, formats: list[Target]) -> bool:
+    """True when no output path and no kept-once name has two users, told from the rendered
+    specs alone, for the hot table's plan of an edit (`Plan.edited`): the last build's
+    records then list each output once (`hot.hot_table`), so a spec that writes only
+    outputs its own record lists shares none; names are the rendered specs' only."""
+    names: set[str] = set()
+    for spec_id, rendered in batch.results.items():
+        record = previous.spec_record(spec_id)
+        if record is None or not set(record.outputs).issuperset(o.path for o in rendered.outputs):
+            return False
+        cost = rendered.cost
+        if cost is not None and any(t.same_name(cost.kind) for t in formats):
+            name = f"{cost.kind} name '{cost.name}'"
+            if name in names:
+                return False
+            names.add(name)
     return True
 
 

@@ -130,7 +130,7 @@ class Writer:
                 return Decision("unchanged", "", seen)
         else:
             existing = None
-        record = self.previous.outputs.get(rel) if self.previous else None
+        record = self.previous.output_record(rel) if self.previous else None
         if record is None:
             # no manifest entry (a fresh clone): the file's marker says whose it is
             marker = read_marker(existing) if existing is not None else read_marker_of(path)
@@ -319,7 +319,7 @@ class Writer:
         except OutputError:
             return "unsafe"
         path = os.path.join(folder, os.path.basename(rel))
-        record = self.previous.outputs.get(rel) if self.previous else None
+        record = self.previous.output_record(rel) if self.previous else None
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -375,6 +375,8 @@ def _sweep(folder: str) -> None:
         names = os.listdir(folder)
     except OSError:
         return
-    for name in names:
-        if _TEMP.match(name) and not name.endswith(mine):
+    # a skill's folder is one of 10,000 in the skills folder: the names that can be temp
+    # files first, in C (`filter`), then the pattern
+    for name in filter(_TEMP.match, [n for n in names if TEMP_MARK in n]):
+        if not name.endswith(mine):
             unlink_quietly(os.path.join(folder, name))
