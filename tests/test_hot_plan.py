@@ -197,3 +197,30 @@ def test_the_changed_files_are_found_block_by_block_as_one_by_one() -> None:
         expected = [ids[i] for i in range(n) if now[2 * i : 2 * i + 2] != then[2 * i : 2 * i + 2]]
         found = hot._changed(ids, hot._packed(now), hot._packed(then))
         assert found == (expected if len(expected) <= hot.EDITED else None)
+
+
+def test_the_same_files_listed_in_another_order_are_still_a_no_op(tmp_path: Path) -> None:
+    """A folder copied, restored or checked out again can list its files in another order;
+    the scan then lists the same files differently. The table still answers (the no-op writes
+    no manifest: without it, every no-op after would read every record), with make_plan's
+    plan; and it still sees an edit among them."""
+    corpus.write_corpus(tmp_path, 30, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    time.sleep(0.06)  # past the racy window
+    assert run(tmp_path, "build", "-q", "--force").code == 0
+    cache = str(tmp_path / ".skillforge")
+    for edit in (False, True):
+        if edit:
+            corpus.bump_marker(tmp_path / corpus.read_info(tmp_path)["edit_spec"])
+        lazy, full = read_manifest(cache, lazy=True), read_manifest(cache)
+        assert lazy is not None and full is not None
+        inventory = _scan(tmp_path, lazy)
+        inventory.files = dict(reversed(list(inventory.files.items())))
+        quick = quick_plan(inventory, lazy)
+        assert quick is not None
+        _same(quick, make_plan(inventory, full, config_changed=False, replay=True))
+        assert quick.is_noop is not edit
+        # one file more or fewer is not the same files: make_plan decides
+        fewer = _scan(tmp_path, lazy)
+        fewer.files = dict(list(reversed(list(fewer.files.items())))[1:])
+        assert quick_plan(fewer, read_manifest(cache, lazy=True)) is None

@@ -19,7 +19,7 @@ decodes one object at a time (issue 17). `quick_plan` compares the scan with the
 two comparisons (in C) and stats the outputs in one loop. When everything matches it
 returns the plan `make_plan` would make, with the count of unchanged documents
 (`Plan.unchanged_count`) for their list: the no-op reports and ends there. Anything else (a
-changed file, the same files listed in another order, a failed spec, no table) returns None
+changed file, a file added or removed, a failed spec, no table) returns None
 and `make_plan` decides from the records what changed and why. Standard library only.
 """
 
@@ -222,12 +222,16 @@ def _quick_plan(
     if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
         return None
     plan = Plan(total=len(inv.specs))
-    # the inputs: the scan is the recorded one when it found the same files in the same order
-    # (a folder lists its files in the same order while none is added or removed), with the
-    # same stats, but for the racy ones (recorded as 0), which must still hold their bytes
+    # the inputs: the scan is the recorded one when it found the same files (in the same
+    # order, one comparison, while a folder keeps its listing order; else put in the table's
+    # order), with the same stats, but for the racy ones (recorded as 0), which must still
+    # hold their bytes
     now = inv.files
     if _SEP.join(now) != hot["ids"]:
-        return None
+        ordered = _in_recorded_order(now, hot["ids"])
+        if ordered is None:
+            return None
+        now = ordered
     stats, expected = _flat(now.values()), hot["stats"]
     keep(stats)
     for index, file_id, digest in hot["racy"]:
@@ -277,6 +281,17 @@ def _quick_plan(
     if _packed(stats) != recorded:
         return None
     return plan, changed
+
+
+def _in_recorded_order(now: dict[str, Any], ids: str) -> dict[str, Any] | None:
+    """The scan's files in the order the table lists them, when they are the same files;
+    else None. A folder copied, restored or checked out again can list the same files in
+    another order: the no-op must still see that nothing changed, from the table (it writes
+    no manifest, so `make_plan` would otherwise read every record at every no-op after)."""
+    recorded = ids.split(_SEP) if ids else []
+    if len(recorded) != len(now) or not all(map(now.__contains__, recorded)):
+        return None
+    return {file_id: now[file_id] for file_id in recorded}
 
 
 def _changed(ids: list[str], packed: bytes, expected: bytes) -> list[str] | None:
