@@ -242,6 +242,13 @@ class Store:
             from skillforge.cache.readonly import CacheReader
 
             return CacheReader(self.directory)
+        if not self.lean:  # (watch's long-lived store keeps diskcache: see below)
+            from skillforge.cache.lite import LiteCache, NotLite
+
+            with contextlib.suppress(NotLite):
+                lite = LiteCache(str(self.directory), self.size_limit)
+                self.empty = len(lite) == 0
+                return lite
         import diskcache
 
         from skillforge.cache.disk import SafeDisk
