@@ -25,7 +25,12 @@ import contextlib
 import os
 import sqlite3
 import time
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Row = tuple[Any, ...]
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
 MIN_FILE_SIZE = 2**15  # diskcache's `disk_min_file_size`: larger values go to files
@@ -72,7 +77,6 @@ SCHEMA = (
     "CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR EACH ROW"
     ' BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "size"; END',
 )
-Row = tuple[Any, ...]
 _INSERT = (
     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag,"
     " size, mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, NULL, ?, ?, ?, ?)"

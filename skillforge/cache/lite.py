@@ -28,9 +28,12 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from skillforge.cache.fresh import DATABASE, EVICTION, MIN_FILE_SIZE, MODE_BINARY, MODE_RAW
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
 # database could point outside the cache folder, to read or (on eviction) delete.

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from skillforge.cache.fresh import DATABASE, write_new
 from skillforge.cache.keys import CODE_PREFIXES
@@ -31,9 +29,14 @@ from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.files import move_aside
 from skillforge.state.locate import user_cache_folder
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
-_BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
+# (no pickle.UnpicklingError: nothing read here is unpickled, see SafeDisk and lite.py)
+_BROKEN = (sqlite3.Error, OSError, EOFError, ValueError, TypeError)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
 CODE_KEYS = CODE_PREFIXES
 # Entry format: magic, kind (data, text or code), tag (digest or MAC of key and payload),

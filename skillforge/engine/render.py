@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import SECTION, TOKENS
@@ -37,6 +36,10 @@ from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
 from skillforge.targets.base import Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")

@@ -31,10 +31,13 @@ import os
 import sys
 from array import array
 from collections import Counter
-from typing import Any
 
 from skillforge.state.files import read_own, write_own
 from skillforge.state.locate import user_cache_folder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
 # final newline, Rust's only at the end.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any
 
 from skillforge.cache.local import Store
 from skillforge.engine.documents import RenderedSpec
@@ -24,6 +23,8 @@ from skillforge.state.plan import ALL_TEMPLATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.state.owners import Owners
 
 # What a build does with rendered specs as worker processes hand them back (their outputs

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import ANALYSIS
@@ -22,6 +21,8 @@ from skillforge.state.plain import Plain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import jinja2
 
 # `target` (DESIGN §4): a section that reads it is rendered once per target of the build

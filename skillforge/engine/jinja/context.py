@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import marshal
 import time
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import FRAGMENT, INLINE_CODE
@@ -29,6 +28,8 @@ from skillforge.targets import DEFAULT, get_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import jinja2
 
     from skillforge.engine.load.spec import Spec

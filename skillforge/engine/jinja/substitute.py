@@ -13,7 +13,10 @@ goes through Jinja2 as before, which renders it or says what is wrong.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 # The names the render context of a section gives its template (render.py `_section`).
 CONTEXT_ROOTS = frozenset(("spec", "vars", "section", "project", "target"))

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from skillforge import __version__
 from skillforge.state.digest import digest_value
 from skillforge.state.inventory import BUILTIN, Inventory
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The sandbox's options (sandbox.py makes its Environment with them).
 ENV_OPTIONS: dict[str, Any] = {

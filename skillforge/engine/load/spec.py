@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import SPEC
@@ -16,12 +15,18 @@ from skillforge.cache.local import Store
 from skillforge.engine.load.config import Config
 from skillforge.engine.load.literal import mark_literal, take_literal
 from skillforge.engine.load.schema import check_layer, check_merged
-from skillforge.engine.load.yamlsafe import Lines, load_yaml
+from skillforge.engine.load.yamlsafe import load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 from skillforge.state.plain import Plain
 from skillforge.state.plan import ABSENT, ALL_TEMPLATES, ALL_TRAITS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from skillforge.engine.load.yamlsafe import Lines
 
 Origin = tuple[str, int | None]
 _META = ("extends", "traits")
