@@ -12,7 +12,7 @@ import diskcache
 import pytest
 from test_fresh_cache import _rows
 
-from skillforge.cache import lite
+from skillforge.cache import fresh, lite
 from skillforge.cache.disk import SafeDisk
 from skillforge.cache.lite import LiteCache, NotLite
 from skillforge.cache.local import CACHE_FOLDER, Store
@@ -128,8 +128,8 @@ def test_entries_it_will_not_decode_are_refused(tmp_path: Path) -> None:
             " VALUES ('k:stray', 1, 0, 3, 2, '../../etc/passwd', NULL)"
         )
     reader = LiteCache(str(folder), LIMIT)
-    assert reader.get("k:pickled") is lite.REFUSED
-    assert reader.get("k:stray") is lite.REFUSED
+    assert reader.get("k:pickled") is fresh.REFUSED
+    assert reader.get("k:stray") is fresh.REFUSED
     assert reader.get("k:missing") is None
     reader.close()
     warnings: list[str] = []

@@ -13,7 +13,7 @@ from typing import Any
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW
 
-from skillforge.cache.lite import REFUSED, VALUE_FILE, Refused
+from skillforge.cache.fresh import REFUSED, VALUE_FILE, Refused
 
 __all__ = ["REFUSED", "VALUE_FILE", "Refused", "SafeDisk"]
 

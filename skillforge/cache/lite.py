@@ -24,20 +24,24 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
 
-from skillforge.cache.fresh import DATABASE, EVICTION, MIN_FILE_SIZE, MODE_BINARY, MODE_RAW
+from skillforge.cache.fresh import (
+    DATABASE,
+    EVICTION,
+    MIN_FILE_SIZE,
+    MODE_BINARY,
+    MODE_RAW,
+    REFUSED,
+    VALUE_FILE,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
-# database could point outside the cache folder, to read or (on eviction) delete.
-VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
 _SELECT = (
     "SELECT rowid, expire_time, tag, mode, filename, value FROM Cache"
     " WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)"
@@ -118,7 +122,7 @@ class LiteCache:
     """A diskcache database opened with `sqlite3`: `get`, `set` in `transact`, `len`,
     `volume`, `cull` and `close`, as `local.Store` calls them."""
 
-    def __init__(self, directory: str, size_limit: int, disk: Any = None) -> None:
+    def __init__(self, directory: str, size_limit: int) -> None:
         database = os.path.join(directory, DATABASE)
         if not os.path.isfile(database):
             raise NotLite(directory)
@@ -222,10 +226,3 @@ class LiteCache:
 
     def close(self) -> None:
         self._con.close()
-
-
-class Refused:
-    """What a read returns for an entry it will not decode (pickled, text, odd file)."""
-
-
-REFUSED = Refused()

@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 
 CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
-# (no pickle.UnpicklingError: nothing read here is unpickled, see SafeDisk and lite.py)
-_BROKEN = (sqlite3.Error, OSError, EOFError, ValueError, TypeError)
+_BROKEN = (sqlite3.Error, OSError, EOFError, ValueError, TypeError)  # (nothing is unpickled)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
 CODE_KEYS = CODE_PREFIXES
 # Entry format: magic, kind (data, text or code), tag (digest or MAC of key and payload),

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from skillforge.cache.lite import REFUSED, LiteDisk
+from skillforge.cache.fresh import REFUSED
+from skillforge.cache.lite import LiteDisk
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
 _VALUE = (

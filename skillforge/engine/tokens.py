@@ -18,8 +18,7 @@ tiktoken does before byte-pair merging), so three layers answer, cheapest first:
    lookups, not the decoding of 100,256 ranks; no tiktoken);
 3. tiktoken's Rust encoder, built from the same ranks, once a process has merged enough new
    pieces in Python that building it (about 100 ms and 25 MiB) pays off: a cold build of
-   varied text. A watch session, which meets a few new pieces per save, never builds it.
-
+   varied text (a watch session, meeting a few new pieces per save, never builds it).
 All three give exactly tiktoken's `encode_ordinary` count (tests compare them).
 """
 
@@ -39,8 +38,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
-# final newline, Rust's only at the end.
+# The cl100k_base split pattern; `\Z`, not `$` (Python's `$` also matches before a final \n)
 PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
     r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++\Z|\s*[\r\n]|\s+(?!\S)|\s"""
@@ -66,8 +64,7 @@ DATA_FILE = "cl100k_base.tiktoken"
 DATA_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 TOKENS_FOLDER = "tokens"
 RANKS_NAME = "cl100k_base.ranks"
-INDEX_NAME = "cl100k_base.index"
-INDEX_FORMAT = 1
+INDEX_NAME, INDEX_FORMAT = "cl100k_base.index", 1
 PIECES_NAME = "pieces.bin"
 FORMAT = 1
 # The user's piece table is named by the vocabulary it counts with.

@@ -15,7 +15,7 @@ from skillforge.cache.local import Store
 from skillforge.engine.load.config import Config
 from skillforge.engine.load.literal import mark_literal, take_literal
 from skillforge.engine.load.schema import check_layer, check_merged
-from skillforge.engine.load.yamlsafe import load_yaml
+from skillforge.engine.load.yamlsafe import Lines, load_yaml
 from skillforge.errors import Problem, SpecError, hint
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
@@ -25,8 +25,6 @@ from skillforge.state.plan import ABSENT, ALL_TEMPLATES, ALL_TRAITS
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-    from skillforge.engine.load.yamlsafe import Lines
 
 Origin = tuple[str, int | None]
 _META = ("extends", "traits")
@@ -57,10 +55,8 @@ class Spec(Plain):
         self.literal = literal
 
     def origin(self, key: str) -> Origin:
-        """Return the file and line where a field (or `sections.<id>`) was set.
-
-        A sub-field that was not recorded (`files[0].src`) falls back to its parent.
-        """
+        """Return the file and line where a field (or `sections.<id>`) was set; a sub-field
+        that was not recorded (`files[0].src`) falls back to its parent."""
         found = self.where.get(key)
         while found is None and "." in key:
             key = key.rsplit(".", 1)[0]
@@ -313,8 +309,7 @@ class SpecLoader:
             )
             return
         if base in chain:
-            # Named from its first file, so that every spec built on the cycle reports the same
-            # problem (printed once, with a count).
+            # named from its first file: every spec on the cycle reports one problem (once)
             ring = chain[chain.index(base) :]
             first = ring.index(min(ring))
             ring = ring[first:] + ring[:first]

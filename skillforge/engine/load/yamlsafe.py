@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, ClassVar
 
-    Lines = dict[tuple[Any, ...], int]
+Lines = dict[tuple[object, ...], int]  # where each value of a document is: its line
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
