@@ -231,6 +231,9 @@ def render_parallel(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    # imported once here, before the fork, for every worker to share (RenderContext.env)
+    from skillforge.engine.jinja import environment  # noqa: F401
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
     batch = Batch()
