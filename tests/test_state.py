@@ -77,13 +77,15 @@ def test_cache_hit_after_manifest_loss_renders_nothing(tmp_path: Path) -> None:
 def test_second_build_loads_templates_from_the_bytecode_cache(tmp_path: Path) -> None:
     project(tmp_path, skills=1, agents=0)
     first = build_json(tmp_path)
-    assert first["templates"]["compiled"] >= 2
+    assert first["templates"]["compiled"] >= 1  # sections/steps.md.j2
     (tmp_path / ".skillforge/manifest.bin").unlink()
     spec = tmp_path / "specs/skill-0.yaml"
-    spec.write_text(spec.read_text().replace("Plain notes", "Other notes"))
+    spec.write_text(spec.read_text().replace("Read the input", "Read the inputs"))
     report = build_json(tmp_path)
+    assert report["sections"]["rendered"] == 1
     assert report["templates"]["compiled"] == 0
-    assert report["templates"]["cached"] >= 1  # the base layout, from bytecode
+    # the steps template, from bytecode (the built-in layout is laid out without Jinja2)
+    assert report["templates"]["cached"] >= 1
 
 
 def test_manifest_of_another_format_still_protects_and_recognises_outputs(tmp_path: Path) -> None:

@@ -277,7 +277,11 @@ def test_compiled_code_from_another_key_is_compiled_again(
     assert rows(cache_db(tmp_path), "bc:")
     # another user (or a restored CI cache): its key is not ours, its code is not run
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-user"))
+    # the section rendered again (its `with` changed), through the template's cached code
+    spec_file = tmp_path / "specs/a.yaml"
+    spec_file.write_text(spec_file.read_text() + "    with: {n: 1}\n")
     again = build_json(tmp_path, "--force")
+    assert again["sections"]["rendered"] == 1
 
     assert again["ok"] is True
     layers = json.dumps(again)

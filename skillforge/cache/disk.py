@@ -1,29 +1,21 @@
 """diskcache's `Disk`, made safe to read a cache folder that may come from anywhere (CI, a share).
 
 It returns bytes only: a pickled or text entry, or a value file outside diskcache's own
-naming, is `REFUSED`, never unpickled or opened. The store (`local.py`) and the read-only
-reader (`readonly.py`) both read through it.
+naming, is `REFUSED`, never unpickled or opened. The store (`local.py`) reads through it when
+it opens the cache with diskcache; `lite.LiteDisk` reads the same way without diskcache.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW
 
-# diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
-# database could point outside the cache folder, to read or (on eviction) delete.
-VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
+from skillforge.cache.fresh import REFUSED, VALUE_FILE, Refused
 
-
-class Refused:
-    """What `SafeDisk` returns for an entry it will not decode (pickled, text, odd file)."""
-
-
-REFUSED = Refused()
+__all__ = ["REFUSED", "VALUE_FILE", "Refused", "SafeDisk"]
 
 
 class SafeDisk(diskcache.Disk):  # type: ignore[misc]

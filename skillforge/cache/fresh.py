@@ -23,14 +23,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import time
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Row = tuple[Any, ...]
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
 MIN_FILE_SIZE = 2**15  # diskcache's `disk_min_file_size`: larger values go to files
 MODE_RAW, MODE_BINARY = 1, 2  # diskcache.core's
 EVICTION = "least-recently-stored"
+# diskcache's value file names (`ab/cd/<28 hex>.val`): any other name read from the
+# database could point outside the cache folder, to read or (on eviction) delete.
+VALUE_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{28}\.val")
+
+
+class Refused:
+    """What a read returns for an entry it will not decode (pickled, text, odd file): not
+    bytes, so the store counts it as damaged (disk.SafeDisk, lite.LiteDisk)."""
+
+
+REFUSED = Refused()
 # diskcache's DEFAULT_SETTINGS in their order, then its METADATA; `size_limit` is the store's
 # (`disk_pickle_protocol` is `pickle.HIGHEST_PROTOCOL`, 5 on every Python skillforge runs on)
 SETTINGS: tuple[tuple[str, object], ...] = (
@@ -72,7 +89,6 @@ SCHEMA = (
     "CREATE TRIGGER IF NOT EXISTS Settings_size_delete AFTER DELETE ON Cache FOR EACH ROW"
     ' BEGIN UPDATE Settings SET value = value - OLD.size WHERE key = "size"; END',
 )
-Row = tuple[Any, ...]
 _INSERT = (
     "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag,"
     " size, mode, filename, value) VALUES (?, 1, ?, NULL, ?, 0, NULL, ?, ?, ?, ?)"

@@ -18,22 +18,24 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from skillforge.cache.fresh import DATABASE, write_new
 from skillforge.cache.keys import CODE_PREFIXES
+from skillforge.cache.userkey import machine_key
 from skillforge.state.digest import Uncacheable, blake2b, from_data, to_data
 from skillforge.state.files import move_aside
-from skillforge.state.locate import user_cache_folder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_FOLDER = "cache"
 LEAN_CACHE_PAGES = 64
-_BROKEN = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError)
+_BROKEN = (sqlite3.Error, OSError, EOFError, ValueError, TypeError)  # (nothing is unpickled)
 # Keys whose values are code the build runs (Jinja2 bytecode, compiled inline bodies).
 CODE_KEYS = CODE_PREFIXES
 # Entry format: magic, kind (data, text or code), tag (digest or MAC of key and payload),
@@ -44,55 +46,6 @@ _MAGIC = b"sf2"
 _OLD_MAGIC = (b"sf1",)  # tag of the payload alone: read as a miss
 _DATA, _CODE, _TEXT = b"d", b"c", b"t"
 _DIGEST_SIZE, _MAC_SIZE = 16, 32
-KEY_BYTES = 32
-
-
-def key_path() -> Path:
-    """Where this user's cache key lives: outside every project, so no cache folder holds it."""
-    return Path(user_cache_folder()) / "key"
-
-
-def machine_key() -> bytes | None:
-    """This user's secret key for compiled code, made on first use; None if it cannot be had.
-
-    The file is the user's own, readable by nobody else (0600 in a 0700 folder); a key file
-    anyone else could read or write is not used, and compiled code is then not cached.
-    """
-    path = key_path()
-    with contextlib.suppress(OSError):
-        return _read_key(path)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temp = path.with_name(f"key.{os.getpid()}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, os.urandom(KEY_BYTES))
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)  # atomic, and never replaces a key another build made
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temp)
-        return _read_key(path)
-    except OSError:
-        return None
-
-
-def _read_key(path: Path) -> bytes | None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        st = os.fstat(fd)
-        data = os.read(fd, KEY_BYTES + 1)
-    finally:
-        os.close(fd)
-    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    if not mine or st.st_mode & 0o077 or len(data) != KEY_BYTES:
-        return None
-    return data
-
-
 # `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, one encoder for every entry
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -242,6 +195,13 @@ class Store:
             from skillforge.cache.readonly import CacheReader
 
             return CacheReader(self.directory)
+        if not self.lean:  # (watch's long-lived store keeps diskcache: see below)
+            from skillforge.cache.lite import LiteCache, NotLite
+
+            with contextlib.suppress(NotLite):
+                lite = LiteCache(str(self.directory), self.size_limit)
+                self.empty = len(lite) == 0
+                return lite
         import diskcache
 
         from skillforge.cache.disk import SafeDisk

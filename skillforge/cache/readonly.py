@@ -4,7 +4,8 @@ Opening a `diskcache.Cache` is itself a write: it rewrites its settings rows (an
 checkpoints its log on close), so the cache folder changes even when nothing is stored.
 `skillforge check` must leave the project exactly as it found it, cache folder included,
 so it reads the same SQLite database through an `immutable=1` connection (no locks, no
-journal files, no writes) and decodes values with `disk.SafeDisk` (bytes only, never a pickle).
+journal files, no writes) and decodes values as `disk.SafeDisk` does (bytes only, never a
+pickle), with `lite.LiteDisk` (diskcache is not imported).
 
 An immutable connection does not see what a build running at the same moment has not yet
 checkpointed: such entries are misses, and a miss only costs a render. Entries are
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from skillforge.cache.disk import SafeDisk
+from skillforge.cache.fresh import REFUSED
+from skillforge.cache.lite import LiteDisk
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
 _VALUE = (
@@ -38,11 +40,7 @@ class CacheReader:
         uri = f"file:{quote(str(database))}?immutable=1"
         self._con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         settings = dict(self._con.execute("SELECT key, value FROM Settings").fetchall())
-        self._disk = SafeDisk(
-            str(directory),
-            min_file_size=settings.get("disk_min_file_size", 0),
-            pickle_protocol=settings.get("disk_pickle_protocol", 0),
-        )
+        self._disk = LiteDisk(str(directory), settings.get("disk_min_file_size", 0))
 
     def get(self, key: str) -> Any:
         """Return the value stored under `key`, or None."""
@@ -54,9 +52,10 @@ class CacheReader:
         if expire_time is not None and expire_time < time.time():
             return None
         try:
-            return self._disk.fetch(mode, filename, value, False)
+            fetched = self._disk.fetch(mode, filename, value)
         except FileNotFoundError:  # evicted by a build since the row was read: a miss
             return None
+        return REFUSED if fetched is None else fetched
 
     def close(self) -> None:
         self._con.close()

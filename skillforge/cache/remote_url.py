@@ -6,9 +6,12 @@ Light: standard library only; the config loader calls it on every run.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from skillforge.errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def remote_url(configured: str, what: str) -> str:

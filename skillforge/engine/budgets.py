@@ -12,8 +12,6 @@ listing simulator adds up what Claude Code would list for every skill against
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.engine.costs import OutputCost
 from skillforge.errors import Problem
 from skillforge.report.model import plural
@@ -25,7 +23,7 @@ from skillforge.targets import listing
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     from skillforge.engine.load.config import Config
     from skillforge.engine.workers import Batch

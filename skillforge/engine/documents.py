@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from skillforge.errors import Problem, SpecError
 from skillforge.state.digest import digest_value
@@ -19,6 +18,8 @@ from skillforge.targets.base import Ref, Target, Translation
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.load.config import Config
     from skillforge.engine.load.spec import Spec

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from skillforge.engine.jinja.templating import inside
 from skillforge.errors import SpecError
@@ -17,6 +16,8 @@ from skillforge.state.digest import digest_bytes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.engine.jinja.context import RenderContext
     from skillforge.engine.load.spec import Spec
 

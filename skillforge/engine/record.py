@@ -8,7 +8,6 @@ import os
 import time
 from collections.abc import Callable
 from stat import S_ISREG
-from typing import Any
 
 from skillforge import __version__
 from skillforge.engine.budgets import listing_problems_rows, next_cost_rows
@@ -44,6 +43,8 @@ from skillforge.state.plan import ALL_TEMPLATES, ALL_TRAITS, Plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.engine.costs import OutputCost
     from skillforge.engine.documents import RenderedSpec
     from skillforge.report.model import BuildReport, Counters

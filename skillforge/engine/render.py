@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
-
-import jinja2
 
 from skillforge import __version__
 from skillforge.cache.keys import SECTION, TOKENS
@@ -28,7 +25,8 @@ from skillforge.engine.documents import (
 )
 from skillforge.engine.files import finish, supporting_file
 from skillforge.engine.jinja.analysis import Closure
-from skillforge.engine.jinja.context import RenderContext
+from skillforge.engine.jinja.context import RenderContext, template_error
+from skillforge.engine.jinja.substitute import render as substitute
 from skillforge.engine.load.schema import OUTPUT_KEY, for_target, output_name, spec_targets
 from skillforge.engine.load.spec import Spec
 from skillforge.engine.strings import render_strings
@@ -38,6 +36,10 @@ from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import BUILTIN
 from skillforge.targets import get_target
 from skillforge.targets.base import Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
@@ -245,10 +247,13 @@ class Renderer(RenderContext):
             doc.data, doc.key = twin.data, twin.key
             return
         self._twins[doc.head, doc.base] = doc
-        if self._laid_out and self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base:
-            # the built-in layout (templates/base/*.md.j2) is rendered once per spec; the
-            # other targets' documents are laid out the same way without Jinja (and their
-            # `output_key` digests the part after the head once per spec)
+        if self.inventory.templates.get(doc.base, "") == BUILTIN + doc.base and (
+            self._laid_out or self.plain_layout(doc.base)
+        ):
+            # the built-in layout (templates/base/*.md.j2) is laid out without Jinja: when its
+            # source is the one `substitute.LAYOUT` renders, else rendered once per spec and
+            # the other targets' documents laid out the same way (and their `output_key`
+            # digests the part after the head once per spec)
             started = time.perf_counter()
             if self._joined[0] is not doc.texts:  # the targets of a spec share their texts
                 body = "\n\n".join(doc.texts)
@@ -388,7 +393,9 @@ class Renderer(RenderContext):
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self.label(spec, sid))
-            except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
+            except Exception as exc:
+                if not template_error(exc):
+                    raise
                 raise SpecError([self.problem(exc, spec, field, self.label(spec, sid))]) from None
             for name in closure.missing:
                 raise self.missing(spec, f"sections.{sid}.body", name)
@@ -410,23 +417,27 @@ class Renderer(RenderContext):
             text = body
         else:
             label = template_name or self.label(spec, sid)
+            context = {
+                "spec": spec.data,
+                "vars": variables,
+                "section": own,
+                "project": self.config.vars,
+                "target": context_target,
+            }
+            started = time.perf_counter()
+            # a plain substitution (`{{ vars.topic }}`) of an inline body: without Jinja2
+            plain = None if template_name else substitute(body, context, self.limits.max_size)
             try:
-                template = (
-                    self.env.get_template(template_name)
-                    if template_name
-                    else self.inline(body, label)
-                )
-                started = time.perf_counter()
-                text = self.limits.render(
-                    template,
-                    {
-                        "spec": spec.data,
-                        "vars": variables,
-                        "section": own,
-                        "project": self.config.vars,
-                        "target": context_target,
-                    },
-                )
+                if plain is not None:
+                    text = plain
+                else:
+                    template = (
+                        self.env.get_template(template_name)
+                        if template_name
+                        else self.inline(body, label)
+                    )
+                    started = time.perf_counter()
+                    text = self.limits.render(template, context)
                 self.counters.timed(label, time.perf_counter() - started, text)
             except Exception as exc:
                 field = f"sections.{sid}.template" if template_name else f"sections.{sid}.body"

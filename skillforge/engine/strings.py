@@ -12,7 +12,6 @@ The strings a `render: false` file set are left as written (`literal.py`).
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import STRING
@@ -23,6 +22,8 @@ from skillforge.state.digest import digest_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.engine.jinja.analysis import Closure
     from skillforge.engine.jinja.context import RenderContext
     from skillforge.engine.load.spec import Spec

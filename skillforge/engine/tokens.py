@@ -18,26 +18,27 @@ tiktoken does before byte-pair merging), so three layers answer, cheapest first:
    lookups, not the decoding of 100,256 ranks; no tiktoken);
 3. tiktoken's Rust encoder, built from the same ranks, once a process has merged enough new
    pieces in Python that building it (about 100 ms and 25 MiB) pays off: a cold build of
-   varied text. A watch session, which meets a few new pieces per save, never builds it.
-
+   varied text (a watch session, meeting a few new pieces per save, never builds it).
 All three give exactly tiktoken's `encode_ordinary` count (tests compare them).
 """
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 from array import array
 from collections import Counter
-from typing import Any
 
+from skillforge.state.digest import blake2b
 from skillforge.state.files import read_own, write_own
 from skillforge.state.locate import user_cache_folder
 
-# The cl100k_base split pattern; `\Z` instead of `$`: Python's `$` also matches before a
-# final newline, Rust's only at the end.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# The cl100k_base split pattern; `\Z`, not `$` (Python's `$` also matches before a final \n)
 PATTERN = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
     r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++\Z|\s*[\r\n]|\s+(?!\S)|\s"""
@@ -63,10 +64,8 @@ DATA_FILE = "cl100k_base.tiktoken"
 DATA_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
 TOKENS_FOLDER = "tokens"
 RANKS_NAME = "cl100k_base.ranks"
-INDEX_NAME = "cl100k_base.index"
-INDEX_FORMAT = 1
-PIECES_NAME = "pieces.bin"
-FORMAT = 1
+INDEX_NAME, INDEX_FORMAT = "cl100k_base.index", 1
+PIECES_NAME, FORMAT = "pieces.bin", 1
 # The user's piece table is named by the vocabulary it counts with.
 USER_PIECES_NAME = f"pieces-{DATA_SHA256[:12]}.bin"
 # Characters of new pieces merged in Python before a process builds the Rust encoder instead.
@@ -118,6 +117,7 @@ def data_file() -> str:
 
 def parse_ranks(raw: bytes) -> dict[bytes, int]:
     """Parse a `.tiktoken` file (base64 token, space, rank per line) after checking its hash."""
+    import hashlib  # (only here: loading OpenSSL is some 4% of an edit)
     from binascii import a2b_base64
 
     if hashlib.sha256(raw).hexdigest() != DATA_SHA256:
@@ -165,7 +165,7 @@ def _read_ranks(source: str, stamp: list[Any], *, keep: bool = True) -> dict[byt
 
 def _user_file(name: str, source: str) -> str:
     """A file of the user's token folder, named after `name` and the data file's path."""
-    suffix = hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+    suffix = blake2b(source.encode(), digest_size=6).hexdigest()
     return os.path.join(user_cache_folder(), TOKENS_FOLDER, f"{name}.{suffix}")
 
 

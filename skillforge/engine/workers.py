@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any
 
 from skillforge.cache.local import Store
 from skillforge.engine.documents import RenderedSpec
@@ -24,6 +23,8 @@ from skillforge.state.plan import ALL_TEMPLATES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.state.owners import Owners
 
 # What a build does with rendered specs as worker processes hand them back (their outputs
@@ -229,6 +230,9 @@ def render_parallel(
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # imported once here, before the fork, for every worker to share (RenderContext.env)
+    from skillforge.engine.jinja import environment  # noqa: F401
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]

@@ -9,10 +9,12 @@ checked by `claude.py` (tagged with this target), this module adds the rest of t
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets.base import Add, SkillFolders, Translation
 from skillforge.targets.translate import PORTABLE_ORDER, Head, portable_skill
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DESCRIPTION_MAX = 1024  # Agent Skills specification, "description": 1-1024 characters
 COMPATIBILITY_MAX = 500  # Agent Skills specification, "compatibility": 1-500 characters

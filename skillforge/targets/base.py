@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Container
-from typing import Any
 
 from skillforge.errors import Problem
 from skillforge.state.marker import add_marker, read_marker
 from skillforge.state.plain import Plain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # add(field, message, severity="error"): how a target reports a problem of a merged spec
 Add = Callable[..., None]

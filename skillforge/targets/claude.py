@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Container
-from typing import Any
 
 from skillforge.errors import Problem, hint
 from skillforge.targets.base import (
@@ -27,6 +26,10 @@ from skillforge.targets.base import (
     entries,
     skill_documents,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SKILL_KEYS = (
     "name",

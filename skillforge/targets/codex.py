@@ -13,7 +13,6 @@ a TOML comment on the first line.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from skillforge.targets.agents import check_portable
 from skillforge.targets.base import Add, Listing, SkillFolders, Translation
@@ -25,6 +24,10 @@ from skillforge.targets.translate import (
     portable_skill,
     tool_names,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SKILL_KEYS = ("name", "description", "license", "allowed-tools", "metadata")
 AGENT_KEYS = ("name", "description", "model", "model_reasoning_effort", "sandbox_mode")

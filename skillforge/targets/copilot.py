@@ -11,10 +11,12 @@ argument-hint, model and tools. Copilot reads only files named `*.agent.md` and
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets.base import SkillFolders, Translation
 from skillforge.targets.translate import COPILOT_TOOLS, Head, base_tool, portable_skill, tool_names
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SKILL_KEYS = ("license", "allowed-tools")
 

@@ -10,10 +10,12 @@ id), `readonly` (permissionMode plan) and `is_background` (background).
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets.base import SkillFolders, Translation
 from skillforge.targets.translate import Head, portable_skill
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SKILL_KEYS = ("license", "compatibility", "metadata")
 MODELS = ("inherit", "fast")  # Cursor's own model values (cursor.com/docs/subagents)

@@ -8,9 +8,12 @@ The targets that write Markdown with YAML frontmatter share it; each decides the
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _VERSION_LIKE = re.compile(r"^v?\d+(\.\d+)+$|^\d+$")
 

@@ -9,10 +9,12 @@ description and model.
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets.base import SkillFolders, Translation
 from skillforge.targets.translate import OPENCODE_TOOLS, Head, base_tool, portable_skill, tool_names
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SKILL_KEYS = ("license", "compatibility", "metadata")
 MODES = ("subagent", "primary", "all")  # an agent's `mode` (opencode.ai/docs/agents)

@@ -8,10 +8,12 @@ from FORMATS.md §2.2 and the mapping table of §2.4.
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets.base import Translation
 from skillforge.targets.claude import AGENT_KEYS, COMMAND_KEYS, SKILL_KEYS, keeps_list, tools_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SPEC_FIELDS = {"skill": SKILL_KEYS, "agent": AGENT_KEYS, "command": COMMAND_KEYS}
 # The portable order of a skill's head (Agent Skills; DESIGN §4 "Shared paths").

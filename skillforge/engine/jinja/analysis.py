@@ -8,18 +8,22 @@ are built from a closure, so they cover only what a section can see.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import Any
-
-import jinja2
-from jinja2 import nodes
+from collections.abc import Callable, Iterator
 
 from skillforge import __version__
 from skillforge.cache.keys import ANALYSIS
 from skillforge.cache.local import Store
+from skillforge.engine.jinja.substitute import reach as plain_reach
+from skillforge.engine.jinja.templating import template_source
 from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 from skillforge.state.plain import Plain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    import jinja2
 
 # `target` (DESIGN §4): a section that reads it is rendered once per target of the build
 ROOTS = ("spec", "vars", "project", "target")
@@ -55,6 +59,8 @@ class Analysis(Plain):
 
 def analyse(env: jinja2.Environment, source: str, name: str | None = None) -> Analysis:
     """Parse `source` and find the templates and context fields it references."""
+    from jinja2 import nodes
+
     tree = env.parse(source, name=name)
     keep = getattr(env, "keep_tree", None)
     if keep is not None:
@@ -120,8 +126,15 @@ def analyse(env: jinja2.Environment, source: str, name: str | None = None) -> An
 class Library:
     """Template sources, digests, analyses and closures for one build."""
 
-    def __init__(self, env: jinja2.Environment, inventory: Inventory, store: Store) -> None:
-        self.env = env
+    def __init__(
+        self,
+        env: Callable[[], jinja2.Environment],
+        inventory: Inventory,
+        store: Store,
+        max_bytes: int = 2**20,
+    ) -> None:
+        self._env = env  # made when a template is first parsed (see RenderContext.env)
+        self.max_bytes = max_bytes
         self.inventory = inventory
         self.store = store
         self._digests: dict[str, str | None] = {}
@@ -136,7 +149,7 @@ class Library:
             if file_id is not None:
                 try:
                     with open(self.inventory.path(file_id), "rb") as f:
-                        if os.fstat(f.fileno()).st_size <= self.env.loader.max_bytes:  # type: ignore[union-attr]
+                        if os.fstat(f.fileno()).st_size <= self.max_bytes:
                             value = digest_bytes(f.read())
                 except OSError:
                     value = None  # the loader says why (`closure` asks it)
@@ -157,12 +170,15 @@ class Library:
         key = ANALYSIS + digest_value(__version__, ANALYSIS_REVISION, source)
         if key in self._analyses:
             return self._analyses[key]
-        raw = self.store.get(key)
-        if raw is not None:
-            result = Analysis.from_json(raw)
-        else:
-            result = analyse(self.env, source, name)
-            self.store.set(key, result.to_json())
+        plain = plain_reach(source, ROOTS)  # a plain substitution: no parse, no cache read
+        result = None if plain is None else Analysis((), False, dict(plain))
+        if result is None:
+            raw = self.store.get(key)
+            if raw is not None:
+                result = Analysis.from_json(raw)
+            else:
+                result = analyse(self._env(), source, name)
+                self.store.set(key, result.to_json())
         self._analyses[key] = result
         return result
 
@@ -180,7 +196,10 @@ class Library:
             self._analyses.clear()
 
     def analysis(self, name: str) -> Analysis:
-        source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        source = template_source(self.inventory, name, self.max_bytes)
+        if source is None:  # not there, or not readable: the loader raises, saying why
+            env = self._env()
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         return self.analysis_of_source(source, name)
 
     def closure(self, name: str) -> Closure:

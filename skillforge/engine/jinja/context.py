@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import marshal
 import time
-from typing import Any
-
-import jinja2
 
 from skillforge import __version__
 from skillforge.cache.keys import FRAGMENT, INLINE_CODE
 from skillforge.cache.local import Store
 from skillforge.engine.jinja.analysis import Closure, Library, fragment_template
 from skillforge.engine.jinja.limits import RenderLimits
+from skillforge.engine.jinja.substitute import plain_layout
 from skillforge.engine.jinja.template_errors import INLINE, template_problem
-from skillforge.engine.jinja.templating import env_fingerprint, make_environment
+from skillforge.engine.jinja.templating import env_fingerprint, template_source
 from skillforge.engine.load.config import Config
 from skillforge.engine.tokens import TokenCounter
 from skillforge.errors import Problem, SpecError, hint
@@ -30,9 +28,23 @@ from skillforge.targets import DEFAULT, get_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    import jinja2
+
     from skillforge.engine.load.spec import Spec
 
 MISSING = "\x00missing"
+
+
+def template_error(exc: BaseException) -> bool:
+    """Whether `exc` is a template's syntax error, a template not found or a recursion (what
+    a closure's analysis raises for the spec to report); Jinja2 is imported if it was not."""
+    if isinstance(exc, RecursionError):
+        return True
+    import jinja2
+
+    return isinstance(exc, (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound))
 
 
 class RenderContext:
@@ -46,22 +58,45 @@ class RenderContext:
         self.inventory = inventory
         self.store = store
         self.counters = Counters()
-        self.env = make_environment(inventory, store, self.counters, config.max_template_bytes)
-        self.env.globals["fragment"] = self.fragment
-        self.library = Library(self.env, inventory, store)
+        self._env: jinja2.Environment | None = None
+        self.library = Library(lambda: self.env, inventory, store, config.max_template_bytes)
         self.fingerprint = env_fingerprint()
         self.limits = RenderLimits(config.render_timeout, config.max_render_size)
         self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
-        self.env.max_size = self.limits.max_size  # type: ignore[attr-defined]
         self.notes: list[str] = []
+        self._plain_layouts: dict[str, bool] = {}
+
+    def plain_layout(self, name: str) -> bool:
+        """Whether layout `name` is the built-in one `substitute.LAYOUT` lays out."""
+        if name not in self._plain_layouts:
+            source = template_source(self.inventory, name, self.config.max_template_bytes)
+            self._plain_layouts[name] = plain_layout(source)
+        return self._plain_layouts[name]
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The build's Environment, made (and Jinja2 imported) when a render first needs it:
+        sections served from the cache, plain text and plain substitutions never do."""
+        if self._env is None:
+            from skillforge.engine.jinja.environment import make_environment
+
+            env = make_environment(
+                self.inventory, self.store, self.counters, self.config.max_template_bytes
+            )
+            env.globals["fragment"] = self.fragment
+            env.max_size = self.limits.max_size  # type: ignore[attr-defined]
+            self._env = env
+        return self._env
 
     def forget(self, templates: set[str]) -> None:
         """Drop the compiled templates, digests and closures of templates that changed."""
-        cache = self.env.cache
+        cache = self._env.cache if self._env is not None else None
         if templates and cache is not None:
             for key in [k for k in cache if k[1] in templates]:
                 del cache[key]
         self.library.forget(templates)
+        if templates:
+            self._plain_layouts.clear()
 
     def closure(self, spec: Spec, name: str, field: str) -> Closure:
         """Return the closure of template `name`; SpecError at `field` when it is missing."""
@@ -69,7 +104,9 @@ class RenderContext:
             raise self.missing(spec, field, name)
         try:
             closure = self.library.closure(name)
-        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, RecursionError) as exc:
+        except Exception as exc:
+            if not template_error(exc):
+                raise
             raise SpecError([self.problem(exc, spec, field, name)]) from None
         for missing in closure.missing:
             raise self.missing(spec, field, missing, via=name)
@@ -135,6 +172,8 @@ class RenderContext:
         """Render fragment `name` with `args` (the `fragment()` of templates), through its cache."""
         template_name = fragment_template(name)
         if template_name not in self.inventory.templates:
+            import jinja2
+
             known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
             raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
         closure = self.library.closure(template_name)

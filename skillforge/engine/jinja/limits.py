@@ -13,7 +13,10 @@ import signal
 import threading
 from itertools import islice
 from types import FrameType
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_SIZE = 10 * 2**20

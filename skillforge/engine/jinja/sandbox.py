@@ -23,14 +23,8 @@ from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_m
 from skillforge.engine.jinja.codegen import DICT_NAMES as _DICT_NAMES
 from skillforge.engine.jinja.codegen import BoundedConcat as _BoundedConcat
 from skillforge.engine.jinja.limits import DEFAULT_MAX_SIZE
+from skillforge.engine.jinja.templating import ENV_OPTIONS, SANDBOX_REVISION
 
-ENV_OPTIONS: dict[str, Any] = {
-    "autoescape": False,
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-    "keep_trailing_newline": False,
-    "auto_reload": False,
-}
 # Jinja2's own list of the methods that change a list, dict, set or deque.
 _MUTATORS = frozenset(name for _, names in _mutable_spec for name in names)
 _MAX_REPEAT = 10_000_000
@@ -349,5 +343,4 @@ def _checked_format(env: TemplateSandbox, original: Callable[..., Any]) -> Calla
 
 
 ENVIRONMENT: type[jinja2.Environment] = TemplateSandbox
-# Bump when the sandbox compiles templates differently (compiled code is cached by it).
-SANDBOX_REVISION = 4
+__all__ = ["ENVIRONMENT", "ENV_OPTIONS", "SANDBOX_REVISION", "TemplateSandbox"]

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from types import TracebackType
 
-import jinja2
-
 from skillforge.engine.jinja.limits import RenderLimitError
-from skillforge.engine.jinja.templating import TemplateUnreadable
 from skillforge.errors import Problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import jinja2
+
     from skillforge.engine.load.spec import Spec
     from skillforge.state.inventory import Inventory
 
@@ -39,6 +38,10 @@ def template_problem(
     label: str,
 ) -> Problem:
     """Turn a template error into a problem at the spec line (or template line) it concerns."""
+    import jinja2
+
+    from skillforge.engine.jinja.environment import TemplateUnreadable
+
     file, line = spec.origin(field)
     inline = label.startswith(f"{spec.file}#")
     if isinstance(exc, jinja2.TemplateSyntaxError):
@@ -91,6 +94,8 @@ def _foreign(
     label: str,
 ) -> str | None:
     """Name another tool's template syntax (`${{ secrets.X }}`) that broke a render."""
+    import jinja2
+
     source = getattr(exc, "source", None)
     remedy: str | None = None
     if label.startswith(f"{spec.file}#"):
@@ -159,6 +164,8 @@ def foreign_message(exc: BaseException, source: str | None, remedy: str | None) 
     """
     if not source:
         return None
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError):
         line: int | None = exc.lineno
         name = None

@@ -1,25 +1,89 @@
-"""The Jinja2 environment of a build: project-over-built-in loader, bytecode cache, counters.
+"""What the build knows of its Jinja2 environment without importing Jinja2 (nor PyYAML).
 
-The sandbox it renders in is `sandbox.py`; what a template can reach is `analysis.py`.
+The environment itself (loader, bytecode cache) is `environment.py`, the sandbox it renders
+in `sandbox.py`; what a template can reach is `analysis.py`. An edit whose sections need no
+Jinja2 (plain text, or the plain substitutions of `substitute.py`) never imports it: the
+versions that go into every cache key are read from the libraries' own files here.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-
-import jinja2
-import yaml
-from jinja2.bccache import Bucket, BytecodeCache
 
 from skillforge import __version__
-from skillforge.cache.keys import BYTECODE
-from skillforge.cache.local import Store
-from skillforge.engine.jinja.sandbox import ENV_OPTIONS, ENVIRONMENT, SANDBOX_REVISION
-from skillforge.report.model import Counters
 from skillforge.state.digest import digest_value
 from skillforge.state.inventory import BUILTIN, Inventory
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# The sandbox's options (sandbox.py makes its Environment with them).
+ENV_OPTIONS: dict[str, Any] = {
+    "autoescape": False,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": False,
+    "auto_reload": False,
+}
+# Bump when the sandbox compiles templates differently (compiled code is cached by it).
+SANDBOX_REVISION = 4
+# `sandbox.ENVIRONMENT.__qualname__` (tests/test_substitute.py checks they agree)
+ENVIRONMENT_NAME = "TemplateSandbox"
+LIBRARIES = ("jinja2", "yaml")
+
+
+def library_file(name: str) -> str | None:
+    """The `__init__.py` of library `name` (its `__file__`), found without importing it."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return getattr(module, "__file__", None)
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec(name)
+    return spec.origin if spec is not None and spec.has_location else None
+
+
+def library_version(name: str) -> str:
+    """`<name>.__version__`: from the module when it is imported, else read from the
+    `__version__ = "x.y"` line of its `__init__.py` (imported when it has no such line)."""
+    module = sys.modules.get(name)
+    if module is None:
+        path = library_file(name)
+        try:
+            with open(path or "", encoding="utf-8") as f:
+                text = f.read(65536)
+        except OSError:
+            text = ""
+        found = _version_line(text)
+        if found is not None:
+            return found
+        import importlib
+
+        module = importlib.import_module(name)
+    return str(module.__version__)
+
+
+def _version_line(text: str) -> str | None:
+    """The string of a top-level `__version__ = "..."` line of a module's source, if one."""
+    at = text.find("\n__version__")
+    while at != -1:
+        line = text[at + 1 : text.find("\n", at + 1) if text.find("\n", at + 1) != -1 else None]
+        name, equals, value = line.partition("=")
+        value = value.strip()
+        if (
+            equals
+            and name.strip() == "__version__"
+            and len(value) >= 2
+            and value[0] == value[-1]
+            and value[0] in "'\""
+            and value[0] not in value[1:-1]
+            and "\\" not in value
+        ):
+            return value[1:-1]
+        at = text.find("\n__version__", at + 1)
+    return None
 
 
 def env_fingerprint() -> str:
@@ -27,9 +91,9 @@ def env_fingerprint() -> str:
     return digest_value(
         "env",
         __version__,
-        jinja2.__version__,
+        library_version("jinja2"),
         sys.version,
-        ENVIRONMENT.__qualname__,
+        ENVIRONMENT_NAME,
         SANDBOX_REVISION,
         sorted(ENV_OPTIONS.items()),
     )
@@ -38,15 +102,19 @@ def env_fingerprint() -> str:
 def environment_digest() -> str:
     """Digest of skillforge, Jinja2, PyYAML and Python versions (a change rebuilds all)."""
     return digest_value(
-        __version__, jinja2.__version__, yaml.__version__, sys.version, ENVIRONMENT.__qualname__
+        __version__,
+        library_version("jinja2"),
+        library_version("yaml"),
+        sys.version,
+        ENVIRONMENT_NAME,
     )
 
 
 def environment_files() -> dict[str, list[int]]:
     """Stats of the library files the fast path checks instead of importing the libraries."""
     found: dict[str, list[int]] = {}
-    for module in (jinja2, yaml):
-        path = module.__file__
+    for name in LIBRARIES:
+        path = library_file(name)
         if path:
             st = os.stat(path)
             found[path] = [st.st_mtime_ns, st.st_size]
@@ -59,10 +127,6 @@ def inside(path: str, root: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
-class TemplateUnreadable(jinja2.TemplateNotFound):
-    """A template that is there but cannot be used: unreadable, not UTF-8, or over the cap."""
-
-
 def size_problem(file_id: str, size: int, max_bytes: int) -> str | None:
     """Say why a template file of `size` bytes cannot be loaded (None when it can)."""
     if size > max_bytes:
@@ -73,85 +137,20 @@ def size_problem(file_id: str, size: int, max_bytes: int) -> str | None:
     return None
 
 
-class ProjectLoader(jinja2.BaseLoader):
-    """Loads templates by name from the scanned project and built-in folders, nothing else."""
-
-    def __init__(self, inventory: Inventory, max_bytes: int = 2**20) -> None:
-        self.inventory = inventory
-        self.max_bytes = max_bytes
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        file_id = self.inventory.templates.get(template)
-        if file_id is None:
-            raise jinja2.TemplateNotFound(template)
-        path = self.inventory.path(file_id)
-        if not file_id.startswith(BUILTIN) and not inside(path, self.inventory.root):
-            # a symlink in a template folder must not read (and publish) a file from elsewhere
-            raise jinja2.TemplateNotFound(
-                f"{template} ({file_id} resolves outside the project through a symlink)"
-            )
-        try:
-            with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                # an over-size template is refused unread, not rendered (200 MB took 18 s, 1 GB)
-                data = b"" if size > self.max_bytes else f.read(self.max_bytes + 1)
-        except OSError as exc:
-            reason = exc.strerror.lower() if exc.strerror else exc.__class__.__name__
-            raise TemplateUnreadable(template, f"{file_id} cannot be read: {reason}") from None
-        too_big = size_problem(file_id, max(size, len(data)), self.max_bytes)
-        if too_big:
-            raise TemplateUnreadable(template, too_big)
-        try:
-            source = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TemplateUnreadable(
-                template,
-                f"{file_id} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8",
-            ) from None
-        return source, file_id, lambda: True
-
-    def list_templates(self) -> list[str]:
-        return sorted(self.inventory.templates)
-
-
-class DiskBytecodeCache(BytecodeCache):
-    """Jinja2 bytecode in the skillforge cache, keyed by name, source, Jinja2 and options."""
-
-    def __init__(self, store: Store, counters: Counters, fingerprint: str) -> None:
-        self.store = store
-        self.counters = counters
-        self.fingerprint = fingerprint
-
-    def get_bucket(
-        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
-    ) -> Bucket:
-        checksum = self.get_source_checksum(source)
-        bucket = Bucket(environment, digest_value("bc", name, checksum, self.fingerprint), checksum)
-        self.load_bytecode(bucket)
-        return bucket
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        data = self.store.get(BYTECODE + bucket.key)
-        if isinstance(data, bytes):
-            bucket.bytecode_from_string(data)
-        if bucket.code is not None:
-            self.counters.templates_cached += 1
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.counters.templates_compiled += 1
-        self.store.set(BYTECODE + bucket.key, bucket.bytecode_to_string())
-
-
-def make_environment(
-    inventory: Inventory, store: Store, counters: Counters, max_bytes: int = 2**20
-) -> jinja2.Environment:
-    """Create the Environment every template of a build is loaded through (sandboxed)."""
-    return ENVIRONMENT(
-        loader=ProjectLoader(inventory, max_bytes),
-        undefined=jinja2.StrictUndefined,
-        bytecode_cache=DiskBytecodeCache(store, counters, env_fingerprint()),
-        cache_size=-1,
-        **ENV_OPTIONS,
-    )
+def template_source(inventory: Inventory, name: str, max_bytes: int) -> str | None:
+    """The source of template `name` as `environment.ProjectLoader` reads it, without
+    Jinja2; None when the loader would refuse it (it then raises, saying why)."""
+    file_id = inventory.templates.get(name)
+    if file_id is None:
+        return None
+    path = inventory.path(file_id)
+    if not file_id.startswith(BUILTIN) and not inside(path, inventory.root):
+        return None
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > max_bytes:
+                return None
+            data = f.read(max_bytes + 1)
+        return data.decode("utf-8") if len(data) <= max_bytes else None
+    except (OSError, UnicodeDecodeError):
+        return None

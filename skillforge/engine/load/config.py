@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.remote_url import remote_url, without_remote
@@ -20,6 +19,8 @@ from skillforge.targets import DEFAULT, TARGETS, get_target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from skillforge.targets.plugins import PluginSet
 
 DEFAULT_BUDGETS: dict[str, Any] = {

@@ -7,7 +7,10 @@ strings is `strings.py`'s. No Jinja2 here: the spec loader imports this module.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 Path = tuple[str | int, ...]
 # Top-level fields whose strings are no output text, or are rendered elsewhere (`sections`

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from skillforge.targets import DEFAULT, TARGETS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def hint(key: str, known: dict[str, Any]) -> str:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from skillforge.errors import Problem, hint
 from skillforge.targets import DEFAULT, TARGETS, get_target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 OWN_KEYS = (
     "kind",

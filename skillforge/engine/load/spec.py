@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
 
 from skillforge import __version__
 from skillforge.cache.keys import SPEC
@@ -22,6 +21,10 @@ from skillforge.state.digest import digest_bytes, digest_value
 from skillforge.state.inventory import Inventory
 from skillforge.state.plain import Plain
 from skillforge.state.plan import ABSENT, ALL_TEMPLATES, ALL_TRAITS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 Origin = tuple[str, int | None]
 _META = ("extends", "traits")
@@ -52,10 +55,8 @@ class Spec(Plain):
         self.literal = literal
 
     def origin(self, key: str) -> Origin:
-        """Return the file and line where a field (or `sections.<id>`) was set.
-
-        A sub-field that was not recorded (`files[0].src`) falls back to its parent.
-        """
+        """Return the file and line where a field (or `sections.<id>`) was set; a sub-field
+        that was not recorded (`files[0].src`) falls back to its parent."""
         found = self.where.get(key)
         while found is None and "." in key:
             key = key.rsplit(".", 1)[0]
@@ -308,8 +309,7 @@ class SpecLoader:
             )
             return
         if base in chain:
-            # Named from its first file, so that every spec built on the cycle reports the same
-            # problem (printed once, with a count).
+            # named from its first file: every spec on the cycle reports one problem (once)
             ring = chain[chain.index(base) :]
             first = ring.index(min(ring))
             ring = ring[first:] + ring[:first]

@@ -6,13 +6,16 @@ its line, duplicate keys are errors, and an alias bomb hits a node budget instea
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import yaml
 
 from skillforge.errors import SpecError
 
-Lines = dict[tuple[Any, ...], int]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
+Lines = dict[tuple[object, ...], int]  # where each value of a document is: its line
+
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 # Above these, nesting is checked before composing (see `_check_depth`).
