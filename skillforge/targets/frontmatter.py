@@ -66,14 +66,7 @@ def prune(values: dict[str, Any]) -> dict[str, Any]:
 def _prune(value: list[Any] | dict[Any, Any]) -> list[Any] | dict[Any, Any]:
     """A list or map without its empty lists and maps, at every depth (scalars as they are)."""
     if isinstance(value, dict):
-        kept: dict[Any, Any] = {}
-        for key, item in value.items():
-            if isinstance(item, (list, dict)):
-                item = _prune(item)
-                if not item:
-                    continue
-            kept[key] = item
-        return kept
+        return prune(value)
     items: list[Any] = []
     for item in value:
         if isinstance(item, (list, dict)):
