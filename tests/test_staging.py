@@ -283,3 +283,22 @@ def test_document_entries_encoded_while_others_render_are_the_serial_builds(
     two = run(serial, "build", "--json", "--explain", "--jobs", "1").report
     assert one["reasons"] == two["reasons"] and one["reasons"]
     assert any("notes" in " ".join(why) for why in one["reasons"].values())
+
+
+def test_a_spec_no_target_writes_is_staged_as_the_serial_build_has_it(tmp_path: Path) -> None:
+    """A spec of a kind no target of the build writes renders to no output (a warning): the
+    parallel build stages the others around it and reports what the serial build does."""
+    roots = {}
+    for jobs in ("2", "1"):
+        root = _project(tmp_path / jobs)
+        (root / ".skillforge.toml").write_text('targets = ["agents"]\n')  # skills only
+        roots[jobs] = run(root, "build", "--json", "--jobs", jobs)
+    parallel, serial = roots["2"], roots["1"]
+    assert parallel.code == serial.code == 0
+    assert sorted(parallel.report["written"]) == sorted(serial.report["written"])
+    assert len(parallel.report["written"]) == SPECS
+    warned = [w for w in parallel.report["warnings"] if "nothing is written" in str(w)]
+    assert warned and len(warned) == len(
+        [w for w in serial.report["warnings"] if "nothing is written" in str(w)]
+    )
+    assert _tree(tmp_path / "2") == _tree(tmp_path / "1")

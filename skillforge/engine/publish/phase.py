@@ -10,6 +10,7 @@ and written again the long way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from skillforge.cache.keys import DOCUMENT
@@ -76,10 +77,10 @@ class Staging:
             decisions = [writer.decide(out.path, out.data) for out in outputs]
             if any(d.action == "conflict" for d in decisions):
                 continue  # refused in the publish phase, where it is decided again
-            try:
-                entry = encode(DOCUMENT + outputs[0].path, document_entry(rendered), None)
-            except Uncacheable:
-                entry = None  # (set when published, and left out by `flush` as ever)
+            entry = None  # (a spec with no output has none: `publish_outputs` sets none)
+            if outputs:
+                with contextlib.suppress(Uncacheable):  # (set when published, as ever)
+                    entry = encode(DOCUMENT + outputs[0].path, document_entry(rendered), None)
             ready = Ready(outputs, decisions, [], digests_of(outputs), entry=entry)
             self.ready[spec_id] = ready
             try:
