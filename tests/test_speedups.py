@@ -295,6 +295,17 @@ def _every_binop_called_env() -> TemplateSandbox:
     return env
 
 
+def _fast_and_slow() -> tuple[TemplateSandbox, TemplateSandbox]:
+    """The sandbox with its cheap cases in place, and one that calls `call_binop` for every
+    operation, both capped at 5,000 characters."""
+    fast, slow = (
+        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
+        _every_binop_called_env(),
+    )
+    fast.max_size = slow.max_size = 5_000
+    return fast, slow
+
+
 _BINOP_TEMPLATES = [
     "{% for i in range(5) if i % 2 %}{{ i * 2 + 1 }},{{ '%03d' | format(i + 1) }};{% endfor %}",
     "{% macro m(x) %}{{ x + 1 }}{{ x * x }}{% endmacro %}{{ m(2) }}{{ m(a) }}",
@@ -309,11 +320,7 @@ _BINOP_TEMPLATES = [
 
 
 def test_two_ints_computed_in_place_give_what_call_binop_gives() -> None:
-    fast, slow = (
-        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
-        _every_binop_called_env(),
-    )
-    fast.max_size = slow.max_size = 5_000
+    fast, slow = _fast_and_slow()
     values: list[Any] = [
         0, 1, -3, 7, 2**70, True, False, 1.5, "ab", "%d", "%s-%s", "x" * 3_000, [1], (2, 3), None,
         {"a": 1}, 10_000_001,
@@ -353,11 +360,7 @@ _READ_TEMPLATES = [
 
 
 def test_a_value_read_in_place_is_what_the_sandbox_reads() -> None:
-    fast, slow = (
-        TemplateSandbox(undefined=jinja2.StrictUndefined, **ENV_OPTIONS),
-        _every_binop_called_env(),
-    )
-    fast.max_size = slow.max_size = 5_000
+    fast, slow = _fast_and_slow()
     context: dict[str, Any] = {
         "d": {"name": "ab", "items": "own", "nested": {"deep": 1}, "xs": [1, 2], "k": 0, 0: "z"},
         "xs": [4, 5, 6], "t": (7, 8), "s": "str", "k": 0, "i": 2,

@@ -109,6 +109,16 @@ class LiteDisk:
                 return reader.read()
         return None
 
+    def value(self, mode: int, filename: str | None, value: Any) -> Any:
+        """`fetch`, with `REFUSED` for an entry it refuses; None when the entry's file has
+        gone (evicted by another build since its row was read: a miss). Raises the other
+        OSErrors of reading its file."""
+        try:
+            fetched = self.fetch(mode, filename, value)
+        except FileNotFoundError:
+            return None
+        return REFUSED if fetched is None else fetched
+
     def remove(self, file_path: str) -> None:
         if VALUE_FILE.fullmatch(file_path.replace(os.sep, "/")):
             full_path = os.path.join(self._directory, file_path)
@@ -151,10 +161,9 @@ class LiteCache:
             return None
         ((_, _, _, mode, filename, value),) = rows
         try:
-            fetched = self._disk.fetch(mode, filename, value)
-        except OSError:  # evicted by another build since the row was read: a miss
+            return self._disk.value(mode, filename, value)
+        except OSError:  # a value file that cannot be read: a miss
             return None
-        return REFUSED if fetched is None else fetched
 
     def __len__(self) -> int:
         return int(self._setting("count"))

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from skillforge.cache.fresh import REFUSED
 from skillforge.cache.lite import LiteDisk
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
@@ -51,11 +50,7 @@ class CacheReader:
         expire_time, mode, filename, value = row
         if expire_time is not None and expire_time < time.time():
             return None
-        try:
-            fetched = self._disk.fetch(mode, filename, value)
-        except FileNotFoundError:  # evicted by a build since the row was read: a miss
-            return None
-        return REFUSED if fetched is None else fetched
+        return self._disk.value(mode, filename, value)
 
     def close(self) -> None:
         self._con.close()
