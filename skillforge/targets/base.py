@@ -17,6 +17,7 @@ from collections.abc import Callable, Container
 from skillforge.errors import Problem
 from skillforge.state.marker import add_marker, read_marker
 from skillforge.state.plain import Plain
+from skillforge.targets.frontmatter import dump
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,8 +119,6 @@ class Target:
 
     def head(self, kind: str, values: dict[str, Any]) -> str:
         """Return the text of a head mapping (YAML between the `---` lines, by default)."""
-        from skillforge.targets.frontmatter import dump
-
         return dump(values)
 
     def head_keys(self, kind: str) -> frozenset[str] | None:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Container
 
 from skillforge.errors import Problem, hint
+from skillforge.targets.frontmatter import Quoted, dump, prune
 from skillforge.targets.base import (
     Add,
     Listing,
@@ -320,8 +321,6 @@ def keeps_list(data: dict[str, Any], key: str) -> bool:
 
 def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Return the frontmatter mapping of a merged spec, in emission order."""
-    from skillforge.targets.frontmatter import Quoted, prune
-
     keys = KEYS[kind]
     out: dict[str, Any] = {}
     for key in keys:
@@ -346,9 +345,6 @@ def frontmatter_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def emit(kind: str, data: dict[str, Any]) -> str:
     """Return the YAML text between the `---` lines, ending with a newline."""
-    # PyYAML loads only when a document is written: the config reads this module
-    from skillforge.targets.frontmatter import dump
-
     return dump(frontmatter_values(kind, data))
 
 

@@ -1,15 +1,15 @@
-"""Write a YAML frontmatter mapping deterministically (DESIGN §4), through PyYAML's dumper.
+"""Write a YAML frontmatter mapping deterministically (DESIGN §4), as PyYAML's dumper would.
 
 Block style only, no aliases, no line folding; a string that is not printable is written
 double-quoted with escapes, a multi-line one as a literal block, a version-like one quoted.
 The targets that write Markdown with YAML frontmatter share it; each decides the mapping.
+The values heads are made of are written directly (`_direct`); PyYAML is imported only for
+the others.
 """
 
 from __future__ import annotations
 
 import re
-
-import yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,33 +22,41 @@ class Quoted(str):
     """A string that must be written double-quoted on one line."""
 
 
-_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def _dumper() -> Any:
+    """PyYAML's dumper as heads are written (block style, no aliases, no line folding;
+    LibYAML's emitter when available), made on first use: most heads never need PyYAML
+    (`_direct`), and importing it is a tenth of a one-section edit."""
+    global _DUMPER
+    if _DUMPER is not None:
+        return _DUMPER
+    import yaml
+
+    base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[valid-type, misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        if not value.replace("\n", "").isprintable():
+            # control characters and Unicode line separators survive only as escapes
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+        if "\n" in value:
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        if _VERSION_LIKE.match(value):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+    def represent_quoted(dumper: yaml.SafeDumper, value: Quoted) -> yaml.ScalarNode:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+
+    Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(Quoted, represent_quoted)
+    _DUMPER = Dumper
+    return Dumper
 
 
-class _Dumper(_BaseDumper):  # type: ignore[valid-type, misc]
-    """Block style, no aliases, no line folding; LibYAML's emitter when available."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if not value.replace("\n", "").isprintable():
-        # control characters and Unicode line separators survive only as escapes
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if _VERSION_LIKE.match(value):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-def _represent_quoted(dumper: yaml.SafeDumper, value: Quoted) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Quoted, _represent_quoted)
+_DUMPER: Any = None
 
 
 def prune(values: dict[str, Any]) -> dict[str, Any]:
@@ -224,9 +232,11 @@ def _direct(values: dict[str, Any], indent: str, lines: list[str]) -> bool:
 
 
 def _dump(values: dict[str, Any]) -> str:
+    import yaml
+
     text: str = yaml.dump(
         values,
-        Dumper=_Dumper,
+        Dumper=_dumper(),
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from skillforge.targets.base import Translation
 from skillforge.targets.claude import AGENT_KEYS, COMMAND_KEYS, SKILL_KEYS, keeps_list, tools_value
+from skillforge.targets.frontmatter import Quoted, prune
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,12 +84,13 @@ class Head:
         self.translation = Translation(self.values)
 
     def has(self, field: str) -> bool:
-        return field in self.data and self.data[field] is not None
+        return self.data.get(field) is not None
 
     def keep(self, field: str, key: str | None = None) -> None:
         """Copy `field` under `key` (the same name by default) when the spec sets it."""
-        if self.has(field):
-            self.values[key or field] = self.data[field]
+        value = self.data.get(field)
+        if value is not None:
+            self.values[key or field] = value
             self.used.add(field)
 
     def set(self, key: str, value: Any, *fields: str, how: str = "") -> None:
@@ -100,8 +102,6 @@ class Head:
 
     def description(self, append_when: bool = True) -> None:
         """The description; `when_to_use` appended where the tool has no such key."""
-        from skillforge.targets.frontmatter import Quoted
-
         text = str(self.data.get("description", ""))  # exactly: a final newline stays
         when = self.data.get("when_to_use") if self.kind == "skill" else None
         if append_when and isinstance(when, str) and when.strip():
@@ -145,8 +145,6 @@ class Head:
                 self.values.setdefault(key, value)
         else:
             dropped.extend(f"frontmatter.{k}" for k in extra)
-        from skillforge.targets.frontmatter import prune
-
         self.values = self.translation.values = prune(self.values)
         return self.translation
 
