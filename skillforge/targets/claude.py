@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Container
 
 from skillforge.errors import Problem, hint
-from skillforge.targets.frontmatter import Quoted, dump, prune
 from skillforge.targets.base import (
     Add,
     Listing,
@@ -27,6 +26,7 @@ from skillforge.targets.base import (
     entries,
     skill_documents,
 )
+from skillforge.targets.frontmatter import Quoted, dump, prune
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
