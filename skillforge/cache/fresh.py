@@ -24,8 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sqlite3
 import time
+
+from skillforge.cache.db import sqlite3
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _rows(directory: str, entries: list[tuple[str, bytes]], files: list[str]) ->
     rows: list[Row] = []
     for key, value in entries:
         if len(value) < MIN_FILE_SIZE:
-            rows.append((key, now, now, 0, MODE_RAW, None, sqlite3.Binary(value)))
+            rows.append((key, now, now, 0, MODE_RAW, None, memoryview(value)))
             continue
         hex_name = os.urandom(16).hex()  # as diskcache's Disk.filename names it
         filename = os.path.join(hex_name[:2], hex_name[2:4], hex_name[4:] + ".val")

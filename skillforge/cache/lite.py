@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 
+from skillforge.cache.db import sqlite3
 from skillforge.cache.fresh import (
     DATABASE,
     EVICTION,
@@ -81,7 +81,7 @@ class LiteDisk:
         if type(value) is not bytes:
             raise TypeError("the cache stores bytes only")
         if len(value) < self.min_file_size:
-            return 0, MODE_RAW, None, sqlite3.Binary(value)
+            return 0, MODE_RAW, None, memoryview(value)
         hex_name = os.urandom(16).hex()  # as diskcache's Disk.filename names it
         filename = os.path.join(hex_name[:2], hex_name[2:4], hex_name[4:] + ".val")
         full_path = os.path.join(self._directory, filename)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from skillforge.cache.db import sqlite3
 from skillforge.cache.fresh import DATABASE, write_new
 from skillforge.cache.keys import CODE_PREFIXES
 from skillforge.cache.userkey import machine_key

@@ -14,12 +14,12 @@ content-addressed (a key names one value forever), so a value read is never a wr
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from skillforge.cache.db import sqlite3
 from skillforge.cache.lite import LiteDisk
 
 DATABASE = "cache.db"  # diskcache.core.DBNAME
