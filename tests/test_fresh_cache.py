@@ -154,7 +154,8 @@ def test_a_cold_build_imports_no_diskcache_and_the_next_build_reads_its_cache(
     code = (
         "import json, sys; from skillforge.cache.local import Store;"
         " from skillforge.cli.main import main; code = main(['build', '--json']);"
-        " print(json.dumps(sorted(m for m in sys.modules if m.startswith(('diskcache', 'sqlite3')))));"
+        " heavy = ('diskcache', 'sqlite3');"
+        " print(json.dumps(sorted(m for m in sys.modules if m.startswith(heavy))));"
         " sys.exit(code)"
     )
     reports = {}
