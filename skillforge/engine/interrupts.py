@@ -7,21 +7,35 @@ outputs, removing orphans, flushing the cache and writing the manifest) runs wit
 deferred, so the manifest always describes the files on disk; a signal received meanwhile
 stops the build right after it (exit 130). A second signal stops it at once: each file is
 still written atomically, and the next build adopts outputs whose bytes match its render.
+
+Handlers are set through `_signal`, the C module `signal` wraps: `signal` turns numbers into
+enums that it builds when imported (about a millisecond of an edit build), and the main
+thread is told by the handler call itself (`signal.signal` refuses any other thread), not by
+importing `threading`.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
+import _signal  # type: ignore[import-not-found]
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
+
+_SIGNALS = (_signal.SIGINT, _signal.SIGTERM)
+_NOT_MAIN = object()  # what `_install` returns in a thread other than the main one
 
 
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+def _install(signum: int, handler: Any) -> Any:
+    """Set a handler; return the previous one, or `_NOT_MAIN` off the main thread (where
+    Python refuses handlers: the signals are the main thread's, nothing to defer there)."""
+    try:
+        return _signal.signal(signum, handler)
+    except ValueError:
+        return _NOT_MAIN
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -31,14 +45,14 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt for the block, so it unwinds like Ctrl-C."""
-    if not _main_thread():
+    previous = _install(_signal.SIGTERM, _raise_interrupt)
+    if previous is _NOT_MAIN:
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _signal.signal(_signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -47,9 +61,6 @@ def deferred() -> Iterator[None]:
 
     A second signal during the block raises at once: the user insists.
     """
-    if not _main_thread():
-        yield
-        return
     pending: list[int] = []
 
     def hold(signum: int, frame: FrameType | None) -> None:
@@ -57,12 +68,16 @@ def deferred() -> Iterator[None]:
             raise KeyboardInterrupt
         pending.append(signum)
 
-    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
+    first = _install(_SIGNALS[0], hold)
+    if first is _NOT_MAIN:
+        yield
+        return
+    previous = {_SIGNALS[0]: first, _SIGNALS[1]: _signal.signal(_SIGNALS[1], hold)}
     try:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            _signal.signal(signum, handler)
     if pending:
         raise KeyboardInterrupt
 
@@ -73,5 +88,5 @@ def ignore_in_worker() -> None:
     A terminal (or a CI runner) signals the whole process group; a worker dying on its own
     could do so while sending a result, which would hang the parent (see workers.py).
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_IGN)
