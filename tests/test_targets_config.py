@@ -291,3 +291,46 @@ def test_when_to_use_appended_past_the_portable_limit_is_an_error(tmp_path: Path
     assert any(
         e["field"] == "when_to_use" and "1101 characters" in e["message"] for e in report["errors"]
     )
+
+
+def test_out_folders_resolve_as_the_path_library_does(tmp_path: Path) -> None:
+    # config.py resolves a one-part folder name with one lstat (folders.resolved_under); every
+    # kind of entry gives what Path.resolve() gives
+    from skillforge.engine.load.folders import resolved_under
+
+    root = (tmp_path / "project").resolve()
+    elsewhere = tmp_path / "elsewhere"
+    (root / "real").mkdir(parents=True)
+    (root / "file").write_text("x")
+    elsewhere.mkdir()
+    (root / "link").symlink_to(elsewhere)
+    (root / "dangling").symlink_to(tmp_path / "missing")
+    (root / "loop").symlink_to(root / "loop2")
+    (root / "loop2").symlink_to(root / "loop")
+    (root / "chain").symlink_to(root / "link")
+    names = ["real", "file", "link", "dangling", "chain", "missing", ".", "..", "a/b", "real/x"]
+    names += ["link/x", "../project/real", str(elsewhere), ".hidden", "..."]
+    for name in names:
+        assert resolved_under(root, name) == (root / name).resolve(), name
+    assert resolved_under(root, "link") == elsewhere.resolve()
+    for name in ("loop",):  # the long way's own answer, error or not
+        try:
+            expected: object = (root / name).resolve()
+        except RuntimeError as exc:
+            expected = type(exc)
+        try:
+            found: object = resolved_under(root, name)
+        except RuntimeError as exc:
+            found = type(exc)
+        assert found == expected
+
+
+def test_an_out_folder_that_is_a_symlink_is_followed(tmp_path: Path) -> None:
+    make(tmp_path / "p", 'targets = ["claude", "agents"]\n')
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "p" / ".agents").symlink_to(tmp_path / "shared")
+    from skillforge.engine.load.config import load_config
+
+    config = load_config(tmp_path / "p" / ".skillforge.toml")
+    assert (tmp_path / "shared").resolve() in config.outs()
+    assert config.out_of("agents") == (tmp_path / "shared").resolve()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from skillforge import __version__
 from skillforge.cache.remote_url import remote_url, without_remote
-from skillforge.engine.load.folders import check_cache_dir
+from skillforge.engine.load.folders import check_cache_dir, resolved_under
 from skillforge.engine.load.names import hint as _hint
 from skillforge.engine.load.names import read_targets as _targets
 from skillforge.errors import ConfigError
@@ -145,6 +145,7 @@ class Config(Plain):
         # out_of's answers: a build asks for every output of every target (private: not
         # compared, printed or copied)
         self._out_memo: dict[tuple[str, str], Path] = {}
+        self._outs: tuple[Path, ...] | None = None
 
     def rel(self, path: Path | str) -> str:
         """Return `path` relative to the project root, with forward slashes."""
@@ -172,7 +173,7 @@ class Config(Plain):
         found = self.target_outs.get(target)
         if found is not None:
             return found
-        return (self.root / get_target(target).out).resolve()
+        return resolved_under(self.root, get_target(target).out)
 
     def outs(self) -> tuple[Path, ...]:
         """Every out folder skillforge may write in or remove from: each kind of each target.
@@ -180,9 +181,11 @@ class Config(Plain):
         The targets no longer configured count too, and so do the conventional folders of
         moved ones: their outputs are removed as orphans (only files skillforge recorded).
         """
-        outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
-        outs.extend((self.root / t.out).resolve() for t in TARGETS.values())
-        return tuple(dict.fromkeys(outs))
+        if self._outs is None:
+            outs = [self.out_of(name, kind) for name, t in TARGETS.items() for kind in t.kinds]
+            outs.extend(resolved_under(self.root, t.out) for t in TARGETS.values())
+            self._outs = tuple(dict.fromkeys(outs))
+        return self._outs
 
     def spared(self) -> tuple[str, ...]:
         """The out folders (relative, with a trailing "/") of configured targets this build
@@ -295,7 +298,7 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
     def folders(key: str, default: str) -> tuple[Path, ...]:
         value = data.get(key, [default])
         items = [value] if isinstance(value, str) else value
-        return tuple((root / item).resolve() for item in items)
+        return tuple(resolved_under(root, item) for item in items)
 
     budgets = dict(DEFAULT_BUDGETS)
     budgets.update(data.get("budgets", {}))
@@ -315,9 +318,9 @@ def _build_config(root: Path, path: Path | None, data: dict[str, Any], raw_diges
         folders("traits", "traits"),
         folders("templates", "templates"),
     )
-    out = (root / outs.pop(DEFAULT[0], data.get("out", get_target(DEFAULT[0]).out))).resolve()
-    target_outs = {t: (root / folder).resolve() for t, folder in outs.items()}
-    cache_dir = (root / data.get("cache_dir", DEFAULT_CACHE)).resolve()
+    out = resolved_under(root, outs.pop(DEFAULT[0], data.get("out", get_target(DEFAULT[0]).out)))
+    target_outs = {t: resolved_under(root, folder) for t, folder in outs.items()}
+    cache_dir = resolved_under(root, data.get("cache_dir", DEFAULT_CACHE))
     check_cache_dir(
         root,
         cache_dir,
@@ -440,3 +443,4 @@ def _folder_hint(folder: Path, config: Config) -> str:
 
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
+

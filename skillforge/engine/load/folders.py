@@ -1,7 +1,10 @@
-"""The check of a config's cache folder: a folder of its own inside the project."""
+"""The folders of a config: resolved under the project root; the cache folder checked (a
+folder of its own inside the project)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from skillforge.errors import ConfigError
@@ -35,3 +38,18 @@ def check_cache_dir(
                     f"{what} overlaps the {key} folder {where}; name a folder of its own, "
                     "like .skillforge"
                 )
+
+
+def resolved_under(root: Path, rel: str) -> Path:
+    """`(root / rel).resolve()` for a resolved `root`: for a name of one part (`.agents`),
+    one `lstat` of it instead of one of each folder from `/` down; anything else (a path of
+    several parts, `..`, a symlink, Windows and its junctions) the long way."""
+    if os.name == "posix" and rel and "/" not in rel and rel not in (".", ".."):
+        path = root / rel
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return path  # (what resolve() makes of a missing name: the name itself)
+        if not stat.S_ISLNK(mode):
+            return path
+    return (root / rel).resolve()
