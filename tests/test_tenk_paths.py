@@ -88,6 +88,44 @@ def test_the_descriptor_walk_finds_what_the_scandir_walk_finds(
     assert len(fast.problems) == 2
 
 
+def _table_of_files(inv: Inventory) -> tuple[str, list[int]]:
+    return "\0".join(inv.files), [n for pair in inv.files.values() for n in pair]
+
+
+@pytest.mark.parametrize("traits_in", ["traits", "specs/sub"])
+def test_the_scan_table_before_the_files_are_made_is_theirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, traits_in: str
+) -> None:
+    """The no-op compares `Inventory.table()` (made from the spec folders as found, before
+    `files` is) with the last build's: it must be the table of `files` as the slow scan
+    makes them, and `spec_count` their count of specs. With a trait folder inside a spec
+    folder a file is found twice: the table then differs from any a build records (ids
+    listed once), so that the no-op makes the plan from `files`."""
+    root = tmp_path / "project"
+    root.mkdir()
+    _tricky(root)
+    for name in ("tone.yaml", "voice.yml", "notes.md"):
+        (root / "traits" / name).parent.mkdir(exist_ok=True)
+        (root / "traits" / name).write_text("x: 1\n", encoding="utf-8")
+    monkeypatch.setattr(inventory, "SUPPORTED", True)
+    folders = [str(root / "specs"), str(root / "missing")]
+    args = (str(root), folders, [str(root / traits_in)], [str(root / "templates")])
+    fast = scan(*args)
+    assert "files" not in vars(fast) and "specs" not in vars(fast)
+    table, count = fast.table(), fast.spec_count()
+    monkeypatch.setattr(inventory, "SUPPORTED", False)
+    slow = scan(*args)
+    assert _shape(fast) == _shape(slow)
+    if traits_in == "traits":
+        assert table == _table_of_files(slow) == slow.table()
+        assert "traits/tone.yaml" in table[0]
+    else:
+        assert table != _table_of_files(slow)
+        assert len(table[0].split("\0")) > len(slow.files)
+    assert count == len(slow.specs) == fast.spec_count()
+    assert fast.table() == _table_of_files(slow)
+
+
 def test_the_descriptor_walk_of_a_corpus_is_the_scandir_walk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
