@@ -104,6 +104,10 @@ def test_the_scan_table_before_the_files_are_made_is_theirs(
     root = tmp_path / "project"
     root.mkdir()
     _tricky(root)
+    for i in range(5):  # folders of several files: the places of ids past the first
+        for folder in ("many", "many/more"):
+            (root / "specs" / folder).mkdir(parents=True, exist_ok=True)
+            (root / "specs" / folder / f"{i}.yaml").write_text(f"n: {i}\n", encoding="utf-8")
     for name in ("tone.yaml", "voice.yml", "notes.md"):
         (root / "traits" / name).parent.mkdir(exist_ok=True)
         (root / "traits" / name).write_text("x: 1\n", encoding="utf-8")
@@ -113,11 +117,17 @@ def test_the_scan_table_before_the_files_are_made_is_theirs(
     fast = scan(*args)
     assert "files" not in vars(fast) and "specs" not in vars(fast)
     table, count = fast.table(), fast.spec_count()
+    ids = fast.file_ids()
+    listed = [ids[i] for i in range(len(ids))]
+    with pytest.raises(IndexError):
+        ids[len(ids)]
     monkeypatch.setattr(inventory, "SUPPORTED", False)
     slow = scan(*args)
     assert _shape(fast) == _shape(slow)
+    assert listed == table[0].split("\0")
     if traits_in == "traits":
         assert table == _table_of_files(slow) == slow.table()
+        assert listed == list(slow.files) == fast.file_ids()
         assert "traits/tone.yaml" in table[0]
     else:
         assert table != _table_of_files(slow)

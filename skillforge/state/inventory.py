@@ -8,7 +8,7 @@ templates.
 from __future__ import annotations
 
 import os
-from itertools import chain, compress
+from itertools import accumulate, chain, compress
 from operator import attrgetter
 
 from skillforge.state.fdwalk import SUPPORTED, walk_fd
@@ -16,6 +16,7 @@ from skillforge.state.heap import keep
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 BUILTIN = "builtin:"
@@ -114,6 +115,13 @@ class Inventory:
         flat.extend(chain.from_iterable(self._rest.values()))
         return SEP.join(joined), flat
 
+    def file_ids(self) -> Sequence[str]:
+        """The ids of `files`, in their order: a list once `files` is made; before, a view of
+        the parts that makes only the ids asked for (an edit among 10,000 asks for one)."""
+        if "files" in self.__dict__:
+            return list(self.files)
+        return _Ids(self._parts, list(self._rest))
+
     def spec_count(self) -> int:
         """`len(self.specs)`, counted from the parts when `specs` is not made yet."""
         if "specs" in self.__dict__:
@@ -133,6 +141,30 @@ class Inventory:
         if file_id.startswith(BUILTIN):
             return self._builtin_prefix + file_id[len(BUILTIN) :]
         return self._root_prefix + file_id
+
+
+class _Ids:
+    """The file ids of an inventory's parts and the files after them, by their place."""
+
+    __slots__ = ("_ends", "_parts", "_rest")
+
+    def __init__(self, parts: list[Part], rest: list[str]) -> None:
+        self._parts, self._rest = parts, rest
+        self._ends = list(accumulate(len(names) for _, names, _, _ in parts))
+
+    def __len__(self) -> int:
+        return (self._ends[-1] if self._ends else 0) + len(self._rest)
+
+    def __getitem__(self, index: int) -> str:
+        from bisect import bisect_right  # an edit's few ids only: not on the no-op's path
+
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        at = bisect_right(self._ends, index)
+        if at == len(self._parts):
+            return self._rest[index - (self._ends[-1] if self._ends else 0)]
+        start, names, _, _ = self._parts[at]
+        return start + names[index - (self._ends[at - 1] if at else 0)]
 
 
 def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -> Inventory:
