@@ -45,10 +45,10 @@ from skillforge.state.plan import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
     from typing import Any
 
-    from skillforge.state.inventory import Inventory
+    from skillforge.state.inventory import FileIds, Inventory
     from skillforge.state.manifest import Manifest
 
 
@@ -227,9 +227,9 @@ def _quick_plan(
     # order), with the same stats, but for the racy ones (recorded as 0), which must still
     # hold their bytes. The scan's table is made from what it found, folder by folder (the
     # inventory's `files` is not made: 10,000 tuples and a dict a no-op does not need)
-    joined, stats = inv.table()
-    ids: Sequence[str] | None = None
-    if joined != hot["ids"]:
+    scanned, stats = inv.table()
+    ids: list[str] | FileIds | None = None
+    if scanned != hot["ids"]:
         ordered = _in_recorded_order(inv.files, hot["ids"])
         if ordered is None:
             return None
@@ -299,7 +299,7 @@ def _in_recorded_order(now: dict[str, Any], ids: str) -> dict[str, Any] | None:
     return {file_id: now[file_id] for file_id in recorded}
 
 
-def _changed(ids: Sequence[str], packed: bytes, expected: bytes) -> list[str] | None:
+def _changed(ids: list[str] | FileIds, packed: bytes, expected: bytes) -> list[str] | None:
     """The files whose stat (in `packed`) is not the recorded one (in `expected`); None when
     more than a few are (many changes: `make_plan`'s). Compared 64 files at a time (in C),
     then one by one where a block differs: an edit of one spec among 10,000 looks at 64."""

@@ -16,7 +16,6 @@ from skillforge.state.heap import keep
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from typing import Any
 
 BUILTIN = "builtin:"
@@ -115,12 +114,12 @@ class Inventory:
         flat.extend(chain.from_iterable(self._rest.values()))
         return SEP.join(joined), flat
 
-    def file_ids(self) -> Sequence[str]:
+    def file_ids(self) -> list[str] | FileIds:
         """The ids of `files`, in their order: a list once `files` is made; before, a view of
         the parts that makes only the ids asked for (an edit among 10,000 asks for one)."""
         if "files" in self.__dict__:
             return list(self.files)
-        return _Ids(self._parts, list(self._rest))
+        return FileIds(self._parts, list(self._rest))
 
     def spec_count(self) -> int:
         """`len(self.specs)`, counted from the parts when `specs` is not made yet."""
@@ -143,7 +142,7 @@ class Inventory:
         return self._root_prefix + file_id
 
 
-class _Ids:
+class FileIds:
     """The file ids of an inventory's parts and the files after them, by their place."""
 
     __slots__ = ("_ends", "_parts", "_rest")
