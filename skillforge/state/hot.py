@@ -273,6 +273,7 @@ def _quick_plan(
         return None
     stats = _pairs(found)
     keep(found, paths, stats)  # not freed one by one in a process about to end
+    manifest.__dict__["_listed_outputs"] = paths  # the paths of the table: patch.output_paths
     for index, digest in hot["racy_outputs"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
         then_mtime, then_size = _at(recorded, 2 * index), _at(recorded, 2 * index + 1)
