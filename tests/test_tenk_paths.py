@@ -272,3 +272,25 @@ def test_the_rules_between_specs_after_an_edit_judge_as_the_walk(
     assert True in answers  # the rendered specs' records told it
     (warning,) = fast[4]["warnings"]
     assert warning["message"].startswith("no skill named 'skill-9'")
+
+
+def test_files_and_specs_assigned_before_they_are_made_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch` assigns an inventory's `specs` and `files` (state/inventory.py makes them from
+    the scan's parts when first read): one assigned is kept when the other is made, and the
+    table is then that of the files."""
+    corpus.write_corpus(tmp_path, 8, 0)
+    monkeypatch.setattr(inventory, "SUPPORTED", True)
+    made = _scan(tmp_path, True, monkeypatch)
+    files, specs = dict(made.files), list(made.specs)
+    inv = _scan(tmp_path, True, monkeypatch)
+    inv.specs = specs[:3]
+    assert inv.spec_count() == 3  # before `files` is made
+    assert inv.files == files and inv.specs == specs[:3]
+    inv = _scan(tmp_path, True, monkeypatch)
+    inv.files = {"specs/only.yaml": (1, 2)}
+    assert inv.specs == specs and inv.files == {"specs/only.yaml": (1, 2)}
+    assert inv.table() == ("specs/only.yaml", [1, 2]) and list(inv.file_ids()) == [
+        "specs/only.yaml"
+    ]

@@ -86,7 +86,8 @@ class Inventory:
         self.problems: list[tuple[str, str]] = []
 
     def _expand(self) -> None:
-        """Make `files` and `specs` from the parts (once: they then shadow the descriptors)."""
+        """Make `files` and `specs` from the parts (once: they then shadow the descriptors);
+        one already assigned (`watch` sets both) is kept."""
         files: _Files = {}
         specs: list[str] = []
         for start, names, stats, partial in self._parts:
@@ -96,14 +97,21 @@ class Inventory:
                 specs.extend([i for i, n in zip(ids, names, strict=True) if n[0] != "_"])
         files.update(self._rest)
         specs.sort()
-        self.__dict__["files"], self.__dict__["specs"] = files, specs
+        mine = self.__dict__
+        mine.setdefault("files", files)
+        mine.setdefault("specs", specs)
         self._parts, self._rest = [], {}
+
+    def _made(self) -> bool:
+        """Whether `files` or `specs` is made (or assigned): the parts then no longer say."""
+        mine = self.__dict__
+        return "files" in mine or "specs" in mine
 
     def table(self) -> tuple[str, list[int]]:
         """The ids of `files` joined by NUL, and their (mtime_ns, size) pairs as one list
         (mtime, size, mtime, size...): what the hot table records (state/hot.py). Made from
         the parts, when `files` is not made yet, with a few calls (in C) per folder."""
-        if "files" in self.__dict__:
+        if self._made():
             return SEP.join(self.files), list(chain.from_iterable(self.files.values()))
         joined = [(start + (SEP + start).join(names)) for start, names, _, _ in self._parts]
         joined.extend(self._rest)
@@ -117,13 +125,13 @@ class Inventory:
     def file_ids(self) -> list[str] | FileIds:
         """The ids of `files`, in their order: a list once `files` is made; before, a view of
         the parts that makes only the ids asked for (an edit among 10,000 asks for one)."""
-        if "files" in self.__dict__:
+        if self._made():
             return list(self.files)
         return FileIds(self._parts, list(self._rest))
 
     def spec_count(self) -> int:
         """`len(self.specs)`, counted from the parts when `specs` is not made yet."""
-        if "specs" in self.__dict__:
+        if self._made():
             return len(self.specs)
         count = 0
         for _, names, _, partial in self._parts:
