@@ -227,9 +227,10 @@ def _quick_plan(
     # order), with the same stats, but for the racy ones (recorded as 0), which must still
     # hold their bytes. The scan's table is made from what it found, folder by folder (the
     # inventory's `files` is not made: 10,000 tuples and a dict a no-op does not need)
-    scanned, stats = inv.table()
     ids: list[str] | FileIds | None = None
-    if scanned != hot["ids"]:
+    if inv.joined_ids() == hot["ids"]:
+        stats = inv.flat_stats()
+    else:
         ordered = _in_recorded_order(inv.files, hot["ids"])
         if ordered is None:
             return None

@@ -111,16 +111,26 @@ class Inventory:
         """The ids of `files` joined by NUL, and their (mtime_ns, size) pairs as one list
         (mtime, size, mtime, size...): what the hot table records (state/hot.py). Made from
         the parts, when `files` is not made yet, with a few calls (in C) per folder."""
+        return self.joined_ids(), self.flat_stats()
+
+    def joined_ids(self) -> str:
+        """The ids of `files` joined by NUL (`table`'s first half)."""
         if self._made():
-            return SEP.join(self.files), list(chain.from_iterable(self.files.values()))
+            return SEP.join(self.files)
         joined = [(start + (SEP + start).join(names)) for start, names, _, _ in self._parts]
         joined.extend(self._rest)
+        return SEP.join(joined)
+
+    def flat_stats(self) -> list[int]:
+        """The (mtime_ns, size) pairs of `files` as one list (`table`'s second half)."""
+        if self._made():
+            return list(chain.from_iterable(self.files.values()))
         found = list(chain.from_iterable([stats for _, _, stats, _ in self._parts]))
         flat = [0] * (2 * len(found))
         flat[::2] = map(_MTIME, found)
         flat[1::2] = map(_SIZE, found)
         flat.extend(chain.from_iterable(self._rest.values()))
-        return SEP.join(joined), flat
+        return flat
 
     def file_ids(self) -> list[str] | FileIds:
         """The ids of `files`, in their order: a list once `files` is made; before, a view of
