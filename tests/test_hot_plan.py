@@ -224,3 +224,20 @@ def test_the_same_files_listed_in_another_order_are_still_a_no_op(tmp_path: Path
         fewer = _scan(tmp_path, lazy)
         fewer.files = dict(list(reversed(list(fewer.files.items())))[1:])
         assert quick_plan(fewer, read_manifest(cache, lazy=True)) is None
+
+
+def test_the_output_paths_after_the_hot_plan_are_the_recorded_ones(tmp_path: Path) -> None:
+    """The paths the hot plan stat-ed (split from the table) are those `output_paths` then
+    gives (the paths a build keeps cost rows for): the very strings, not split again."""
+    from skillforge.state.patch import output_paths
+
+    corpus.write_corpus(tmp_path, 12, 0)
+    assert run(tmp_path, "build", "-q").code == 0
+    cache = str(tmp_path / ".skillforge")
+    lazy, full = read_manifest(cache, lazy=True), read_manifest(cache)
+    assert lazy is not None and full is not None
+    assert quick_plan(_scan(tmp_path, lazy), lazy) is not None
+    listed = output_paths(lazy)
+    assert sorted(listed) == sorted(full.outputs) and len(listed) >= 12
+    assert all(map(str.__eq__, listed, lazy.__dict__["_listed_outputs"]))
+    assert next(iter(listed)) is lazy.__dict__["_listed_outputs"][0]

@@ -88,6 +88,54 @@ def test_the_descriptor_walk_finds_what_the_scandir_walk_finds(
     assert len(fast.problems) == 2
 
 
+def _table_of_files(inv: Inventory) -> tuple[str, list[int]]:
+    return "\0".join(inv.files), [n for pair in inv.files.values() for n in pair]
+
+
+@pytest.mark.parametrize("traits_in", ["traits", "specs/sub"])
+def test_the_scan_table_before_the_files_are_made_is_theirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, traits_in: str
+) -> None:
+    """The no-op compares `Inventory.table()` (made from the spec folders as found, before
+    `files` is) with the last build's: it must be the table of `files` as the slow scan
+    makes them, and `spec_count` their count of specs. With a trait folder inside a spec
+    folder a file is found twice: the table then differs from any a build records (ids
+    listed once), so that the no-op makes the plan from `files`."""
+    root = tmp_path / "project"
+    root.mkdir()
+    _tricky(root)
+    for i in range(5):  # folders of several files: the places of ids past the first
+        for folder in ("many", "many/more"):
+            (root / "specs" / folder).mkdir(parents=True, exist_ok=True)
+            (root / "specs" / folder / f"{i}.yaml").write_text(f"n: {i}\n", encoding="utf-8")
+    for name in ("tone.yaml", "voice.yml", "notes.md"):
+        (root / "traits" / name).parent.mkdir(exist_ok=True)
+        (root / "traits" / name).write_text("x: 1\n", encoding="utf-8")
+    monkeypatch.setattr(inventory, "SUPPORTED", True)
+    folders = [str(root / "specs"), str(root / "missing")]
+    args = (str(root), folders, [str(root / traits_in)], [str(root / "templates")])
+    fast = scan(*args)
+    assert "files" not in vars(fast) and "specs" not in vars(fast)
+    table, count = fast.table(), fast.spec_count()
+    ids = fast.file_ids()
+    listed = [ids[i] for i in range(len(ids))]
+    with pytest.raises(IndexError):
+        ids[len(ids)]
+    monkeypatch.setattr(inventory, "SUPPORTED", False)
+    slow = scan(*args)
+    assert _shape(fast) == _shape(slow)
+    assert listed == table[0].split("\0")
+    if traits_in == "traits":
+        assert table == _table_of_files(slow) == slow.table()
+        assert listed == list(slow.files) == fast.file_ids()
+        assert "traits/tone.yaml" in table[0]
+    else:
+        assert table != _table_of_files(slow)
+        assert len(table[0].split("\0")) > len(slow.files)
+    assert count == len(slow.specs) == fast.spec_count()
+    assert fast.table() == _table_of_files(slow)
+
+
 def test_the_descriptor_walk_of_a_corpus_is_the_scandir_walk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,3 +272,25 @@ def test_the_rules_between_specs_after_an_edit_judge_as_the_walk(
     assert True in answers  # the rendered specs' records told it
     (warning,) = fast[4]["warnings"]
     assert warning["message"].startswith("no skill named 'skill-9'")
+
+
+def test_files_and_specs_assigned_before_they_are_made_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch` assigns an inventory's `specs` and `files` (state/inventory.py makes them from
+    the scan's parts when first read): one assigned is kept when the other is made, and the
+    table is then that of the files."""
+    corpus.write_corpus(tmp_path, 8, 0)
+    monkeypatch.setattr(inventory, "SUPPORTED", True)
+    made = _scan(tmp_path, True, monkeypatch)
+    files, specs = dict(made.files), list(made.specs)
+    inv = _scan(tmp_path, True, monkeypatch)
+    inv.specs = specs[:3]
+    assert inv.spec_count() == 3  # before `files` is made
+    assert inv.files == files and inv.specs == specs[:3]
+    inv = _scan(tmp_path, True, monkeypatch)
+    inv.files = {"specs/only.yaml": (1, 2)}
+    assert inv.specs == specs and inv.files == {"specs/only.yaml": (1, 2)}
+    assert inv.table() == ("specs/only.yaml", [1, 2]) and list(inv.file_ids()) == [
+        "specs/only.yaml"
+    ]

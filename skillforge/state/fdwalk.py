@@ -12,8 +12,8 @@ library only (the no-op path).
 from __future__ import annotations
 
 import os
-from operator import attrgetter
-from stat import S_IFMT, S_IFREG, S_ISDIR, S_ISLNK, S_ISREG
+from operator import itemgetter
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,8 +78,9 @@ def _walk(
         stats = [lstat(name, dir_fd=fd) for name in names]
     except OSError:  # one went away meanwhile, or cannot be read: one at a time
         names, stats = _one_by_one(walker, top, fd, names)
-    kinds = set(map(S_IFMT, map(_MODE, stats)))
-    if not kinds - {S_IFREG}:  # most folders: plain files only
+    # most folders: plain files only, told from the few distinct modes of their files (a
+    # set of the modes, in C, then the kind of each: not a call per file)
+    if all(map(S_ISREG, set(map(_MODE, stats)))):
         found.append((prefix, names, stats))
         return
     plain = list(map(S_ISREG, map(_MODE, stats)))
@@ -147,4 +148,4 @@ def _unreadable(walker: _Walk, path: str, exc: OSError) -> None:
     )
 
 
-_MODE = attrgetter("st_mode")
+_MODE = itemgetter(0)  # st_mode: the first field of a stat result (a tuple)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
-    from skillforge.state.inventory import Inventory
+    from skillforge.state.inventory import FileIds, Inventory
     from skillforge.state.manifest import Manifest
 
 
@@ -221,18 +221,21 @@ def _quick_plan(
     the files or the outputs are not the recorded ones."""
     if hot["names"] != (inv.traits, inv.templates) or env_files_changed(manifest):
         return None
-    plan = Plan(total=len(inv.specs))
+    plan = Plan(total=inv.spec_count())
     # the inputs: the scan is the recorded one when it found the same files (in the same
     # order, one comparison, while a folder keeps its listing order; else put in the table's
     # order), with the same stats, but for the racy ones (recorded as 0), which must still
-    # hold their bytes
-    now = inv.files
-    if _SEP.join(now) != hot["ids"]:
-        ordered = _in_recorded_order(now, hot["ids"])
+    # hold their bytes. The scan's table is made from what it found, folder by folder (the
+    # inventory's `files` is not made: 10,000 tuples and a dict a no-op does not need)
+    ids: list[str] | FileIds | None = None
+    if inv.joined_ids() == hot["ids"]:
+        stats = inv.flat_stats()
+    else:
+        ordered = _in_recorded_order(inv.files, hot["ids"])
         if ordered is None:
             return None
-        now = ordered
-    stats, expected = _flat(now.values()), hot["stats"]
+        ids, stats = list(ordered), _flat(ordered.values())
+    expected = hot["stats"]
     keep(stats)
     for index, file_id, digest in hot["racy"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
@@ -240,7 +243,10 @@ def _quick_plan(
             stats[2 * index] = 0
             plan.refreshed[file_id] = [mtime, size, digest]
     packed = _packed(stats)
-    changed = [] if packed == expected else _changed(list(now), packed, expected)
+    if packed == expected:
+        changed: list[str] | None = []
+    else:
+        changed = _changed(inv.file_ids() if ids is None else ids, packed, expected)
     if changed is None:
         return None
     stat_of = os.stat
@@ -266,8 +272,9 @@ def _quick_plan(
         found = _stats(root, paths)
     except OSError:
         return None
-    stats = _flat(map(_STAT_KEY, found))
+    stats = _pairs(found)
     keep(found, paths, stats)  # not freed one by one in a process about to end
+    manifest.__dict__["_listed_outputs"] = paths  # the paths of the table: patch.output_paths
     for index, digest in hot["racy_outputs"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
         then_mtime, then_size = _at(recorded, 2 * index), _at(recorded, 2 * index + 1)
@@ -294,7 +301,7 @@ def _in_recorded_order(now: dict[str, Any], ids: str) -> dict[str, Any] | None:
     return {file_id: now[file_id] for file_id in recorded}
 
 
-def _changed(ids: list[str], packed: bytes, expected: bytes) -> list[str] | None:
+def _changed(ids: list[str] | FileIds, packed: bytes, expected: bytes) -> list[str] | None:
     """The files whose stat (in `packed`) is not the recorded one (in `expected`); None when
     more than a few are (many changes: `make_plan`'s). Compared 64 files at a time (in C),
     then one by one where a block differs: an edit of one spec among 10,000 looks at 64."""
@@ -368,7 +375,7 @@ def _recorded(manifest: Manifest, path: str) -> Any:
 # A separator no file name holds: the hot table keeps a list of paths as one string
 _SEP = "\0"
 # (mtime_ns, size) of a stat result, of an output's record, of a file's record; called from C
-_STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+_MTIME, _SIZE = attrgetter("st_mtime_ns"), attrgetter("st_size")
 _OUTPUT_KEY = attrgetter("mtime_ns", "size")
 _FIRST_TWO = itemgetter(0, 1)
 # parts of a spec's and an output's record, read in C by `map`
@@ -381,6 +388,15 @@ _DOCUMENT = attrgetter("document")
 def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """(mtime, size) pairs as one list: mtime, size, mtime, size..."""
     return list(chain.from_iterable(pairs))
+
+
+def _pairs(found: list[os.stat_result]) -> list[int]:
+    """The (mtime_ns, size) of each stat result as one list (mtime, size, mtime, size...),
+    made a field at a time (in C) without a tuple per file."""
+    flat = [0] * (2 * len(found))
+    flat[::2] = map(_MTIME, found)
+    flat[1::2] = map(_SIZE, found)
+    return flat
 
 
 def _packed(values: list[int]) -> bytes:

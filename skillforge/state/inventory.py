@@ -8,14 +8,20 @@ templates.
 from __future__ import annotations
 
 import os
-from itertools import compress
+from itertools import accumulate, chain, compress
 from operator import attrgetter
 
 from skillforge.state.fdwalk import SUPPORTED, walk_fd
 from skillforge.state.heap import keep
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 BUILTIN = "builtin:"
 SPEC_SUFFIXES = (".yaml", ".yml")
+# A separator no file name holds: the ids of `Inventory.table` (and of the hot table) joined
+SEP = "\0"
 
 
 def builtin_templates_dir() -> str:
@@ -25,21 +31,123 @@ def builtin_templates_dir() -> str:
     return inside if os.path.isdir(inside) else os.path.join(os.path.dirname(package), "templates")
 
 
+class _Expanded:
+    """`Inventory.files` and `Inventory.specs`, made from the scan's parts when first read.
+
+    Once made they live in the inventory's own attributes, which Python finds before this
+    (a descriptor without `__set__`): read again, or assigned, they cost what a plain
+    attribute does."""
+
+    __slots__ = ("name",)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, inv: Inventory | None, owner: type | None = None) -> Any:
+        if inv is None:
+            return self
+        inv._expand()
+        return inv.__dict__[self.name]
+
+
+if TYPE_CHECKING:
+    _Files = dict[str, tuple[int, int]]
+    # a spec folder's files as the scan found them: (file id prefix, names, stats, whether
+    # the folder is a partial one, whose files are no specs)
+    Part = tuple[str, list[str], list[os.stat_result], bool]
+
+
 class Inventory:
-    """Every input file of a project found by scanning its folders."""
+    """Every input file of a project found by scanning its folders.
+
+    `files` (file id -> (mtime_ns, size), in the scan's order) and `specs` (the sorted spec
+    ids) are made when first read from what the scan of the spec folders found (`_parts`):
+    a no-op of 10,000 specs compares `table()` with the last build's and reads neither."""
+
+    if TYPE_CHECKING:
+        files: _Files
+        specs: list[str]
+    else:
+        files = _Expanded()
+        specs = _Expanded()
 
     def __init__(self, root: str, builtin: str) -> None:
         self.root = root
         self.builtin = builtin
         self._root_prefix = root.rstrip(os.sep) + os.sep
         self._builtin_prefix = builtin.rstrip(os.sep) + os.sep
-        self.specs: list[str] = []
-        self.files: dict[str, tuple[int, int]] = {}
+        # the spec folders' files, and the trait and template files after them (`files`)
+        self._parts: list[Part] = []
+        self._rest: _Files = {}
         self.traits: dict[str, str] = {}
         self.templates: dict[str, str] = {}
         # (path relative to the root, message): folders that could not be read, symlink loops,
         # links out of the project. Each is an error of the build; the rest still builds.
         self.problems: list[tuple[str, str]] = []
+
+    def _expand(self) -> None:
+        """Make `files` and `specs` from the parts (once: they then shadow the descriptors);
+        one already assigned (`watch` sets both) is kept."""
+        files: _Files = {}
+        specs: list[str] = []
+        for start, names, stats, partial in self._parts:
+            ids = list(map(start.__add__, names))
+            files.update(zip(ids, map(_STAT_KEY, stats), strict=True))
+            if not partial:  # a file whose name starts with "_" is a partial, not a spec
+                specs.extend([i for i, n in zip(ids, names, strict=True) if n[0] != "_"])
+        files.update(self._rest)
+        specs.sort()
+        mine = self.__dict__
+        mine.setdefault("files", files)
+        mine.setdefault("specs", specs)
+        self._parts, self._rest = [], {}
+
+    def _made(self) -> bool:
+        """Whether `files` or `specs` is made (or assigned): the parts then no longer say."""
+        mine = self.__dict__
+        return "files" in mine or "specs" in mine
+
+    def table(self) -> tuple[str, list[int]]:
+        """The ids of `files` joined by NUL, and their (mtime_ns, size) pairs as one list
+        (mtime, size, mtime, size...): what the hot table records (state/hot.py). Made from
+        the parts, when `files` is not made yet, with a few calls (in C) per folder."""
+        return self.joined_ids(), self.flat_stats()
+
+    def joined_ids(self) -> str:
+        """The ids of `files` joined by NUL (`table`'s first half)."""
+        if self._made():
+            return SEP.join(self.files)
+        joined = [(start + (SEP + start).join(names)) for start, names, _, _ in self._parts]
+        joined.extend(self._rest)
+        return SEP.join(joined)
+
+    def flat_stats(self) -> list[int]:
+        """The (mtime_ns, size) pairs of `files` as one list (`table`'s second half)."""
+        if self._made():
+            return list(chain.from_iterable(self.files.values()))
+        found = list(chain.from_iterable([stats for _, _, stats, _ in self._parts]))
+        flat = [0] * (2 * len(found))
+        flat[::2] = map(_MTIME, found)
+        flat[1::2] = map(_SIZE, found)
+        flat.extend(chain.from_iterable(self._rest.values()))
+        return flat
+
+    def file_ids(self) -> list[str] | FileIds:
+        """The ids of `files`, in their order: a list once `files` is made; before, a view of
+        the parts that makes only the ids asked for (an edit among 10,000 asks for one)."""
+        if self._made():
+            return list(self.files)
+        return FileIds(self._parts, list(self._rest))
+
+    def spec_count(self) -> int:
+        """`len(self.specs)`, counted from the parts when `specs` is not made yet."""
+        if self._made():
+            return len(self.specs)
+        count = 0
+        for _, names, _, partial in self._parts:
+            if not partial:
+                count += len(names) - (SEP + SEP.join(names)).count(SEP + "_")
+        return count
 
     def hides(self, file_id: str) -> bool:
         """Whether `file_id` may exist in a place the scan could not see (see `problems`)."""
@@ -52,16 +160,44 @@ class Inventory:
         return self._root_prefix + file_id
 
 
+class FileIds:
+    """The file ids of an inventory's parts and the files after them, by their place."""
+
+    __slots__ = ("_ends", "_parts", "_rest")
+
+    def __init__(self, parts: list[Part], rest: list[str]) -> None:
+        self._parts, self._rest = parts, rest
+        self._ends = list(accumulate(len(names) for _, names, _, _ in parts))
+
+    def __len__(self) -> int:
+        return (self._ends[-1] if self._ends else 0) + len(self._rest)
+
+    def __getitem__(self, index: int) -> str:
+        from bisect import bisect_right  # an edit's few ids only: not on the no-op's path
+
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        at = bisect_right(self._ends, index)
+        if at == len(self._parts):
+            return self._rest[index - (self._ends[-1] if self._ends else 0)]
+        start, names, _, _ = self._parts[at]
+        return start + names[index - (self._ends[at - 1] if at else 0)]
+
+
 def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -> Inventory:
     """Scan the spec, trait and template folders (absolute paths; missing ones are empty)."""
     inv = Inventory(root, builtin_templates_dir())
     walker = _Walker(root, inv.problems)
-    files = inv.files
-    for folder in specs:
+    bases = [_base(folder, root) for folder in specs]
+    # the spec folders' files kept as found (`Inventory._parts`) where each is walked by its
+    # descriptor; else (another system, a folder outside the project) `files` made at once
+    by_fd = SUPPORTED and None not in bases
+    files = inv._rest if by_fd else inv.files
+    for folder, base in zip(specs, bases, strict=True):
         # one folder at a time, in C where it can be (`map`, `zip`): 10,000 specs are 10,000
         # files, and a no-op must stat each (issue 17)
-        base = _base(folder, root)
-        if base is not None and SUPPORTED:
+        if by_fd:
+            assert base is not None
             _scan_specs(inv, walker, folder, base)
             continue
         for prefix, entries in walker.walk_folders(folder):
@@ -99,30 +235,34 @@ def scan(root: str, specs: list[str], traits: list[str], templates: list[str]) -
             st = entry.stat()
             files[file_id] = (st.st_mtime_ns, st.st_size)
             inv.templates[name] = file_id
-    inv.specs.sort()
+    if not by_fd:
+        inv.specs.sort()
     return inv
 
 
 def _scan_specs(inv: Inventory, walker: _Walker, folder: str, base: str) -> None:
-    """The spec folder `folder` (file ids `base` + its path in it) by its descriptor."""
-    files = inv.files
+    """The spec folder `folder` (file ids `base` + its path in it) by its descriptor, kept
+    as parts (`Inventory._parts`): the names and stats of its spec files, folder by folder."""
     found = walk_fd(folder, walker._problem, walker._linked_ok)
     keep(found)  # 10,000 stat results: not freed one by one in a process about to end
+    parts = inv._parts
     for prefix, names, stats in found:
-        chosen = [n.endswith(SPEC_SUFFIXES) for n in names]
-        if not all(chosen):
-            names, stats = list(compress(names, chosen)), list(compress(stats, chosen))
         if not names:
             continue
-        ids = list(map((base + prefix).__add__, names))
-        files.update(zip(ids, map(_STAT_KEY, stats), strict=True))
-        # a file or folder whose name starts with "_" is a partial, not a spec
-        if prefix[:1] != "_" and "/_" not in prefix:
-            inv.specs.extend([i for i, n in zip(ids, names, strict=True) if n[0] != "_"])
+        # most folders hold spec files only: told by two counts of the names joined (in C)
+        joined = SEP.join(names) + SEP
+        if joined.count(".yaml" + SEP) + joined.count(".yml" + SEP) != len(names):
+            chosen = [n.endswith(SPEC_SUFFIXES) for n in names]
+            names, stats = list(compress(names, chosen)), list(compress(stats, chosen))
+            if not names:
+                continue
+        # a folder whose name starts with "_" is a partial one: none of its files is a spec
+        parts.append((base + prefix, names, stats, prefix[:1] == "_" or "/_" in prefix))
 
 
 # (mtime_ns, size) of a stat result, and the stat of a scanned entry: called from C by `map`
 _STAT_KEY = attrgetter("st_mtime_ns", "st_size")
+_MTIME, _SIZE = attrgetter("st_mtime_ns"), attrgetter("st_size")
 _ENTRY_STAT = os.DirEntry.stat
 
 

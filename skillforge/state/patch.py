@@ -205,10 +205,13 @@ def output_paths(manifest: Manifest) -> dict[str, Any]:
     if table is None and hot is not None and isinstance(hot.get("outputs"), str):
         table = source.__dict__.get("_output_paths")  # made once: two steps ask
         if table is None:
-            joined = hot["outputs"]
-            table = source.__dict__["_output_paths"] = dict.fromkeys(
-                joined.split("\0") if joined else ()
-            )
+            # the paths the no-op's stat of the outputs split from this very table (hot.py),
+            # else split here
+            listed = source.__dict__.get("_listed_outputs")
+            if listed is None:
+                joined = hot["outputs"]
+                listed = joined.split("\0") if joined else ()
+            table = source.__dict__["_output_paths"] = dict.fromkeys(listed)
     return table if table is not None else manifest.outputs
 
 
