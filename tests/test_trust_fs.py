@@ -376,6 +376,20 @@ def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Pat
     assert sorted(p.name for p in folder.iterdir()) == ["SKILL.md", "notes.skillforge-1.tmp"]
 
 
+def test_the_sweep_lists_only_the_folders_outputs_are_written_in(tmp_path: Path) -> None:
+    # a temp file is only ever made next to its output: the skills folder (10,000 skill
+    # folders in a big project) is not listed by a build that writes one skill
+    build_file_tree(tmp_path, {"specs/a.yaml": ALPHA})
+    assert run(tmp_path, "build").code == 0
+    skills = tmp_path / ".claude" / "skills"
+    (skills / ".SKILL.md.skillforge-99999.tmp").write_text("no output is written here")
+    (skills / "alpha" / ".SKILL.md.skillforge-99999.tmp").write_text("half")
+    (tmp_path / "specs" / "a.yaml").write_text(ALPHA.replace("Does a thing", "Does more"))
+    assert run(tmp_path, "build").code == 0
+    assert sorted(p.name for p in (skills / "alpha").iterdir()) == ["SKILL.md"]
+    assert (skills / ".SKILL.md.skillforge-99999.tmp").exists()
+
+
 # -- item 12 (D16): a cache folder skillforge cannot write ---------------------------------------
 
 

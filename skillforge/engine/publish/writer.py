@@ -298,10 +298,16 @@ class Writer:
 
     def sweep(self) -> None:
         """Remove the temp files a killed build left in the output folders written to (each
-        folder once a build)."""
+        folder once a build).
+
+        Only a folder an output of this build was staged in: a temp file is only ever made
+        next to its output, so the folders on the way (a skills folder of 10,000 skill
+        folders) hold none, and listing them is most of an edit's sweep."""
         folders, self._unswept = self._unswept, []
+        holders = {path.rpartition("/")[0] for path in self._staged}
         for folder in folders:
-            _sweep(folder)
+            if folder in holders:
+                _sweep(folder)
 
     def _rel(self, path: str) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
