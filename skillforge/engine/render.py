@@ -53,6 +53,7 @@ class Renderer(RenderContext):
         self._prefixes: dict[tuple[str, str], str] = {}  # output_paths' out folders
         self._joined: tuple[list[str], str, str] = ([], "", "")  # texts, joined, part_key
         self._twins: dict[tuple[str, str], Document] = {}
+        self._titles: dict[str, int] = {}  # a section title -> the tokens of its heading
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -150,12 +151,17 @@ class Renderer(RenderContext):
                 if doc.folder is not None and f"{doc.folder}/{rel}" not in seen:
                     seen.add(f"{doc.folder}/{rel}")
                     outputs.append(RenderedOutput(f"{doc.folder}/{rel}", finish(text), False))
-        body_tokens = sum(tokens for _, per in rendered for _, _, tokens in first_entry(per))
+        body_tokens = 0
+        titles = self._titles
         for section, per in rendered:
+            _, text, tokens = first_entry(per)[0]
+            body_tokens += tokens
             title = section.get("title")
             if title:
-                text = first_entry(per)[0][1]
-                body_tokens += self.tokens.count(f"## {title}") + (1 if text else 0)
+                heading = titles.get(title)
+                if heading is None:
+                    heading = titles[title] = self.tokens.count(f"## {title}")
+                body_tokens += heading + (1 if text else 0)
         files = self._files(spec, docs, variables, deps, digests, seen)
         outputs.extend(files)
         cost = None

@@ -50,18 +50,23 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
     path: list[str | int] = []
 
     def walk(value: Any, label: str, section: bool = False) -> None:
-        # the path and the label of a string are built only when it holds Jinja (most don't)
+        # the path and the label of a string are built only when it holds Jinja (most don't);
+        # a plain string in a map or a list costs its test here, not a call
         if isinstance(value, str):
             if "{" in value and has_jinja(value) and tuple(path) not in literal:
                 sites.append(Site(tuple(path), _label(label, path), value, section))
         elif isinstance(value, dict):
             for k, v in value.items():
+                if type(v) is str and "{" not in v:
+                    continue
                 if isinstance(k, str) and not isinstance(v, int | float | bool | None):
                     path.append(k)
                     walk(v, label, section)
                     path.pop()
         elif isinstance(value, list):
             for i, v in enumerate(value):
+                if type(v) is str and "{" not in v:
+                    continue
                 path.append(i)
                 walk(v, label, section)
                 path.pop()

@@ -65,6 +65,9 @@ class RenderContext:
         self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
         self.notes: list[str] = []
         self._plain_layouts: dict[str, bool] = {}
+        # fragment calls with plain arguments -> their text, from the cache or a render of
+        # this build: a repeated call is served without its key (`fragment`)
+        self._fragments: dict[tuple[Any, ...], str] = {}
 
     def plain_layout(self, name: str) -> bool:
         """Whether layout `name` is the built-in one `substitute.LAYOUT` lays out."""
@@ -97,6 +100,7 @@ class RenderContext:
         self.library.forget(templates)
         if templates:
             self._plain_layouts.clear()
+            self._fragments.clear()
 
     def closure(self, spec: Spec, name: str, field: str) -> Closure:
         """Return the closure of template `name`; SpecError at `field` when it is missing."""
@@ -176,6 +180,20 @@ class RenderContext:
 
             known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
             raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
+        # the call as a key of this build's calls when every argument is a str, an int, a
+        # bool or None: equal values of one type render the same (unlike 0.0 and -0.0)
+        call: tuple[Any, ...] | None = (template_name,)
+        for arg, value in args.items():
+            kind = type(value)
+            if kind is not str and kind is not int and kind is not bool and value is not None:
+                call = None
+                break
+            call += (arg, kind, value)  # type: ignore[operator]
+        if call is not None:
+            known = self._fragments.get(call)
+            if known is not None:
+                self.counters.fragments_cached += 1
+                return known
         closure = self.library.closure(template_name)
         args, uncacheable = settle(args)
         key = ""
@@ -185,6 +203,8 @@ class RenderContext:
             if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
                 self.counters.fragments_cached += 1
                 text: str = cached[0]
+                if call is not None:
+                    self._fragments[call] = text
                 return text
         else:
             # no canonical form, no key: rendered every time (never a guess from a repr)
@@ -195,6 +215,8 @@ class RenderContext:
         self.counters.fragments_rendered += 1
         if key:
             self.store.set(key, [text, self.tokens.count(text)])
+            if call is not None:
+                self._fragments[call] = text
         return text
 
     def problem(self, exc: BaseException, spec: Spec, field: str, label: str) -> Problem:
