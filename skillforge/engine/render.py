@@ -16,11 +16,11 @@ from skillforge.engine.documents import (
     Document,
     RenderedOutput,
     RenderedSpec,
-    first_entry,
     merge_shared,
     output_paths,
     section_key,
     section_texts,
+    sections_tokens,
     target_value,
 )
 from skillforge.engine.files import finish, supporting_file
@@ -151,17 +151,7 @@ class Renderer(RenderContext):
                 if doc.folder is not None and f"{doc.folder}/{rel}" not in seen:
                     seen.add(f"{doc.folder}/{rel}")
                     outputs.append(RenderedOutput(f"{doc.folder}/{rel}", finish(text), False))
-        body_tokens = 0
-        titles = self._titles
-        for section, per in rendered:
-            _, text, tokens = first_entry(per)[0]
-            body_tokens += tokens
-            title = section.get("title")
-            if title:
-                heading = titles.get(title)
-                if heading is None:
-                    heading = titles[title] = self.tokens.count(f"## {title}")
-                body_tokens += heading + (1 if text else 0)
+        body_tokens = sections_tokens(rendered, self._titles, self.tokens.count)
         files = self._files(spec, docs, variables, deps, digests, seen)
         outputs.extend(files)
         cost = None
@@ -276,7 +266,7 @@ class Renderer(RenderContext):
         started = time.perf_counter()
         try:
             document = self.limits.render(
-                self.env.get_template(doc.base),
+                self.template(doc.base),
                 {"frontmatter": doc.head, "sections": doc.texts, "spec": spec.data},
             )
         except Exception as exc:
@@ -438,9 +428,7 @@ class Renderer(RenderContext):
                     text = plain
                 else:
                     template = (
-                        self.env.get_template(template_name)
-                        if template_name
-                        else self.inline(body, label)
+                        self.template(template_name) if template_name else self.inline(body, label)
                     )
                     started = time.perf_counter()
                     text = self.limits.render(template, context)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 Received = Callable[[dict[str, RenderedSpec]], None]
 
 CHUNK = 32
+# The smallest chunk of the last ones, made smaller so that the workers finish together.
+LAST_CHUNK = 4
 # Dirty specs from which rendering is spread over worker processes: below this, starting
 # processes costs more than it saves.
 PARALLEL_FROM = 64
@@ -235,7 +237,7 @@ def render_parallel(
     from skillforge.engine.jinja import environment  # noqa: F401
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
+    chunks = split(spec_ids, jobs)
     batch = Batch()
     context = multiprocessing.get_context(method)
     stop = context.Event()
@@ -273,6 +275,27 @@ def render_parallel(
         # descriptor" printed after "interrupted")
         pool.shutdown(wait=True)
     return batch
+
+
+def split(spec_ids: list[str], jobs: int) -> list[list[str]]:
+    """The chunks the workers take in turn: `CHUNK` specs each, then smaller ones.
+
+    A worker takes the next chunk when it is done with its last one, so the workers finish
+    up to a chunk apart: once each worker has had a full chunk, what is left is handed out in
+    chunks of half of each worker's share of it, down to `LAST_CHUNK` specs.
+    """
+    chunks: list[list[str]] = []
+    at = 0
+    while at < len(spec_ids):
+        left = len(spec_ids) - at
+        size = CHUNK
+        if at >= jobs * CHUNK:
+            size = min(CHUNK, max(LAST_CHUNK, -(-left // (2 * jobs))))
+        if left - size < LAST_CHUNK:
+            size = left  # no chunk of fewer specs than LAST_CHUNK after it
+        chunks.append(spec_ids[at : at + size])
+        at += size
+    return chunks
 
 
 class Strategy:

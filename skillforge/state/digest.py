@@ -54,7 +54,7 @@ def _make_encoder() -> None:
 
     encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=repr)
     _json_encoder, _owner = encoder, get_ident()
-    make = json.encoder.c_make_encoder
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
     if make is None:  # pragma: no cover - CPython has the C encoder
         _encode = lambda value, _: [encoder.encode(value)]  # noqa: E731
         return

@@ -140,6 +140,9 @@ class Library:
         self._digests: dict[str, str | None] = {}
         self._analyses: dict[str, Analysis] = {}
         self._closures: dict[str, Closure] = {}
+        # an inline source's closure (the label only names it in the errors of its parse,
+        # and a source that failed to parse is not kept)
+        self._inline: dict[str, Closure] = {}
 
     def digest(self, name: str) -> str | None:
         """Digest of a template's source, None when there is no such template."""
@@ -192,6 +195,7 @@ class Library:
             self._digests.pop(name, None)
         if names:
             self._closures.clear()
+            self._inline.clear()
         if len(self._analyses) > MAX_ANALYSES:
             self._analyses.clear()
 
@@ -210,7 +214,13 @@ class Library:
 
     def closure_of_source(self, source: str, label: str) -> Closure:
         """The closure of an inline template (a section body)."""
-        return self._close([], (source, label))
+        found = self._inline.get(source)
+        if found is None:
+            found = self._close([], (source, label))
+            if len(self._inline) >= MAX_ANALYSES:
+                self._inline.clear()
+            self._inline[source] = found
+        return found
 
     def _close(self, names: list[str], inline: tuple[str, str] | None) -> Closure:
         """Follow references breadth-first; merge what every template reached can see."""

@@ -122,6 +122,8 @@ class TemplateSandbox(SandboxedEnvironment):
     # a doubling loop or `'%0999999999d' % 1` allocates before the cap on the output sees it.
     intercepted_binops = frozenset(["*", "**", "+", "%"])
     max_size = DEFAULT_MAX_SIZE  # the Renderer sets `[build] max_render_size`
+    # the one global callable of skillforge's own (`fragment`, set by RenderContext.env)
+    direct_call: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -215,6 +217,20 @@ class TemplateSandbox(SandboxedEnvironment):
                 if sized and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
                     raise SecurityError(f"repeating {len(seq):,} items {times:,} times is too much")
         return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if obj is self.direct_call:
+            # skillforge's own `fragment`: what Jinja2's sandbox and `Context.call` do for a
+            # safe callable with no `pass_*` marker, without their inspection of it
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return obj(*args, **kwargs)
+            except StopIteration:
+                return context.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
+        return super().call(context, obj, *args, **kwargs)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if attr in _MUTATORS and modifies_known_mutable(obj, attr):
