@@ -56,8 +56,7 @@ def test_a_fragment_called_in_a_loop_gets_only_its_own_arguments(tmp_path: Path)
             ".skillforge.toml": "",
             "specs/probe.yaml": _skill("sections/loop.md.j2"),
             "templates/sections/loop.md.j2": (
-                "{% for i in [1, 2] %}{% set x = i %}"
-                "{{ fragment('probe', n=x) }}{% endfor %}\n"
+                "{% for i in [1, 2] %}{% set x = i %}{{ fragment('probe', n=x) }}{% endfor %}\n"
             ),
             "templates/fragments/probe.md.j2": (
                 "<{{ n }} {{ _loop_vars is defined }} {{ x is defined }}>"
@@ -152,3 +151,20 @@ def test_the_chunks_of_a_parallel_render_shrink_towards_the_end(specs: int, jobs
     if specs >= jobs * CHUNK * 4:
         assert sizes[-1] < CHUNK // 4 and sizes[-3] < CHUNK // 2
         assert len(chunks) < specs / CHUNK + 4 * jobs * 2
+
+
+def test_the_loop_variable_reads_as_in_jinjas_sandbox() -> None:
+    import jinja2.sandbox
+
+    from skillforge.engine.jinja.sandbox import _LOOP_NAMES, ENV_OPTIONS, TemplateSandbox
+
+    names = sorted(_LOOP_NAMES) + ["cycle('a', 'b')", "changed(x)"]
+    source = (
+        "{% for x in [1, 1, 3] %}"
+        + "".join(f"{{{{ loop.{n} }}}};" for n in names)
+        + "\n{% endfor %}"
+    )
+    ours = TemplateSandbox(**ENV_OPTIONS).from_string(source).render()
+    theirs = jinja2.sandbox.SandboxedEnvironment(**ENV_OPTIONS).from_string(source).render()
+    assert ours == theirs
+    assert ours.count("\n") == 3 and "True" in ours

@@ -17,7 +17,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.filters import do_format
-from jinja2.runtime import markup_join
+from jinja2.runtime import LoopContext, markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
 from skillforge.engine.jinja.codegen import DICT_NAMES as _DICT_NAMES
@@ -38,6 +38,11 @@ _DIGITS = re.compile(r"\d+")
 _MAX_JSON_INDENT = 64
 _SEQUENCES = (tuple, list)  # not `tuple | list`, which makes a union at every call
 _KEPT_TREES = 64
+# The properties of a loop's `loop` variable (Jinja2's LoopContext).
+_LOOP_NAMES = frozenset(
+    ["index", "index0", "revindex", "revindex0", "first", "last", "length"]
+    + ["depth", "depth0", "previtem", "nextitem"]
+)
 
 
 def _number(value: Any) -> int:
@@ -174,6 +179,9 @@ class TemplateSandbox(SandboxedEnvironment):
                 return obj[attribute]
             except KeyError:
                 pass
+        if type(obj) is LoopContext and attribute in _LOOP_NAMES:
+            # `loop.index` in a loop: a property Jinja's sandbox allows, and gives as it is
+            return getattr(obj, attribute)
         return self._bounded(obj, attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
