@@ -56,6 +56,8 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
             if "{" in value and has_jinja(value) and tuple(path) not in literal:
                 sites.append(Site(tuple(path), _label(label, path), value, section))
         elif isinstance(value, dict):
+            if _no_brace(value.values()):
+                return
             for k, v in value.items():
                 if type(v) is str and "{" not in v:
                     continue
@@ -64,6 +66,8 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
                     walk(v, label, section)
                     path.pop()
         elif isinstance(value, list):
+            if _no_brace(value):
+                return
             for i, v in enumerate(value):
                 if type(v) is str and "{" not in v:
                     continue
@@ -92,6 +96,14 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
             path[:] = [key]
             walk(value, key)
     return sites
+
+
+def _no_brace(values: Any) -> bool:
+    """Whether `values` are all strings and none holds a `{` (one join, no loop)."""
+    try:
+        return "{" not in "".join(values)
+    except TypeError:  # not all strings: looked at one by one
+        return False
 
 
 def _label(head: str, path: list[str | int]) -> str:
