@@ -158,7 +158,7 @@ def test_the_loop_variable_reads_as_in_jinjas_sandbox() -> None:
 
     from skillforge.engine.jinja.sandbox import _LOOP_NAMES, ENV_OPTIONS, TemplateSandbox
 
-    names = sorted(_LOOP_NAMES) + ["cycle('a', 'b')", "changed(x)"]
+    names = [*sorted(_LOOP_NAMES), "cycle('a', 'b')", "changed(x)"]
     source = (
         "{% for x in [1, 1, 3] %}"
         + "".join(f"{{{{ loop.{n} }}}};" for n in names)

@@ -40,8 +40,10 @@ _SEQUENCES = (tuple, list)  # not `tuple | list`, which makes a union at every c
 _KEPT_TREES = 64
 # The properties of a loop's `loop` variable (Jinja2's LoopContext).
 _LOOP_NAMES = frozenset(
-    ["index", "index0", "revindex", "revindex0", "first", "last", "length"]
-    + ["depth", "depth0", "previtem", "nextitem"]
+    [
+        *("index", "index0", "revindex", "revindex0", "first", "last", "length"),
+        *("depth", "depth0", "previtem", "nextitem"),
+    ]
 )
 
 
