@@ -168,3 +168,21 @@ def test_the_loop_variable_reads_as_in_jinjas_sandbox() -> None:
     theirs = jinja2.sandbox.SandboxedEnvironment(**ENV_OPTIONS).from_string(source).render()
     assert ours == theirs
     assert ours.count("\n") == 3 and "True" in ours
+
+
+def test_a_check_s_workers_keep_their_cache_entries(tmp_path: Path) -> None:
+    from skillforge.engine.workers import PARALLEL_FROM, render_parallel
+
+    files = {".skillforge.toml": "", "templates/sections/t.md.j2": "T {{ spec.name }}.\n"}
+    for i in range(PARALLEL_FROM):
+        files[f"specs/s{i}.yaml"] = _skill("sections/t.md.j2").replace("probe", f"p{i}")
+    build_file_tree(tmp_path, files)
+    config = load_config(tmp_path / ".skillforge.toml")
+    inventory = scan_project(config)
+    ids = sorted(inventory.specs)
+    for entries in (True, False):
+        batch = render_parallel(
+            config, inventory, ids, {}, False, 2, lambda _: None, True, None, entries
+        )
+        assert sorted(batch.results) == ids and not batch.failed
+        assert bool(batch.entries) is entries

@@ -41,7 +41,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 
@@ -385,7 +384,7 @@ class Renderer(RenderContext):
         body: str = section.get("body") or ""
         if template_name is not None:
             closure = self.closure(spec, template_name, f"sections.{sid}.template")
-        elif section.get("render", True) and any(m in body for m in _JINJA_SYNTAX):
+        elif section.get("render", True) and ("{{" in body or "{%" in body or "{#" in body):
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self.label(spec, sid))

@@ -180,6 +180,7 @@ class _Process:
     worker: Worker | None = None
     warnings: list[str] = []  # noqa: RUF012 - per process, see above
     stop: Any = None  # the pool's "interrupted" Event
+    entries = True  # whether the parent wants the cache entries made here
 
 
 def _start(
@@ -189,11 +190,13 @@ def _start(
     remember: bool,
     read_only: bool,
     stop: Any,
+    entries: bool = True,
 ) -> None:
     from skillforge.engine.interrupts import ignore_in_worker
 
     ignore_in_worker()
     _Process.stop = stop
+    _Process.entries = entries
     store = Store(
         config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
     )
@@ -209,7 +212,8 @@ def _work(spec_ids: list[str]) -> Batch:
     assert worker is not None, "the pool initializer did not run"
     batch = worker.render(spec_ids, lambda _: None, _Process.stop.is_set)
     store = worker.store  # (a read-only store's entries are never written: not encoded)
-    batch.entries = store.hand_over() if store.read_only else store.hand_over_encoded()
+    if _Process.entries:
+        batch.entries = store.hand_over() if store.read_only else store.hand_over_encoded()
     batch.warnings = list(_Process.warnings)
     _Process.warnings.clear()
     return batch
@@ -225,10 +229,13 @@ def render_parallel(
     advance: Callable[[str], None],
     read_only: bool = False,
     received: Received | None = None,
+    entries: bool = True,
 ) -> Batch:
     """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`.
 
-    With `read_only`, the workers read the cache without writing a byte to it (`check`).
+    With `read_only`, the workers read the cache without writing a byte to it (`check`);
+    without `entries`, they keep the cache entries they make instead of handing them back
+    (`check` writes none: they would be pickled, sent and dropped).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -245,7 +252,7 @@ def render_parallel(
         max_workers=min(jobs, len(chunks)),  # a forked pool starts all its workers at once
         mp_context=context,
         initializer=_start,
-        initargs=(config, inventory, layers, remember, read_only, stop),
+        initargs=(config, inventory, layers, remember, read_only, stop, entries),
     )
     from skillforge.engine.interrupts import deferred
 

@@ -72,12 +72,13 @@ class RenderLimits:
         self._installed = False
         # whether renders are timed at all (a timer needs SIGALRM, in the main thread only)
         self._timer = seconds > 0 and hasattr(signal, "setitimer")
+        self._main = threading.main_thread().ident
 
     def render(self, template: Any, context: dict[str, Any]) -> str:
         """Render `template` (a jinja2.Template) with `context`, within the limits."""
         if self._active:  # nested (a fragment inside a section): the outer render's limits
             return self._collect(template, context)
-        timed = self._timer and threading.get_ident() == threading.main_thread().ident
+        timed = self._timer and threading.get_ident() == self._main
         if timed and not self._installed:
             # once, not per render: installing a handler costs ten times arming the timer
             signal.signal(signal.SIGALRM, self._expired)
