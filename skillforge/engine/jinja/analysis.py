@@ -8,7 +8,7 @@ are built from a closure, so they cover only what a section can see.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from skillforge import __version__
 from skillforge.cache.keys import ANALYSIS
@@ -279,9 +279,12 @@ class Closure(Plain):
         self.reach = reach
         self.missing = missing
 
-    def deps(self) -> Iterator[str]:
-        """Manifest dependency ids of this closure."""
-        for name in self.names:
-            yield f"T:{name}"
-        if self.dynamic:
-            yield "T:*"
+    def deps(self) -> tuple[str, ...]:
+        """Manifest dependency ids of this closure (made once: a closure serves many)."""
+        found: tuple[str, ...] | None = getattr(self, "_deps", None)
+        if found is None:
+            found = self._deps = (
+                *(f"T:{name}" for name in self.names),
+                *(("T:*",) if self.dynamic else ()),
+            )
+        return found
