@@ -82,9 +82,11 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
             for i, section in enumerate(value):
                 if isinstance(section, dict) and section.get("render", True) is not False:
                     for k in _SECTION_TEXT:
-                        if k in section:
-                            path[:] = ["sections", i, k]
-                            walk(section[k], f"sections.{section.get('id')}.{k}", True)
+                        text = section.get(k)
+                        if text is None or (type(text) is str and "{" not in text):
+                            continue  # (what walk would pass over, without its label)
+                        path[:] = ["sections", i, k]
+                        walk(text, f"sections.{section.get('id')}.{k}", True)
         elif key == "files" and isinstance(value, list):
             for i, entry in enumerate(value):
                 if isinstance(entry, dict):
@@ -92,7 +94,7 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
                         if k in entry:
                             path[:] = ["files", i, k]
                             walk(entry[k], f"files[{i}].{k}")
-        else:
+        elif not (type(value) is str and "{" not in value):
             path[:] = [key]
             walk(value, key)
     return sites
