@@ -287,7 +287,7 @@ def _render(
     jobs = default_jobs(config, jobs, warn)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
-            config, inventory, dirty, plan.layers, False, jobs, _ignore, True, received
+            config, inventory, dirty, plan.layers, False, jobs, _ignore, True, received, False
         )
         for message in batch.warnings:
             warn(message)

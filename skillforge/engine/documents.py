@@ -152,9 +152,24 @@ def target_value(target: Target | None) -> dict[str, Any]:
     return {"name": target.name, "title": target.title} if target is not None else {}
 
 
-def first_entry(per: dict[str | None, tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    """A section's (key, text, tokens) for the first target: what its costs count."""
-    return [next(iter(per.values()))]
+def sections_tokens(
+    rendered: list[tuple[dict[str, Any], dict[str | None, tuple[str, str, int]]]],
+    headings: dict[str, int],
+    count: Callable[[str], int],
+) -> int:
+    """The tokens of a document's sections as the first target has them, headings included
+    (`headings`: the tokens of each title's heading counted so far in this build)."""
+    total = 0
+    for section, per in rendered:
+        _, text, tokens = next(iter(per.values()))
+        total += tokens
+        title = section.get("title")
+        if title:
+            heading = headings.get(title)
+            if heading is None:
+                heading = headings[title] = count(f"## {title}")
+            total += heading + (1 if text else 0)
+    return total
 
 
 def section_texts(

@@ -16,11 +16,11 @@ from skillforge.engine.documents import (
     Document,
     RenderedOutput,
     RenderedSpec,
-    first_entry,
     merge_shared,
     output_paths,
     section_key,
     section_texts,
+    sections_tokens,
     target_value,
 )
 from skillforge.engine.files import finish, supporting_file
@@ -41,7 +41,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_JINJA_SYNTAX = ("{{", "{%", "{#")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 
 
@@ -53,6 +52,7 @@ class Renderer(RenderContext):
         self._prefixes: dict[tuple[str, str], str] = {}  # output_paths' out folders
         self._joined: tuple[list[str], str, str] = ([], "", "")  # texts, joined, part_key
         self._twins: dict[tuple[str, str], Document] = {}
+        self._titles: dict[str, int] = {}  # a section title -> the tokens of its heading
 
     def render_spec(self, spec: Spec) -> RenderedSpec:
         """Render one spec; raise SpecError naming the section and template on failure."""
@@ -150,12 +150,7 @@ class Renderer(RenderContext):
                 if doc.folder is not None and f"{doc.folder}/{rel}" not in seen:
                     seen.add(f"{doc.folder}/{rel}")
                     outputs.append(RenderedOutput(f"{doc.folder}/{rel}", finish(text), False))
-        body_tokens = sum(tokens for _, per in rendered for _, _, tokens in first_entry(per))
-        for section, per in rendered:
-            title = section.get("title")
-            if title:
-                text = first_entry(per)[0][1]
-                body_tokens += self.tokens.count(f"## {title}") + (1 if text else 0)
+        body_tokens = sections_tokens(rendered, self._titles, self.tokens.count)
         files = self._files(spec, docs, variables, deps, digests, seen)
         outputs.extend(files)
         cost = None
@@ -270,7 +265,7 @@ class Renderer(RenderContext):
         started = time.perf_counter()
         try:
             document = self.limits.render(
-                self.env.get_template(doc.base),
+                self.template(doc.base),
                 {"frontmatter": doc.head, "sections": doc.texts, "spec": spec.data},
             )
         except Exception as exc:
@@ -389,7 +384,7 @@ class Renderer(RenderContext):
         body: str = section.get("body") or ""
         if template_name is not None:
             closure = self.closure(spec, template_name, f"sections.{sid}.template")
-        elif section.get("render", True) and any(m in body for m in _JINJA_SYNTAX):
+        elif section.get("render", True) and ("{{" in body or "{%" in body or "{#" in body):
             field = f"sections.{sid}.body"
             try:
                 closure = self.library.closure_of_source(body, self.label(spec, sid))
@@ -432,9 +427,7 @@ class Renderer(RenderContext):
                     text = plain
                 else:
                     template = (
-                        self.env.get_template(template_name)
-                        if template_name
-                        else self.inline(body, label)
+                        self.template(template_name) if template_name else self.inline(body, label)
                     )
                     started = time.perf_counter()
                     text = self.limits.render(template, context)

@@ -50,18 +50,27 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
     path: list[str | int] = []
 
     def walk(value: Any, label: str, section: bool = False) -> None:
-        # the path and the label of a string are built only when it holds Jinja (most don't)
+        # the path and the label of a string are built only when it holds Jinja (most don't);
+        # a plain string in a map or a list costs its test here, not a call
         if isinstance(value, str):
             if "{" in value and has_jinja(value) and tuple(path) not in literal:
                 sites.append(Site(tuple(path), _label(label, path), value, section))
         elif isinstance(value, dict):
+            if _no_brace(value.values()):
+                return
             for k, v in value.items():
+                if type(v) is str and "{" not in v:
+                    continue
                 if isinstance(k, str) and not isinstance(v, int | float | bool | None):
                     path.append(k)
                     walk(v, label, section)
                     path.pop()
         elif isinstance(value, list):
+            if _no_brace(value):
+                return
             for i, v in enumerate(value):
+                if type(v) is str and "{" not in v:
+                    continue
                 path.append(i)
                 walk(v, label, section)
                 path.pop()
@@ -73,9 +82,11 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
             for i, section in enumerate(value):
                 if isinstance(section, dict) and section.get("render", True) is not False:
                     for k in _SECTION_TEXT:
-                        if k in section:
-                            path[:] = ["sections", i, k]
-                            walk(section[k], f"sections.{section.get('id')}.{k}", True)
+                        text = section.get(k)
+                        if text is None or (type(text) is str and "{" not in text):
+                            continue  # (what walk would pass over, without its label)
+                        path[:] = ["sections", i, k]
+                        walk(text, f"sections.{section.get('id')}.{k}", True)
         elif key == "files" and isinstance(value, list):
             for i, entry in enumerate(value):
                 if isinstance(entry, dict):
@@ -83,10 +94,18 @@ def find_sites(data: dict[str, Any], literal: frozenset[Path]) -> list[Site]:
                         if k in entry:
                             path[:] = ["files", i, k]
                             walk(entry[k], f"files[{i}].{k}")
-        else:
+        elif not (type(value) is str and "{" not in value):
             path[:] = [key]
             walk(value, key)
     return sites
+
+
+def _no_brace(values: Any) -> bool:
+    """Whether `values` are all strings and none holds a `{` (one join, no loop)."""
+    try:
+        return "{" not in "".join(values)
+    except TypeError:  # not all strings: looked at one by one
+        return False
 
 
 def _label(head: str, path: list[str | int]) -> str:

@@ -333,8 +333,8 @@ class TokenCounter:
 
     def _pieces_count(self, text: str) -> int:
         """Tokens of `text` from the piece table, merging (and learning) the pieces it lacks."""
-        pieces = self._piece_table()
-        found = self._splitter(text.isascii())(text)
+        pieces = self._pieces if self._pieces is not None else self._piece_table()
+        found = ((text.isascii() and self._split_ascii) or self._splitter(text.isascii()))(text)
         try:
             return sum(map(pieces.__getitem__, found))  # every piece known: no Python loop
         except KeyError:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 Received = Callable[[dict[str, RenderedSpec]], None]
 
 CHUNK = 32
+# The smallest chunk of the last ones, made smaller so that the workers finish together.
+LAST_CHUNK = 4
 # Dirty specs from which rendering is spread over worker processes: below this, starting
 # processes costs more than it saves.
 PARALLEL_FROM = 64
@@ -178,6 +180,7 @@ class _Process:
     worker: Worker | None = None
     warnings: list[str] = []  # noqa: RUF012 - per process, see above
     stop: Any = None  # the pool's "interrupted" Event
+    entries = True  # whether the parent wants the cache entries made here
 
 
 def _start(
@@ -187,11 +190,13 @@ def _start(
     remember: bool,
     read_only: bool,
     stop: Any,
+    entries: bool = True,
 ) -> None:
     from skillforge.engine.interrupts import ignore_in_worker
 
     ignore_in_worker()
     _Process.stop = stop
+    _Process.entries = entries
     store = Store(
         config.cache_dir, config.cache_size_limit, _Process.warnings.append, read_only=read_only
     )
@@ -207,7 +212,8 @@ def _work(spec_ids: list[str]) -> Batch:
     assert worker is not None, "the pool initializer did not run"
     batch = worker.render(spec_ids, lambda _: None, _Process.stop.is_set)
     store = worker.store  # (a read-only store's entries are never written: not encoded)
-    batch.entries = store.hand_over() if store.read_only else store.hand_over_encoded()
+    if _Process.entries:
+        batch.entries = store.hand_over() if store.read_only else store.hand_over_encoded()
     batch.warnings = list(_Process.warnings)
     _Process.warnings.clear()
     return batch
@@ -223,10 +229,13 @@ def render_parallel(
     advance: Callable[[str], None],
     read_only: bool = False,
     received: Received | None = None,
+    entries: bool = True,
 ) -> Batch:
     """Render `spec_ids` in `jobs` worker processes; the caller flushes `Batch.entries`.
 
-    With `read_only`, the workers read the cache without writing a byte to it (`check`).
+    With `read_only`, the workers read the cache without writing a byte to it (`check`);
+    without `entries`, they keep the cache entries they make instead of handing them back
+    (`check` writes none: they would be pickled, sent and dropped).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -235,7 +244,7 @@ def render_parallel(
     from skillforge.engine.jinja import environment  # noqa: F401
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    chunks = [spec_ids[i : i + CHUNK] for i in range(0, len(spec_ids), CHUNK)]
+    chunks = split(spec_ids, jobs)
     batch = Batch()
     context = multiprocessing.get_context(method)
     stop = context.Event()
@@ -243,7 +252,7 @@ def render_parallel(
         max_workers=min(jobs, len(chunks)),  # a forked pool starts all its workers at once
         mp_context=context,
         initializer=_start,
-        initargs=(config, inventory, layers, remember, read_only, stop),
+        initargs=(config, inventory, layers, remember, read_only, stop, entries),
     )
     from skillforge.engine.interrupts import deferred
 
@@ -273,6 +282,27 @@ def render_parallel(
         # descriptor" printed after "interrupted")
         pool.shutdown(wait=True)
     return batch
+
+
+def split(spec_ids: list[str], jobs: int) -> list[list[str]]:
+    """The chunks the workers take in turn: `CHUNK` specs each, then smaller ones.
+
+    A worker takes the next chunk when it is done with its last one, so the workers finish
+    up to a chunk apart: once each worker has had a full chunk, what is left is handed out in
+    chunks of half of each worker's share of it, down to `LAST_CHUNK` specs.
+    """
+    chunks: list[list[str]] = []
+    at = 0
+    while at < len(spec_ids):
+        left = len(spec_ids) - at
+        size = CHUNK
+        if at >= jobs * CHUNK:
+            size = min(CHUNK, max(LAST_CHUNK, -(-left // (2 * jobs))))
+        if left - size < LAST_CHUNK:
+            size = left  # no chunk of fewer specs than LAST_CHUNK after it
+        chunks.append(spec_ids[at : at + size])
+        at += size
+    return chunks
 
 
 class Strategy:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from _thread import get_ident
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -32,20 +34,48 @@ def canonical(value: Any) -> str:
     """Serialise `value` the same way every time (keys in their order, no spaces)."""
     # Keys keep their order: a template that loops over a map's items renders them in that
     # order, so two maps that differ only in key order must not share a cache key.
-    global _canonical
-    if _canonical is None:
-        import json
-
-        # what `json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr)`
-        # does, without making an encoder per call (a cold build makes some 20,000 keys)
-        _canonical = json.JSONEncoder(
-            separators=(",", ":"), ensure_ascii=False, default=repr
-        ).encode
-    text: str = _canonical(value)
-    return text
+    if _encode is None:
+        _make_encoder()
+    if get_ident() != _owner:  # the encoder's marks are one thread's: another makes its own
+        return _json_encoder.encode(value)  # type: ignore[no-any-return]
+    try:
+        return "".join(_encode(value, 0))
+    except BaseException:
+        _markers.clear()  # a failed encode leaves the containers it was in
+        raise
 
 
-_canonical: Any = None
+def _make_encoder() -> None:
+    """Make the encoder `canonical` calls: what `json.dumps(value, separators=(",", ":"),
+    ensure_ascii=False, default=repr)` does, made once (a cold build makes some 20,000 keys,
+    and `JSONEncoder.encode` makes its C encoder anew for each)."""
+    global _encode, _json_encoder, _owner
+    import json.encoder
+
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=repr)
+    _json_encoder, _owner = encoder, get_ident()
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+    if make is None:  # pragma: no cover - CPython has the C encoder
+        _encode = lambda value, _: [encoder.encode(value)]  # noqa: E731
+        return
+    # (the same arguments `JSONEncoder.iterencode` gives it for a one-shot encode)
+    _encode = make(
+        _markers,
+        encoder.default,
+        json.encoder.encode_basestring,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        False,
+        False,
+        True,
+    )
+
+
+_encode: Any = None
+_json_encoder: Any = None
+_owner = -1
+_markers: dict[int, Any] = {}  # the containers being encoded (a value holding itself fails)
 
 
 def digest_value(*parts: Any) -> str:

@@ -8,7 +8,7 @@ are built from a closure, so they cover only what a section can see.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from skillforge import __version__
 from skillforge.cache.keys import ANALYSIS
@@ -140,6 +140,9 @@ class Library:
         self._digests: dict[str, str | None] = {}
         self._analyses: dict[str, Analysis] = {}
         self._closures: dict[str, Closure] = {}
+        # an inline source's closure (the label only names it in the errors of its parse,
+        # and a source that failed to parse is not kept)
+        self._inline: dict[str, Closure] = {}
 
     def digest(self, name: str) -> str | None:
         """Digest of a template's source, None when there is no such template."""
@@ -192,6 +195,7 @@ class Library:
             self._digests.pop(name, None)
         if names:
             self._closures.clear()
+            self._inline.clear()
         if len(self._analyses) > MAX_ANALYSES:
             self._analyses.clear()
 
@@ -210,7 +214,13 @@ class Library:
 
     def closure_of_source(self, source: str, label: str) -> Closure:
         """The closure of an inline template (a section body)."""
-        return self._close([], (source, label))
+        found = self._inline.get(source)
+        if found is None:
+            found = self._close([], (source, label))
+            if len(self._inline) >= MAX_ANALYSES:
+                self._inline.clear()
+            self._inline[source] = found
+        return found
 
     def _close(self, names: list[str], inline: tuple[str, str] | None) -> Closure:
         """Follow references breadth-first; merge what every template reached can see."""
@@ -269,9 +279,12 @@ class Closure(Plain):
         self.reach = reach
         self.missing = missing
 
-    def deps(self) -> Iterator[str]:
-        """Manifest dependency ids of this closure."""
-        for name in self.names:
-            yield f"T:{name}"
-        if self.dynamic:
-            yield "T:*"
+    def deps(self) -> tuple[str, ...]:
+        """Manifest dependency ids of this closure (made once: a closure serves many)."""
+        found: tuple[str, ...] | None = getattr(self, "_deps", None)
+        if found is None:
+            found = self._deps = (
+                *(f"T:{name}" for name in self.names),
+                *(("T:*",) if self.dynamic else ()),
+            )
+        return found

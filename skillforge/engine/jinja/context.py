@@ -65,6 +65,10 @@ class RenderContext:
         self.tokens = TokenCounter(config.cache_dir, save=not store.read_only)
         self.notes: list[str] = []
         self._plain_layouts: dict[str, bool] = {}
+        # fragment calls with plain arguments -> their text, from the cache or a render of
+        # this build: a repeated call is served without its key (`fragment`)
+        self._fragments: dict[tuple[Any, ...], str] = {}
+        self._templates: dict[str, jinja2.Template] = {}
 
     def plain_layout(self, name: str) -> bool:
         """Whether layout `name` is the built-in one `substitute.LAYOUT` lays out."""
@@ -83,13 +87,22 @@ class RenderContext:
             env = make_environment(
                 self.inventory, self.store, self.counters, self.config.max_template_bytes
             )
-            env.globals["fragment"] = self.fragment
+            env.globals["fragment"] = env.direct_call = self.fragment  # type: ignore[attr-defined]
             env.max_size = self.limits.max_size  # type: ignore[attr-defined]
             self._env = env
         return self._env
 
+    def template(self, name: str) -> jinja2.Template:
+        """`env.get_template(name)`, kept for the build (until `forget`)."""
+        found = self._templates.get(name)
+        if found is None:
+            found = self._templates[name] = self.env.get_template(name)
+        return found
+
     def forget(self, templates: set[str]) -> None:
         """Drop the compiled templates, digests and closures of templates that changed."""
+        if templates:
+            self._templates.clear()
         cache = self._env.cache if self._env is not None else None
         if templates and cache is not None:
             for key in [k for k in cache if k[1] in templates]:
@@ -97,6 +110,7 @@ class RenderContext:
         self.library.forget(templates)
         if templates:
             self._plain_layouts.clear()
+            self._fragments.clear()
 
     def closure(self, spec: Spec, name: str, field: str) -> Closure:
         """Return the closure of template `name`; SpecError at `field` when it is missing."""
@@ -176,6 +190,12 @@ class RenderContext:
 
             known = [n[10:-6] for n in self.inventory.templates if n.startswith("fragments/")]
             raise jinja2.TemplateNotFound(f"{template_name}{hint(name, known)}")
+        call = _plain_call(template_name, args)
+        if call is not None:
+            done = self._fragments.get(call)
+            if done is not None:
+                self.counters.fragments_cached += 1
+                return done
         closure = self.library.closure(template_name)
         args, uncacheable = settle(args)
         key = ""
@@ -185,18 +205,34 @@ class RenderContext:
             if isinstance(cached, list) and len(cached) == 2:  # [text, tokens]
                 self.counters.fragments_cached += 1
                 text: str = cached[0]
+                if call is not None:
+                    self._fragments[call] = text
                 return text
         else:
             # no canonical form, no key: rendered every time (never a guess from a repr)
             self.notes.append(f"fragment {name} not cached: {uncacheable}")
         started = time.perf_counter()
-        text = self.limits.render(self.env.get_template(template_name), args)
+        text = self.limits.render(self.template(template_name), args)
         self.counters.timed(template_name, time.perf_counter() - started, text)
         self.counters.fragments_rendered += 1
         if key:
             self.store.set(key, [text, self.tokens.count(text)])
+            if call is not None:
+                self._fragments[call] = text
         return text
 
     def problem(self, exc: BaseException, spec: Spec, field: str, label: str) -> Problem:
         """Turn a template error into a problem at the spec line (or template line) it concerns."""
         return template_problem(self.env, self.inventory, exc, spec, field, label)
+
+
+def _plain_call(name: str, args: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A fragment call as a key of this build's calls, when every argument is a str, an
+    int, a bool or None: equal values of one type render the same (unlike 0.0 and -0.0)."""
+    call: list[Any] = [name]
+    for arg, value in args.items():
+        kind = type(value)
+        if kind is not str and kind is not int and kind is not bool and value is not None:
+            return None
+        call += (arg, kind, value)
+    return tuple(call)

@@ -43,6 +43,25 @@ def _ours(exc: Exception) -> Exception:
     return exc
 
 
+def _new_context(template: Any, context: dict[str, Any]) -> Any:
+    """The context `template.new_context(context)` makes, from the build's globals dict when
+    the template's globals are that dict alone (Jinja2's `make_globals(None)`)."""
+    global _jinja_context
+    if _jinja_context is None:  # (Jinja2 is imported by whoever made the template)
+        from jinja2.runtime import new_context
+
+        _jinja_context = new_context
+    env = template.environment
+    found = template.globals
+    maps = getattr(found, "maps", None)
+    if maps is not None and len(maps) == 2 and not maps[0] and maps[1] is env.globals:
+        found = env.globals  # the same names and values, without the ChainMap's lookups
+    return _jinja_context(env, template.name, template.blocks, context, False, found)
+
+
+_jinja_context: Any = None
+
+
 class RenderLimits:
     """Renders templates within a time limit and a size cap; one per Renderer."""
 
@@ -51,16 +70,15 @@ class RenderLimits:
         self.max_size = max_size
         self._active = False
         self._installed = False
+        # whether renders are timed at all (a timer needs SIGALRM, in the main thread only)
+        self._timer = seconds > 0 and hasattr(signal, "setitimer")
+        self._main = threading.main_thread().ident
 
     def render(self, template: Any, context: dict[str, Any]) -> str:
         """Render `template` (a jinja2.Template) with `context`, within the limits."""
         if self._active:  # nested (a fragment inside a section): the outer render's limits
             return self._collect(template, context)
-        timed = (
-            self.seconds > 0
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-        )
+        timed = self._timer and threading.get_ident() == self._main
         if timed and not self._installed:
             # once, not per render: installing a handler costs ten times arming the timer
             signal.signal(signal.SIGALRM, self._expired)
@@ -78,10 +96,14 @@ class RenderLimits:
     def _collect(self, template: Any, context: dict[str, Any]) -> str:
         # The size is checked per batch of chunks, not per chunk: a chunk is bounded by the
         # sandbox's own size checks, so a batch overshoots the cap by a bounded amount only.
+        # What `template.generate(context)` does, without its generator around the render's
+        # and the copy of `context` it makes before the context copies it again; Jinja2 asks
+        # the template's globals map (a ChainMap) for each of its names in every context,
+        # the build's globals dict answers the same (`_new_context`)
         parts: list[str] = []
         size = 0
-        chunks = template.generate(context)
         try:
+            chunks = template.root_render_func(_new_context(template, context))
             while batch := list(islice(chunks, _BATCH)):
                 text = "".join(batch)
                 size += len(text)
@@ -92,7 +114,13 @@ class RenderLimits:
                     )
                 parts.append(text)
         except Exception as exc:
-            raise _ours(exc) from None
+            try:  # what `generate` does: Jinja2 rewrites the traceback to the template's lines
+                template.environment.handle_exception()
+            except Exception as rewritten:
+                raise _ours(rewritten) from None
+            raise _ours(exc) from None  # pragma: no cover - handle_exception always raises
+        if not parts:
+            return ""
         return parts[0] if len(parts) == 1 else "".join(parts)
 
     def _expired(self, signum: int, frame: FrameType | None) -> None:

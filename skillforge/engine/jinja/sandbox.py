@@ -17,7 +17,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.filters import do_format
-from jinja2.runtime import markup_join
+from jinja2.runtime import LoopContext, markup_join
 from jinja2.sandbox import SandboxedEnvironment, _mutable_spec, modifies_known_mutable
 
 from skillforge.engine.jinja.codegen import DICT_NAMES as _DICT_NAMES
@@ -38,6 +38,13 @@ _DIGITS = re.compile(r"\d+")
 _MAX_JSON_INDENT = 64
 _SEQUENCES = (tuple, list)  # not `tuple | list`, which makes a union at every call
 _KEPT_TREES = 64
+# The properties of a loop's `loop` variable (Jinja2's LoopContext).
+_LOOP_NAMES = frozenset(
+    [
+        *("index", "index0", "revindex", "revindex0", "first", "last", "length"),
+        *("depth", "depth0", "previtem", "nextitem"),
+    ]
+)
 
 
 def _number(value: Any) -> int:
@@ -122,6 +129,8 @@ class TemplateSandbox(SandboxedEnvironment):
     # a doubling loop or `'%0999999999d' % 1` allocates before the cap on the output sees it.
     intercepted_binops = frozenset(["*", "**", "+", "%"])
     max_size = DEFAULT_MAX_SIZE  # the Renderer sets `[build] max_render_size`
+    # the one global callable of skillforge's own (`fragment`, set by RenderContext.env)
+    direct_call: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,6 +181,9 @@ class TemplateSandbox(SandboxedEnvironment):
                 return obj[attribute]
             except KeyError:
                 pass
+        if type(obj) is LoopContext and attribute in _LOOP_NAMES:
+            # `loop.index` in a loop: a property Jinja's sandbox allows, and gives as it is
+            return getattr(obj, attribute)
         return self._bounded(obj, attribute, super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -215,6 +227,20 @@ class TemplateSandbox(SandboxedEnvironment):
                 if sized and isinstance(times, int) and len(seq) * times > _MAX_REPEAT:
                     raise SecurityError(f"repeating {len(seq):,} items {times:,} times is too much")
         return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if obj is self.direct_call:
+            # skillforge's own `fragment`: what Jinja2's sandbox and `Context.call` do for a
+            # safe callable with no `pass_*` marker, without their inspection of it
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return obj(*args, **kwargs)
+            except StopIteration:
+                return context.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
+        return super().call(context, obj, *args, **kwargs)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if attr in _MUTATORS and modifies_known_mutable(obj, attr):
