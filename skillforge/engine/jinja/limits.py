@@ -9,8 +9,9 @@ the text it produces; a fragment rendered inside it shares both. Limits come fro
 
 from __future__ import annotations
 
-import signal
-import threading
+import _signal  # type: ignore[import-not-found]  # (signal's enums cost an edit a millisecond)
+import sys
+from _thread import get_ident
 from itertools import islice
 from types import FrameType
 
@@ -62,6 +63,13 @@ def _new_context(template: Any, context: dict[str, Any]) -> Any:
 _jinja_context: Any = None
 
 
+def _main_thread_ident() -> int | None:
+    """The main thread's id, without importing `threading` for it: with no `threading`
+    imported, no thread was started through it, and this one is the main one."""
+    threading = sys.modules.get("threading")
+    return get_ident() if threading is None else threading.main_thread().ident
+
+
 class RenderLimits:
     """Renders templates within a time limit and a size cap; one per Renderer."""
 
@@ -71,26 +79,26 @@ class RenderLimits:
         self._active = False
         self._installed = False
         # whether renders are timed at all (a timer needs SIGALRM, in the main thread only)
-        self._timer = seconds > 0 and hasattr(signal, "setitimer")
-        self._main = threading.main_thread().ident
+        self._timer = seconds > 0 and hasattr(_signal, "setitimer")
+        self._main = _main_thread_ident()
 
     def render(self, template: Any, context: dict[str, Any]) -> str:
         """Render `template` (a jinja2.Template) with `context`, within the limits."""
         if self._active:  # nested (a fragment inside a section): the outer render's limits
             return self._collect(template, context)
-        timed = self._timer and threading.get_ident() == self._main
+        timed = self._timer and get_ident() == self._main
         if timed and not self._installed:
             # once, not per render: installing a handler costs ten times arming the timer
-            signal.signal(signal.SIGALRM, self._expired)
+            _signal.signal(_signal.SIGALRM, self._expired)
             self._installed = True
         self._active = True
         try:
             if timed:
-                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+                _signal.setitimer(_signal.ITIMER_REAL, self.seconds)
             return self._collect(template, context)
         finally:
             if timed:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _signal.setitimer(_signal.ITIMER_REAL, 0)
             self._active = False
 
     def _collect(self, template: Any, context: dict[str, Any]) -> str:
