@@ -1,10 +1,10 @@
 """Read the plain YAML that specs are written in, line by line, or decline.
 
-`parse(text, plain)` returns what `yamlsafe.load_yaml` returns for the same text, the value
+`parse(text, ...)` returns what `yamlsafe.load_yaml` returns for the same text, the value
 and its map of key paths to lines, for a subset of YAML: block mappings and sequences nested
 by indentation, plain scalars (also over several lines), single-quoted and simple
-double-quoted scalars, `|` and `>` block scalars, `[]` lists of scalars on one line, `{}`,
-comments and one leading `---`. For anything else, and for anything that might not be valid
+double-quoted scalars, `|` and `>` block scalars, `[...]` and `{...}` of scalars on one
+row, comments and one leading `---`. For anything else, and for anything that might not be valid
 YAML, it returns None and the full parser runs: every error comes from there, never from here.
 
 `plain(text)` is the loader's own resolver and constructors for a plain scalar that is not
@@ -27,158 +27,224 @@ _DEPTH = 48
 _NODES = 50_000
 _KEY_LENGTH = 1000  # LibYAML's simple keys stop at 1,024 characters
 # Anything but newline, printable ASCII and printable non-ASCII that is no line break or BOM.
-_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_ODD = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_PRINTABLE = bytes([10, *range(32, 127)])
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_KEY_SLOW = _INDICATORS | {"."}  # `...` ends a document
+_VALUE_SLOW = _INDICATORS | {" "}
+_HEADER = re.compile(r"[|>]([-+]?)([1-9]?)([-+]?)(?: +#.*| *)$")  # of a block scalar
+_SPACES = re.compile(" *")
 _FLOW_STOP = re.compile(r"[,\[\]{}#'\"]|: |:$|:[,\[\]{}]")
 
 
-class _Decline(Exception):
+class _Decline(Exception):  # not an error: the loader reads the document
     pass
 
 
-def parse(text: str, plain: Callable[[str], Any], first: frozenset[str]) -> Any:
-    """Return `(value, lines)` for a document of the subset, or None.
-
-    `first` holds the first characters of plain scalars that may not be strings.
-    """
-    if not text.endswith("\n") or _ODD.search(text) is not None:
+def parse(
+    text: str, plain: Callable[[str], Any], memo: dict[str, Any], first: frozenset[str]
+) -> Any:
+    """`(value, lines)` for a document of the subset, or None; `memo` is what `plain`
+    remembers (value by text), `first` the first characters of plain non-strings."""
+    if not text.endswith("\n"):
+        return None
+    if text.isascii():
+        if text.encode().translate(None, _PRINTABLE):  # a tab, CR or control character
+            return None
+    elif _ODD.search(text) is not None:
         return None
     try:
-        return _Parser(text, plain, first).document()
+        return _Parser(text, plain, memo, first).document()
     except (_Decline, IndexError, ValueError, RecursionError):
         return None
 
 
+def _close(s: str, quote: str, k: int) -> int:
+    """Where the `quote` that closes a quoted scalar is in `s` from `k` on, or -1."""
+    k = s.find(quote, k)
+    if quote == "'":
+        while k >= 0 and s[k + 1 : k + 2] == "'":  # '' is a quote inside
+            k = s.find(quote, k + 2)
+    return k
+
+
 class _Parser:
-    def __init__(self, text: str, plain: Callable[[str], Any], first: frozenset[str]) -> None:
-        self.rows = text.split("\n")
-        self.rows.pop()  # the text ends with a newline
-        self.n = len(self.rows)
+    def __init__(
+        self, text: str, plain: Callable[[str], Any], memo: dict[str, Any], first: frozenset[str]
+    ) -> None:
+        rows = text.split("\n")
+        rows[-1] = "#"  # rows are numbered from 1: row 0 is a comment (the text ends with "\n")
+        rows.insert(0, rows.pop())
+        if max(map(len, rows)) > _KEY_LENGTH:
+            raise _Decline
+        self.rows = rows
+        self.n = len(rows)
+        # each row from its first non-space, and its indentation, then an end that dedents all
+        self.strs = [row.lstrip(" ") for row in rows]
+        self.inds = [len(row) - len(s) for row, s in zip(rows, self.strs, strict=True)]
+        self.strs.append("\x00")
+        self.inds.append(-1)
         self.plain = plain
+        self.memo = memo
         self.first = first
-        self.lines: dict[tuple[Any, ...], int] = {}
-        self.count = 1
+        self.lines: dict[tuple[Any, ...], int] = {}  # one entry per value: its count too
 
     def document(self) -> Any:
         i = self.skip(0)
-        if i < self.n and self.rows[i].startswith("---"):
+        if self.strs[i].startswith("---"):
             if self.rows[i].rstrip(" ") != "---":
                 raise _Decline
             i = self.skip(i + 1)
-        if i == self.n:
-            raise _Decline  # empty: rare, left to the loader
-        row = self.rows[i]
-        s = row.lstrip(" ")
-        col = len(row) - len(s)
-        self.lines[()] = i + 1
-        if s[0] == "-" and s[1:2] in ("", " "):
-            value, j = self.sequence(i, col, s, (), 0)
-        else:
-            value, j = self.mapping(i, col, s, (), 0)
-        if self.skip(j) != self.n or self.count > _NODES:
+        self.lines[()] = i  # (an empty document is left to the loader: `block` declines)
+        value, j = self.block(i, self.inds[i], self.strs[i], (), 0)
+        if j != self.n or len(self.lines) > _NODES:
             raise _Decline
         return value, self.lines
 
     def skip(self, i: int) -> int:
-        """The first row from `i` that is not blank or a comment."""
-        rows, n = self.rows, self.n
-        while i < n:
-            s = rows[i].lstrip(" ")
+        """The first row from `i` that is not blank or a comment (the end is neither)."""
+        strs = self.strs
+        while True:
+            s = strs[i]
             if s and s[0] != "#":
                 return i
             i += 1
-        return n
 
     def mapping(self, i: int, col: int, s: str, path: tuple[Any, ...], depth: int) -> Any:
         """A block mapping whose first key is at row `i`, column `col` (`s` from there on)."""
         if depth > _DEPTH:
             raise _Decline
         result: dict[str, Any] = {}
-        rows, lines, first = self.rows, self.lines, self.first
+        strs, inds, lines, first, memo = self.strs, self.inds, self.lines, self.first, self.memo
         while True:
             c = s[0]
-            if c == "'" or c == '"':
-                key, tail, _ = self.quoted(i, s, col, single_row=True)
-                if tail[:1] != ":" or tail[1:2] not in ("", " "):
+            key, sep, rest = s.partition(": ")
+            if c in _KEY_SLOW or not sep:
+                key, rest = self.key(s, col)
+            else:  # a plain key, the common case
+                if " #" in key:
                     raise _Decline
-                rest = tail[1:].lstrip(" ")
-            else:
-                p = s.find(": ")
-                if p < 0:
-                    if s[-1] != ":":
-                        raise _Decline
-                    p = len(s) - 1
-                key = s[:p]
-                if " #" in key or p > _KEY_LENGTH:
-                    raise _Decline
-                if c in _INDICATORS and (c != "-" or s[1] == " "):
-                    raise _Decline
-                if col == 0 and (key.startswith(("---", "..."))):
-                    raise _Decline
-                key = key.rstrip(" ")
+                if key[-1] == " ":
+                    key = key.rstrip(" ")
                 if c in first:
-                    key = self.plain(key)
-                    if key is DECLINE:
-                        raise _Decline
-                    if not isinstance(key, str):
-                        key = str(key).lower() if isinstance(key, bool) else str(key)
-                rest = s[p + 1 :].lstrip(" ")
+                    value = memo.get(key)
+                    key = value if value.__class__ is str else self.plain_key(key)
             if key in result:
                 raise _Decline
             here = (*path, key)
-            lines[here] = i + 1
-            self.count += 1
-            if not rest or rest[0] == "#":
-                j = self.skip(i + 1)
-                value = None
-                if j < self.n:
-                    row = rows[j]
-                    t = row.lstrip(" ")
-                    ind = len(row) - len(t)
-                    if ind > col:
-                        value, j = self.block(j, ind, t, here, depth + 1)
-                    elif ind == col and t[0] == "-" and t[1:2] in ("", " "):
-                        value, j = self.sequence(j, col, t, here, depth + 1)
-                    else:
-                        j = i + 1
-                result[key] = value
+            lines[here] = i
+            j = i + 1
+            s = strs[j]
+            ind = inds[j]
+            if not rest:
+                value, j = self.below(i, col, here, depth + 1)
+                s, ind = strs[j], inds[j]
             else:
-                result[key], j = self.scalar(i, rest, col, here, depth + 1)
-            j = self.skip(j)
-            if j == self.n:
-                return result, j
-            row = rows[j]
-            s = row.lstrip(" ")
-            ind = len(row) - len(s)
-            if ind < col:
-                return result, j
-            if ind > col:
+                c = rest[0]
+                slow = c in _VALUE_SLOW or rest[-1] in " :" or ind > col or not s
+                if slow or " #" in rest or ": " in rest:
+                    rest = rest.lstrip(" ")
+                    if not rest or rest[0] == "#":
+                        value, j = self.below(i, col, here, depth + 1)
+                    else:
+                        value, j = self.scalar(i, rest, col, here, depth + 1)
+                    s, ind = strs[j], inds[j]
+                elif c in first:
+                    value = memo.get(rest, DECLINE)
+                    if value is DECLINE:
+                        value = self.plain_value(rest)
+                else:  # a plain string on one row, the common case
+                    value = rest
+            result[key] = value
+            if not s or s[0] == "#":
+                j = self.skip(j)
+                s, ind = strs[j], inds[j]
+            if ind != col:
+                if ind < col:
+                    return result, j
                 raise _Decline
             i = j
+
+    def key(self, s: str, col: int) -> Any:
+        """A key that is quoted, ends its row or starts oddly, and the rest of its row."""
+        c = s[0]
+        if c == "'" or c == '"':
+            key, tail, _ = self.quoted(0, s, col, single_row=True)
+            if tail[:1] != ":" or tail[1:2] not in ("", " "):
+                raise _Decline
+            return key, tail[1:].lstrip(" ")
+        p = s.find(": ")
+        if p < 0:
+            if s[-1] != ":":
+                raise _Decline
+            p = len(s) - 1
+        key = s[:p]
+        if " #" in key or (col == 0 and key[:3] in ("---", "...")):
+            raise _Decline
+        if c in _INDICATORS and (c != "-" or s[1] == " "):
+            raise _Decline
+        key = key.rstrip(" ")
+        return (self.plain_key(key) if c in self.first else key), s[p + 1 :].lstrip(" ")
+
+    def plain_value(self, text: str) -> Any:
+        value = self.plain(text)
+        if value is DECLINE:
+            raise _Decline
+        return value
+
+    def plain_key(self, key: str) -> str:
+        value = self.plain_value(key)
+        if value.__class__ is str:
+            return value
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def below(self, i: int, col: int, path: tuple[Any, ...], depth: int) -> Any:
+        """The value of a key at row `i`, column `col` with nothing after it on its row."""
+        j = self.skip(i + 1)
+        s = self.strs[j]
+        ind = self.inds[j]
+        if ind > col:
+            return self.block(j, ind, s, path, depth)
+        if ind == col and (s[:2] == "- " or s == "-"):
+            return self.sequence(j, col, s, path, depth)
+        return None, i + 1
 
     def sequence(self, i: int, col: int, s: str, path: tuple[Any, ...], depth: int) -> Any:
         """A block sequence whose first `-` is at row `i`, column `col`."""
         if depth > _DEPTH:
             raise _Decline
         result: list[Any] = []
-        rows, lines = self.rows, self.lines
+        strs, inds, lines, first, memo = self.strs, self.inds, self.lines, self.first, self.memo
+        k = 0
         while True:
-            rest = s[1:]
-            r = rest.lstrip(" ")
-            if not r or r[0] == "#":
-                raise _Decline  # an item on the rows below, or an empty one
-            here = (*path, len(result))
-            lines[here] = i + 1
-            self.count += 1
-            value, j = self.block(i, col + len(s) - len(r), r, here, depth + 1, parent=col)
+            r = s[2:]
+            if not r or r[0] == " ":
+                r = s[1:].lstrip(" ")
+                if not r or r[0] == "#":
+                    raise _Decline  # an item on the rows below, or an empty one
+            here = (*path, k)
+            lines[here] = i
+            j = i + 1
+            s = strs[j]
+            ind = inds[j]
+            c = r[0]
+            if c in _VALUE_SLOW or r[-1] in " :" or ind > col or not s or ": " in r or " #" in r:
+                value, j = self.block(i, col + len(strs[i]) - len(r), r, here, depth + 1, col)
+                s, ind = strs[j], inds[j]
+            elif c in first:
+                value = memo.get(r, DECLINE)
+                if value is DECLINE:
+                    value = self.plain_value(r)
+            else:
+                value = r
             result.append(value)
-            j = self.skip(j)
-            if j == self.n:
-                return result, j
-            row = rows[j]
-            s = row.lstrip(" ")
-            ind = len(row) - len(s)
-            if ind != col or s[0] != "-" or s[1:2] not in ("", " "):
+            k += 1
+            if not s or s[0] == "#":
+                j = self.skip(j)
+                s, ind = strs[j], inds[j]
+            if ind != col or (s[:2] != "- " and s != "-"):
                 if ind > col:
                     raise _Decline
                 return result, j
@@ -192,10 +258,7 @@ class _Parser:
         if c == "-" and s[1:2] in ("", " "):
             return self.sequence(i, col, s, path, depth)
         if c == "'" or c == '"':
-            k = s.find(c, 1)
-            if c == "'":
-                while k >= 0 and s[k + 1 : k + 2] == "'":
-                    k = s.find(c, k + 2)
+            k = _close(s, c, 1)
             if k > 0 and s[k + 1 : k + 2] == ":":
                 return self.mapping(i, col, s, path, depth)
         elif c not in _INDICATORS or (c == "-" and s[1] != " "):
@@ -219,7 +282,7 @@ class _Parser:
         if c == "|" or c == ">":
             return self.literal(i, s, parent)
         if c == "[" or c == "{":
-            value, k = self.flow(s, 0, path, depth, i + 1)
+            value, k = self.flow(s, 0, path, depth, i)
             t = s[k:]
             if t.lstrip(" ")[:1] not in ("", "#") or t[:1] not in ("", " "):
                 raise _Decline
@@ -233,19 +296,18 @@ class _Parser:
         if ": " in s or s[-1] == ":":
             raise _Decline
         j = i + 1
-        rows = self.rows
-        if j < self.n and rows[j][: parent + 1].strip(" ") == "" and h < 0:
+        strs, inds, n = self.strs, self.inds, self.n
+        if j < n and (inds[j] > parent or not strs[j]) and h < 0:
             # the next row is blank or more indented: maybe the scalar goes on
             parts = [s]
             breaks = 0
-            while j < self.n:
-                row = rows[j]
-                t = row.lstrip(" ")
+            while j < n:
+                t = strs[j]
                 if not t:
                     breaks += 1
                     j += 1
                     continue
-                if len(row) - len(t) <= parent or t[0] == "#":
+                if inds[j] <= parent or t[0] == "#":
                     break
                 if t[0] in _INDICATORS or ": " in t or " #" in t or t[-1] == ":":
                     raise _Decline
@@ -255,24 +317,16 @@ class _Parser:
                 j += 1
             if len(parts) > 1:
                 s = "".join(parts)
-        if s[0] in self.first:
-            value = self.plain(s)
-            if value is DECLINE:
-                raise _Decline
-            return value, j
-        return s, j
+        return (self.plain_value(s) if s[0] in self.first else s), j
 
     def quoted(self, i: int, s: str, parent: int, single_row: bool = False) -> Any:
-        """A quoted scalar from row `i` (`s` starts with the quote): value, rest of its row, next row."""
+        """A quoted scalar from row `i` (`s` from its quote): value, rest of row, next row."""
         q = s[0]
         body = s[1:]
         parts: list[str] = []
         breaks = -1
         while True:
-            k = body.find(q)
-            if q == "'":
-                while k >= 0 and body[k + 1 : k + 2] == "'":
-                    k = body.find(q, k + 2)
+            k = _close(body, q, 0)
             chunk = body[:k] if k >= 0 else body.rstrip(" ")
             if q == '"' and "\\" in chunk:
                 raise _Decline
@@ -296,66 +350,50 @@ class _Parser:
 
     def literal(self, i: int, s: str, parent: int) -> Any:
         """A `|` or `>` block scalar whose header `s` is on row `i`."""
-        folded = s[0] == ">"
-        head = s[1:3]
-        chomp = ""
-        digit = 0
-        for ch in head:
-            if ch in "-+" and not chomp:
-                chomp = ch
-            elif ch in "123456789" and not digit:
-                digit = int(ch)
-            else:
-                break
-        tail = s[1 + bool(chomp) + bool(digit) :]
-        if tail and (tail[0] != " " or tail.lstrip(" ")[:1] not in ("", "#")):
+        m = _HEADER.match(s)
+        if m is None or (m[1] and m[3]):
             raise _Decline
-        rows, n = self.rows, self.n
-        j = i + 1
-        if digit:
-            ind = max(parent, 0) + digit
-        else:
-            widest = 0
-            while j < n and not rows[j].strip(" "):
-                widest = max(widest, len(rows[j]))
-                j += 1
-            if j == n:
-                raise _Decline
-            ind = len(rows[j]) - len(rows[j].lstrip(" "))
-            if ind <= parent or widest > ind:
-                raise _Decline
-            j = i + 1
-        texts: list[str] = []
-        gaps: list[int] = []
-        blank = 0
-        pad = " " * ind
-        while j < n:
-            row = rows[j]
-            if row.startswith(pad):
-                if len(row) == ind:
-                    blank += 1
+        chomp, digit = m[1] or m[3], m[2]
+        strs, inds = self.strs, self.inds
+        k = i + 1
+        while not strs[k]:  # blank rows (the end is not blank)
+            k += 1
+        ind = parent + int(digit) if digit else inds[k]
+        if ind <= parent or (not digit and max(inds[i + 1 : k], default=0) > ind):
+            raise _Decline
+        while inds[k] >= ind or not strs[k]:
+            k += 1
+        body = [row[ind:] for row in self.rows[i + 1 : k]]  # blank rows are ''
+        end = len(body)
+        while end and not body[end - 1]:
+            end -= 1
+        if not end:
+            raise _Decline
+        trailing = len(body) - end
+        del body[end:]
+        if s[0] == "|":
+            value = "\n".join(body)
+        else:  # folded: a break between two rows that are not more indented is a space
+            out: list[str] = []
+            prev = ""
+            gap = 0
+            for text in body:
+                if not text:
+                    gap += 1
+                    continue
+                if prev and prev[0] != " " and text[0] != " ":
+                    out.append("\n" * gap if gap else " ")
+                elif prev:
+                    out.append("\n" * (gap + 1))
                 else:
-                    gaps.append(blank)
-                    texts.append(row[ind:])
-                    blank = 0
-            elif row.strip(" "):
-                break
-            else:
-                blank += 1
-            j += 1
-        if not texts:
-            raise _Decline
-        out = ["\n" * gaps[0], texts[0]]
-        for k in range(1, len(texts)):
-            gap, text = gaps[k], texts[k]
-            if folded and texts[k - 1][0] != " " and text[0] != " ":
-                out.append("\n" * gap if gap else " ")
-            else:
-                out.append("\n" * (gap + 1))
-            out.append(text)
-        if chomp != "-":
-            out.append("\n" * (blank + 1) if chomp == "+" else "\n")
-        return "".join(out), j
+                    out.append("\n" * gap)
+                out.append(text)
+                prev = text
+                gap = 0
+            value = "".join(out)
+        if chomp == "-":
+            return value, k
+        return value + ("\n" * (trailing + 1) if chomp == "+" else "\n"), k
 
     def flow(self, s: str, k: int, path: tuple[Any, ...], depth: int, line: int) -> Any:
         """A `[...]` or `{...}` of scalars on one row, from `s[k]`: its value and its end."""
@@ -366,64 +404,47 @@ class _Parser:
         result: Any = {} if is_map else []
         k += 1
         while True:
-            while s[k] == " ":
-                k += 1
+            k = _SPACES.match(s, k).end()  # type: ignore[union-attr]
             if s[k] == end and not result:
                 return result, k + 1
             if is_map:
-                key, k = self.flow_scalar(s, k, ":")
+                key, k = self.flow_scalar(s, k, ":", self.plain_key)
                 if s[k : k + 2] != ": " or key in result:
                     raise _Decline
-                if not isinstance(key, str):
-                    key = str(key).lower() if isinstance(key, bool) else str(key)
                 here = (*path, key)
-                k += 2
-                while s[k] == " ":
-                    k += 1
+                k = _SPACES.match(s, k + 2).end()  # type: ignore[union-attr]
             else:
                 here = (*path, len(result))
             self.lines[here] = line
-            self.count += 1
             if s[k] == "[" or s[k] == "{":
                 value, k = self.flow(s, k, here, depth + 1, line)
             else:
-                value, k = self.flow_scalar(s, k, end)
+                value, k = self.flow_scalar(s, k, end, self.plain_value)
             if is_map:
                 result[key] = value
             else:
                 result.append(value)
-            while s[k] == " ":
-                k += 1
+            k = _SPACES.match(s, k).end()  # type: ignore[union-attr]
             if s[k] == end:
                 return result, k + 1
             if s[k] != ",":
                 raise _Decline
             k += 1
-            while s[k] == " ":
-                k += 1
+            k = _SPACES.match(s, k).end()  # type: ignore[union-attr]
             if s[k] == end:
                 raise _Decline  # a trailing comma
 
-    def flow_scalar(self, s: str, k: int, stop: str) -> Any:
+    def flow_scalar(self, s: str, k: int, stop: str, plain: Callable[[str], Any]) -> Any:
         """A scalar in a flow collection from `s[k]`, up to `stop` or `,`: value and end."""
         c = s[k]
         if c == "'" or c == '"':
-            end = s.find(c, k + 1)
-            if c == "'":
-                while end >= 0 and s[end + 1 : end + 2] == "'":
-                    end = s.find(c, end + 2)
-            if end < 0:
-                raise _Decline
+            end = _close(s, c, k + 1)
             value = s[k + 1 : end]
-            if c == '"' and "\\" in value:
+            if end < 0 or (c == '"' and "\\" in value):
                 raise _Decline
             return (value.replace("''", "'") if c == "'" else value), end + 1
         m = _FLOW_STOP.search(s, k)
         if c in _INDICATORS or m is None or s[m.start()] not in stop + ",":
             raise _Decline
         value = s[k : m.start()].rstrip(" ")
-        if value[0] in self.first:
-            value = self.plain(value)
-            if value is DECLINE:
-                raise _Decline
-        return value, m.start()
+        return (plain(value) if value[0] in self.first else value), m.start()

@@ -72,6 +72,12 @@ _SCALARS = {
 }
 
 
+class _Resolver(yaml.resolver.Resolver):
+    """The loader's resolver alone (no parser to make)."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 # The values of plain scalars that may not be strings (those whose first character one of
 # the resolvers looks at), as the loader builds them, or `yamlfast.DECLINE`; a pure memo.
 _PLAIN: dict[str, Any] = {}
@@ -83,18 +89,15 @@ def _plain(value: str) -> Any:
     """What the loader makes of the plain scalar `value` (`yamlfast.DECLINE`: leave it)."""
     result = _PLAIN.get(value, _PLAIN)
     if result is _PLAIN:
-        loader = _Loader("")
-        try:
-            tag = loader.resolve(yaml.ScalarNode, value, (True, False))
-            method = _SCALARS.get(tag, _PLAIN)
-            if method is _PLAIN:
-                result = yamlfast.DECLINE
-            elif method is None:
-                result = value
-            else:
-                result = getattr(loader, method)(yaml.ScalarNode(tag, value))
-        finally:
-            loader.dispose()
+        tag = _Resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        method = _SCALARS.get(tag, _PLAIN)
+        if method is _PLAIN:
+            result = yamlfast.DECLINE
+        elif method is None:
+            result = value
+        else:
+            constructor = yaml.constructor.SafeConstructor()
+            result = getattr(constructor, method)(yaml.ScalarNode(tag, value))
         if len(value) <= _RESOLVED_LENGTH and len(_PLAIN) < _PLAIN_MAX:
             _PLAIN[value] = result
     return result
@@ -112,7 +115,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     if len(text) > _DEEP_SIZE or text.count("[") + text.count("{") > _DEEP_BRACKETS:
         _check_depth(text, file)
     else:
-        fast = yamlfast.parse(text, _plain, _PLAIN_FIRST)
+        fast = yamlfast.parse(text, _plain, _PLAIN, _PLAIN_FIRST)
         if fast is not None:
             return fast  # type: ignore[no-any-return]
     loader = _Loader(text)
