@@ -227,11 +227,12 @@ class _Parser:
             here = (*path, k)
             lines[here] = i
             j = i + 1
+            rcol = col + len(s) - len(r)  # where the item starts
             s = strs[j]
             ind = inds[j]
             c = r[0]
             if c in _VALUE_SLOW or r[-1] in " :" or ind > col or not s or ": " in r or " #" in r:
-                value, j = self.block(i, col + len(strs[i]) - len(r), r, here, depth + 1, col)
+                value, j = self.block(i, rcol, r, here, depth + 1, col)
                 s, ind = strs[j], inds[j]
             elif c in first:
                 value = memo.get(r, DECLINE)
