@@ -20,7 +20,7 @@ from skillforge.engine.load import yamlfast, yamlsafe
 from skillforge.errors import SpecError
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-import corpus  # noqa: E402
+import corpus
 
 REPO = Path(__file__).parent.parent
 DECLINED = object()
@@ -268,7 +268,7 @@ def _mutate(rng: random.Random, text: str) -> str:
 def test_random_edits_of_specs(tmp_path: Path) -> None:
     corpus.write_corpus(tmp_path, 6, 0)
     sources = sorted(tmp_path.rglob("*.yaml"))[:6]
-    sources += [REPO / "examples/specs/git-commit.yaml", REPO / "examples/specs/pdf-processing.yaml"]
+    sources += [REPO / "examples/specs" / name for name in ("git-commit.yaml", "pdf-processing.yaml")]
     rng = random.Random(5)
     read = declined_errors = 0
     for source in sources:
