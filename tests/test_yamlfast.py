@@ -268,7 +268,7 @@ def _mutate(rng: random.Random, text: str) -> str:
 def test_random_edits_of_specs(tmp_path: Path) -> None:
     corpus.write_corpus(tmp_path, 6, 0)
     sources = sorted(tmp_path.rglob("*.yaml"))[:6]
-    sources += [REPO / "examples/specs" / name for name in ("git-commit.yaml", "pdf-processing.yaml")]
+    sources += [REPO / "examples/specs" / f"{name}.yaml" for name in ("git-commit", "pdf-processing")]
     rng = random.Random(5)
     read = declined_errors = 0
     for source in sources:
