@@ -81,7 +81,7 @@ TRICKY = [
     "a: one\n# c\n  two\n",
     "a: 'it''s\n\n   here '\nb: 'x\n  y'\n",
     "a: 'open\nb: 1\n",
-    "a: \"dq # not a comment\"\nb: \"x\\ty\"\n",
+    'a: "dq # not a comment"\nb: "x\\ty"\n',
     "a: |\n  line\n\n    more\n   \n  end\n\n\nb: |-\n  x\n\nc: |+\n  y\n\n\nd: 1\n",
     "a: >\n  one\n  two\n\n  three\n    indented\n  back\nb: >-\n  x\n  y\n",
     "a: |2\n   lead\n  x\nb: |1-\n  y\n",
@@ -268,7 +268,8 @@ def _mutate(rng: random.Random, text: str) -> str:
 def test_random_edits_of_specs(tmp_path: Path) -> None:
     corpus.write_corpus(tmp_path, 6, 0)
     sources = sorted(tmp_path.rglob("*.yaml"))[:6]
-    sources += [REPO / "examples/specs" / f"{name}.yaml" for name in ("git-commit", "pdf-processing")]
+    examples = REPO / "examples/specs"
+    sources += [examples / "git-commit.yaml", examples / "pdf-processing.yaml"]
     rng = random.Random(5)
     read = declined_errors = 0
     for source in sources:
