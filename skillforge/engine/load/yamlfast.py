@@ -39,8 +39,8 @@ _SPACES = re.compile(" *")
 _FLOW_STOP = re.compile(r"[,\[\]{}#'\"]|: |:$|:[,\[\]{}]")
 
 
-class _Decline(Exception):  # not an error: the loader reads the document
-    pass
+class _Decline(Exception):
+    """The document is left to the loader."""
 
 
 def parse(
@@ -94,9 +94,7 @@ class _Parser:
     def document(self) -> Any:
         i = self.skip(0)
         if self.strs[i].startswith("---"):
-            if self.rows[i].rstrip(" ") != "---":
-                raise _Decline
-            i = self.skip(i + 1)
+            i = self.skip(i + 1) if self.rows[i].rstrip(" ") == "---" else -1  # -1: declines
         self.lines[()] = i  # (an empty document is left to the loader: `block` declines)
         value, j = self.block(i, self.inds[i], self.strs[i], (), 0)
         if j != self.n or len(self.lines) > _NODES:
@@ -227,12 +225,12 @@ class _Parser:
             here = (*path, k)
             lines[here] = i
             j = i + 1
-            rcol = col + len(s) - len(r)  # where the item starts
+            item = s
             s = strs[j]
             ind = inds[j]
             c = r[0]
             if c in _VALUE_SLOW or r[-1] in " :" or ind > col or not s or ": " in r or " #" in r:
-                value, j = self.block(i, rcol, r, here, depth + 1, col)
+                value, j = self.block(i, col + len(item) - len(r), r, here, depth + 1, col)
                 s, ind = strs[j], inds[j]
             elif c in first:
                 value = memo.get(r, DECLINE)
@@ -245,7 +243,7 @@ class _Parser:
             if not s or s[0] == "#":
                 j = self.skip(j)
                 s, ind = strs[j], inds[j]
-            if ind != col or (s[:2] != "- " and s != "-"):
+            if ind != col or s[0] != "-" or s[1:2] not in (" ", ""):
                 if ind > col:
                     raise _Decline
                 return result, j
