@@ -26,10 +26,9 @@ DECLINE: Any = object()
 _DEPTH = 48
 _NODES = 50_000
 _KEY_LENGTH = 1000  # LibYAML's simple keys stop at 1,024 characters
-# Anything but newline, printable ASCII and printable non-ASCII that is no line break or BOM.
-_ODD = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+# A tab, CR or other control character, a line break but newline, a surrogate, a BOM or no
+# character: anything but newline and printable text (compiled, by `re`, at its first use).
+_ODD = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 _PRINTABLE = bytes([10, *range(32, 127)])
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _KEY_SLOW = _INDICATORS | {"."}  # `...` ends a document
@@ -53,7 +52,7 @@ def parse(
     if text.isascii():
         if text.encode().translate(None, _PRINTABLE):  # a tab, CR or control character
             return None
-    elif _ODD.search(text) is not None:
+    elif re.search(_ODD, text) is not None:
         return None
     try:
         return _Parser(text, plain, memo, first).document()
