@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import yaml
 
+from skillforge.engine.load import yamlfast
 from skillforge.errors import SpecError
 
 TYPE_CHECKING = False
@@ -71,13 +72,52 @@ _SCALARS = {
 }
 
 
+class _Resolver(yaml.resolver.Resolver):
+    """The loader's resolver alone (no parser to make)."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+# The values of plain scalars that may not be strings (those whose first character one of
+# the resolvers looks at), as the loader builds them, or `yamlfast.DECLINE`; a pure memo.
+_PLAIN: dict[str, Any] = {}
+_PLAIN_FIRST = frozenset(first for first in _Loader.yaml_implicit_resolvers if first)
+_PLAIN_MAX = 20_000
+
+
+def _plain(value: str) -> Any:
+    """What the loader makes of the plain scalar `value` (`yamlfast.DECLINE`: leave it)."""
+    result = _PLAIN.get(value, _PLAIN)
+    if result is _PLAIN:
+        tag = _Resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        method = _SCALARS.get(tag, _PLAIN)
+        if method is _PLAIN:
+            result = yamlfast.DECLINE
+        elif method is None:
+            result = value
+        else:
+            constructor = yaml.constructor.SafeConstructor()
+            result = getattr(constructor, method)(yaml.ScalarNode(tag, value))
+        if len(value) <= _RESOLVED_LENGTH and len(_PLAIN) < _PLAIN_MAX:
+            _PLAIN[value] = result
+    return result
+
+
 def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
-    """Parse one YAML document; return its value and a map of key paths to line numbers."""
+    """Parse one YAML document; return its value and a map of key paths to line numbers.
+
+    The plain YAML that specs are written in is read by `yamlfast`; whatever it declines
+    (anything else, and every invalid document) by the loader, which also makes every error.
+    """
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SpecError.one(file, line, None, "contains NUL bytes; is this a binary file?")
     if len(text) > _DEEP_SIZE or text.count("[") + text.count("{") > _DEEP_BRACKETS:
         _check_depth(text, file)
+    else:
+        fast = yamlfast.parse(text, _plain, _PLAIN, _PLAIN_FIRST)
+        if fast is not None:
+            return fast  # type: ignore[no-any-return]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
