@@ -306,13 +306,31 @@ def test_the_words_read_without_pyyaml_are_what_the_loader_makes(
     for word in words:
         for i in range(1 << len(word)):  # every mix of cases
             values.add("".join(c.upper() if i >> k & 1 else c for k, c in enumerate(word)))
+    values |= {".", "..", "../x.yaml", ".5", "._", ".inf", ".NaN", ".e5", ".x", ".1e+5", ".5\n"}
+    values |= {
+        "0",
+        "00",
+        "007",
+        "010",
+        "08",
+        "6000",
+        "1_000",
+        "10:20",
+        "1e3",
+        "0x1F",
+        "12\n",
+        "\u0661",
+    }
     rng = random.Random(7)
     for _ in range(300):
         first = rng.choice(sorted(yamlsafe._WORD_FIRST))
         values.add(first + "".join(rng.choice("aeflnorsuyENOSU ~-_:.") for _ in range(4)))
+    for _ in range(300):
+        first = rng.choice(".0123456789")
+        values.add(first + "".join(rng.choice("0123456789._:eE+-xabfinINF/") for _ in range(3)))
     for value in sorted(values):
         got, want = yamlsafe._plain(value), yamlfull.resolve_plain(value)
-        assert type(got) is type(want) and got == want, value
+        assert type(got) is type(want) and repr(got) == repr(want), value  # (nan != nan)
 
 
 def test_a_spec_is_read_without_importing_pyyaml(tmp_path: Path) -> None:
@@ -320,7 +338,8 @@ def test_a_spec_is_read_without_importing_pyyaml(tmp_path: Path) -> None:
 
     spec = (
         "kind: skill\nname: one\ndescription: Does one thing, on request.\nenabled: yes\n"
-        "notes: null\nlang: go\naudience: operators\nsections:\n- id: a\n  body: |\n    Text.\n"
+        "notes: null\nlang: go\naudience: operators\nextends: ../_bases/x.yaml\nlimit: 6000\n"
+        "sections:\n- id: a\n  body: |\n    Text.\n"
     )
     odd = "a: &x 1\nb: *x\n"  # an alias: the loader reads it
     code = (

@@ -36,6 +36,8 @@ _PLAIN_FIRST = frozenset("yYnNtTfFoO~-+0123456789.<=!&*")
 # whose patterns are these words exactly (PyYAML's resolver.py, YAML 1.1 bool and null
 # types); any other such scalar is a string. `tests/test_yamlfast.py` compares with the loader.
 _WORD_FIRST = frozenset("yYnNtTfFoO~")
+# The float pattern's `.` is followed by a digit (`.5`) or by `inf` or `nan`; `_` in case.
+_DOT_FLOAT = frozenset("0123456789_iInN")
 _WORDS: dict[str, bool | None] = {
     **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
     **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
@@ -47,8 +49,13 @@ def _plain(value: str) -> Any:
     """What the loader makes of the plain scalar `value` (`yamlfast.DECLINE`: leave it)."""
     result = _PLAIN.get(value, _PLAIN)
     if result is _PLAIN:
-        if value[:1] in _WORD_FIRST and value[-1] != "\n":  # (`$` matches before a newline)
+        first = value[:1]
+        if first in _WORD_FIRST and value[-1] != "\n":  # (`$` matches before a newline)
             result = _WORDS.get(value, value)
+        elif first == "." and value[1:2] not in _DOT_FLOAT:  # `../x.yaml`: no float
+            result = value
+        elif value.isdigit() and value.isascii() and (first != "0" or value == "0"):
+            result = int(value)  # a decimal int (`0…` is octal in YAML 1.1: the loader's)
         else:
             from skillforge.engine.load.yamlfull import resolve_plain
 
