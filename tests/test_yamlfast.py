@@ -283,3 +283,71 @@ def test_random_edits_of_specs(tmp_path: Path) -> None:
             elif isinstance(full(edited), SpecError):
                 declined_errors += 1
     assert read > 200 and declined_errors > 50
+
+
+# -- the plain scalars read without PyYAML (yamlsafe._WORDS) -------------------------------------
+
+
+def test_the_first_characters_are_the_loaders() -> None:
+    from skillforge.engine.load import yamlfull
+
+    loader = frozenset(k for k in yamlfull._Loader.yaml_implicit_resolvers if k)
+    assert loader == yamlsafe._PLAIN_FIRST
+
+
+def test_the_words_read_without_pyyaml_are_what_the_loader_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from skillforge.engine.load import yamlfull
+
+    monkeypatch.setattr(yamlsafe, "_PLAIN", {})
+    words = ["yes", "no", "true", "false", "on", "off", "null", "y", "n", "~", "nan", "none"]
+    values = {"~~", "~x", "yes\n", "null\n", "no ", "onion", "True1", "Nope", "o", "t", "f"}
+    for word in words:
+        for i in range(1 << len(word)):  # every mix of cases
+            values.add("".join(c.upper() if i >> k & 1 else c for k, c in enumerate(word)))
+    values |= {".", "..", "../x.yaml", ".5", "._", ".inf", ".NaN", ".e5", ".x", ".1e+5", ".5\n"}
+    values |= {"0", "00", "007", "010", "08", "6000", "1_000", "10:20", "1e3", "0x1F"}
+    values |= {"12\n", "\u0661"}
+    rng = random.Random(7)
+    for _ in range(300):
+        first = rng.choice(sorted(yamlsafe._WORD_FIRST))
+        values.add(first + "".join(rng.choice("aeflnorsuyENOSU ~-_:.") for _ in range(4)))
+    for _ in range(300):
+        first = rng.choice(".0123456789")
+        values.add(first + "".join(rng.choice("0123456789._:eE+-xabfinINF/") for _ in range(3)))
+    for value in sorted(values):
+        got, want = yamlsafe._plain(value), yamlfull.resolve_plain(value)
+        assert type(got) is type(want) and repr(got) == repr(want), value  # (nan != nan)
+
+
+def test_a_spec_is_read_without_importing_pyyaml(tmp_path: Path) -> None:
+    import subprocess
+
+    spec = (
+        "kind: skill\nname: one\ndescription: Does one thing, on request.\nenabled: yes\n"
+        "notes: null\nlang: go\naudience: operators\nextends: ../_bases/x.yaml\nlimit: 6000\n"
+        "sections:\n- id: a\n  body: |\n    Text.\n"
+    )
+    odd = "a: &x 1\nb: *x\n"  # an alias: the loader reads it
+    code = (
+        "import sys; from skillforge.engine.load.yamlsafe import load_yaml;"
+        " value, _ = load_yaml(sys.argv[1], 'x.yaml'); print(value['enabled'], value['notes'],"
+        " 'yaml' in sys.modules, 'datetime' in sys.modules)"
+    )
+    for text, imported in ((spec, "False False"), (odd, "True True")):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                code.replace("value['enabled'], value['notes']", "1") if text is odd else code,
+                text,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out = done.stdout.split()
+        assert " ".join(out[-2:]) == imported, done.stdout
+        if text is spec:
+            assert out[:2] == ["True", "None"]

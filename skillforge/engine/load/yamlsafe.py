@@ -1,104 +1,66 @@
-"""Load untrusted YAML safely: safe (C) loader, line numbers, no duplicate keys, no bombs.
+"""Load untrusted YAML safely: line numbers, no duplicate keys, no bombs, PyYAML when needed.
 
-Values are built from the node tree here, not by PyYAML's constructor, so that every key keeps
-its line, duplicate keys are errors, and an alias bomb hits a node budget instead of memory.
+The plain YAML specs are written in is read by `yamlfast`, with no PyYAML import (a tenth of
+a one-section edit, `datetime` included); whatever it declines, and every invalid document,
+goes to `yamlfull`: LibYAML's safe loader, values built from its node tree so that every key
+keeps its line, duplicate keys are errors and an alias bomb hits a node budget. Every error
+comes from there.
 """
 
 from __future__ import annotations
-
-import yaml
 
 from skillforge.engine.load import yamlfast
 from skillforge.errors import SpecError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, ClassVar
+    from typing import Any
 
 Lines = dict[tuple[object, ...], int]  # where each value of a document is: its line
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-# Above these, nesting is checked before composing (see `_check_depth`).
+# Above these, nesting is checked before composing (`yamlfull.check_depth`).
 _DEEP_BRACKETS = 2_000
 _DEEP_SIZE = 1_000_000
-
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[valid-type, misc]
-    """The safe loader without the timestamp resolver: dates stay strings."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    # PyYAML's path resolvers (`add_path_resolver`) are never registered here, so its
-    # `descend_resolver`/`ascend_resolver`, called around every node the composer makes, do
-    # nothing: builtins that take the same arguments do the same nothing without a Python call
-    # each (about 7% of loading a spec)
-    descend_resolver = staticmethod(slice)
-    ascend_resolver = staticmethod(tuple)
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        """PyYAML's resolver, remembering the tags of short scalars (keys repeat a lot)."""
-        if kind is not yaml.ScalarNode:
-            return _MAP if kind is yaml.MappingNode else _SEQ
-        key = (value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(value) <= _RESOLVED_LENGTH and len(_RESOLVED) < _RESOLVED_MAX:
-                _RESOLVED[key] = tag
-        return tag
-
-
-_MAP, _SEQ, _STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
-# The tags of scalars up to this long, by (value, implicit); a pure memo of the resolver.
-_RESOLVED: dict[tuple[str, Any], str] = {}
-_RESOLVED_LENGTH, _RESOLVED_MAX = 64, 20_000
-
-
-_COLLECTIONS = (_MAP, _SEQ)
-# Keys `flatten_mapping` rewrites: `<<` merges and `=` values (it is skipped without them).
-_FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
-_SCALARS = {
-    "tag:yaml.org,2002:str": None,
-    "tag:yaml.org,2002:null": "construct_yaml_null",
-    "tag:yaml.org,2002:bool": "construct_yaml_bool",
-    "tag:yaml.org,2002:int": "construct_yaml_int",
-    "tag:yaml.org,2002:float": "construct_yaml_float",
-}
-
-
-class _Resolver(yaml.resolver.Resolver):
-    """The loader's resolver alone (no parser to make)."""
-
-    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
 
 # The values of plain scalars that may not be strings (those whose first character one of
 # the resolvers looks at), as the loader builds them, or `yamlfast.DECLINE`; a pure memo.
 _PLAIN: dict[str, Any] = {}
-_PLAIN_FIRST = frozenset(first for first in _Loader.yaml_implicit_resolvers if first)
-_PLAIN_MAX = 20_000
+_PLAIN_MAX, _PLAIN_LENGTH = 20_000, 64
+# The first characters the loader's implicit resolvers look at (PyYAML's YAML 1.1 bool, null,
+# int, float, merge, value and its `yaml` type of `!`, `&` and `*`; timestamps are not
+# resolved): `tests/test_yamlfast.py` compares them with the loader's own.
+_PLAIN_FIRST = frozenset("yYnNtTfFoO~-+0123456789.<=!&*")
+# The plain scalars starting with one of these are read by the bool and null resolvers alone,
+# whose patterns are these words exactly (PyYAML's resolver.py, YAML 1.1 bool and null
+# types); any other such scalar is a string. `tests/test_yamlfast.py` compares with the loader.
+_WORD_FIRST = frozenset("yYnNtTfFoO~")
+# The float pattern's `.` is followed by a digit (`.5`) or by `inf` or `nan`; `_` in case.
+_DOT_FLOAT = frozenset("0123456789_iInN")
+_WORDS: dict[str, bool | None] = {
+    **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    **dict.fromkeys(("~", "null", "Null", "NULL"), None),
+}
 
 
 def _plain(value: str) -> Any:
     """What the loader makes of the plain scalar `value` (`yamlfast.DECLINE`: leave it)."""
     result = _PLAIN.get(value, _PLAIN)
     if result is _PLAIN:
-        tag = _Resolver().resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-        method = _SCALARS.get(tag, _PLAIN)
-        if method is _PLAIN:
-            result = yamlfast.DECLINE
-        elif method is None:
+        first = value[:1]
+        if first in _WORD_FIRST and value[-1] != "\n":  # (`$` matches before a newline)
+            result = _WORDS.get(value, value)
+        elif first == "." and value[1:2] not in _DOT_FLOAT:  # `../x.yaml`: no float
             result = value
+        elif value.isdigit() and value.isascii() and (first != "0" or value == "0"):
+            result = int(value)  # a decimal int (`0…` is octal in YAML 1.1: the loader's)
         else:
-            constructor = yaml.constructor.SafeConstructor()
-            result = getattr(constructor, method)(yaml.ScalarNode(tag, value))
-        if len(value) <= _RESOLVED_LENGTH and len(_PLAIN) < _PLAIN_MAX:
+            from skillforge.engine.load.yamlfull import resolve_plain
+
+            result = resolve_plain(value)
+        if len(value) <= _PLAIN_LENGTH and len(_PLAIN) < _PLAIN_MAX:
             _PLAIN[value] = result
     return result
 
@@ -112,41 +74,14 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SpecError.one(file, line, None, "contains NUL bytes; is this a binary file?")
-    if len(text) > _DEEP_SIZE or text.count("[") + text.count("{") > _DEEP_BRACKETS:
-        _check_depth(text, file)
-    else:
+    deep = len(text) > _DEEP_SIZE or text.count("[") + text.count("{") > _DEEP_BRACKETS
+    if not deep:
         fast = yamlfast.parse(text, _plain, _PLAIN, _PLAIN_FIRST)
         if fast is not None:
             return fast  # type: ignore[no-any-return]
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        source = _line(text, mark.line) if mark else ""
-        raise SpecError.one(
-            file,
-            where,
-            None,
-            f"YAML syntax error: {what}",
-            column=column,
-            hint=syntax_hint(what, source, mark.column if mark else 0),
-        ) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise SpecError.one(file, line, None, f"not YAML text: {exc.reason}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError.one(file, None, None, f"YAML error: {exc}") from None
-    finally:
-        loader.dispose()
-    lines: Lines = {}
-    if node is None:
-        return None, lines
-    builder = _Builder(loader, file, lines)
-    return builder.build(node, (), 0), lines
+    from skillforge.engine.load.yamlfull import load_full
+
+    return load_full(text, file, deep)
 
 
 def _line(text: str, index: int) -> str:
@@ -189,111 +124,3 @@ def _quoted(line: str) -> str:
         return ""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'{lead}{key}: "{escaped}"'
-
-
-def _check_depth(text: str, file: str) -> None:
-    """Refuse deep nesting from the event stream, before the (recursive) composer sees it.
-
-    LibYAML's composer recurses on the C stack and crashes the process on some 50,000 nested
-    `[`; its parser does not recurse, so the events are counted first, when the text has
-    enough brackets (or size) to get anywhere near that.
-    """
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark else None
-                    raise SpecError.one(
-                        file, line, None, f"nested more than {MAX_DEPTH} levels deep"
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.MarkedYAMLError as exc:
-        # PyYAML >= 6.0.4 has its own nesting limit; say it in skillforge's words.
-        if "nesting" in str(exc.problem or ""):
-            mark = exc.problem_mark
-            line = mark.line + 1 if mark else None
-            raise SpecError.one(
-                file, line, None, f"nested more than {MAX_DEPTH} levels deep"
-            ) from None
-        return  # the real parse reports it, with its line
-    except yaml.YAMLError:
-        return  # the real parse reports it, with its line
-
-
-class _Builder:
-    def __init__(self, loader: Any, file: str, lines: Lines) -> None:
-        self.loader = loader
-        self.file = file
-        self.lines = lines
-        self.count = 0
-
-    def error(self, node: yaml.Node, message: str, field: str | None = None) -> SpecError:
-        return SpecError.one(self.file, node.start_mark.line + 1, field, message)
-
-    def build(self, node: yaml.Node, path: tuple[Any, ...], depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise self.error(
-                node,
-                f"more than {MAX_NODES:,} values (YAML aliases expanding exponentially?); "
-                "simplify the document",
-            )
-        if depth > MAX_DEPTH:
-            raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
-        if path not in self.lines:
-            self.lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR else self._scalar(node, path)
-        if node.tag not in _COLLECTIONS:
-            field = ".".join(str(p) for p in path) or None
-            raise self.error(node, f"unsupported YAML tag {node.tag}; use plain values", field)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
-
-    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...], depth: int) -> Any:
-        if any(key_node.tag in _FLATTENED for key_node, _ in node.value):
-            try:
-                self.loader.flatten_mapping(node)
-            except yaml.MarkedYAMLError as exc:
-                raise self.error(node, f"bad merge key: {exc.problem}") from None
-        result: dict[str, Any] = {}
-        lines = self.lines
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.error(key_node, "mapping keys must be plain strings")
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node, path)
-            if not isinstance(key, str):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
-            here = (*path, key)
-            if key in result:
-                first = lines.get(here)
-                dotted = ".".join(str(p) for p in here)
-                message = f"duplicate key '{key}' (first defined on line {first})"
-                raise self.error(key_node, message, dotted)
-            line = key_node.start_mark.line + 1
-            lines[here] = line
-            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
-                # a string value, as `build` makes it, without a call per value
-                self.count += 1
-                if self.count > MAX_NODES or depth + 1 > MAX_DEPTH:
-                    result[key] = self.build(value_node, here, depth + 1)  # raises
-                result[key] = value_node.value
-            else:
-                result[key] = self.build(value_node, here, depth + 1)
-            lines[here] = line
-        return result
-
-    def _scalar(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
-        if node.tag not in _SCALARS:
-            field = ".".join(str(p) for p in path) or None
-            raise self.error(node, f"unsupported YAML tag {node.tag}; use plain values", field)
-        method = _SCALARS[node.tag]
-        if method is None:
-            return node.value
-        return getattr(self.loader, method)(node)
