@@ -443,4 +443,3 @@ def _folder_hint(folder: Path, config: Config) -> str:
 
 def _is_instance(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
-
