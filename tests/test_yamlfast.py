@@ -16,7 +16,7 @@ from unittest import mock
 import pytest
 import yaml
 
-from skillforge.engine.load import yamlfast, yamlsafe
+from skillforge.engine.load import yamlfast, yamlfull, yamlsafe
 from skillforge.errors import SpecError
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
@@ -151,7 +151,7 @@ def test_deep_and_big_documents_are_left_to_the_loader() -> None:
     deep = "".join(f"{'  ' * i}k{i}:\n" for i in range(70)) + "  " * 70 + "v: 1\n"
     assert fast(deep) is DECLINED
     assert isinstance(full(deep), SpecError)
-    big = "".join(f"- {i}\n" for i in range(yamlsafe.MAX_NODES + 5))
+    big = "".join(f"- {i}\n" for i in range(yamlfull.MAX_NODES + 5))
     assert fast(big) is DECLINED
     assert isinstance(full(big), SpecError)
 
@@ -289,8 +289,6 @@ def test_random_edits_of_specs(tmp_path: Path) -> None:
 
 
 def test_the_first_characters_are_the_loaders() -> None:
-    from skillforge.engine.load import yamlfull
-
     loader = frozenset(k for k in yamlfull._Loader.yaml_implicit_resolvers if k)
     assert loader == yamlsafe._PLAIN_FIRST
 
@@ -298,8 +296,6 @@ def test_the_first_characters_are_the_loaders() -> None:
 def test_the_words_read_without_pyyaml_are_what_the_loader_makes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from skillforge.engine.load import yamlfull
-
     monkeypatch.setattr(yamlsafe, "_PLAIN", {})
     words = ["yes", "no", "true", "false", "on", "off", "null", "y", "n", "~", "nan", "none"]
     values = {"~~", "~x", "yes\n", "null\n", "no ", "onion", "True1", "Nope", "o", "t", "f"}

@@ -8,7 +8,8 @@ row, comments and one leading `---`. For anything else, and for anything that mi
 YAML, it returns None and the full parser runs: every error comes from there, never from here.
 
 `plain(text)` is the loader's own resolver and constructors for a plain scalar that is not
-a string (yamlsafe owns them); it returns `DECLINE` for what only the full parser builds.
+a string (yamlsafe owns them: the words it reads itself, the loader the rest); it returns
+`DECLINE` for what only the full parser builds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 DECLINE: Any = object()
+Lines = dict[tuple[object, ...], int]  # where each value of a document is: its line
 
 # The nesting and size left to the full parser, well inside its MAX_DEPTH and MAX_NODES.
 _DEPTH = 48

@@ -1,4 +1,4 @@
-"""The YAML that `yamlfast` declines, and every YAML error: LibYAML's safe loader (DESIGN §9).
+"""The YAML that `yamlfast` declines, and every YAML error: LibYAML's safe loader.
 
 Values are built from the node tree here, not by PyYAML's constructor, so that every key keeps
 its line, duplicate keys are errors, and an alias bomb hits a node budget instead of memory.
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import yaml
 
-from skillforge.engine.load.yamlfast import DECLINE
-from skillforge.engine.load.yamlsafe import MAX_DEPTH, MAX_NODES, Lines, _line, syntax_hint
+from skillforge.engine.load.yamlfast import DECLINE, Lines
 from skillforge.errors import SpecError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, ClassVar
+
+MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -229,3 +231,45 @@ class _Builder:
         if method is None:
             return node.value
         return getattr(self.loader, method)(node)
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def syntax_hint(problem: str, line: str, column: int) -> str | None:
+    """Say how to fix the YAML traps people fall into, from PyYAML's problem and the line."""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent or "tab" in problem or (line[column : column + 1] == "\t"):
+        return "YAML indents with spaces, not tabs: replace the tab(s) at the start of the line"
+    if "mapping values are not allowed" in problem:
+        fix = _quoted(line)
+        where = f": {fix.strip()}" if fix else ""
+        return "quote the value, it contains ': ' (or write it as a '>-' block)" + where
+    if "cannot start any token" in problem:
+        char = line[column : column + 1]
+        if char in "@`%":
+            return f"a plain value cannot start with '{char}': quote the value"
+    if "could not find expected ':'" in problem:
+        return (
+            "each line of a mapping is 'key: value'; a value over several lines needs quotes, "
+            "'>-' or '|' (indented under its key)"
+        )
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return "check the indentation: keys of one mapping line up, list items start with '- '"
+    return None
+
+
+def _quoted(line: str) -> str:
+    """The line with its value in double quotes (`key: a: b` -> `key: "a: b"`), or ''."""
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    if body.startswith("- "):
+        lead, body = lead + "- ", body[2:]
+    key, sep, value = body.partition(": ")
+    value = value.strip()
+    if not sep or not key or " " in key or not value or value[0] in "\"'|>":
+        return ""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{lead}{key}: "{escaped}"'

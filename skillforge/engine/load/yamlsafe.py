@@ -10,16 +10,15 @@ comes from there.
 from __future__ import annotations
 
 from skillforge.engine.load import yamlfast
+from skillforge.engine.load.yamlfast import Lines
 from skillforge.errors import SpecError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-Lines = dict[tuple[object, ...], int]  # where each value of a document is: its line
+__all__ = ["Lines", "load_yaml"]
 
-MAX_NODES = 100_000
-MAX_DEPTH = 64
 # Above these, nesting is checked before composing (`yamlfull.check_depth`).
 _DEEP_BRACKETS = 2_000
 _DEEP_SIZE = 1_000_000
@@ -82,45 +81,3 @@ def load_yaml(text: str, file: str) -> tuple[Any, Lines]:
     from skillforge.engine.load.yamlfull import load_full
 
     return load_full(text, file, deep)
-
-
-def _line(text: str, index: int) -> str:
-    lines = text.splitlines()
-    return lines[index] if 0 <= index < len(lines) else ""
-
-
-def syntax_hint(problem: str, line: str, column: int) -> str | None:
-    """Say how to fix the YAML traps people fall into, from PyYAML's problem and the line."""
-    indent = line[: len(line) - len(line.lstrip(" \t"))]
-    if "\t" in indent or "tab" in problem or (line[column : column + 1] == "\t"):
-        return "YAML indents with spaces, not tabs: replace the tab(s) at the start of the line"
-    if "mapping values are not allowed" in problem:
-        fix = _quoted(line)
-        where = f": {fix.strip()}" if fix else ""
-        return "quote the value, it contains ': ' (or write it as a '>-' block)" + where
-    if "cannot start any token" in problem:
-        char = line[column : column + 1]
-        if char in "@`%":
-            return f"a plain value cannot start with '{char}': quote the value"
-    if "could not find expected ':'" in problem:
-        return (
-            "each line of a mapping is 'key: value'; a value over several lines needs quotes, "
-            "'>-' or '|' (indented under its key)"
-        )
-    if "expected <block end>" in problem or "did not find expected key" in problem:
-        return "check the indentation: keys of one mapping line up, list items start with '- '"
-    return None
-
-
-def _quoted(line: str) -> str:
-    """The line with its value in double quotes (`key: a: b` -> `key: "a: b"`), or ''."""
-    body = line.lstrip(" ")
-    lead = line[: len(line) - len(body)]
-    if body.startswith("- "):
-        lead, body = lead + "- ", body[2:]
-    key, sep, value = body.partition(": ")
-    value = value.strip()
-    if not sep or not key or " " in key or not value or value[0] in "\"'|>":
-        return ""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{lead}{key}: "{escaped}"'
