@@ -208,14 +208,7 @@ def merge_shared(
     for path, group in groups.items():
         if len(group) < 2:
             continue
-        kind = spec.kind
-        sets = [a for a in (d.target.head_keys(kind) for d in group) if a is not None]
-        allowed = frozenset.intersection(*sets) if sets else None  # None: every key
-        order = next((d.target.shared_order for d in group if d.target.shared_order), ())
-        rank: dict[str, int] = {}
-        for i, key in enumerate(order):
-            rank.setdefault(key, i)  # (`order.index`: the first place of a key)
-        last = len(order)
+        allowed, rank, last = _shared_rules(spec.kind, group)
         for doc in group:
             values = doc.translation.values
             keep = [k for k in values if allowed is None or k in allowed]
@@ -248,6 +241,28 @@ def merge_shared(
                 )
         for doc in group:
             doc.shared = True
+
+
+def _shared_rules(
+    kind: str, group: list[Document]
+) -> tuple[frozenset[str] | None, dict[str, int], int]:
+    """The keys all targets of a shared path accept (None: every key), the rank of each key
+    in the portable order, and the rank of the others: a pure function of the targets and
+    the kind, made once per build for each group of targets."""
+    key = (kind, *(type(d.target) for d in group))
+    found = _SHARED_RULES.get(key)
+    if found is None:
+        sets = [a for a in (d.target.head_keys(kind) for d in group) if a is not None]
+        allowed = frozenset.intersection(*sets) if sets else None
+        order = next((d.target.shared_order for d in group if d.target.shared_order), ())
+        rank: dict[str, int] = {}
+        for i, name in enumerate(order):
+            rank.setdefault(name, i)  # (`order.index`: the first place of a key)
+        found = _SHARED_RULES[key] = (allowed, rank, len(order))
+    return found
+
+
+_SHARED_RULES: dict[tuple[object, ...], tuple[frozenset[str] | None, dict[str, int], int]] = {}
 
 
 def _first_difference(a: bytes, b: bytes) -> tuple[int, str, str]:

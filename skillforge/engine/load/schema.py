@@ -169,11 +169,24 @@ TARGET_FIELDS = "_target_fields"  # in a target's view of a spec: the fields it 
 def spec_targets(data: dict[str, Any], targets: tuple[str, ...]) -> tuple[str, ...]:
     """The targets of the build a merged spec is built for: not opted out, kind supported."""
     own = data.get("targets")
-    own = own if isinstance(own, dict) else {}
     kind = data.get("kind")
+    if (not isinstance(own, dict) or not own) and type(kind) is str and type(targets) is tuple:
+        # the common case: by kind, once per build
+        key = (kind, targets)
+        found = _BY_KIND.get(key)
+        if found is None:
+            if len(_BY_KIND) > 64:
+                _BY_KIND.clear()
+            found = _BY_KIND[key] = tuple(t for t in targets if kind in get_target(t).kinds)
+        return found
+    own = own if isinstance(own, dict) else {}
     return tuple(
         t for t in targets if own.get(t, True) is not False and kind in get_target(t).kinds
     )
+
+
+# `spec_targets` of a spec with no `targets:` of its own, by (kind, the build's targets)
+_BY_KIND: dict[tuple[object, tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def for_target(data: dict[str, Any], target: str) -> dict[str, Any]:
