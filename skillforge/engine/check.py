@@ -287,7 +287,16 @@ def _render(
     jobs = default_jobs(config, jobs, warn)
     if jobs > 1 and len(dirty) >= PARALLEL_FROM:
         batch = render_parallel(
-            config, inventory, dirty, plan.layers, False, jobs, _ignore, True, received, False
+            config,
+            inventory,
+            dirty,
+            plan.layers,
+            False,
+            jobs,
+            _ignore,
+            True,
+            received,
+            entries=False,
         )
         for message in batch.warnings:
             warn(message)

@@ -185,7 +185,7 @@ def cache_size(cache_dir: str) -> dict[str, Any]:
     entries = 0
     db = os.path.join(cache_dir, "cache", "cache.db")
     if os.path.isfile(db):
-        import sqlite3
+        from skillforge.cache.db import sqlite3
 
         # straight from diskcache's table, read-only and `immutable` (no lock, no shared-memory
         # file): opening a diskcache.Cache would create or migrate files, and `stats` writes
@@ -197,9 +197,8 @@ def cache_size(cache_dir: str) -> dict[str, Any]:
                     "SELECT substr(key, 1, instr(key, ':') - 1), count(*) FROM Cache GROUP BY 1"
                 ).fetchall()
             for prefix, count in rows:
-                by_layer[_LAYER_OF_PREFIX.get(prefix, prefix or "other")] = (
-                    by_layer.get(_LAYER_OF_PREFIX.get(prefix, prefix or "other"), 0) + count
-                )
+                layer = _LAYER_OF_PREFIX.get(prefix, prefix or "other")
+                by_layer[layer] = by_layer.get(layer, 0) + count
                 entries += count
         except sqlite3.Error:
             pass
