@@ -55,6 +55,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/stats.py --specs 1000
 	$(BIN)/python benchmarks/remote.py --specs 1000  # skipped, with a message, without nginx
 	$(BIN)/python benchmarks/authoring.py --specs 1000
+	$(BIN)/python benchmarks/agent.py
 
 ## bench-10k: issue 17's 10,000-spec scenarios (cold, no-op, one-section edit, peak RSS);
 ## no plain-script or rulesync baseline (a re-render of 10,000 specs per run takes minutes)
