@@ -127,6 +127,28 @@ def test_fast_path_json_is_valid_json_with_odd_paths(tmp_path: Path) -> None:
     assert json.loads(encode_json(value)) == value
 
 
+def test_report_json_is_the_same_text_in_python_and_in_c() -> None:
+    """A report listing many paths goes to `json`'s C encoder, a small one is encoded in
+    Python: both give `json.dumps`'s text."""
+    import json
+
+    from skillforge.report.plain import _encoded, encode_json
+
+    odd = ["plain/SKILL.md", 'q"uote.md', "back\\slash.md", "é.md", "tab\t.md", "\u2028.md"]
+    for size in (1, 200):
+        paths = [f"{i}-{odd[i % len(odd)]}" for i in range(size)]
+        value = {
+            "ok": True,
+            "duration_ms": 12.5,
+            "specs": {"total": size, "parsed": 0},
+            "written": paths,
+            "dropped": {p: ["allowed-tools", "model"] for p in paths},
+            "errors": [],
+            "none": None,
+        }
+        assert encode_json(value) == json.dumps(value) == _encoded(value)
+
+
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["--bogus"], ["--jobs"], ["--jobs", "zero"], ["--lock-timeout", "-1"]],
