@@ -269,11 +269,10 @@ def _quick_plan(
         return None
     root = inv.path("")
     try:
-        found = _stats(root, paths)
+        stats = _stat_pairs(root, paths)
     except OSError:
         return None
-    stats = _pairs(found)
-    keep(found, paths, stats)  # not freed one by one in a process about to end
+    keep(paths, stats)  # not freed one by one in a process about to end
     manifest.__dict__["_listed_outputs"] = paths  # the paths of the table: patch.output_paths
     for index, digest in hot["racy_outputs"]:
         mtime, size = stats[2 * index], stats[2 * index + 1]
@@ -375,7 +374,7 @@ def _recorded(manifest: Manifest, path: str) -> Any:
 # A separator no file name holds: the hot table keeps a list of paths as one string
 _SEP = "\0"
 # (mtime_ns, size) of a stat result, of an output's record, of a file's record; called from C
-_MTIME, _SIZE = attrgetter("st_mtime_ns"), attrgetter("st_size")
+_MTIME_SIZE = attrgetter("st_mtime_ns", "st_size")
 _OUTPUT_KEY = attrgetter("mtime_ns", "size")
 _FIRST_TWO = itemgetter(0, 1)
 # parts of a spec's and an output's record, read in C by `map`
@@ -388,15 +387,6 @@ _DOCUMENT = attrgetter("document")
 def _flat(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """(mtime, size) pairs as one list: mtime, size, mtime, size..."""
     return list(chain.from_iterable(pairs))
-
-
-def _pairs(found: list[os.stat_result]) -> list[int]:
-    """The (mtime_ns, size) of each stat result as one list (mtime, size, mtime, size...),
-    made a field at a time (in C) without a tuple per file."""
-    flat = [0] * (2 * len(found))
-    flat[::2] = map(_MTIME, found)
-    flat[1::2] = map(_SIZE, found)
-    return flat
 
 
 def _packed(values: list[int]) -> bytes:
@@ -412,23 +402,26 @@ def _at(data: bytes, index: int) -> int:
     return value
 
 
-def _stats(root: str, paths: list[str]) -> list[os.stat_result]:
-    """The stat of each of `paths` (relative to the folder `root`); OSError for a missing one.
+def _stat_pairs(root: str, paths: list[str]) -> list[int]:
+    """The (mtime_ns, size) of each of `paths` (relative to the folder `root`) as one list
+    (mtime, size, mtime, size...); OSError for a missing one.
 
-    From the working folder when it is `root` (a build run in its project: a short lookup
-    for the kernel, and `map` in C), else relative to a descriptor of `root`."""
+    Made in C, each stat result let go as soon as its two fields are read: the next reuses
+    its memory (5,000 results kept alive cost about 1 ms more, in memory touched for the
+    first time). From the working folder when it is `root` (a build run in its project: a
+    short lookup for the kernel), else relative to a descriptor of `root`."""
     try:
         here = os.getcwd()
     except OSError:
         here = ""
     if here and here.rstrip(os.sep) + os.sep == root:
-        return list(map(os.stat, paths))
+        return list(chain.from_iterable(map(_MTIME_SIZE, map(os.stat, paths))))
     if os.stat not in os.supports_dir_fd:
-        return [os.stat(root + path) for path in paths]
+        return list(chain.from_iterable(_MTIME_SIZE(os.stat(root + path)) for path in paths))
     folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         stat = os.stat
-        return [stat(path, dir_fd=folder) for path in paths]
+        return list(chain.from_iterable(_MTIME_SIZE(stat(p, dir_fd=folder)) for p in paths))
     finally:
         os.close(folder)
 
