@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from skillforge import __version__
@@ -246,19 +245,9 @@ def load_config(
     raw_digest = digest_bytes(raw)
     if remembered is not None and remembered[0] == raw_digest:
         return _build_config(path.parent, path, remembered[1], raw_digest)
-    import tomllib
+    from skillforge.engine.load.tomlmemo import parsed
 
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        text = raw.decode("utf-8", "replace")
-        if "[targets." in text and re.search(r"^\s*targets\s*=", text, re.MULTILINE):
-            raise ConfigError(
-                f"{path.name}: not valid TOML: {exc}; 'targets = [...]' and "
-                "[targets.<name>] tables cannot both be given: use the list, or one table "
-                "per target (every table enables its target)"
-            ) from None
-        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from None
+    data = parsed(path.name, raw, raw_digest)
     if path.name == PYPROJECT:
         data = data.get("tool", {}).get("skillforge", {})
         if not isinstance(data, dict):
