@@ -113,6 +113,28 @@ def read_own(path: str) -> bytes | None:
     return data
 
 
+SEAL_SIZE = 16  # the blake2b digest that opens a sealed file
+
+
+def read_sealed(path: str) -> bytes | None:
+    """The body of a file `write_sealed` wrote: the user's own (`read_own`), its digest
+    intact; None when it is missing, someone else's or damaged."""
+    from skillforge.state.digest import blake2b
+
+    data = read_own(path)
+    if data is None:
+        return None
+    digest, body = data[:SEAL_SIZE], data[SEAL_SIZE:]
+    return body if blake2b(body, digest_size=SEAL_SIZE).digest() == digest else None
+
+
+def write_sealed(path: str, body: bytes) -> bool:
+    """`write_own` of `body` after its blake2b digest (damage shows: `read_sealed`)."""
+    from skillforge.state.digest import blake2b
+
+    return write_own(path, blake2b(body, digest_size=SEAL_SIZE).digest() + body)
+
+
 def write_own(path: str, data: bytes) -> bool:
     """Write a file of the user's own cache folder whole (mode 0600, its folder 0700 when
     made); False when it cannot be written (a read-only home: the caller goes without)."""

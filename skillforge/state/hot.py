@@ -407,8 +407,8 @@ def _stat_pairs(root: str, paths: list[str]) -> list[int]:
     (mtime, size, mtime, size...); OSError for a missing one.
 
     Made in C, each stat result let go as soon as its two fields are read: the next reuses
-    its memory (5,000 results kept alive cost about 1 ms more, in memory touched for the
-    first time). From the working folder when it is `root` (a build run in its project: a
+    its memory (5,000 results kept alive cost about 0.7 ms more, in memory touched for
+    the first time). From the working folder when it is `root` (a build run in its project: a
     short lookup for the kernel), else relative to a descriptor of `root`."""
     try:
         here = os.getcwd()

@@ -36,8 +36,7 @@ import sys
 import types
 from _thread import get_ident
 
-from skillforge.state.digest import blake2b
-from skillforge.state.files import read_own, write_own
+from skillforge.state.files import SEAL_SIZE, read_sealed, write_sealed
 from skillforge.state.locate import user_cache_folder
 
 TYPE_CHECKING = False
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
 
 KEEP = 256
 FORMAT = 1
-DIGEST_SIZE = 16
+DIGEST_SIZE = SEAL_SIZE  # the digest before the body (state/files.py `write_sealed`)
 
 
 def cache_file() -> str:
@@ -141,7 +140,7 @@ class RegexCache:
         merged = list(new.items()) + [(k, v) for k, v in self.entries.items() if k not in new]
         rows = [(k[0] is bytes, k[1], k[2], v) for k, v in merged[:KEEP]]
         body = marshal.dumps((FORMAT, _header(), rows))
-        if not write_own(self.path, blake2b(body, digest_size=DIGEST_SIZE).digest() + body):
+        if not write_sealed(self.path, body):
             return False  # a read-only home: the next run compiles as usual
         self.entries = dict(merged[:KEEP])
         return True
@@ -181,11 +180,8 @@ def _plain(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 def _read(path: str) -> dict[Key, tuple[Any, ...]]:
     """The file's programs, or nothing when it is missing, damaged or another Python's."""
-    data = read_own(path)  # None too for a file someone else could have written
-    if data is None:
-        return {}
-    digest, body = data[:DIGEST_SIZE], data[DIGEST_SIZE:]
-    if blake2b(body, digest_size=DIGEST_SIZE).digest() != digest:
+    body = read_sealed(path)  # None too for a file someone else could have written
+    if body is None:
         return {}
     try:
         fmt, header, rows = marshal.loads(body)

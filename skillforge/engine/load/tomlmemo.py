@@ -22,20 +22,19 @@ import sys
 from typing import Any
 
 from skillforge.errors import ConfigError
-from skillforge.state.digest import blake2b
-from skillforge.state.files import read_own, write_own
+from skillforge.state.files import read_sealed, write_sealed
 from skillforge.state.locate import user_cache_folder
 
 FORMAT = 1
 MEMO_NAME = f"configs-{sys.implementation.cache_tag}.bin"
 KEEP = 16  # the config files remembered (the most recently parsed)
-DIGEST_SIZE = 16
 
 
 def parsed(name: str, raw: bytes, raw_digest: str) -> dict[str, Any]:
     """The TOML table of the bytes `raw` (digest `raw_digest`) of the config file `name`:
     remembered, else parsed (and remembered); ConfigError when they are not TOML."""
-    table = recall(raw_digest)
+    entries = _entries()  # (read once: a miss writes them back with the new table)
+    table = next((t for d, t in entries if d == raw_digest), None)
     if table is not None:
         return table
     import tomllib
@@ -51,7 +50,7 @@ def parsed(name: str, raw: bytes, raw_digest: str) -> dict[str, Any]:
                 "per target (every table enables its target)"
             ) from None
         raise ConfigError(f"{name}: not valid TOML: {exc}") from None
-    remember(raw_digest, table)
+    remember(raw_digest, table, entries)
     return table
 
 
@@ -61,29 +60,29 @@ def memo_path() -> str:
 
 def recall(raw_digest: str) -> dict[str, Any] | None:
     """The table of the config file whose bytes have `raw_digest`, when it is remembered."""
-    for digest, table in _entries():
-        if digest == raw_digest:
-            return table
-    return None
+    return next((table for digest, table in _entries() if digest == raw_digest), None)
 
 
-def remember(raw_digest: str, table: dict[str, Any]) -> None:
-    """Keep `table`, the parse of the bytes of `raw_digest`, first among the remembered."""
+def remember(
+    raw_digest: str,
+    table: dict[str, Any],
+    known: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
+    """Keep `table`, the parse of the bytes of `raw_digest`, first among the remembered
+    (`known`: the entries as just read, else read now)."""
     entries = [(raw_digest, table)]
-    entries += [entry for entry in _entries() if entry[0] != raw_digest][: KEEP - 1]
+    others = _entries() if known is None else known
+    entries += [entry for entry in others if entry[0] != raw_digest][: KEEP - 1]
     try:
         body = marshal.dumps((FORMAT, sys.version, entries))
     except ValueError:
         return  # a TOML date (or another value marshal cannot hold): parsed every time
-    write_own(memo_path(), blake2b(body, digest_size=DIGEST_SIZE).digest() + body)
+    write_sealed(memo_path(), body)
 
 
 def _entries() -> list[tuple[str, dict[str, Any]]]:
-    data = read_own(memo_path())  # None too for a file someone else could have written
-    if data is None:
-        return []
-    digest, body = data[:DIGEST_SIZE], data[DIGEST_SIZE:]
-    if blake2b(body, digest_size=DIGEST_SIZE).digest() != digest:
+    body = read_sealed(memo_path())  # None too for a file someone else could have written
+    if body is None:
         return []
     try:
         fmt, version, entries = marshal.loads(body)
